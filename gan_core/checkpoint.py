@@ -1,0 +1,161 @@
+"""Checkpoints: safetensors weights + a JSON sidecar. Loading never unpickles anything.
+
+`save(gan, path)` writes `path.safetensors` and `path.json`. The JSON (config, step, metrics,
+package version, how it was made) is also stored in the safetensors header, so one uploaded
+.safetensors file is self-contained. `load(path)` checks the format, rebuilds the networks from
+the config and checks every tensor's name and shape before loading; anything wrong (a truncated
+file, a foreign file, a config that does not match the weights) raises `CheckpointError`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from safetensors import safe_open
+
+from . import __version__
+from .config import ConfigError, RunConfig
+from .data import native_channels, native_image_size
+from .models import build_models
+
+FORMAT = "gan-classroom-checkpoint"
+FORMAT_VERSION = 1
+MAX_BYTES = 200 * 1024 * 1024  # refuse absurdly large uploads before reading them
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used, with a message for the person who picked it."""
+
+
+@dataclass
+class Checkpoint:
+    """Networks rebuilt from a checkpoint, in eval mode, plus its metadata."""
+
+    cfg: RunConfig
+    G: torch.nn.Module
+    D: torch.nn.Module | None
+    meta: dict
+    num_classes: int
+    data_shape: tuple[int, ...]
+    path: str = ""
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).stem if self.path else "checkpoint"
+
+
+def _paths(path: str | Path) -> tuple[Path, Path]:
+    p = Path(path)
+    if p.is_file() and p.suffix != ".json":  # e.g. an uploaded temp file with any name
+        return p, p.with_suffix(".json")
+    base = p.with_suffix("") if p.suffix in (".safetensors", ".json") else p
+    return base.with_suffix(".safetensors"), base.with_suffix(".json")
+
+
+def data_shape_of(cfg: RunConfig) -> tuple[int, ...]:
+    if cfg.data.is_points:
+        return (2,)
+    size = cfg.data.image_size or native_image_size(cfg.data.name)
+    return (cfg.data.channels or native_channels(cfg.data.name), size, size)
+
+
+def save(gan, path: str | Path, *, metrics: dict | None = None, extra: dict | None = None,
+         include_d: bool = True) -> Path:
+    """Write G (its EMA copy if any), optionally D, and metadata. Returns the .safetensors path."""
+    st_path, json_path = _paths(path)
+    st_path.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {f"G.{k}": v for k, v in gan.G_eval.state_dict().items()}
+    if include_d:
+        tensors.update({f"D.{k}": v for k, v in gan.D.state_dict().items()})
+    tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+    meta = {
+        "format": FORMAT, "format_version": FORMAT_VERSION, "package_version": __version__, "kind": "gan",
+        "config": gan.current_config().to_dict(), "step": gan.step,
+        "num_classes": gan.data.num_classes, "data_shape": list(gan.data.x.shape[1:]),
+        "has_discriminator": include_d, "metrics": metrics or {}, **(extra or {}),
+    }
+    save_file(tensors, str(st_path), metadata={"gan_classroom": json.dumps(meta)})
+    json_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    return st_path
+
+
+def read_meta(path: str | Path) -> dict:
+    """The metadata of a checkpoint, from the safetensors header (the JSON sidecar is for people)."""
+    st_path, _ = _paths(path)
+    if not st_path.is_file():
+        raise CheckpointError(f"no checkpoint file at {st_path.name}.")
+    if st_path.stat().st_size > MAX_BYTES:
+        raise CheckpointError(f"{st_path.name} is larger than {MAX_BYTES // 2**20} MB; not a GAN Classroom checkpoint.")
+    try:
+        with safe_open(str(st_path), framework="pt") as f:
+            header = f.metadata() or {}
+    except (SafetensorError, OSError, ValueError) as e:
+        raise CheckpointError(f"{st_path.name} is not a readable safetensors file (truncated or another format): {e}") from e
+    try:
+        meta = json.loads(header["gan_classroom"])
+    except (KeyError, json.JSONDecodeError, TypeError) as e:
+        raise CheckpointError(f"{st_path.name} is a safetensors file but not a GAN Classroom checkpoint "
+                              "(its header has no gan_classroom metadata).") from e
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(f"{st_path.name} is not a GAN Classroom checkpoint (format {meta.get('format')!r}).")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise CheckpointError(f"{st_path.name} has checkpoint format {meta.get('format_version')}; "
+                              f"this version reads format {FORMAT_VERSION}.")
+    return meta
+
+
+def load(path: str | Path, device: str | torch.device = "cpu") -> Checkpoint:
+    """Rebuild G (and D when present) from a checkpoint, validating every name and shape."""
+    st_path, _ = _paths(path)
+    meta = read_meta(st_path)
+    if meta.get("kind", "gan") != "gan":
+        raise CheckpointError(f"{st_path.name} is a {meta.get('kind')} checkpoint, not a GAN.")
+    try:
+        cfg = RunConfig.from_dict(meta["config"])
+        num_classes = int(meta.get("num_classes", 0))
+    except (ConfigError, KeyError, TypeError, ValueError) as e:
+        raise CheckpointError(f"{st_path.name} has an invalid config: {e}") from e
+    shape = tuple(int(s) for s in meta.get("data_shape") or data_shape_of(cfg))
+    try:
+        G, D = build_models(cfg, shape, num_classes)
+    except (ValueError, KeyError) as e:
+        raise CheckpointError(f"{st_path.name}: cannot build its networks: {e}") from e
+    try:
+        tensors = load_file(str(st_path), device="cpu")
+    except (SafetensorError, OSError, ValueError) as e:
+        raise CheckpointError(f"{st_path.name} could not be read (truncated or corrupt): {e}") from e
+    has_d = bool(meta.get("has_discriminator")) and any(k.startswith("D.") for k in tensors)
+    nets = [("G", G)] + ([("D", D)] if has_d else [])
+    for prefix, net in nets:
+        expected = net.state_dict()
+        got = {k[len(prefix) + 1:]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
+        missing, unexpected = set(expected) - set(got), set(got) - set(expected)
+        if missing or unexpected:
+            raise CheckpointError(f"{st_path.name}: {prefix}'s weights do not match its config "
+                                  f"(missing {sorted(missing)[:3]}, unexpected {sorted(unexpected)[:3]}).")
+        for k, v in expected.items():
+            if tuple(got[k].shape) != tuple(v.shape):
+                raise CheckpointError(f"{st_path.name}: {prefix}.{k} has shape {tuple(got[k].shape)}, "
+                                      f"the config needs {tuple(v.shape)}.")
+        net.load_state_dict(got)
+    G = G.to(device).eval()
+    D = D.to(device).eval() if has_d else None
+    return Checkpoint(cfg=cfg, G=G, D=D, meta=meta, num_classes=num_classes, data_shape=shape, path=str(st_path))
+
+
+def list_checkpoints(folder: str | Path) -> list[Path]:
+    """GAN checkpoints (not classifiers) in a folder, sorted by name."""
+    out = []
+    for p in sorted(Path(folder).glob("*.safetensors")):
+        try:
+            if read_meta(p).get("kind", "gan") == "gan":
+                out.append(p)
+        except CheckpointError:
+            continue
+    return out
+

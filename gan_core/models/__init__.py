@@ -1,0 +1,35 @@
+"""Networks: `build_models(cfg, data_shape, num_classes)` -> (G, D), initialised."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from ..config import RunConfig
+from .dcgan import SIZES, DCGANDiscriminator, DCGANGenerator
+from .layers import apply_spectral_norm, init_weights
+from .mlp import MLPDiscriminator, MLPGenerator
+
+__all__ = ["build_models", "SIZES", "MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscriminator"]
+
+
+def build_models(cfg: RunConfig, data_shape: tuple[int, ...], num_classes: int = 0) -> tuple[nn.Module, nn.Module]:
+    """G and D for one run. data_shape: (2,) for points or (C, H, W) for images."""
+    m = cfg.model
+    k = num_classes if m.conditional else 0
+    if m.arch == "mlp":
+        G = MLPGenerator(nz=m.nz, hidden=m.hidden, depth=m.depth, act=m.activation, out_dim=data_shape[0], num_classes=k)
+        D = MLPDiscriminator(hidden=m.hidden, depth=m.depth, act=m.activation, in_dim=data_shape[0], num_classes=k,
+                             pack_size=m.pack, minibatch_std=m.minibatch_std)
+    else:
+        channels, size = data_shape[0], data_shape[-1]
+        G = DCGANGenerator(nz=m.nz, ngf=m.ngf, image_size=size, channels=channels, num_classes=k)
+        # BatchNorm in D mixes samples of a batch: that breaks the per-sample gradient penalty of
+        # WGAN-GP (Gulrajani 2017 drop it) and fights spectral norm, so D goes without it there.
+        batch_norm = cfg.loss.objective != "wgan-gp" and not m.spectral_norm and cfg.loss.r1_gamma == 0
+        D = DCGANDiscriminator(ndf=m.ndf, image_size=size, channels=channels, num_classes=k, pack_size=m.pack,
+                               minibatch_std=m.minibatch_std, batch_norm=batch_norm)
+    init_weights(G, m.init)
+    init_weights(D, m.init)
+    if m.spectral_norm:
+        apply_spectral_norm(D)
+    return G, D

@@ -1,0 +1,99 @@
+"""What the latent and diagnostics tabs look at: a live run or a saved checkpoint, as one `Source`.
+
+A Source holds its own *copies* of G and D in eval mode, so the UI can generate from them
+while the training thread keeps updating the originals (no shared mutable networks).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from . import checkpoint as ckpt
+from .config import RunConfig
+from .data import Dataset, load_dataset
+
+_DATA_CACHE: dict[tuple, Dataset] = {}
+_CKPT_CACHE: dict[tuple, "Source"] = {}
+_LOCK = threading.Lock()
+
+
+@dataclass
+class Source:
+    name: str
+    cfg: RunConfig
+    G: nn.Module  # eval mode, on CPU unless said otherwise
+    D: nn.Module | None
+    num_classes: int
+    step: int = 0
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def nz(self) -> int:
+        return self.cfg.model.nz
+
+    @property
+    def is_points(self) -> bool:
+        return self.cfg.data.is_points
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.G.parameters()).device
+
+    def sample_z(self, n: int, seed: int = 0) -> torch.Tensor:
+        """z [n, nz] from the model's noise distribution, reproducible from `seed` on any device."""
+        g = torch.Generator().manual_seed(int(seed))
+        if self.cfg.model.noise == "uniform":
+            z = torch.rand(n, self.nz, generator=g) * 2 - 1
+        else:
+            z = torch.randn(n, self.nz, generator=g)
+        return z.to(self.device)
+
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor, y: torch.Tensor | int | None = None) -> torch.Tensor:
+        """G(z, y) -> [n, 2] points or [n, C, H, W] images in [-1, 1]. y: int or [n] labels."""
+        if self.num_classes:
+            if y is None:
+                y = torch.arange(z.shape[0]) % self.num_classes
+            y = torch.as_tensor(y, dtype=torch.long).expand(z.shape[0]).to(self.device)
+        else:
+            y = None
+        return self.G(z.to(self.device), y)
+
+    def real_data(self) -> Dataset:
+        """The run's real dataset on CPU (cached per dataset: many students share one copy)."""
+        key = (self.cfg.data.name, self.cfg.data.path, self.cfg.data.image_size, self.cfg.data.channels)
+        with _LOCK:
+            if key not in _DATA_CACHE:
+                _DATA_CACHE[key] = load_dataset(self.cfg.data, "cpu", seed=0)
+            return _DATA_CACHE[key]
+
+
+def from_checkpoint(path: str | Path) -> Source:
+    """Load (and cache, by path and modification time) a GAN checkpoint as a Source.
+    Raises checkpoint.CheckpointError with a readable message for a bad file."""
+    p = Path(path)
+    key = (str(p.resolve()), p.stat().st_mtime if p.exists() else 0)
+    with _LOCK:
+        if key in _CKPT_CACHE:
+            return _CKPT_CACHE[key]
+    c = ckpt.load(p, "cpu")
+    src = Source(name=c.name, cfg=c.cfg, G=c.G, D=c.D, num_classes=c.num_classes,
+                 step=int(c.meta.get("step", 0)), meta=c.meta)
+    with _LOCK:
+        _CKPT_CACHE[key] = src
+    return src
+
+
+def from_trainer(trainer, name: str = "this session's run") -> Source:
+    """A snapshot copy of a live run's networks (moved to CPU, eval mode)."""
+    gan = trainer.gan
+    G = copy.deepcopy(gan.G_eval).cpu().eval()
+    D = copy.deepcopy(gan.D).cpu().eval()
+    return Source(name=name, cfg=gan.cfg, G=G, D=D, num_classes=gan.num_classes, step=gan.step,
+                  meta={"live": True})

@@ -1,0 +1,233 @@
+"""One GAN training step, written out: D update(s), then G update(s).
+
+`build_gan(cfg)` gathers everything a run owns (networks, optimisers, data, random stream)
+in a `GAN` object; `train_step(gan)` advances it by one step and returns the step's numbers as
+0-dim tensors that stay on the device (reading them is a sync; the Trainer does it every k steps).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from . import losses
+from .config import BCE_OBJECTIVES, RunConfig
+from .data import Dataset, load_dataset, native_channels, native_image_size
+from .device import resolve_device
+from .models import build_models
+
+
+@dataclass
+class GAN:
+    """Everything one run owns. The live-adjustable knobs (lrs, d_steps) are plain attributes."""
+
+    cfg: RunConfig
+    G: nn.Module
+    D: nn.Module
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    data: Dataset
+    device: torch.device
+    gen: torch.Generator  # the run's own random stream: z, batches, instance noise, GP mixing
+    G_ema: nn.Module | None = None
+    step: int = 0
+    d_steps: int = 1
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def num_classes(self) -> int:
+        return self.data.num_classes if self.cfg.model.conditional else 0
+
+    @property
+    def G_eval(self) -> nn.Module:
+        """The generator to show: the EMA copy when there is one."""
+        return self.G_ema if self.G_ema is not None else self.G
+
+    def sample_z(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """z [n, nz] from N(0, I) or U(-1, 1)."""
+        g = generator or self.gen
+        nz = self.cfg.model.nz
+        if self.cfg.model.noise == "uniform":
+            return torch.rand(n, nz, device=self.device, generator=g) * 2 - 1
+        return torch.randn(n, nz, device=self.device, generator=g)
+
+    def sample_labels(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor | None:
+        if not self.num_classes:
+            return None
+        return torch.randint(self.num_classes, (n,), device=self.device, generator=generator or self.gen)
+
+    def set_lr(self, lr_g: float | None = None, lr_d: float | None = None) -> None:
+        for opt, lr in ((self.opt_g, lr_g), (self.opt_d, lr_d)):
+            if lr is not None:
+                if not 0 < lr <= 1:
+                    raise ValueError(f"learning rate must be in (0, 1]; got {lr}")
+                for group in opt.param_groups:
+                    group["lr"] = lr
+
+    def current_config(self) -> RunConfig:
+        """The config with the live knobs as they are now (what a checkpoint should record)."""
+        return self.cfg.replace(train={"lr_g": self.opt_g.param_groups[0]["lr"],
+                                       "lr_d": self.opt_d.param_groups[0]["lr"], "d_steps": self.d_steps})
+
+
+def make_optimizer(params, kind: str, lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
+    if kind == "sgd":
+        return torch.optim.SGD(params, lr=lr)
+    return torch.optim.Adam(params, lr=lr, betas=betas)
+
+
+def data_shape_for(cfg: RunConfig, data: Dataset) -> tuple[int, ...]:
+    return tuple(data.x.shape[1:])
+
+
+def build_gan(cfg: RunConfig, device: torch.device | str | None = None, data: Dataset | None = None) -> GAN:
+    """Networks, optimisers and data for `cfg`, seeded by cfg.train.seed."""
+    device = torch.device(device) if device is not None else resolve_device(cfg.train.device)
+    if data is None:
+        data = load_dataset(cfg.data, device, seed=cfg.train.seed)
+    if cfg.model.conditional and not data.num_classes:
+        raise ValueError(f"a conditional GAN needs class labels; {cfg.data.name!r} has none")
+    torch.manual_seed(cfg.train.seed)  # weights are initialised from the global stream
+    G, D = build_models(cfg, data_shape_for(cfg, data), data.num_classes)
+    G, D = G.to(device), D.to(device)
+    t = cfg.train
+    gan = GAN(cfg=cfg, G=G, D=D, data=data, device=device,
+              opt_g=make_optimizer(G.parameters(), t.optimizer, t.lr_g, t.betas_g),
+              opt_d=make_optimizer(D.parameters(), t.optimizer, t.lr_d, t.betas_d),
+              gen=torch.Generator(device).manual_seed(t.seed), d_steps=t.d_steps)
+    if t.ema > 0:
+        gan.G_ema = copy.deepcopy(G).eval().requires_grad_(False)
+    return gan
+
+
+def expected_image_shape(cfg: RunConfig) -> tuple[int, int, int]:
+    """(C, H, W) that G will produce for an image config (for checking checkpoints)."""
+    size = cfg.data.image_size or native_image_size(cfg.data.name)
+    return (cfg.data.channels or native_channels(cfg.data.name), size, size)
+
+
+# -------------------------------------------------------------------------------------------------
+# the step
+# -------------------------------------------------------------------------------------------------
+
+def instance_noise_std(gan: GAN) -> float:
+    """Annealed instance noise (Sønderby 2017): std falls linearly from sigma0 to 0."""
+    lc = gan.cfg.loss
+    return lc.instance_noise * max(0.0, 1.0 - gan.step / lc.instance_noise_steps)
+
+
+def _d_input(gan: GAN, x: torch.Tensor) -> torch.Tensor:
+    """What D sees: the sample plus (annealed) instance noise, same for real and fake."""
+    std = instance_noise_std(gan)
+    if std > 0:
+        x = x + std * torch.randn(x.shape, device=x.device, generator=gan.gen)
+    return x
+
+
+def _grad_norm(params, max_norm: float) -> torch.Tensor:
+    """Total L2 norm of the gradients (clipped to max_norm when > 0). Stays on the device."""
+    params = [p for p in params if p.grad is not None]
+    if max_norm > 0:
+        return nn.utils.clip_grad_norm_(params, max_norm)
+    return nn.utils.get_total_norm([p.grad for p in params])
+
+
+def d_step(gan: GAN) -> dict[str, torch.Tensor]:
+    """One D update on a fresh real batch and a fresh fake batch (G frozen)."""
+    cfg, B = gan.cfg, gan.cfg.train.batch_size
+    real, y_real = gan.data.sample(B, gan.gen)
+    z, y_fake = gan.sample_z(B), gan.sample_labels(B)
+    with torch.no_grad():
+        fake = gan.G(z, y_fake)  # [B, ...]
+    real_logits = gan.D(_d_input(gan, real), y_real)  # [B / pack]
+    fake_logits = gan.D(_d_input(gan, fake), y_fake)
+    loss = losses.d_loss(cfg.loss.objective, real_logits, fake_logits, 1.0 - cfg.loss.label_smoothing)
+    if cfg.loss.objective == "wgan-gp":
+        loss = loss + cfg.loss.gp_weight * losses.gradient_penalty(gan.D, real, fake, y_real, gan.gen)
+    if cfg.loss.r1_gamma > 0:
+        loss = loss + cfg.loss.r1_gamma / 2 * losses.r1_penalty(gan.D, real, y_real)
+    gan.opt_d.zero_grad(set_to_none=True)
+    loss.backward()
+    grad_norm = _grad_norm(gan.D.parameters(), cfg.train.grad_clip)
+    gan.opt_d.step()
+    if cfg.loss.objective == "wgan":  # keep the critic (roughly) 1-Lipschitz by clipping weights
+        with torch.no_grad():
+            for p in gan.D.parameters():
+                p.clamp_(-cfg.loss.clip_value, cfg.loss.clip_value)
+    return {"d_loss": loss.detach(), "grad_norm_d": grad_norm.detach(),
+            "d_real": d_report(cfg, real_logits), "d_fake": d_report(cfg, fake_logits)}
+
+
+def d_report(cfg: RunConfig, logits: torch.Tensor) -> torch.Tensor:
+    """Mean D output to show: a probability sigma(logit) for BCE objectives, the raw score otherwise."""
+    logits = logits.detach()
+    return torch.sigmoid(logits).mean() if cfg.loss.objective in BCE_OBJECTIVES else logits.mean()
+
+
+def g_step(gan: GAN) -> dict[str, torch.Tensor]:
+    """One G update against the current D (or an unrolled copy of it)."""
+    cfg, B = gan.cfg, gan.cfg.train.batch_size
+    backup = _unroll_d(gan) if cfg.train.unrolled_steps else None
+    z, y_fake = gan.sample_z(B), gan.sample_labels(B)
+    fake = gan.G(z, y_fake)
+    if cfg.loss.feature_matching:
+        real, y_real = gan.data.sample(B, gan.gen)
+        _, f_real = gan.D(_d_input(gan, real), y_real, return_features=True)
+        fake_logits, f_fake = gan.D(_d_input(gan, fake), y_fake, return_features=True)
+        loss = losses.feature_matching_loss(f_real, f_fake)
+    else:
+        fake_logits = gan.D(_d_input(gan, fake), y_fake)
+        loss = losses.g_loss(cfg.loss.objective, fake_logits)
+    gan.opt_g.zero_grad(set_to_none=True)
+    loss.backward()
+    grad_norm = _grad_norm(gan.G.parameters(), cfg.train.grad_clip)
+    gan.opt_g.step()
+    gan.D.zero_grad(set_to_none=True)  # G's backward also filled D's grads; D's step must not see them
+    if backup is not None:
+        gan.D.load_state_dict(backup[0])
+        gan.opt_d.load_state_dict(backup[1])
+    if gan.G_ema is not None:
+        _update_ema(gan.G_ema, gan.G, cfg.train.ema)
+    return {"g_loss": loss.detach(), "grad_norm_g": grad_norm.detach()}
+
+
+def _unroll_d(gan: GAN):
+    """Unrolled GAN (Metz et al. 2017), first-order form: let D take k extra steps, have G
+    answer that look-ahead D, then put D back. Returns D's and its optimiser's saved state."""
+    backup = (copy.deepcopy(gan.D.state_dict()), copy.deepcopy(gan.opt_d.state_dict()))
+    for _ in range(gan.cfg.train.unrolled_steps):
+        d_step(gan)
+    return backup
+
+
+@torch.no_grad()
+def _update_ema(ema: nn.Module, model: nn.Module, decay: float) -> None:
+    """theta_ema <- decay * theta_ema + (1 - decay) * theta; buffers (BatchNorm stats) copied."""
+    for pe, p in zip(ema.parameters(), model.parameters()):
+        pe.lerp_(p, 1.0 - decay)
+    for be, b in zip(ema.buffers(), model.buffers()):
+        be.copy_(b)
+
+
+def train_step(gan: GAN, mode: str = "both") -> dict[str, torch.Tensor]:
+    """One training step: `d_steps` D updates then `g_steps` G updates ("d"/"g" = one network only).
+
+    Returns 0-dim tensors on the device (no sync here): d_loss, d_real, d_fake, grad_norm_d,
+    g_loss, grad_norm_g (the D numbers are from the last D update).
+    """
+    if mode not in ("both", "d", "g"):
+        raise ValueError(f"mode must be both, d or g; got {mode!r}")
+    gan.G.train()
+    gan.D.train()
+    out: dict[str, torch.Tensor] = {}
+    if mode in ("both", "d"):
+        for _ in range(gan.d_steps if mode == "both" else 1):
+            out.update(d_step(gan))
+    if mode in ("both", "g"):
+        for _ in range(gan.cfg.train.g_steps if mode == "both" else 1):
+            out.update(g_step(gan))
+    gan.step += 1
+    return out

@@ -1,0 +1,321 @@
+"""The Trainer: one GAN run on one background thread, and thread-safe snapshots of it.
+
+The training thread is the only writer of the run; everyone else sends commands (start, pause,
+step, stop, live changes) and reads `snapshot()`, a copy taken under a lock. Per-step numbers
+stay on the device and are read back once every `log_every` steps (one sync), so the hot loop
+never waits for the host, and never for the UI.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import threading
+import time
+from collections import deque
+
+import numpy as np
+import torch
+
+from .config import RunConfig
+from .device import describe
+from .field import compute_field
+from .history import History
+from .train import GAN, build_gan, train_step
+from .viz import image_grid
+
+SERIES = ("d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g")
+D_WINS_STEPS = 500  # alert when D's loss has been near 0 this long
+D_WINS_LOSS = {"minimax": 0.05, "nonsaturating": 0.05, "lsgan": 0.01, "hinge": 0.05}
+EXPLODING_GRAD = 100.0  # ganhacks: gradient norms over 100 are an early failure sign
+
+
+class Trainer:
+    """Owns a GAN and the thread that trains it. All public methods are thread-safe."""
+
+    def __init__(self, cfg: RunConfig, device=None, data=None, *, visual_every_s: float = 0.5,
+                 metric_fn=None, metrics_every: int = 250):
+        self.cfg = cfg
+        self.gan: GAN = build_gan(cfg, device, data)
+        self.metric_fn = metric_fn  # optional: gan -> dict of cheap diagnostics, every metrics_every steps
+        self.metrics_every = metrics_every
+        self.visual_every_s = visual_every_s
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._jobs: deque = deque()  # (n_steps, mode, threading.Event)
+        self._live: dict = {}
+        self._running = self._stopping = False
+        self._init_run_state()
+
+    # -- state that a reset clears -------------------------------------------------------------
+    def _init_run_state(self) -> None:
+        g = torch.Generator(self.gan.device).manual_seed(self.cfg.train.seed + 1)  # fixed noise: its own stream
+        n = 512 if self.gan.data.is_points else (80 if self.gan.num_classes else 64)
+        self.fixed_z = self.gan.sample_z(n, generator=g)
+        self.fixed_y = (torch.arange(n, device=self.gan.device) % self.gan.num_classes) if self.gan.num_classes else None
+        self.history = History(SERIES)
+        self.metrics_history: list[dict] = []
+        self._buffer: list[dict] = []
+        self._last_good = self._save_good()
+        self._d_wins = 0
+        self._alerts: list[str] = []
+        self._status, self._message = "idle", ""
+        self._its, self._t_mark, self._step_mark = 0.0, time.perf_counter(), 0
+        self._visual: dict = {"samples": None, "field": None}
+        self._t_visual = 0.0
+        self._version = 0
+
+    # -- commands --------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start or resume continuous training."""
+        with self._cond:
+            if self._status == "error":
+                return
+            self._running = True
+            self._status = "running"
+            self._ensure_thread()
+            self._cond.notify_all()
+
+    resume = start
+
+    def pause(self) -> None:
+        with self._cond:
+            self._running = False
+            if self._status == "running":
+                self._status = "paused"
+            self._cond.notify_all()
+
+    def step(self, n: int = 1, mode: str = "both", wait: bool = True, timeout: float = 120.0) -> None:
+        """Pause, then train exactly n steps of D only ("d"), G only ("g") or both."""
+        if mode not in ("both", "d", "g") or n < 1:
+            raise ValueError("step needs n >= 1 and mode in both, d, g")
+        done = threading.Event()
+        with self._cond:
+            self._running = False
+            self._status = "paused"
+            self._jobs.append((int(n), mode, done))
+            self._ensure_thread()
+            self._cond.notify_all()
+        if wait:
+            done.wait(timeout)
+
+    def set_live(self, lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None) -> None:
+        """Change learning rates or D steps per G step while running (applied between chunks)."""
+        if d_steps is not None and not 1 <= int(d_steps) <= 10:
+            raise ValueError("D steps per G step must be between 1 and 10")
+        for lr in (lr_g, lr_d):
+            if lr is not None and not 0 < lr <= 1:
+                raise ValueError("learning rates must be in (0, 1]")
+        with self._cond:
+            self._live.update({k: v for k, v in (("lr_g", lr_g), ("lr_d", lr_d), ("d_steps", d_steps)) if v is not None})
+            if not self._running:
+                self._apply_live_locked()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the thread and wait for it. The run's state stays readable."""
+        with self._cond:
+            self._stopping, self._running = True, False
+            self._cond.notify_all()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+        with self._cond:
+            self._stopping, self._thread = False, None
+            if self._status in ("running", "paused", "idle"):
+                self._status = "stopped" if self.gan.step else "idle"
+
+    def reset(self) -> None:
+        """Stop and rebuild the run from its config and seed (same data)."""
+        self.stop()
+        with self._cond:
+            self.gan = build_gan(self.cfg, self.gan.device, self.gan.data)
+            self._init_run_state()
+
+    @property
+    def alive(self) -> bool:
+        t = self._thread
+        return t is not None and t.is_alive()
+
+    @property
+    def status(self) -> str:
+        return self._status
+
+    # -- the thread --------------------------------------------------------------------------------
+    def _ensure_thread(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._loop, name="gan-trainer", daemon=True)
+            self._thread.start()
+
+    def _loop(self) -> None:
+        try:
+            while True:
+                with self._cond:
+                    while not (self._stopping or self._running or self._jobs):
+                        self._cond.wait(timeout=1.0)
+                    if self._stopping:
+                        return
+                    job = self._jobs.popleft() if self._jobs else None
+                    self._apply_live_locked()
+                if job is not None:
+                    n, mode, done = job
+                    try:
+                        self._train(n, mode)
+                        self._sync()
+                        self._publish_visuals(force=True)
+                    finally:
+                        done.set()
+                else:
+                    self._train(self.cfg.train.log_every, "both", continuous=True)
+        except Exception as e:  # a crash must never take the app down: record it, keep the last state
+            with self._cond:
+                self._running = False
+                self._status, self._message = "error", f"training stopped: {type(e).__name__}: {e}"
+        finally:
+            with self._cond:
+                for _, _, done in self._jobs:
+                    done.set()
+                self._jobs.clear()
+
+    def _apply_live_locked(self) -> None:
+        live, self._live = self._live, {}
+        self.gan.set_lr(live.get("lr_g"), live.get("lr_d"))
+        if "d_steps" in live:
+            self.gan.d_steps = int(live["d_steps"])
+
+    def _train(self, n: int, mode: str, continuous: bool = False) -> None:
+        for _ in range(n):
+            if continuous and (not self._running or self._stopping):  # honour pause/stop at every step
+                self._sync()
+                return
+            self._buffer.append(train_step(self.gan, mode))
+            if len(self._buffer) >= self.cfg.train.log_every:
+                if not self._sync():
+                    return
+                self._publish_visuals()
+                if self.metric_fn is not None and self.gan.step % self.metrics_every < self.cfg.train.log_every:
+                    self._record_metrics()
+
+    def _sync(self) -> bool:
+        """Read the buffered per-step numbers back (one sync); False if they went NaN/Inf."""
+        if not self._buffer:
+            return True
+        keys = [k for k in SERIES if any(k in b for b in self._buffer)]
+        means = torch.stack([torch.stack([b[k] for b in self._buffer if k in b]).float().mean() for k in keys])
+        values = dict(zip(keys, means.cpu().tolist()))  # <- the sync point
+        n = len(self._buffer)
+        self._buffer = []
+        if not all(math.isfinite(v) for v in values.values()):
+            self._restore_good()
+            bad = ", ".join(k for k, v in values.items() if not math.isfinite(v))
+            with self._cond:
+                self._running = False
+                self._status = "paused"
+                self._message = (f"{bad} became NaN/Inf near step {self.gan.step}: paused and restored the last good "
+                                 "weights. Try a lower learning rate, gradient clipping or a different objective.")
+            return False
+        self._last_good = self._save_good()
+        now = time.perf_counter()
+        with self._cond:
+            self.history.append(self.gan.step, values)
+            if now - self._t_mark >= 1.0:
+                self._its = (self.gan.step - self._step_mark) / (now - self._t_mark)
+                self._t_mark, self._step_mark = now, self.gan.step
+            self._update_alerts(values, n)
+            self._version += 1
+        return True
+
+    def _save_good(self) -> tuple:
+        g = self.gan
+        return (g.step, copy.deepcopy(g.G.state_dict()), copy.deepcopy(g.D.state_dict()),
+                copy.deepcopy(g.opt_g.state_dict()), copy.deepcopy(g.opt_d.state_dict()))
+
+    def _restore_good(self) -> None:
+        step, sg, sd, og, od = self._last_good
+        g = self.gan
+        g.G.load_state_dict(sg)
+        g.D.load_state_dict(sd)
+        g.opt_g.load_state_dict(og)
+        g.opt_d.load_state_dict(od)
+        g.step = step
+
+    def _update_alerts(self, v: dict, n: int) -> None:
+        objective = self.cfg.loss.objective
+        alerts = []
+        limit = D_WINS_LOSS.get(objective)
+        if limit is not None and "d_loss" in v:
+            self._d_wins = self._d_wins + n if v["d_loss"] < limit else 0
+            if self._d_wins >= D_WINS_STEPS:
+                alerts.append(f"D loss has been near 0 for {self._d_wins} steps: D wins and G gets almost no useful "
+                              "gradient. Try the non-saturating loss, one-sided label smoothing, instance noise, "
+                              "a lower D learning rate or fewer D steps per G step.")
+        for net in ("g", "d"):
+            norm = v.get(f"grad_norm_{net}", 0.0)
+            if norm > EXPLODING_GRAD:
+                alerts.append(f"{net.upper()}'s gradient norm is {norm:.0f} (over {EXPLODING_GRAD:.0f}): updates this "
+                              "big make training blow up. Try gradient clipping, a lower learning rate or spectral norm.")
+        if objective == "minimax" and v.get("d_fake", 1.0) < 0.05 and self.gan.step > 200:
+            alerts.append("D(G(z)) is near 0, where the minimax G loss log(1 - D(G(z))) is flat: G learns almost "
+                          "nothing. The non-saturating loss -log D(G(z)) fixes exactly this.")
+        self._alerts = alerts
+
+    def _record_metrics(self) -> None:
+        try:
+            m = dict(self.metric_fn(self.gan))
+        except Exception as e:  # diagnostics must never stop training
+            m = {"error": f"{type(e).__name__}: {e}"}
+        with self._cond:
+            self.metrics_history.append({"step": self.gan.step, **m})
+
+    def _publish_visuals(self, force: bool = False) -> None:
+        now = time.perf_counter()
+        if not force and now - self._t_visual < self.visual_every_s:
+            return
+        self._t_visual = now
+        visual = render_visuals(self.gan, self.fixed_z, self.fixed_y)
+        with self._cond:
+            self._visual = visual
+            self._version += 1
+
+    # -- reading ---------------------------------------------------------------------------------
+    def snapshot(self) -> dict:
+        """A consistent copy of the run's state for the UI (cheap: lists and small arrays)."""
+        with self._cond:
+            return {
+                "step": self.gan.step, "status": self._status, "message": self._message, "its": self._its,
+                "device": describe(self.gan.device), "alerts": list(self._alerts), "version": self._version,
+                "history": self.history.as_dict(), "metrics": list(self.metrics_history),
+                "samples": self._visual["samples"], "field": self._visual["field"],
+                "d_output": "probability" if self.cfg.loss.objective in ("minimax", "nonsaturating") else "score",
+                "lr_g": self.gan.opt_g.param_groups[0]["lr"], "lr_d": self.gan.opt_d.param_groups[0]["lr"],
+                "d_steps": self.gan.d_steps, "dataset": self.cfg.data.name, "is_points": self.gan.data.is_points,
+            }
+
+    def __del__(self):  # best effort: never leave a thread behind
+        try:
+            self._stopping = True
+        except Exception:
+            pass
+
+
+def render_visuals(gan: GAN, fixed_z: torch.Tensor, fixed_y: torch.Tensor | None) -> dict:
+    """Sample grid (images) or field arrays (2D) from fixed noise, with G in eval mode."""
+    if gan.data.is_points:
+        return {"samples": None, "field": compute_field(gan, fixed_z)}
+    G = gan.G_eval
+    was = G.training
+    G.eval()
+    with torch.no_grad():
+        x = G(fixed_z, fixed_y)
+    G.train(was)
+    return {"samples": image_grid(x, nrow=gan.num_classes or 8), "field": None}
+
+
+def history_csv(snapshot: dict) -> str:
+    """The loss history as CSV text: step and one column per series."""
+    h = snapshot["history"]
+    cols = ["step"] + [k for k in SERIES if k in h]
+    lines = [",".join(cols)]
+    for i, step in enumerate(h["step"]):
+        row = [str(step)] + [("" if h[k][i] is None or np.isnan(h[k][i]) else f"{h[k][i]:.6g}") for k in cols[1:]]
+        lines.append(",".join(row))
+    return "\n".join(lines) + "\n"

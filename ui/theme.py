@@ -1,0 +1,11 @@
+"""Page header and CSS shared by all tabs."""
+
+HEADER = """# GAN Classroom
+Watch a Generative Adversarial Network learn, live: a **generator** G turns noise z into samples, a
+**discriminator** D tries to tell them from real data, and each learns from the other.
+**Train** a GAN, explore its **latent space**, and **diagnose mode collapse** with numbers."""
+
+CSS = """
+#header h1 { margin-bottom: 0.2em; }
+.alert-box { border-left: 4px solid #d73027; padding-left: 8px; }
+"""
