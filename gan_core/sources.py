@@ -92,7 +92,11 @@ def from_checkpoint(path: str | Path) -> Source:
 
 def from_trainer(trainer, name: str = "this session's run") -> Source:
     """A snapshot copy of a live run's networks (moved to CPU, eval mode)."""
-    gan = trainer.gan
+    return from_gan(trainer.gan, name)
+
+
+def from_gan(gan, name: str) -> Source:
+    """A copy of a GAN's networks (CPU, eval mode): what the CLI evaluates after training."""
     G = copy.deepcopy(gan.G_eval).cpu().eval()
     D = copy.deepcopy(gan.D).cpu().eval()
     return Source(name=name, cfg=gan.cfg, G=G, D=D, num_classes=gan.num_classes, step=gan.step,

@@ -86,6 +86,20 @@ def field_figure(field: dict, layers=FIELD_LAYERS, title: str = "", size: float 
     return fig
 
 
+def points_figure(fake: np.ndarray, real: np.ndarray | None = None, title: str = "", size: float = 4.5) -> Figure:
+    """Generated 2D points (purple) over the real data (green)."""
+    fig = Figure(figsize=(size, size), dpi=100)
+    ax = fig.add_subplot(1, 1, 1)
+    if real is not None:
+        ax.scatter(real[:, 0], real[:, 1], s=4, c="#1a9850", alpha=0.35, label="real")
+    ax.scatter(fake[:, 0], fake[:, 1], s=4, c="#762a83", alpha=0.6, label="generated")
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right", fontsize=7)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 def figure_png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Reproduce every shipped checkpoint in checkpoints/ with the project's own CLI, on the CPU.
+# Each file's JSON sidecar records the exact command, seed, steps, device, time taken and metrics.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python}
+OUT=checkpoints
+# classifiers first: the GAN evaluations of digits / mnist5k use them
+$PY -m gan_core train-classifier --dataset digits --seed 0 --out $OUT
+$PY -m gan_core train-classifier --dataset mnist5k --seed 0 --out $OUT
+$PY -m gan_core train --preset ring8 --seed 0 --device cpu --out $OUT
+$PY -m gan_core train --preset ring8-collapse --seed 0 --device cpu --out $OUT
+$PY -m gan_core train --preset grid25 --seed 0 --device cpu --out $OUT
+$PY -m gan_core train --preset digits --seed 0 --device cpu --out $OUT
+$PY -m gan_core train --preset mnist5k --seed 0 --device cpu --out $OUT
+$PY -m gan_core train --preset mnist5k-cgan --seed 0 --device cpu --out $OUT
