@@ -226,16 +226,19 @@ class Trainer:
 
     def _save_good(self) -> tuple:
         g = self.gan
+        ema = copy.deepcopy(g.G_ema.state_dict()) if g.G_ema is not None else None  # NaN reaches the EMA too
         return (g.step, copy.deepcopy(g.G.state_dict()), copy.deepcopy(g.D.state_dict()),
-                copy.deepcopy(g.opt_g.state_dict()), copy.deepcopy(g.opt_d.state_dict()))
+                copy.deepcopy(g.opt_g.state_dict()), copy.deepcopy(g.opt_d.state_dict()), ema)
 
     def _restore_good(self) -> None:
-        step, sg, sd, og, od = self._last_good
+        step, sg, sd, og, od, ema = self._last_good
         g = self.gan
         g.G.load_state_dict(sg)
         g.D.load_state_dict(sd)
         g.opt_g.load_state_dict(og)
         g.opt_d.load_state_dict(od)
+        if ema is not None:
+            g.G_ema.load_state_dict(ema)
         g.step = step
 
     def _update_alerts(self, v: dict, n: int) -> None:
