@@ -102,7 +102,8 @@ def read_meta(path: str | Path) -> dict:
         raise CheckpointError(f"{st_path.name} is a safetensors file but not a GAN Classroom checkpoint "
                               "(its header has no gan_classroom metadata).") from e
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise CheckpointError(f"{st_path.name} is not a GAN Classroom checkpoint (format {meta.get('format')!r}).")
+        found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
+        raise CheckpointError(f"{st_path.name} is not a GAN Classroom checkpoint (format {found!r}).")
     if meta.get("format_version") != FORMAT_VERSION:
         raise CheckpointError(f"{st_path.name} has checkpoint format {meta.get('format_version')}; "
                               f"this version reads format {FORMAT_VERSION}.")
@@ -118,9 +119,9 @@ def load(path: str | Path, device: str | torch.device = "cpu") -> Checkpoint:
     try:
         cfg = RunConfig.from_dict(meta["config"])
         num_classes = int(meta.get("num_classes", 0))
+        shape = tuple(int(s) for s in meta.get("data_shape") or data_shape_of(cfg))
     except (ConfigError, KeyError, TypeError, ValueError) as e:
-        raise CheckpointError(f"{st_path.name} has an invalid config: {e}") from e
-    shape = tuple(int(s) for s in meta.get("data_shape") or data_shape_of(cfg))
+        raise CheckpointError(f"{st_path.name} has an invalid config or data shape: {e}") from e
     try:
         G, D = build_models(cfg, shape, num_classes)
     except (ValueError, KeyError) as e:
