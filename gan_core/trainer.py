@@ -120,7 +120,8 @@ class Trainer:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
         with self._cond:
-            self._stopping, self._thread = False, None
+            if thread is None or not thread.is_alive():  # never forget a live thread: a 2nd would race it
+                self._stopping, self._thread = False, None
             if self._status in ("running", "paused", "idle"):
                 self._status = "stopped" if self.gan.step else "idle"
 
@@ -142,6 +143,7 @@ class Trainer:
 
     # -- the thread --------------------------------------------------------------------------------
     def _ensure_thread(self) -> None:
+        self._stopping = False  # a start or step cancels a stop that timed out on a slow step
         if self._thread is None or not self._thread.is_alive():
             self._thread = threading.Thread(target=self._loop, name="gan-trainer", daemon=True)
             self._thread.start()
@@ -184,7 +186,8 @@ class Trainer:
 
     def _train(self, n: int, mode: str, continuous: bool = False) -> None:
         for _ in range(n):
-            if continuous and (not self._running or self._stopping):  # honour pause/stop at every step
+            # honour stop at every step (a long Step job too), and pause when running continuously
+            if self._stopping or (continuous and not self._running):
                 self._sync()
                 return
             self._buffer.append(train_step(self.gan, mode))
