@@ -1,0 +1,126 @@
+"""Per-session runs: the cap on concurrent training, closing stops the thread, idle runs are reaped."""
+
+import threading
+import time
+
+import pytest
+import torch
+
+from gan_core.config import RunConfig
+from gan_core.sessions import CapacityError, SessionRegistry
+from gan_core.trainer import Trainer
+
+CFG = RunConfig.from_dict({"data": {"name": "ring8", "n_points": 500}, "model": {"hidden": 8, "depth": 1},
+                           "train": {"batch_size": 16, "device": "cpu"}})
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny networks on a shared machine: one intra-op thread avoids OpenMP oversubscription stalls."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+@pytest.fixture
+def registry():
+    made = []
+
+    def make(**kwargs):
+        r = SessionRegistry(trainer_factory=lambda cfg: Trainer(cfg, device="cpu"), **kwargs)
+        made.append(r)
+        return r
+
+    yield make
+    for r in made:
+        runs = list(r._runs.values())
+        r.shutdown()
+        assert all(not t.alive for t in runs)
+        r._reaper.join(5)
+        assert not r._reaper.is_alive()
+
+
+def test_create_get_and_replace(registry):
+    reg = registry()
+    assert reg.get("a") is None
+    first = reg.create("a", CFG)
+    assert reg.get("a") is first and len(reg) == 1
+    reg.start("a")
+    second = reg.create("a", CFG)  # a new run replaces (and stops) the old one
+    assert reg.get("a") is second and len(reg) == 1
+    assert not first.alive and second.status == "idle"
+
+
+def test_cap_on_concurrent_training(registry):
+    reg = registry(max_running=1)
+    for s in ("a", "b"):
+        reg.create(s, CFG)
+    reg.start("a")
+    reg.start("a")  # starting your own running run again is fine
+    with pytest.raises(CapacityError, match=r"1 runs are already training .*the limit is 1.*Step"):
+        reg.start("b")
+    assert reg.get("b").status == "idle" and reg.running_count() == 1
+    reg.get("b").step(3)  # stepping is always allowed: it is short and bounded
+    assert reg.get("b").snapshot()["step"] == 3
+    reg.get("a").pause()
+    reg.start("b")
+    assert reg.running_count() == 1 and reg.get("b").status == "running"
+    with pytest.raises(KeyError):
+        reg.start("nobody")
+
+
+def test_close_stops_the_thread(registry):
+    reg = registry()
+    run = reg.create("a", CFG)
+    reg.start("a")
+    thread = run._thread
+    assert thread.is_alive()
+    reg.close("a")
+    assert not thread.is_alive() and not run.alive
+    assert reg.get("a") is None and len(reg) == 0
+    reg.close("a")  # closing twice (tab-close event after a reap) is harmless
+
+
+def test_reap_idle_closes_only_idle_runs(registry):
+    reg = registry(idle_timeout_s=0.3)
+    idle, active = reg.create("idle", CFG), reg.create("active", CFG)
+    reg.start("idle")
+    time.sleep(0.4)
+    reg.get("active")  # the active tab polls
+    assert reg.reap_idle() == ["idle"]
+    assert not idle.alive and reg.get("idle") is None
+    assert reg.get("active") is active
+    assert sorted(reg.reap_idle(now=time.monotonic() + 1.0)) == ["active"]
+    assert len(reg) == 0
+
+
+def test_the_reaper_thread_reaps_by_itself(registry):
+    reg = registry(idle_timeout_s=0.1, reap_every_s=0.05)
+    run = reg.create("a", CFG)
+    reg.start("a")
+    end = time.monotonic() + 5
+    while (len(reg) or run.alive) and time.monotonic() < end:  # forgotten first, then stopped
+        time.sleep(0.05)
+    assert len(reg) == 0 and not run.alive
+
+
+def test_shutdown_stops_everything(registry):
+    reg = registry()
+    runs = [reg.create(s, CFG) for s in ("a", "b")]
+    for s in ("a", "b"):
+        reg.start(s)
+    reg.shutdown()
+    assert len(reg) == 0 and all(not r.alive for r in runs)
+    reg._reaper.join(2)
+    assert not reg._reaper.is_alive()
+    assert not [t for t in threading.enumerate() if t.name == "gan-trainer" and t in {r._thread for r in runs}]
+
+
+def test_default_cap_from_environment(monkeypatch):
+    from gan_core.sessions import default_max_running
+
+    monkeypatch.setenv("GAN_CLASSROOM_MAX_RUNS", "5")
+    assert default_max_running() == 5
+    monkeypatch.setenv("GAN_CLASSROOM_MAX_RUNS", "lots")
+    assert default_max_running() >= 1

@@ -1,0 +1,393 @@
+"""The Trainer: its thread's lifecycle, exact stepping, live changes, NaN recovery, snapshots, alerts."""
+
+import math
+import threading
+import time
+
+import pytest
+import torch
+
+from gan_core import losses
+from gan_core import trainer as trainer_mod
+from gan_core.config import RunConfig
+from gan_core.history import History
+from gan_core.train import build_gan, train_step
+from gan_core.trainer import SERIES, Trainer, history_csv
+
+SNAPSHOT_KEYS = {"step", "status", "message", "its", "device", "alerts", "version", "history", "metrics", "samples",
+                 "field", "d_output", "lr_g", "lr_d", "d_steps", "dataset", "is_points"}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny networks on a shared machine: one intra-op thread avoids OpenMP oversubscription stalls."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def tiny_cfg(dataset="ring8", loss=None, train=None, model=None) -> RunConfig:
+    points = dataset in ("ring8", "grid25")
+    return RunConfig.from_dict({
+        "data": {"name": dataset, **({"n_points": 1000} if points else {})},
+        "model": {**({"arch": "mlp", "hidden": 16, "depth": 2} if points else {"arch": "dcgan", "nz": 8, "ngf": 8,
+                                                                                "ndf": 8}), **(model or {})},
+        "loss": loss or {},
+        "train": {"batch_size": 16, "log_every": 5, "device": "cpu", **(train or {})},
+    })
+
+
+@pytest.fixture
+def make_trainer():
+    """Trainer factory; every trainer it made is stopped at the end of the test."""
+    made = []
+
+    def make(cfg=None, **kwargs):
+        t = Trainer(cfg or tiny_cfg(), device="cpu", **kwargs)
+        made.append(t)
+        return t
+
+    yield make
+    for t in made:
+        t.stop()
+        assert not t.alive
+
+
+def wait_for(predicate, timeout=10.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def weights(net):
+    return [p.detach().clone() for p in net.parameters()]
+
+
+# --- lifecycle --------------------------------------------------------------------------------
+
+def test_start_pause_resume_stop(make_trainer):
+    t = make_trainer()
+    assert t.snapshot()["status"] == "idle" and not t.alive
+    t.start()
+    thread = t._thread
+    assert wait_for(lambda: t.snapshot()["step"] > 20)
+    assert t.snapshot()["status"] == "running"
+    t.pause()
+    time.sleep(0.1)  # a step in flight finishes
+    paused_at = t.snapshot()["step"]
+    time.sleep(0.3)
+    assert t.snapshot()["step"] == paused_at  # pause stops growth
+    assert t.snapshot()["status"] == "paused"
+    t.resume()
+    assert wait_for(lambda: t.snapshot()["step"] > paused_at)
+    t.stop()
+    assert not t.alive and not thread.is_alive() and thread not in threading.enumerate()
+    assert t.snapshot()["status"] == "stopped"
+    stopped_at = t.snapshot()["step"]
+    time.sleep(0.1)
+    assert t.snapshot()["step"] == stopped_at
+    t.step(3)  # a stopped run can still be stepped: the thread comes back for it
+    assert t.snapshot()["step"] == stopped_at + 3
+
+
+def test_step_grows_by_exactly_n(make_trainer):
+    t = make_trainer()
+    for n, mode in [(7, "d"), (3, "g"), (12, "both"), (1, "both")]:
+        before = t.snapshot()["step"]
+        t.step(n, mode)
+        assert t.snapshot()["step"] == before + n
+        assert t.snapshot()["status"] == "paused"
+    assert t.snapshot()["history"]["step"][-1] == 23  # every step was read back at the end of its job
+    with pytest.raises(ValueError):
+        t.step(0)
+    with pytest.raises(ValueError):
+        t.step(2, "x")
+
+
+def test_step_while_running_pauses_afterwards(make_trainer):
+    t = make_trainer()
+    t.start()
+    assert wait_for(lambda: t.snapshot()["step"] > 0)
+    t.step(5)
+    after = t.snapshot()["step"]
+    time.sleep(0.3)
+    assert t.snapshot()["step"] == after and t.snapshot()["status"] == "paused"
+
+
+def test_step_mode_d_leaves_g_alone(make_trainer):
+    t = make_trainer()
+    g = weights(t.gan.G)
+    t.step(5, "d")
+    assert all(torch.equal(a, b) for a, b in zip(g, t.gan.G.parameters()))
+
+
+def test_same_results_as_calling_train_step_directly(make_trainer):
+    """The thread adds nothing random: 15 Trainer steps = 15 train_step calls on the same config."""
+    cfg = tiny_cfg()
+    t = make_trainer(cfg)
+    t.step(15)
+    gan = build_gan(cfg, "cpu")
+    for _ in range(15):
+        train_step(gan)
+    assert all(torch.equal(a, b) for a, b in zip(gan.G.parameters(), t.gan.G.parameters()))
+
+
+def test_reset_rebuilds_from_the_seed(make_trainer):
+    t = make_trainer()
+    initial = weights(t.gan.G)
+    t.step(10)
+    t.reset()
+    s = t.snapshot()
+    assert s["step"] == 0 and s["history"]["step"] == [] and s["status"] == "idle"
+    assert all(torch.equal(a, b) for a, b in zip(initial, t.gan.G.parameters()))
+
+
+def test_a_crash_is_reported_not_raised(make_trainer, monkeypatch):
+    t = make_trainer()
+
+    def boom(gan, mode="both"):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(trainer_mod, "train_step", boom)
+    t.step(3, timeout=10)  # returns: the job is released even though the thread died
+    s = t.snapshot()
+    assert s["status"] == "error" and "boom" in s["message"]
+    assert wait_for(lambda: not t.alive)
+    t.start()  # refused quietly while in error
+    assert t.snapshot()["status"] == "error"
+
+
+# --- NaN / Inf ---------------------------------------------------------------------------------
+
+def poison_g_loss(monkeypatch, after_calls: int, batch: int = 16):
+    """Make G's loss NaN (with NaN gradients) after `after_calls` training calls (the field view's calls,
+    on 512 fixed points, are not counted)."""
+    real_g_loss, calls = losses.g_loss, [0]
+
+    def g_loss(objective, fake):
+        loss = real_g_loss(objective, fake)
+        if fake.shape[0] == batch:
+            calls[0] += 1
+            if calls[0] > after_calls:
+                return loss * math.nan
+        return loss
+
+    monkeypatch.setattr(losses, "g_loss", g_loss)
+
+
+@pytest.mark.parametrize("ema", [0.0, 0.9])
+def test_nan_pauses_and_restores_the_last_good_state(make_trainer, monkeypatch, ema):
+    cfg = tiny_cfg(train={"ema": ema})
+    reference = build_gan(cfg, "cpu")
+    for _ in range(10):
+        train_step(reference)
+    t = make_trainer(cfg)
+    poison_g_loss(monkeypatch, after_calls=12)  # steps 13.. go NaN; the read-back at step 15 sees it
+    t.step(30)
+    s = t.snapshot()
+    assert s["status"] == "paused"
+    assert "NaN" in s["message"] and "g_loss" in s["message"] and "restored" in s["message"]
+    assert s["step"] == 10  # the last good read-back
+    assert all(math.isfinite(v) for v in s["history"]["g_loss"])
+    for net in ("G", "D", "G_eval"):
+        for good, restored in zip(getattr(reference, net).parameters(), getattr(t.gan, net).parameters()):
+            assert torch.equal(good, restored), net
+    monkeypatch.undo()
+    t.step(5)  # training can go on from the restored state
+    assert t.snapshot()["step"] == 15
+
+
+def test_nan_from_a_real_blow_up(make_trainer):
+    """SGD with lr = 1 and a huge init on an MLP: the losses overflow without any patching."""
+    t = make_trainer(tiny_cfg(loss={"objective": "wgan-gp"}, train={"optimizer": "sgd", "lr_g": 1.0, "lr_d": 1.0},
+                              model={"init": "kaiming", "hidden": 64, "depth": 5}))
+    with torch.no_grad():
+        for p in t.gan.D.parameters():
+            p.mul_(30)
+    t.step(60)
+    s = t.snapshot()
+    assert "NaN/Inf" in s["message"] and s["status"] == "paused"
+    assert all(torch.isfinite(p).all() for p in t.gan.G.parameters())
+    assert all(torch.isfinite(p).all() for p in t.gan.D.parameters())
+
+
+# --- live changes ------------------------------------------------------------------------------
+
+def test_set_live_while_paused_applies_at_once(make_trainer):
+    t = make_trainer()
+    t.set_live(lr_g=1e-3, lr_d=5e-4, d_steps=3)
+    s = t.snapshot()
+    assert (s["lr_g"], s["lr_d"], s["d_steps"]) == (1e-3, 5e-4, 3)
+    t.step(1)
+    assert t.gan.opt_d.state_dict()["state"][0]["step"].item() == 3  # three D updates in that one step
+    assert t.gan.current_config().train.lr_g == 1e-3
+
+
+def test_set_live_while_running(make_trainer):
+    t = make_trainer()
+    t.start()
+    assert wait_for(lambda: t.snapshot()["step"] > 0)
+    t.set_live(lr_d=7e-4, d_steps=2)
+    assert wait_for(lambda: t.snapshot()["lr_d"] == 7e-4 and t.snapshot()["d_steps"] == 2)
+    assert t.gan.opt_d.param_groups[0]["lr"] == 7e-4
+
+
+@pytest.mark.parametrize("kwargs", [{"d_steps": 0}, {"d_steps": 11}, {"lr_g": 0.0}, {"lr_d": 2.0}])
+def test_set_live_rejects_bad_values(make_trainer, kwargs):
+    t = make_trainer()
+    with pytest.raises(ValueError):
+        t.set_live(**kwargs)
+    assert t.snapshot()["d_steps"] == 1 and t.snapshot()["lr_g"] == t.cfg.train.lr_g
+
+
+# --- snapshots and history ---------------------------------------------------------------------
+
+def test_snapshot_for_points(make_trainer):
+    t = make_trainer()
+    t.step(10)
+    s = t.snapshot()
+    assert set(s) == SNAPSHOT_KEYS
+    assert set(s["history"]) == {"step", *SERIES} and s["history"]["step"] == [5, 10]
+    assert s["samples"] is None and s["is_points"] and s["dataset"] == "ring8" and s["d_output"] == "probability"
+    f = s["field"]
+    assert f["fake"].shape == (512, 2) and f["heat"].shape == (30, 30) and f["manifold"].shape == (20, 20, 2)
+    assert f["arrows"].shape == (512, 2) and f["centers"].shape == (8, 2)
+    assert s["device"].startswith("cpu")
+    v = s["version"]
+    t.step(5)
+    assert t.snapshot()["version"] > v
+
+
+def test_snapshot_for_images(make_trainer):
+    t = make_trainer(tiny_cfg("digits", loss={"objective": "wgan-gp"}, model={"conditional": True}))
+    t.step(2)
+    s = t.snapshot()
+    assert s["field"] is None and not s["is_points"] and s["d_output"] == "score"
+    grid = s["samples"]
+    assert grid.dtype.name == "uint8" and grid.ndim == 3 and grid.shape[2] == 3
+    assert grid.shape[1] >= 8 * 10 * 2  # 8x8 digits are blown up (integer factor) to be visible
+
+
+def test_snapshot_is_a_copy(make_trainer):
+    t = make_trainer()
+    t.step(5)
+    s = t.snapshot()
+    s["history"]["step"].append(999)
+    s["alerts"].append("x")
+    assert t.snapshot()["history"]["step"] == [5] and t.snapshot()["alerts"] == []
+
+
+def test_history_csv(make_trainer):
+    t = make_trainer()
+    t.step(15)
+    lines = history_csv(t.snapshot()).splitlines()
+    assert lines[0] == "step," + ",".join(SERIES)
+    assert [line.split(",")[0] for line in lines[1:]] == ["5", "10", "15"]
+    assert all(float(x) == float(x) for x in lines[1].split(","))
+
+
+def test_history_downsampling_keeps_at_most_twice_max_points():
+    h = History(("a",), max_points=50)
+    for step in range(1, 10_001):
+        h.append(step, {"a": float(step)})
+        assert len(h) < 100
+    steps = h.as_dict()["step"]
+    assert len(steps) >= 50 and steps[0] == 1
+    gaps = {b - a for a, b in zip(steps, steps[1:])}
+    assert len(gaps) == 1  # evenly spread over the run
+    assert steps[-1] > 10_000 - 2 * gaps.pop()  # and reaching its end
+    assert h.as_dict()["a"] == [float(s) for s in steps]
+
+
+def test_trainer_history_is_downsampled(make_trainer):
+    t = make_trainer(tiny_cfg(train={"log_every": 1}))
+    t.history = History(SERIES, max_points=5)
+    t.step(60)
+    assert len(t.snapshot()["history"]["step"]) <= 10
+
+
+def test_metric_fn_runs_every_metrics_every_steps(make_trainer):
+    t = make_trainer(tiny_cfg(), metric_fn=lambda gan: {"seen": gan.step}, metrics_every=10)
+    t.step(30)
+    assert [m["step"] for m in t.snapshot()["metrics"]] == [10, 20, 30]
+    assert all(m["seen"] == m["step"] for m in t.snapshot()["metrics"])
+
+
+def test_a_failing_metric_fn_does_not_stop_training(make_trainer):
+    t = make_trainer(tiny_cfg(), metric_fn=lambda gan: 1 / 0, metrics_every=5)
+    t.step(10)
+    s = t.snapshot()
+    assert s["step"] == 10 and s["status"] == "paused"
+    assert "ZeroDivisionError" in s["metrics"][0]["error"]
+
+
+# --- alerts -------------------------------------------------------------------------------------
+
+def fake_train_step(values: dict):
+    """A stand-in for train_step that returns fixed numbers (no networks involved)."""
+
+    def step(gan, mode="both"):
+        gan.step += 1
+        return {k: torch.tensor(v) for k, v in values.items()}
+
+    return step
+
+
+NORMAL = {"d_loss": 1.2, "g_loss": 0.8, "d_real": 0.55, "d_fake": 0.45, "grad_norm_d": 1.0, "grad_norm_g": 1.0}
+
+
+def test_d_wins_alert(make_trainer, monkeypatch):
+    t = make_trainer(tiny_cfg(train={"log_every": 10}))
+    monkeypatch.setattr(trainer_mod, "train_step", fake_train_step({**NORMAL, "d_loss": 0.001}))
+    t.step(490)
+    assert t.snapshot()["alerts"] == []  # not yet: 490 < 500 steps
+    t.step(110)
+    alerts = t.snapshot()["alerts"]
+    assert len(alerts) == 1 and "D wins" in alerts[0] and "600 steps" in alerts[0]
+    monkeypatch.setattr(trainer_mod, "train_step", fake_train_step(NORMAL))
+    t.step(10)
+    assert t.snapshot()["alerts"] == []  # one normal read-back clears it
+
+
+def test_d_wins_alert_is_off_for_wgan(make_trainer, monkeypatch):
+    t = make_trainer(tiny_cfg(loss={"objective": "wgan"}, train={"log_every": 10}))
+    monkeypatch.setattr(trainer_mod, "train_step", fake_train_step({**NORMAL, "d_loss": 0.0}))
+    t.step(600)
+    assert t.snapshot()["alerts"] == []  # a critic's loss near 0 means nothing
+
+
+@pytest.mark.parametrize("net", ["g", "d"])
+def test_exploding_gradient_alert(make_trainer, monkeypatch, net):
+    t = make_trainer()
+    monkeypatch.setattr(trainer_mod, "train_step", fake_train_step({**NORMAL, f"grad_norm_{net}": 500.0}))
+    t.step(5)
+    alerts = t.snapshot()["alerts"]
+    assert len(alerts) == 1 and f"{net.upper()}'s gradient norm is 500" in alerts[0]
+
+
+def test_minimax_saturation_alert(make_trainer, monkeypatch):
+    t = make_trainer(tiny_cfg(loss={"objective": "minimax"}))
+    monkeypatch.setattr(trainer_mod, "train_step", fake_train_step({**NORMAL, "d_fake": 0.01}))
+    t.step(200)
+    assert t.snapshot()["alerts"] == []
+    t.step(10)
+    assert any("non-saturating" in a for a in t.snapshot()["alerts"])
+
+
+def test_stop_interrupts_a_long_step_job(make_trainer):
+    """stop() must not wait for (or leave behind) a thread busy with a long Step job."""
+    t = make_trainer()
+    t.step(1_000_000, wait=False)
+    assert wait_for(lambda: t.snapshot()["step"] > 5)
+    thread = t._thread
+    began = time.monotonic()
+    t.stop(timeout=5)
+    assert time.monotonic() - began < 2 and not thread.is_alive()
+    stopped_at = t.snapshot()["step"]
+    t.start()  # exactly one thread trains afterwards
+    assert wait_for(lambda: t.snapshot()["step"] > stopped_at)
+    assert [th for th in threading.enumerate() if th.name == "gan-trainer" and th.is_alive()] == [t._thread]
