@@ -8,4 +8,5 @@ Watch a Generative Adversarial Network learn, live: a **generator** G turns nois
 CSS = """
 #header h1 { margin-bottom: 0.2em; }
 .alert-box { border-left: 4px solid #d73027; padding-left: 8px; }
+.caption { margin-top: -6px; color: var(--body-text-color-subdued); }
 """

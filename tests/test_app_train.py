@@ -1,0 +1,206 @@
+"""The Train tab: settings <-> config, what the view computes, and the real app driven by gradio_client.
+
+The client tests run against the real app (the `app_server` fixture) in this process, so they can
+look inside the session registry: the run the tab started must be the one that trains, pauses,
+steps, and is gone (thread ended) after the client closes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+
+import pytest
+
+from gan_core.config import OBJECTIVES, ConfigError
+from gan_core.presets import get_preset, preset_names
+from gan_core.viz import FIELD_LAYERS
+from ui import train_view as view
+from ui.train_settings import KEYS, base_config, config_from_values, preset_for, same_run, values_from_config
+
+
+# -- settings <-> RunConfig ----------------------------------------------------------------------
+@pytest.mark.parametrize("name", preset_names())
+def test_every_preset_survives_the_widgets(name):
+    cfg = get_preset(name)
+    assert config_from_values(values_from_config(cfg), name) == cfg
+
+
+def test_widget_values_reach_the_config():
+    v = values_from_config(get_preset("ring8"))
+    v.update(width=64, depth=2, nz=3, beta1_d=0.0, beta2_d=0.9, pack=1, spectral_norm=True, ema=0.999, r1_gamma=1.0)
+    cfg = config_from_values(v, "ring8")
+    assert (cfg.model.hidden, cfg.model.depth, cfg.model.nz, cfg.model.pack) == (64, 2, 3, 1)
+    assert cfg.train.betas_d == (0.0, 0.9) and cfg.model.spectral_norm and cfg.train.ema == 0.999
+    assert cfg.loss.r1_gamma == 1.0 and cfg.model.init == "default"  # hidden settings come from the preset
+
+
+def test_switching_to_images_takes_an_image_preset():
+    assert preset_for("ring8", "digits") == "digits"
+    assert preset_for("ring8", "cifar10") == "mnist5k"
+    assert preset_for("ring8-collapse", "grid25") == "ring8-collapse"  # same kind: keep the picked preset
+    v = values_from_config(base_config("ring8", "digits"))
+    cfg = config_from_values(v, "ring8")
+    assert cfg.model.arch == "dcgan" and cfg.model.ngf == cfg.model.ndf == v["width"]
+
+
+def test_bad_settings_raise_config_error_with_a_reason():
+    v = values_from_config(get_preset("ring8"))
+    with pytest.raises(ConfigError, match="label smoothing"):
+        config_from_values({**v, "objective": "wgan", "label_smoothing": 0.1}, "ring8")
+    with pytest.raises(ConfigError, match="not a number"):
+        config_from_values({**v, "lr_g": None}, "ring8")
+
+
+def test_only_live_settings_keep_the_run():
+    cfg = get_preset("ring8")
+    assert same_run(cfg, cfg.replace(train={"lr_g": 1e-4, "lr_d": 4e-4, "d_steps": 3}))
+    assert not same_run(cfg, cfg.replace(train={"batch_size": 64}))
+    assert not same_run(cfg, cfg.replace(loss={"objective": "hinge"}))
+
+
+# -- the view ------------------------------------------------------------------------------------
+HISTORY = {"step": [10, 20, 30], "d_loss": [1.3, 1.2, 1.1], "g_loss": [0.7, 0.8, 0.9], "d_real": [0.6, 0.6, 0.7],
+           "d_fake": [0.4, math.nan, 0.3], "grad_norm_d": [1.0, 2.0, 3.0], "grad_norm_g": [0.5, 0.5, 0.5]}
+
+
+def test_history_frames_are_long_with_the_equilibrium_line_only_where_it_means_something():
+    losses, d_out, grads = view.history_frames(HISTORY, "nonsaturating")
+    assert list(losses.columns) == ["step", "value", "series"] and len(losses) == 6
+    assert set(d_out["series"]) == {"D(x) real", "D(G(z)) fake", view.EQUILIBRIUM}
+    assert len(d_out[d_out["series"] == "D(G(z)) fake"]) == 2  # the NaN row is dropped
+    assert set(grads["series"]) == {"D grad norm", "G grad norm"}
+    _, critic, _ = view.history_frames(HISTORY, "wgan-gp")
+    assert view.EQUILIBRIUM not in set(critic["series"])
+    assert view.d_output_limits("minimax") == [0, 1] and view.d_output_limits("wgan") is None
+
+
+def test_nothing_to_plot_is_none_not_an_empty_frame():
+    assert view.history_frames({"step": []}, "nonsaturating") == (None, None, None)
+    only_g = {"step": [1], "g_loss": [0.7], "grad_norm_g": [0.1]}
+    losses, d_out, _ = view.history_frames(only_g, "wgan")
+    assert len(losses) == 1 and d_out is None
+
+
+def test_history_is_thinned_for_the_browser():
+    n = 5000
+    h = {"step": list(range(n)), "d_loss": [1.0] * n}
+    losses, _, _ = view.history_frames(h, "hinge")
+    assert len(losses) <= view.MAX_POINTS
+
+
+def test_explanation_follows_the_objective():
+    texts = {o: view.explanation(o) for o in OBJECTIVES}
+    assert "0.5" in texts["nonsaturating"] and "2 ln 2" in texts["minimax"]
+    assert "critic" in texts["wgan"] and "no 0.5 line" in texts["wgan-gp"]
+    assert len({texts["nonsaturating"], texts["lsgan"], texts["hinge"], texts["wgan"]}) == 4
+
+
+def test_small_grids_are_blown_up_by_whole_pixels():
+    import numpy as np
+
+    grid = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    big = view.upscale(grid, min_side=7)  # factor 4
+    assert big.shape == (8, 12, 3) and (big[::4, ::4] == grid).all()
+
+
+# -- the real app through gradio_client ----------------------------------------------------------
+def step_of(status: str) -> int:
+    return int(re.search(r"step ([\d,]+)", status).group(1).replace(",", ""))
+
+
+def poll_status(client, last: str) -> str:
+    """The status the page would show now: /poll answers 'no change' (a skip) when nothing moved."""
+    out = client.predict(api_name="/poll")
+    first = out[0] if isinstance(out, (list, tuple)) else out
+    return first if isinstance(first, str) else last
+
+
+def wait_for(predicate, timeout: float, every: float = 0.25):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    return predicate()
+
+
+@pytest.fixture
+def client_factory(app_server, monkeypatch):
+    """gradio_client Clients on the real app; the server notices a closed client within ~1 s."""
+    from gradio_client import Client
+
+    monkeypatch.setenv("GRADIO_HEARTBEAT_INTERVAL", "1")  # read by the server per heartbeat connection
+    made = []
+
+    def make():
+        made.append(Client(app_server[1], verbose=False))
+        return made[-1]
+
+    yield make
+    for c in made:
+        c.close()
+        app_server[0].ctx.registry.close(c.session_hash)
+
+
+def test_start_pause_step_and_close_through_the_client(app_server, client_factory):
+    demo, _ = app_server
+    registry = demo.ctx.registry
+    client = client_factory()
+    sid = client.session_hash
+
+    status = client.predict(api_name="/start")[0]  # the page's defaults: the ring8 preset
+    assert "running" in status and "ring8" in status
+    run = registry.get(sid)
+    assert run is not None and run.alive
+
+    start, deadline = step_of(status), time.monotonic() + 60
+    while step_of(status) <= start + 20 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        status = poll_status(client, status)
+    assert step_of(status) > start + 20, "the step count did not grow while running"
+
+    status = client.predict(api_name="/pause")[0]
+    assert "paused" in status
+    time.sleep(1.0)  # a step in flight when Pause came finishes; the next poll shows it
+    status = poll_status(client, status)
+    paused_at = step_of(status)
+    time.sleep(1.5)
+    assert step_of(poll_status(client, status)) == paused_at == run.snapshot()["step"], "steps grew while paused"
+
+    assert step_of(client.predict(api_name="/step")[0]) == paused_at + 1  # default: 1 step of D and G
+    after = client.predict(mode="d", n=10, api_name="/step")[0]
+    assert step_of(after) == paused_at + 11 == run.snapshot()["step"]
+    assert "paused" in after and registry.get(sid) is run  # same settings: same run
+
+    status = client.predict(1e-4, 4e-4, 2, api_name="/set_live")[0]  # TTUR and a 2:1 D:G ratio, same run
+    snap = run.snapshot()
+    assert (snap["lr_g"], snap["lr_d"], snap["d_steps"]) == (1e-4, 4e-4, 2) and "lr D 0.0004" in status
+
+    client.close()  # the heartbeat ends -> demo.unload -> registry.close(session)
+    assert wait_for(lambda: registry.get(sid) is None, 30), "demo.unload did not close the session's run"
+    assert wait_for(lambda: not run.alive, 10), "the run's training thread is still alive"
+
+
+def test_bad_settings_show_a_message_and_start_nothing(app_server, client_factory):
+    client = client_factory()
+    v = {**values_from_config(get_preset("ring8")), "objective": "wgan", "label_smoothing": 0.1}
+    out = client.predict("ring8", list(FIELD_LAYERS), *[v[k] for k in KEYS], api_name="/start")
+    assert "label smoothing only applies" in out[1]
+    assert app_server[0].ctx.registry.get(client.session_hash) is None
+
+
+def test_over_the_cap_says_so_instead_of_hanging(app_server, client_factory, monkeypatch):
+    registry = app_server[0].ctx.registry
+    monkeypatch.setattr(registry, "max_running", 1)
+    first, second = client_factory(), client_factory()
+    assert "running" in first.predict(api_name="/start")[0]
+    t0 = time.monotonic()
+    out = second.predict(api_name="/start")
+    assert time.monotonic() - t0 < 30
+    assert "limit is 1" in out[1] and "idle" in out[0]
+    assert registry.get(second.session_hash).status == "idle"
+    assert "paused" in first.predict(api_name="/pause")[0]
+    assert "running" in second.predict(api_name="/pause")[0]  # Resume: now there is room

@@ -1,0 +1,87 @@
+"""The Train tab in a real headless Chromium: press Start and watch a GAN learn.
+
+For ring8 (2D field) and digits (sample grid): the status line's step count rises, the loss plot
+and the picture are redrawn while it trains, and closing the page ends the run. Screenshots at
+1280x800 and at 800 px wide go to tests/artifacts.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+
+def shown_step(page) -> int:
+    match = re.search(r"step ([\d,]+)", page.locator("#status").inner_text())
+    return int(match.group(1).replace(",", "")) if match else -1
+
+
+def watch_until(condition, timeout: float = 40.0, every: float = 0.5) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return condition()
+
+
+def train_and_watch(page, dataset: str, artifacts) -> None:
+    """Start, then see the step count rise and the plot and picture change; screenshots; pause."""
+    picture, plot = page.locator("#samples img"), page.locator("#loss-plot")
+    page.locator("#start").click()
+    status = page.locator("#status")
+    expect(status).to_contain_text("running", timeout=30_000)
+    expect(status).to_contain_text(dataset)
+    assert watch_until(lambda: shown_step(page) > 0), "the step count never left 0"
+    expect(picture).to_be_visible(timeout=15_000)
+    first_step, first_src, first_plot = shown_step(page), picture.get_attribute("src"), plot.screenshot()
+    assert watch_until(lambda: shown_step(page) > first_step + 10), "the step count stopped rising"
+    assert watch_until(lambda: picture.get_attribute("src") != first_src), "the picture was not redrawn"
+    assert watch_until(lambda: plot.screenshot() != first_plot), "the loss plot was not redrawn"
+    expect(page.locator("#d-plot")).to_contain_text("D(G(z)) fake")
+    page.screenshot(path=str(artifacts / f"train_{dataset}_1280.png"), full_page=True)
+    page.set_viewport_size({"width": 800, "height": 800})
+    time.sleep(1.0)  # let the plots re-measure their width
+    page.screenshot(path=str(artifacts / f"train_{dataset}_800.png"), full_page=True)
+    page.locator("#pause").click()
+    expect(status).to_contain_text("paused")
+
+
+def close_and_check_run_ended(page, registry, before: int) -> None:
+    page.context.close()  # the tab goes -> heartbeat ends -> demo.unload closes its run
+    assert watch_until(lambda: len(registry) == before, timeout=30), "the closed page's run was not closed"
+
+
+@pytest.fixture
+def fast_unload(monkeypatch):
+    monkeypatch.setenv("GRADIO_HEARTBEAT_INTERVAL", "1")  # the server notices a closed page within ~1 s
+
+
+def test_ring8_field_trains_live(app_server, page, artifacts, fast_unload):
+    demo, url = app_server
+    before = len(demo.ctx.registry)
+    page.goto(url)
+    expect(page.locator("#tab-train")).to_be_visible(timeout=30_000)
+    expect(page.locator("#preset input")).to_have_value("ring8")
+    train_and_watch(page, "ring8", artifacts)
+    # the field's layers are toggleable: hiding D's heat map redraws the picture
+    src = page.locator("#samples img").get_attribute("src")
+    page.locator("#field-layers").get_by_label("D's heat map").uncheck()
+    assert watch_until(lambda: page.locator("#samples img").get_attribute("src") != src, timeout=15)
+    close_and_check_run_ended(page, demo.ctx.registry, before)
+
+
+def test_digits_grid_trains_live(app_server, page, artifacts, fast_unload):
+    demo, url = app_server
+    before = len(demo.ctx.registry)
+    page.goto(url)
+    page.locator("#preset input").click()
+    page.get_by_role("option", name="digits", exact=True).click()
+    expect(page.locator("#dataset input")).to_have_value("digits", timeout=15_000)
+    expect(page.locator("#field-layers")).to_be_hidden()  # no 2D field for images
+    train_and_watch(page, "digits", artifacts)
+    close_and_check_run_ended(page, demo.ctx.registry, before)

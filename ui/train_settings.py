@@ -1,0 +1,134 @@
+"""The Train tab's settings as plain values: which widget sets which config field, and back.
+
+No gradio here. The tab shows one widget per key of `SETTINGS`; `config_from_values` turns the
+widget values into a validated `RunConfig` (raising `ConfigError` with a readable message), and
+`values_from_config` fills the widgets from a preset. Settings the tab does not show (activation,
+init, optimizer, ...) come from the preset that was picked last.
+"""
+
+from __future__ import annotations
+
+from gan_core.config import IMAGE_DATASETS, POINT_DATASETS, ConfigError, RunConfig
+from gan_core.presets import PRESETS, get_preset
+
+DEFAULT_PRESET = "ring8"  # trains healthily: covers all 8 modes in a few thousand steps
+
+# Datasets the tab offers: every 2D set and every image set but "folder" (it needs an upload).
+DATASETS = tuple(POINT_DATASETS) + tuple(n for n in IMAGE_DATASETS if n != "folder")
+
+# Settings applied to a running run without restarting it (Trainer.set_live).
+LIVE_KEYS = ("lr_g", "lr_d", "d_steps")
+
+# widget key -> (config section, config field); "width" is special-cased (hidden or ngf/ndf).
+SETTINGS: dict[str, tuple[str, str]] = {
+    "dataset": ("data", "name"),
+    "nz": ("model", "nz"),
+    "width": ("model", "hidden"),
+    "depth": ("model", "depth"),
+    "conditional": ("model", "conditional"),
+    "objective": ("loss", "objective"),
+    "lr_g": ("train", "lr_g"),
+    "lr_d": ("train", "lr_d"),
+    "beta1_g": ("train", "betas_g"),
+    "beta2_g": ("train", "betas_g"),
+    "beta1_d": ("train", "betas_d"),
+    "beta2_d": ("train", "betas_d"),
+    "batch_size": ("train", "batch_size"),
+    "d_steps": ("train", "d_steps"),
+    "seed": ("train", "seed"),
+    # the tricks
+    "label_smoothing": ("loss", "label_smoothing"),
+    "instance_noise": ("loss", "instance_noise"),
+    "spectral_norm": ("model", "spectral_norm"),
+    "minibatch_std": ("model", "minibatch_std"),
+    "pack": ("model", "pack"),
+    "unrolled_steps": ("train", "unrolled_steps"),
+    "feature_matching": ("loss", "feature_matching"),
+    "grad_clip": ("train", "grad_clip"),
+    "ema": ("train", "ema"),
+    "r1_gamma": ("loss", "r1_gamma"),
+}
+KEYS = tuple(SETTINGS)
+
+# One line each: what the trick does (shown under its widget).
+TRICK_INFO = {
+    "label_smoothing": "One-sided: D aims for 0.9 instead of 1 on real data, so it cannot grow overconfident (BCE only).",
+    "instance_noise": "Blur real and fake with Gaussian noise (fading to 0) so their supports overlap early on.",
+    "spectral_norm": "Scale each D layer by its largest singular value: keeps D smooth (Lipschitz).",
+    "minibatch_std": "D also sees the batch's spread, so a G that makes the same thing every time is easy to spot.",
+    "pack": "PacGAN: D judges this many samples at once; a collapsed G shows as look-alike packs. 1 = off.",
+    "unrolled_steps": "G looks this many D updates ahead before it moves, so it cannot chase D around the modes. 0 = off.",
+    "feature_matching": "G matches the average of D's inner features on real data instead of fooling D's output.",
+    "ttur": "Two time-scale update rule: give D and G separate learning rates (D 4e-4, G 1e-4).",
+    "d_steps": "D:G step ratio: how many D updates per G update (WGAN uses 5). Applies live.",
+    "grad_clip": "Cap each network's gradient norm at this value so one bad batch cannot blow training up. 0 = off.",
+    "ema": "Show samples from a moving average of G's weights: smoother, less jittery pictures. 0 = off.",
+    "r1_gamma": "R1: penalise D's gradient on real data (gamma/2 E||grad D(x)||^2): stops D over-reacting. 0 = off.",
+}
+TTUR_LRS = {"lr_g": 1e-4, "lr_d": 4e-4}
+
+
+def is_points(dataset: str) -> bool:
+    return dataset in POINT_DATASETS
+
+
+def preset_for(preset: str, dataset: str) -> str:
+    """The preset whose hidden settings (init, activation, ...) a run on `dataset` uses: the given
+    preset when it fits the dataset's kind (points vs images), else the dataset's own preset, else
+    the default preset of its kind."""
+    if preset in PRESETS and is_points(get_preset(preset).data.name) == is_points(dataset):
+        return preset
+    if dataset in PRESETS:
+        return dataset
+    return DEFAULT_PRESET if is_points(dataset) else "mnist5k"
+
+
+def base_config(preset: str, dataset: str) -> RunConfig:
+    """The config of `preset_for(preset, dataset)`, on `dataset`."""
+    return get_preset(preset_for(preset, dataset), data={"name": dataset})
+
+
+def values_from_config(cfg: RunConfig) -> dict:
+    """Widget values that show `cfg`."""
+    out = {}
+    for key, (section, name) in SETTINGS.items():
+        value = getattr(getattr(cfg, section), name)
+        if key.startswith("beta"):
+            value = value[0] if key[4] == "1" else value[1]
+        out[key] = value
+    if cfg.model.arch == "dcgan":
+        out["width"] = cfg.model.ngf
+    return out
+
+
+def config_from_values(values: dict, preset: str) -> RunConfig:
+    """A validated RunConfig from the widget values (raises ConfigError with a readable message)."""
+    dataset = values["dataset"]
+    base = base_config(preset, dataset)
+    sections = {"data": {}, "model": {}, "loss": {}, "train": {}}
+    for key, (section, name) in SETTINGS.items():
+        if not key.startswith("beta") and key != "width":
+            sections[section][name] = values[key]
+    try:
+        sections["model"].update(nz=int(values["nz"]), depth=int(values["depth"]), pack=int(values["pack"]))
+        sections["train"].update(
+            batch_size=int(values["batch_size"]), d_steps=int(values["d_steps"]), seed=int(values["seed"]),
+            unrolled_steps=int(values["unrolled_steps"]), lr_g=float(values["lr_g"]), lr_d=float(values["lr_d"]),
+            betas_g=(float(values["beta1_g"]), float(values["beta2_g"])),
+            betas_d=(float(values["beta1_d"]), float(values["beta2_d"])))
+        sections["loss"].update({k: float(values[k]) for k in ("label_smoothing", "instance_noise", "r1_gamma")})
+        sections["train"].update(grad_clip=float(values["grad_clip"]), ema=float(values["ema"]))
+        width = int(values["width"])
+    except (TypeError, ValueError) as e:  # an empty or non-numeric box
+        raise ConfigError(f"a setting is empty or not a number: {e}") from e
+    if is_points(dataset):
+        sections["model"].update(arch="mlp", hidden=width)
+    else:
+        sections["model"].update(arch="dcgan", ngf=width, ndf=width)
+    return base.replace(**sections)
+
+
+def same_run(a: RunConfig, b: RunConfig) -> bool:
+    """True when a and b differ at most in the settings that apply live (lrs, D steps)."""
+    live = {k: getattr(a.train, k) for k in LIVE_KEYS}
+    return a == b.replace(train=live)

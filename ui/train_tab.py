@@ -1,0 +1,269 @@
+"""The Train tab: pick data, model, loss and tricks; Start / Pause / Step / Reset; watch G and D learn.
+
+Layout and wiring only. Each browser tab owns one run in `ctx.registry` (keyed by Gradio's session
+hash); a 1 s gr.Timer reads the run's snapshot and sends new curves and pictures only when the
+snapshot's version changed. The training thread never waits for the page. What the page shows is
+computed in ui/train_view.py; widget values <-> RunConfig in ui/train_settings.py.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+
+from gan_core.config import DOWNLOAD_DATASETS, OBJECTIVES, ConfigError
+from gan_core.data import DatasetError
+from gan_core.device import DeviceError
+from gan_core.diagnostics import live_metrics
+from gan_core.presets import describe_preset, get_preset, preset_names
+from gan_core.sessions import CapacityError
+from gan_core.viz import FIELD_LAYERS
+from ui import train_view as view
+from ui.common import AppContext, session_id
+from ui.train_settings import (DATASETS, DEFAULT_PRESET, KEYS, TRICK_INFO, TTUR_LRS, base_config, config_from_values,
+                               is_points, preset_for, same_run, values_from_config)
+
+STEP_MODES = [("D and G", "both"), ("D only", "d"), ("G only", "g")]
+STEP_COUNTS = [1, 10, 100]
+BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024]
+EMA_DECAYS = [0.0, 0.99, 0.995, 0.999, 0.9999]
+EXPORT_DIR = Path(tempfile.gettempdir()) / "gan_classroom_exports"
+RUN_ERRORS = (ConfigError, DatasetError, DeviceError)  # a run that cannot be built: say why, never crash
+SAMPLES_NOTE = ("<small>G's output for the same noise z every frame. Images: a grid of samples (one column per "
+                "class for a conditional G). 2D: GAN Lab's view; toggle its layers below.</small>")
+APPLY_NOTE = ("<small>Learning rates and D steps change the current run **live**. Data, model, loss and "
+              "tricks apply to a **new run**: press Start after changing them, or Reset.</small>")
+
+
+def _data_widgets(v: dict, w: dict) -> None:
+    """What to learn and with which objective (adds to w: {key: component})."""
+    w["dataset"] = gr.Dropdown([(f"{n} (download)" if n in DOWNLOAD_DATASETS else n, n) for n in DATASETS],
+                               value=v["dataset"], label="Dataset", elem_id="dataset",
+                               info="Loads the dataset's recommended settings. digits and mnist5k work offline.")
+    w["objective"] = gr.Dropdown(list(OBJECTIVES), value=v["objective"], label="Objective (loss)", elem_id="objective")
+
+
+def _live_widgets(v: dict, w: dict) -> None:
+    """The settings that change a running run (Trainer.set_live)."""
+    with gr.Row():
+        w["lr_g"] = gr.Number(v["lr_g"], label="G learning rate", step=1e-4, minimum=0, maximum=1, elem_id="lr-g",
+                              min_width=100)
+        w["lr_d"] = gr.Number(v["lr_d"], label="D learning rate", step=1e-4, minimum=0, maximum=1, elem_id="lr-d",
+                              min_width=100)
+    w["d_steps"] = gr.Slider(1, 10, v["d_steps"], step=1, label="D steps per G step", info=TRICK_INFO["d_steps"],
+                             elem_id="d-steps")
+    w["ttur"] = gr.Button("TTUR: D 4e-4, G 1e-4", size="sm", elem_id="ttur")
+    gr.Markdown(f"<small>{TRICK_INFO['ttur']}</small>\n\n{APPLY_NOTE}")
+
+
+def _advanced_widgets(v: dict, w: dict) -> None:
+    """Model, optimiser and tricks: applied to the next new run."""
+    with gr.Accordion("Model and training", open=False, elem_id="model-settings"):
+        w["width"] = gr.Slider(8, 256, v["width"], step=8, label="Model size (width)", elem_id="width",
+                               info="Neurons per hidden layer (2D), or feature maps ngf = ndf (images).")
+        w["depth"] = gr.Slider(0, 8, v["depth"], step=1, label="Hidden layers (2D only)", elem_id="depth")
+        w["nz"] = gr.Slider(1, 128, v["nz"], step=1, label="Latent size nz", elem_id="nz",
+                            info="Dimension of the noise z that G turns into a sample.")
+        w["batch_size"] = gr.Dropdown(BATCH_SIZES, value=v["batch_size"], label="Batch size", elem_id="batch-size")
+        with gr.Row():
+            w["beta1_g"] = gr.Number(v["beta1_g"], label="G Adam beta1", step=0.05, minimum=0, maximum=0.999)
+            w["beta2_g"] = gr.Number(v["beta2_g"], label="G Adam beta2", step=0.001, minimum=0, maximum=0.9999)
+        with gr.Row():
+            w["beta1_d"] = gr.Number(v["beta1_d"], label="D Adam beta1", step=0.05, minimum=0, maximum=0.999)
+            w["beta2_d"] = gr.Number(v["beta2_d"], label="D Adam beta2", step=0.001, minimum=0, maximum=0.9999)
+        w["seed"] = gr.Number(v["seed"], label="Seed", precision=0, elem_id="seed")
+        w["conditional"] = gr.Checkbox(v["conditional"], label="Conditional (class label into G and D; images only)")
+    with gr.Accordion("Tricks against collapse and instability", open=False, elem_id="tricks"):
+        info = TRICK_INFO
+        w["label_smoothing"] = gr.Slider(0, 0.3, v["label_smoothing"], step=0.05, label="Label smoothing",
+                                         info=info["label_smoothing"])
+        w["instance_noise"] = gr.Slider(0, 1, v["instance_noise"], step=0.05, label="Instance noise (std)",
+                                        info=info["instance_noise"])
+        w["spectral_norm"] = gr.Checkbox(v["spectral_norm"], label="Spectral norm on D", info=info["spectral_norm"])
+        w["minibatch_std"] = gr.Checkbox(v["minibatch_std"], label="Minibatch std-dev", info=info["minibatch_std"])
+        w["pack"] = gr.Slider(1, 8, v["pack"], step=1, label="PacGAN packing", info=info["pack"])
+        w["unrolled_steps"] = gr.Slider(0, 10, v["unrolled_steps"], step=1, label="Unrolled D steps (2D only)",
+                                        info=info["unrolled_steps"])
+        w["feature_matching"] = gr.Checkbox(v["feature_matching"], label="Feature matching",
+                                            info=info["feature_matching"])
+        w["grad_clip"] = gr.Slider(0, 10, v["grad_clip"], step=0.5, label="Gradient clipping", info=info["grad_clip"])
+        w["ema"] = gr.Dropdown(EMA_DECAYS, value=v["ema"], label="EMA of G's weights (decay)", info=info["ema"])
+        w["r1_gamma"] = gr.Slider(0, 10, v["r1_gamma"], step=0.5, label="R1 penalty (gamma)", info=info["r1_gamma"])
+
+
+def build(ctx: AppContext) -> None:
+    v0 = values_from_config(get_preset(DEFAULT_PRESET))
+    with gr.Tab("Train (live)", id="train", elem_id="tab-train"):
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=300, elem_id="train-controls"):
+                preset = gr.Dropdown(preset_names(), value=DEFAULT_PRESET, label="Preset", elem_id="preset")
+                preset_info = gr.Markdown(describe_preset(DEFAULT_PRESET), elem_id="preset-info")
+                w: dict = {}
+                _data_widgets(v0, w)
+                with gr.Row():
+                    start = gr.Button("▶ Start", variant="primary", elem_id="start", min_width=80)
+                    pause = gr.Button("Pause", elem_id="pause", min_width=80)
+                    reset = gr.Button("Reset", variant="stop", elem_id="reset", min_width=80)
+                step_mode = gr.Radio(STEP_MODES, value="both", label="Step trains", elem_id="step-mode")
+                with gr.Row(equal_height=True):
+                    step_count = gr.Dropdown(STEP_COUNTS, value=1, label="steps per click", elem_id="step-count",
+                                             scale=2, min_width=100)
+                    step = gr.Button("Step", elem_id="step", scale=1, min_width=80)
+                _live_widgets(v0, w)
+                _advanced_widgets(v0, w)
+            with gr.Column(scale=2, min_width=360):
+                status = gr.Markdown("**no run yet** · step 0 · press **Start** (or Step) to train", elem_id="status")
+                notice = gr.Markdown("", elem_id="notice")
+                samples = gr.Image(label="What G makes now", show_label=False, type="numpy", format="png", height=440,
+                                   interactive=False, buttons=["download", "fullscreen"], elem_id="samples")
+                gr.Markdown(SAMPLES_NOTE, elem_classes=["caption"])
+                layers = gr.CheckboxGroup([(view.LAYER_LABELS[k], k) for k in FIELD_LAYERS], value=list(FIELD_LAYERS),
+                                          label="2D field layers", elem_id="field-layers",
+                                          visible=is_points(v0["dataset"]))
+                with gr.Row():
+                    export = gr.Button("Export loss history (CSV) and picture (PNG)", size="sm", elem_id="export")
+                downloads = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="downloads",
+                                    visible=False)
+            with gr.Column(scale=2, min_width=360):
+                alerts = gr.Markdown(view.alerts_text({"alerts": [], "step": 0}), elem_id="alerts",
+                                     elem_classes=["alert-box"])
+                plot_args = dict(x="step", y="value", color="series", color_map=view.COLORS, height=200,
+                                 x_title="step", color_title="")
+                loss_plot = gr.LinePlot(title="Losses", y_title="loss", elem_id="loss-plot", **plot_args)
+                d_plot = gr.LinePlot(title="D(x) and D(G(z))", y_title="mean D output", elem_id="d-plot",
+                                     y_lim=view.d_output_limits(v0["objective"]), **plot_args)
+                grad_plot = gr.LinePlot(title="Gradient norms", y_title="norm", elem_id="grad-plot", **plot_args)
+                explain = gr.Markdown(view.explanation(v0["objective"]), elem_id="explain")
+        seen = gr.State(-1)  # the snapshot version this page shows
+        timer = gr.Timer(1.0)
+
+    settings = [w[k] for k in KEYS]
+    shown = [status, notice, pause, samples, loss_plot, d_plot, grad_plot, alerts, seen]
+
+    def values_of(args) -> dict:
+        return dict(zip(KEYS, args))
+
+    def render(run, layers_on, message: str = "", new_run: bool = False, picture=None):
+        """Everything `shown` from the run's snapshot; a new run also re-scales the D-output plot."""
+        snap = run.snapshot()
+        loss_df, d_df, grad_df = view.history_frames(snap["history"], run.cfg.loss.objective)
+        image = picture if picture is not None else view.visual_image(snap, layers_on)
+        if new_run:
+            d_df = gr.LinePlot(d_df, y_lim=view.d_output_limits(run.cfg.loss.objective))
+        return (view.status_line(snap), message, "Resume" if snap["status"] != "running" and snap["step"] else "Pause",
+                gr.skip() if image is None else image, loss_df, d_df, grad_df, view.alerts_text(snap), snap["version"])
+
+    def fail(message: str):
+        gr.Warning(message)
+        return (gr.skip(), f"⚠️ {message}") + (gr.skip(),) * (len(shown) - 2)
+
+    def run_for(request, preset_name, args):
+        """The session's run if the settings did not change (live ones applied), else a new run."""
+        sid = session_id(request)
+        values = values_of(args)
+        cfg = config_from_values(values, preset_name)
+        run = ctx.registry.get(sid)
+        if run is not None and run.status != "error" and same_run(run.cfg, cfg):
+            run.set_live(lr_g=cfg.train.lr_g, lr_d=cfg.train.lr_d, d_steps=cfg.train.d_steps)
+            return run, False
+        return ctx.registry.create(sid, cfg, metric_fn=live_metrics), True
+
+    def on_start(request: gr.Request, preset_name, layers_on, *args):
+        try:
+            run, new = run_for(request, preset_name, args)
+        except RUN_ERRORS as e:
+            return fail(str(e))
+        try:
+            ctx.registry.start(session_id(request))
+        except CapacityError as e:  # the run exists but waits: say so, do not hang
+            gr.Warning(str(e))
+            return render(run, layers_on, f"⚠️ {e}", new_run=new)
+        return render(run, layers_on, new_run=new)
+
+    def on_pause(layers_on, request: gr.Request):
+        run = ctx.registry.get(session_id(request))
+        if run is None:
+            return fail("There is no run to pause yet: press Start.")
+        if run.status == "running":
+            run.pause()
+            return render(run, layers_on)
+        try:
+            ctx.registry.start(session_id(request))
+        except CapacityError as e:
+            return fail(str(e))
+        return render(run, layers_on)
+
+    def on_step(request: gr.Request, preset_name, layers_on, mode, n, *args):
+        try:
+            run, new = run_for(request, preset_name, args)
+        except RUN_ERRORS as e:
+            return fail(str(e))
+        run.step(int(n), mode, wait=True)
+        return render(run, layers_on, new_run=new)
+
+    def on_reset(request: gr.Request, preset_name, layers_on, *args):
+        try:
+            run = ctx.registry.create(session_id(request), config_from_values(values_of(args), preset_name),
+                                      metric_fn=live_metrics)
+        except RUN_ERRORS as e:
+            return fail(str(e))
+        return render(run, layers_on, "New run ready: press Start or Step.", new_run=True,
+                      picture=view.first_visual(run, layers_on))
+
+    def on_tick(last_seen, layers_on, request: gr.Request):
+        run = ctx.registry.get(session_id(request))
+        if run is None or run.snapshot()["version"] == last_seen:
+            return gr.skip()
+        shown_now = render(run, layers_on)
+        return shown_now[:1] + (gr.skip(),) + shown_now[2:]  # the notice belongs to the last button press
+
+    def on_layers(layers_on, request: gr.Request):
+        run = ctx.registry.get(session_id(request))
+        snap = run.snapshot() if run is not None else None
+        if snap is None or snap["field"] is None:
+            return gr.skip()
+        return view.visual_image(snap, layers_on)
+
+    def on_live(lr_g, lr_d, d_steps, request: gr.Request):
+        run = ctx.registry.get(session_id(request))
+        if run is None:
+            return gr.skip()
+        try:
+            run.set_live(lr_g=float(lr_g), lr_d=float(lr_d), d_steps=int(d_steps))
+        except (TypeError, ValueError) as e:
+            return gr.skip(), f"⚠️ Not applied: {e}."
+        return view.status_line(run.snapshot()), ""  # a running run takes them at its next chunk (the tick shows it)
+
+    def on_preset(name):
+        v = values_from_config(get_preset(name))
+        return [v[k] for k in KEYS] + [describe_preset(name), gr.CheckboxGroup(visible=is_points(v["dataset"]))]
+
+    def on_dataset(dataset, preset_name):
+        """A dataset brings its recommended settings: its own preset, or the current preset's when
+        that fits (points vs images), else the default preset of its kind."""
+        name = preset_for(dataset if dataset in preset_names() else preset_name, dataset)
+        v = values_from_config(base_config(name, dataset))
+        return [v[k] for k in KEYS] + [name, describe_preset(name), gr.CheckboxGroup(visible=is_points(dataset))]
+
+    def on_export(layers_on, request: gr.Request):
+        run = ctx.registry.get(session_id(request))
+        if run is None:
+            gr.Warning("Nothing to export yet: train a few steps first.")
+            return gr.skip()
+        return gr.File(view.export_files(run.snapshot(), layers_on, EXPORT_DIR / session_id(request)), visible=True)
+
+    start.click(on_start, [preset, layers, *settings], shown, api_name="start")
+    pause.click(on_pause, [layers], shown, api_name="pause", concurrency_limit=None)
+    step.click(on_step, [preset, layers, step_mode, step_count, *settings], shown, api_name="step")
+    reset.click(on_reset, [preset, layers, *settings], shown, api_name="reset")
+    timer.tick(on_tick, [seen, layers], shown, api_name="poll", concurrency_limit=None, show_progress="hidden")
+    layers.change(on_layers, [layers], [samples], show_progress="hidden")
+    gr.on([w["lr_g"].change, w["lr_d"].change, w["d_steps"].change], on_live, [w["lr_g"], w["lr_d"], w["d_steps"]],
+          [status, notice], api_name="set_live", show_progress="hidden")
+    w["ttur"].click(lambda: (TTUR_LRS["lr_g"], TTUR_LRS["lr_d"]), None, [w["lr_g"], w["lr_d"]])
+    w["objective"].change(view.explanation, [w["objective"]], [explain])
+    preset.input(on_preset, [preset], settings + [preset_info, layers])
+    w["dataset"].input(on_dataset, [w["dataset"], preset], settings + [preset, preset_info, layers])
+    export.click(on_export, [layers], [downloads])

@@ -1,0 +1,162 @@
+"""What the Train tab shows, computed from a `Trainer.snapshot()`: plain data and text, no gradio.
+
+- `history_frames`: the history as three long-format DataFrames (step, value, series) for LinePlots.
+- `status_line`, `alerts_text`, `explanation`: Markdown a student can read beside the curves.
+- `visual_image`: the sample grid, or the 2D field (GAN Lab's layers) rendered to an RGB array.
+- `export_files`: the loss history as CSV and the current picture as PNG, for download.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from gan_core.config import BCE_OBJECTIVES, CRITIC_OBJECTIVES
+from gan_core.trainer import history_csv, render_visuals
+from gan_core.viz import FIELD_LAYERS, field_figure, figure_png, png_bytes
+
+MAX_POINTS = 600  # per series sent to the browser: enough for a smooth curve, light to send each second
+EQUILIBRIUM = "0.5 (equilibrium)"
+LOSS_SERIES = {"d_loss": "D loss", "g_loss": "G loss"}
+D_SERIES = {"d_real": "D(x) real", "d_fake": "D(G(z)) fake"}
+GRAD_SERIES = {"grad_norm_d": "D grad norm", "grad_norm_g": "G grad norm"}
+COLORS = {"D loss": "#e66101", "G loss": "#5e3c99", "D(x) real": "#1a9850", "D(G(z)) fake": "#762a83",
+          EQUILIBRIUM: "#999999", "D grad norm": "#e66101", "G grad norm": "#5e3c99"}
+LAYER_LABELS = {"real": "real points", "fake": "fake points", "heat": "D's heat map",
+                "manifold": "G's noise grid", "arrows": "gradient arrows"}
+FIELD_SIZE = 4.6  # inches at 100 dpi: a 460 px square, about its size on the page
+
+
+def _long(history: dict, names: dict[str, str], stride: int, extra: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """Long format (step, value, series); None when there is nothing to draw: Gradio 6.31's LinePlot
+    stops redrawing for good after it is sent an empty DataFrame, while None just clears it."""
+    steps = history.get("step", [])[::stride]
+    parts = [pd.DataFrame({"step": steps, "value": history[key][::stride], "series": label})
+             for key, label in names.items() if key in history]
+    df = pd.concat(parts, ignore_index=True).dropna(subset=["value"]) if parts else None
+    if df is None or df.empty:
+        return None
+    if extra is not None:
+        df = pd.concat([df, extra], ignore_index=True)
+    return df.astype({"step": "int64", "value": "float64"})
+
+
+def history_frames(history: dict, objective: str) -> tuple[pd.DataFrame | None, ...]:
+    """(losses, D outputs, gradient norms) as long DataFrames (or None before the first step); D
+    outputs get the 0.5 line when it is the equilibrium (BCE probabilities, LSGAN's targets 0/1)."""
+    n = len(history.get("step", []))
+    stride = max(1, math.ceil(n / MAX_POINTS))
+    reference = None
+    if n and objective not in CRITIC_OBJECTIVES and objective != "hinge":
+        ends = [history["step"][0], history["step"][-1]]
+        reference = pd.DataFrame({"step": ends, "value": [0.5, 0.5], "series": EQUILIBRIUM})
+    return (_long(history, LOSS_SERIES, stride), _long(history, D_SERIES, stride, reference),
+            _long(history, GRAD_SERIES, stride))
+
+
+def d_output_limits(objective: str) -> list | None:
+    """Fixed y-range of the D-output plot: probabilities live in [0, 1]; scores are unbounded."""
+    return [0, 1] if objective in BCE_OBJECTIVES else None
+
+
+def status_line(snap: dict) -> str:
+    """'**running** · step 1,230 · 412 it/s · cpu (2 threads)' plus the live settings and any message."""
+    its = f"{snap['its']:.0f} it/s" if snap["status"] == "running" else "0 it/s"
+    line = (f"**{snap['status']}** · step {snap['step']:,} · {its} · {snap['device']} · {snap['dataset']}  \n"
+            f"<small>live: lr G {snap['lr_g']:.2g}, lr D {snap['lr_d']:.2g}, D steps per G step {snap['d_steps']}</small>")
+    if snap.get("message"):
+        line += f"  \n⚠️ {snap['message']}"
+    return line
+
+
+def alerts_text(snap: dict) -> str:
+    """The trainer's alerts in plain language, and the latest mode count for 2D mixtures."""
+    lines = [f"- ⚠️ {a}" for a in snap["alerts"]]
+    modes = [m for m in snap.get("metrics", []) if "modes_covered" in m]
+    if modes:
+        m = modes[-1]
+        lines.append(f"- Modes covered: **{m['modes_covered']} of {m['n_modes']}**, "
+                     f"{100 * m['high_quality_fraction']:.0f}% of samples near a mode (step {m['step']:,}).")
+    if not snap["alerts"]:
+        lines.insert(0, "- No alerts: nothing looks wrong right now." if snap["step"] else
+                     "- No alerts yet: press **Start** or **Step**.")
+    return "**What the trainer sees**\n\n" + "\n".join(lines)
+
+
+_CURVES = {
+    "bce": ("**Losses.** D's loss is the sum of two cross-entropies, on real and on fake. If G matched the data "
+            "perfectly, D could only guess and its loss would settle near 2 ln 2 ≈ 1.39 (G's near ln 2 ≈ 0.69 with "
+            "the non-saturating loss). D's loss falling towards 0 means D wins and G gets little to learn from.",
+            "**D(x) and D(G(z))** are D's mean probability that real and fake samples are real. Healthy training "
+            "pulls both towards the grey **0.5** line: D can no longer tell them apart. D(x) near 1 with D(G(z)) "
+            "near 0 for long means D has won."),
+    "lsgan": ("**Losses.** Least squares: D pushes its output to 1 on real and 0 on fake. At the equilibrium D "
+              "outputs 0.5 everywhere, so D's loss settles near 0.25 and G's near 0.125.",
+              "**D(x) and D(G(z))** are D's mean raw outputs (targets 1 and 0). Both heading for the grey **0.5** "
+              "line means D cannot tell real from fake."),
+    "hinge": ("**Losses.** Hinge: D wants scores above +1 on real and below -1 on fake; G pushes its scores up. "
+              "When D cannot separate them, D's loss settles near 2.",
+              "**D(x) and D(G(z))** are mean scores (not probabilities). The gap between the two curves is how "
+              "easily D separates real from fake; it should shrink, not reach a particular value."),
+    "critic": ("**Losses.** D is a *critic*: its loss is E[D(G(z))] - E[D(x)] (plus the gradient penalty for "
+               "WGAN-GP), minus an estimate of the Wasserstein distance between real and fake. The closer it gets "
+               "to 0, the closer the distributions. G's loss alone has no fixed target.",
+               "**D(x) and D(G(z))** are mean critic scores, unbounded: there is no 0.5 line. Their gap estimates "
+               "the distance G still has to go; watch it shrink."),
+}
+_GRADS = ("**Gradient norms** show how hard each network is being pushed. Norms above ~100 are an early sign that "
+          "training will blow up; a G norm near 0 while D's loss is near 0 means G has stopped learning.")
+
+
+def explanation(objective: str) -> str:
+    """What the three curves mean for this objective, in plain language."""
+    kind = ("bce" if objective in BCE_OBJECTIVES else "critic" if objective in CRITIC_OBJECTIVES else objective)
+    losses, outputs = _CURVES[kind]
+    return f"{losses}\n\n{outputs}\n\n{_GRADS}"
+
+
+def visual_image(snap: dict, layers=FIELD_LAYERS) -> np.ndarray | None:
+    """The current picture as uint8 [H, W, 3]: the field for 2D data, the sample grid for images."""
+    if snap.get("field") is not None:
+        return field_image(snap["field"], layers, snap["step"])
+    return None if snap.get("samples") is None else upscale(snap["samples"])
+
+
+def upscale(image: np.ndarray, min_side: int = 440) -> np.ndarray:
+    """Blow a small grid up by a whole factor (nearest) so the browser only ever shrinks it: tiny
+    digits stay crisp instead of being smoothed into blur."""
+    k = math.ceil(min_side / min(image.shape[:2]))
+    return image if k <= 1 else image.repeat(k, axis=0).repeat(k, axis=1)
+
+
+def field_image(field: dict, layers, step: int) -> np.ndarray:
+    fig = field_figure(field, tuple(layers), title=f"step {step:,}: real (green), fake (purple), D (background)",
+                       size=FIELD_SIZE)
+    return np.asarray(Image.open(io.BytesIO(figure_png(fig))).convert("RGB"))
+
+
+def first_visual(trainer, layers=FIELD_LAYERS) -> np.ndarray:
+    """The picture of a run that has not trained yet (call before it starts: reads its networks)."""
+    visual = render_visuals(trainer.gan, trainer.fixed_z, trainer.fixed_y)
+    if visual["field"] is not None:
+        return field_image(visual["field"], layers, 0)
+    return upscale(visual["samples"])
+
+
+def export_files(snap: dict, layers, folder: Path) -> list[str]:
+    """Write gan_history.csv and gan_<samples|field>.png into folder; returns their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path = folder / "gan_history.csv"
+    csv_path.write_text(history_csv(snap))
+    paths = [str(csv_path)]
+    image = visual_image(snap, layers)
+    if image is not None:
+        png_path = folder / ("gan_field.png" if snap.get("field") is not None else "gan_samples.png")
+        png_path.write_bytes(png_bytes(image))
+        paths.append(str(png_path))
+    return paths
