@@ -1,0 +1,65 @@
+"""Where the Latent space tab's models come from: this session's run, `checkpoints/`, or an upload.
+
+Every way a source can fail (no run yet, a foreign or truncated file, a dataset that cannot be
+loaded) raises one of SOURCE_ERRORS with a sentence the tab shows as it is; the tab then keeps
+the model it had.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gan_core import checkpoint, sources
+from gan_core.checkpoint import CheckpointError
+from gan_core.config import ConfigError
+from gan_core.data import DatasetError
+from gan_core.latent_view import LatentView, conditional_classes
+from gan_core.sources import Source
+from ui.common import AppContext
+
+LIVE = "this session's run (Train tab)"
+UPLOADED = "uploaded: "
+SOURCE_ERRORS = (CheckpointError, DatasetError, ConfigError, LookupError, OSError)
+
+
+def source_choices(ctx: AppContext, uploaded: dict[str, str]) -> list[str]:
+    """The live run, then the GAN checkpoints in ctx.checkpoint_dir (by name), then this tab's uploads."""
+    folder = Path(ctx.checkpoint_dir)
+    shipped = [p.stem for p in checkpoint.list_checkpoints(folder)] if folder.is_dir() else []
+    return [LIVE, *shipped, *uploaded]
+
+
+def load_source(ctx: AppContext, label: str, uploaded: dict[str, str], session: str) -> Source:
+    """The Source behind a choice. The live run is copied now (training goes on with the original)."""
+    if label == LIVE:
+        trainer = ctx.registry.get(session)
+        if trainer is None:
+            raise LookupError("there is no run in this session yet. Start one in the Train tab (a few hundred "
+                              "steps are enough to see structure), then press Reload here.")
+        return sources.from_trainer(trainer)
+    if label in uploaded:
+        return sources.from_checkpoint(uploaded[label])
+    return sources.from_checkpoint(Path(ctx.checkpoint_dir) / f"{label}.safetensors")
+
+
+def add_upload(file: str | None, uploaded: dict[str, str]) -> tuple[str, dict[str, str], Source]:
+    """Validate an uploaded checkpoint by loading it. Returns (its label, the new uploads dict, the Source)."""
+    if not file:
+        raise CheckpointError("no file arrived; pick a .safetensors checkpoint saved by GAN Classroom.")
+    src = sources.from_checkpoint(file)  # raises CheckpointError with the reason
+    label = UPLOADED + Path(file).name
+    return label, {**uploaded, label: str(file)}, src
+
+
+def describe(view: LatentView) -> str:
+    """One status line: what the model is and what the sliders do."""
+    src = view.source
+    if view.mode == "dims":
+        sliders = f"one slider per latent coordinate ({src.cfg.model.noise} noise)"
+    else:
+        sliders = (f"sliders move z along G's top {view.n_sliders} principal directions (GANSpace-style), "
+                   "from the seed's z")
+    what = (f"**this session's run**, a copy taken at step {src.step} (press Reload for newer weights)"
+            if src.meta.get("live") else f"**{src.name}**, a checkpoint trained for {src.step} steps")
+    cond = ", conditional on the class" if conditional_classes(src) else ""
+    return f"{what} · data: {src.cfg.data.name} · latent size nz = {src.nz}{cond} · {sliders}."
