@@ -25,6 +25,7 @@ ACTIVATIONS = ("relu", "leaky_relu", "tanh")
 NOISES = ("gaussian", "uniform")
 INITS = ("dcgan", "xavier", "kaiming", "default")
 OPTIMIZERS = ("adam", "sgd")
+COMPILE_MODES = ("off", "default", "reduce-overhead")  # torch.compile modes; reduce-overhead = CUDA graphs
 
 
 class ConfigError(ValueError):
@@ -128,6 +129,11 @@ class TrainConfig:
     seed: int = 0  # seeds weights, noise and batches: same config + seed -> same losses on CPU
     log_every: int = 10  # read per-step numbers back from the device every k steps (one sync)
     device: str = "auto"  # "auto" (CUDA when it really works), "cpu" or "cuda"
+    # opt-in speed-ups, all off by default (measured in docs/BENCHMARKS.md)
+    fused_adam: bool = False  # Adam's fused implementation: one kernel updates every parameter
+    channels_last: bool = False  # DCGAN: NHWC memory layout for the convolutions (faster on tensor cores)
+    amp_bf16: bool = False  # forward passes in bfloat16 autocast (no GradScaler needed); D outputs logits
+    compile: str = "off"  # torch.compile G and D for the step: "off", "default", "reduce-overhead" (+CUDA graphs)
 
     def __post_init__(self) -> None:
         _check(1 <= self.batch_size <= 4096, f"train.batch_size must be between 1 and 4096; got {self.batch_size}.")
@@ -147,6 +153,8 @@ class TrainConfig:
         _check(self.steps >= 1, f"train.steps must be >= 1; got {self.steps}.")
         _check(self.log_every >= 1, f"train.log_every must be >= 1; got {self.log_every}.")
         _one_of(self.device, ("auto", "cpu", "cuda"), "train.device")
+        _one_of(self.compile, COMPILE_MODES, "train.compile")
+        _check(not self.fused_adam or self.optimizer == "adam", "train.fused_adam needs train.optimizer='adam'.")
 
 
 @dataclass(frozen=True)
@@ -166,6 +174,10 @@ class RunConfig:
                f"a conditional GAN needs class labels; the 2D set {self.data.name!r} has none. Pick digits or mnist5k.")
         _check(not (self.model.conditional and self.data.name == "folder"),
                "a conditional GAN needs class labels; an image folder has none.")
+        _check(not self.train.channels_last or self.model.arch == "dcgan",
+               "train.channels_last is a memory layout for images: it needs model.arch='dcgan'.")
+        _check(self.train.compile == "off" or (self.loss.objective != "wgan-gp" and self.loss.r1_gamma == 0),
+               "train.compile cannot run the double backward of the WGAN-GP / R1 penalties; set compile='off'.")
         _check(self.train.unrolled_steps == 0 or self.model.arch == "mlp",
                "unrolled D is offered for the MLP models (2D data) only: on images it multiplies the cost of a step.")
 

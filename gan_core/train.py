@@ -3,18 +3,23 @@
 `build_gan(cfg)` gathers everything a run owns (networks, optimisers, data, random stream)
 in a `GAN` object; `train_step(gan)` advances it by one step and returns the step's numbers as
 0-dim tensors that stay on the device (reading them is a sync; the Trainer does it every k steps).
+
+Opt-in speed-ups (cfg.train; all off by default): fused Adam, channels_last memory layout for
+the DCGAN convolutions, bfloat16 autocast of the forward passes, and torch.compile of G and D
+as the step calls them ("reduce-overhead" adds CUDA graphs). See docs/BENCHMARKS.md.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
 from . import losses
-from .config import BCE_OBJECTIVES, RunConfig
+from .config import BCE_OBJECTIVES, ConfigError, RunConfig
 from .data import Dataset, load_dataset, native_channels, native_image_size
 from .device import resolve_device
 from .models import build_models
@@ -36,6 +41,7 @@ class GAN:
     step: int = 0
     d_steps: int = 1
     extra: dict = field(default_factory=dict)
+    compiled: tuple[nn.Module, nn.Module] | None = None  # torch.compile'd (G, D) for the step; None = eager
 
     @property
     def num_classes(self) -> int:
@@ -73,10 +79,10 @@ class GAN:
                                        "lr_d": self.opt_d.param_groups[0]["lr"], "d_steps": self.d_steps})
 
 
-def make_optimizer(params, kind: str, lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
+def make_optimizer(params, kind: str, lr: float, betas: tuple[float, float], fused: bool = False) -> torch.optim.Optimizer:
     if kind == "sgd":
         return torch.optim.SGD(params, lr=lr)
-    return torch.optim.Adam(params, lr=lr, betas=betas)
+    return torch.optim.Adam(params, lr=lr, betas=betas, fused=fused or None)  # fused: one kernel for all params
 
 
 def data_shape_for(cfg: RunConfig, data: Dataset) -> tuple[int, ...]:
@@ -92,14 +98,24 @@ def build_gan(cfg: RunConfig, device: torch.device | str | None = None, data: Da
         raise ValueError(f"a conditional GAN needs class labels; {cfg.data.name!r} has none")
     torch.manual_seed(cfg.train.seed)  # weights are initialised from the global stream
     G, D = build_models(cfg, data_shape_for(cfg, data), data.num_classes)
-    G, D = G.to(device), D.to(device)
     t = cfg.train
+    layout = torch.channels_last if t.channels_last else torch.contiguous_format  # NHWC suits tensor cores
+    G, D = G.to(device, memory_format=layout), D.to(device, memory_format=layout)
+    if t.channels_last:  # real batches are indexed from data.x: store it NHWC too (a copy; the caller's stays)
+        data = dataclasses.replace(data, x=data.x.contiguous(memory_format=torch.channels_last))
+    if t.compile == "reduce-overhead" and device.type != "cuda":
+        raise ConfigError("train.compile='reduce-overhead' uses CUDA graphs and needs a CUDA device; use 'default' or 'off'.")
     gan = GAN(cfg=cfg, G=G, D=D, data=data, device=device,
-              opt_g=make_optimizer(G.parameters(), t.optimizer, t.lr_g, t.betas_g),
-              opt_d=make_optimizer(D.parameters(), t.optimizer, t.lr_d, t.betas_d),
+              opt_g=make_optimizer(G.parameters(), t.optimizer, t.lr_g, t.betas_g, t.fused_adam),
+              opt_d=make_optimizer(D.parameters(), t.optimizer, t.lr_d, t.betas_d, t.fused_adam),
               gen=torch.Generator(device).manual_seed(t.seed), d_steps=t.d_steps)
     if t.ema > 0:
         gan.G_ema = copy.deepcopy(G).eval().requires_grad_(False)
+    if t.compile != "off":
+        # Wrappers that share G's and D's parameters; only train_step calls them, so state dicts,
+        # copies (sources.py) and the visuals keep using the plain eager modules. Compilation
+        # happens at the first call, i.e. in the thread that trains (CUDA graphs need that).
+        gan.compiled = (torch.compile(G, mode=t.compile), torch.compile(D, mode=t.compile))
     return gan
 
 
@@ -135,20 +151,37 @@ def _grad_norm(params, max_norm: float) -> torch.Tensor:
     return nn.utils.get_total_norm([p.grad for p in params])
 
 
-def d_step(gan: GAN) -> dict[str, torch.Tensor]:
-    """One D update on a fresh real batch and a fresh fake batch (G frozen)."""
+def _nets(gan: GAN) -> tuple[nn.Module, nn.Module]:
+    """The (G, D) the step calls: compiled wrappers when cfg.train.compile is on, else G and D."""
+    return gan.compiled or (gan.G, gan.D)
+
+
+def _autocast(gan: GAN):
+    """bfloat16 autocast around forward passes when cfg.train.amp_bf16 (no GradScaler needed:
+    bf16 has float32's range). Losses take logits, so BCE runs in float32 under autocast."""
+    return torch.autocast(gan.device.type, dtype=torch.bfloat16, enabled=gan.cfg.train.amp_bf16)
+
+
+def d_step(gan: GAN, keep_fake: bool = False) -> tuple[dict[str, torch.Tensor], tuple | None]:
+    """One D update on a fresh real batch and a fresh fake batch (G frozen).
+
+    keep_fake: also return (fake, y_fake) with G's graph, for the G update that follows to reuse
+    (as the PyTorch DCGAN example does: one G forward per step instead of two). Else None.
+    """
     cfg, B = gan.cfg, gan.cfg.train.batch_size
+    G, D = _nets(gan)
     real, y_real = gan.data.sample(B, gan.gen)
     z, y_fake = gan.sample_z(B), gan.sample_labels(B)
-    with torch.no_grad():
-        fake = gan.G(z, y_fake)  # [B, ...]
-    real_logits = gan.D(_d_input(gan, real), y_real)  # [B / pack]
-    fake_logits = gan.D(_d_input(gan, fake), y_fake)
-    loss = losses.d_loss(cfg.loss.objective, real_logits, fake_logits, 1.0 - cfg.loss.label_smoothing)
-    if cfg.loss.objective == "wgan-gp":
-        loss = loss + cfg.loss.gp_weight * losses.gradient_penalty(gan.D, real, fake, y_real, gan.gen)
-    if cfg.loss.r1_gamma > 0:
-        loss = loss + cfg.loss.r1_gamma / 2 * losses.r1_penalty(gan.D, real, y_real)
+    with _autocast(gan):
+        with torch.set_grad_enabled(keep_fake):
+            fake = G(z, y_fake)  # [B, ...]
+        real_logits = D(_d_input(gan, real), y_real)  # [B / pack]
+        fake_logits = D(_d_input(gan, fake.detach()), y_fake)
+        loss = losses.d_loss(cfg.loss.objective, real_logits, fake_logits, 1.0 - cfg.loss.label_smoothing)
+        if cfg.loss.objective == "wgan-gp":
+            loss = loss + cfg.loss.gp_weight * losses.gradient_penalty(gan.D, real, fake.detach(), y_real, gan.gen)
+        if cfg.loss.r1_gamma > 0:
+            loss = loss + cfg.loss.r1_gamma / 2 * losses.r1_penalty(gan.D, real, y_real)
     gan.opt_d.zero_grad(set_to_none=True)
     loss.backward()
     grad_norm = _grad_norm(gan.D.parameters(), cfg.train.grad_clip)
@@ -157,8 +190,9 @@ def d_step(gan: GAN) -> dict[str, torch.Tensor]:
         with torch.no_grad():
             for p in gan.D.parameters():
                 p.clamp_(-cfg.loss.clip_value, cfg.loss.clip_value)
-    return {"d_loss": loss.detach(), "grad_norm_d": grad_norm.detach(),
-            "d_real": d_report(cfg, real_logits), "d_fake": d_report(cfg, fake_logits)}
+    numbers = {"d_loss": loss.detach(), "grad_norm_d": grad_norm.detach(),
+               "d_real": d_report(cfg, real_logits), "d_fake": d_report(cfg, fake_logits)}
+    return numbers, ((fake, y_fake) if keep_fake else None)
 
 
 def d_report(cfg: RunConfig, logits: torch.Tensor) -> torch.Tensor:
@@ -167,20 +201,27 @@ def d_report(cfg: RunConfig, logits: torch.Tensor) -> torch.Tensor:
     return torch.sigmoid(logits).mean() if cfg.loss.objective in BCE_OBJECTIVES else logits.mean()
 
 
-def g_step(gan: GAN) -> dict[str, torch.Tensor]:
-    """One G update against the current D (or an unrolled copy of it)."""
+def g_step(gan: GAN, fake: tuple | None = None) -> dict[str, torch.Tensor]:
+    """One G update against the current D (or an unrolled copy of it).
+
+    fake: (G(z) with its graph, y) from the D update just made, or None to draw a fresh batch.
+    """
     cfg, B = gan.cfg, gan.cfg.train.batch_size
+    G, D = _nets(gan)
     backup = _unroll_d(gan) if cfg.train.unrolled_steps else None
-    z, y_fake = gan.sample_z(B), gan.sample_labels(B)
-    fake = gan.G(z, y_fake)
-    if cfg.loss.feature_matching:
-        real, y_real = gan.data.sample(B, gan.gen)
-        _, f_real = gan.D(_d_input(gan, real), y_real, return_features=True)
-        fake_logits, f_fake = gan.D(_d_input(gan, fake), y_fake, return_features=True)
-        loss = losses.feature_matching_loss(f_real, f_fake)
-    else:
-        fake_logits = gan.D(_d_input(gan, fake), y_fake)
-        loss = losses.g_loss(cfg.loss.objective, fake_logits)
+    with _autocast(gan):
+        if fake is None:
+            z, y_fake = gan.sample_z(B), gan.sample_labels(B)
+            fake = (G(z, y_fake), y_fake)
+        fake, y_fake = fake
+        if cfg.loss.feature_matching:
+            real, y_real = gan.data.sample(B, gan.gen)
+            _, f_real = D(_d_input(gan, real), y_real, return_features=True)
+            fake_logits, f_fake = D(_d_input(gan, fake), y_fake, return_features=True)
+            loss = losses.feature_matching_loss(f_real, f_fake)
+        else:
+            fake_logits = D(_d_input(gan, fake), y_fake)
+            loss = losses.g_loss(cfg.loss.objective, fake_logits)
     gan.opt_g.zero_grad(set_to_none=True)
     loss.backward()
     grad_norm = _grad_norm(gan.G.parameters(), cfg.train.grad_clip)
@@ -199,7 +240,7 @@ def _unroll_d(gan: GAN):
     answer that look-ahead D, then put D back. Returns D's and its optimiser's saved state."""
     backup = (copy.deepcopy(gan.D.state_dict()), copy.deepcopy(gan.opt_d.state_dict()))
     for _ in range(gan.cfg.train.unrolled_steps):
-        d_step(gan)
+        d_step(gan)  # (its numbers are not reported: only the real D updates are)
     return backup
 
 
@@ -215,19 +256,29 @@ def _update_ema(ema: nn.Module, model: nn.Module, decay: float) -> None:
 def train_step(gan: GAN, mode: str = "both") -> dict[str, torch.Tensor]:
     """One training step: `d_steps` D updates then `g_steps` G updates ("d"/"g" = one network only).
 
+    The first G update reuses the fake batch G(z) of the last D update (D saw it detached), as
+    the PyTorch DCGAN example does: one G forward per step instead of two.
+
     Returns 0-dim tensors on the device (no sync here): d_loss, d_real, d_fake, grad_norm_d,
     g_loss, grad_norm_g (the D numbers are from the last D update).
     """
     if mode not in ("both", "d", "g"):
         raise ValueError(f"mode must be both, d or g; got {mode!r}")
-    gan.G.train()
-    gan.D.train()
+    for net in (gan.G, gan.D):
+        if not net.training:  # .train() walks every submodule: skip it when nothing changed
+            net.train()
+    if gan.cfg.train.compile == "reduce-overhead":
+        torch.compiler.cudagraph_mark_step_begin()  # a new iteration: CUDA graph outputs may be reused
     out: dict[str, torch.Tensor] = {}
+    fake = None  # the last D update's fake batch, which the first G update reuses
     if mode in ("both", "d"):
-        for _ in range(gan.d_steps if mode == "both" else 1):
-            out.update(d_step(gan))
+        n_d = gan.d_steps if mode == "both" else 1
+        for i in range(n_d):
+            numbers, fake = d_step(gan, keep_fake=mode == "both" and i == n_d - 1)
+            out.update(numbers)
     if mode in ("both", "g"):
         for _ in range(gan.cfg.train.g_steps if mode == "both" else 1):
-            out.update(g_step(gan))
+            out.update(g_step(gan, fake))
+            fake = None
     gan.step += 1
     return out
