@@ -1,0 +1,398 @@
+"""`python -m gan_core bench`: how fast the engine trains, reaches quality, streams and answers.
+
+    python -m gan_core bench            # full run (~12 min on 2 CPU cores), writes docs/BENCHMARKS.md
+    python -m gan_core bench --quick    # a < 60 s smoke run of every section (tests/test_bench.py)
+
+Sections, each a function returning plain numbers that `write_report` turns into Markdown:
+  throughput       our Trainer (as the app runs it) vs the PyTorch DCGAN example's loop
+                   (bench_reference.py): same networks, batch, objective and device, measured
+                   alternately (ours, ref, ours, ref, ...), so load on a shared machine hits both
+  cpu_threads      (CPU) one training step with OpenMP spinning, sleeping (passive) or one thread
+  time_to_quality  seconds until ring8 covers 8/8 modes and mnist5k 10/10 classes (live diagnostics)
+  streaming        training speed while a client polls the app's Train tab at 1 Hz vs no client
+  latent_latency   one latent-slider image: G(z) + image_grid + PNG encoding
+  gpu_speedups     (CUDA) fused Adam, channels_last, bf16 autocast, torch.compile / CUDA graphs
+Every figure is a median with its spread (min-max over rounds): single timings mean little here.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .bench_reference import ReferenceLoop
+from .bench_report import write_report
+from .checkpoint import data_shape_of
+from .classifier import classifier_for
+from .data import load_dataset
+from .device import describe, resolve_device
+from .diagnostics import live_metrics
+from .models import build_models
+from .presets import get_preset
+from .sources import from_checkpoint
+from .train import build_gan, train_step
+from .trainer import Trainer
+from .viz import FIELD_LAYERS, image_grid, png_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {"ratio_cpu": 1.0, "ring8_s": 30.0, "mnist5k_s": 120.0, "streaming": 0.05, "ratio_gpu": 2.0}
+GPU_VARIANTS = (("defaults", {}), ("fused Adam", {"fused_adam": True}), ("channels_last", {"channels_last": True}),
+                ("bf16 autocast", {"amp_bf16": True}), ("torch.compile", {"compile": "default"}),
+                ("compile + CUDA graphs", {"compile": "reduce-overhead"}),
+                ("all four", {"fused_adam": True, "channels_last": True, "amp_bf16": True, "compile": "reduce-overhead"}))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How long each section measures."""
+
+    rounds: int = 7  # interleaved rounds per throughput comparison
+    round_s: float = 3.0  # seconds per side per round
+    ring8_seeds: tuple[int, ...] = (0, 1, 2)
+    ring8_cap_s: float = 60.0  # give up on time to quality after this long
+    mnist5k_cap_s: float = 300.0
+    check_every: int = 100  # steps between quality checks
+    stream_presets: tuple[str, ...] = ("ring8", "mnist5k")
+    stream_rounds: int = 3  # (no reader, reader) window pairs
+    stream_window_s: float = 6.0
+    stream_via_app: bool = True  # False: the in-process version (no server)
+    latency_calls: int = 100
+    thread_rounds: int = 2  # 0 = skip the OpenMP comparison
+    thread_s: float = 3.0
+
+
+FULL = Plan()
+QUICK = Plan(rounds=3, round_s=0.5, ring8_seeds=(0,), ring8_cap_s=5.0, mnist5k_cap_s=4.0, check_every=50,
+             stream_presets=("ring8",), stream_rounds=1, stream_window_s=2.0, stream_via_app=False,
+             latency_calls=15, thread_rounds=0)
+
+
+def spread(values: list[float]) -> dict:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _timed(fn, device: torch.device) -> float:
+    _sync(device)
+    t = time.perf_counter()
+    fn()
+    _sync(device)
+    return time.perf_counter() - t
+
+
+def _steps_for(run, seconds: float, device: torch.device) -> int:
+    """Warm up, then the number of steps `run(n)` makes in about `seconds`."""
+    run(3)
+    run(3)  # (the first calls pay for allocations, lazy init, compilation)
+    n, elapsed = 4, 0.0
+    while elapsed < 0.25:
+        n *= 2
+        elapsed = _timed(lambda: run(n), device)
+    return max(3, round(n / elapsed * seconds))
+
+
+# ------------------------------------------------------------------------------- throughput
+
+def throughput(preset: str, device: torch.device, plan: Plan, **train: object) -> dict:
+    """Steps/s of our Trainer and of the reference loop, alternately, `plan.rounds` times."""
+    cfg = get_preset(preset, train={"device": device.type, **train})
+    data = load_dataset(cfg.data, device, seed=cfg.train.seed)
+    trainer = Trainer(cfg, device, data=data, metric_fn=live_metrics)
+    ref = ReferenceLoop(cfg, data, device)
+
+    def ours(n):
+        trainer.step(n, wait=True, timeout=3600)
+        if trainer.status == "error":
+            raise RuntimeError(trainer.snapshot()["message"])
+
+    def reference(n):
+        for _ in range(n):
+            ref.step()
+
+    try:
+        n_ours, n_ref = _steps_for(ours, plan.round_s, device), _steps_for(reference, plan.round_s, device)
+        rates_ours, rates_ref = [], []
+        for _ in range(plan.rounds):
+            rates_ours.append(n_ours / _timed(lambda: ours(n_ours), device))
+            rates_ref.append(n_ref / _timed(lambda: reference(n_ref), device))
+    finally:
+        trainer.stop()
+    return {"preset": preset, "batch": cfg.train.batch_size, "train": dict(train), "ours": spread(rates_ours),
+            "reference": spread(rates_ref), "ratio": spread([a / b for a, b in zip(rates_ours, rates_ref)])}
+
+
+# ------------------------------------------------------------------------------- CPU threads
+
+THREAD_VARIANTS = (("2 threads, OpenMP spins (libgomp default)", 2, None),
+                   ("2 threads, OMP_WAIT_POLICY=PASSIVE (gan_core's default)", 2, "PASSIVE"),
+                   ("1 thread", 1, "PASSIVE"))
+
+
+def _probe(preset: str, threads: int, seconds: float) -> None:
+    """(In a subprocess.) Print the median ms of one train_step over ~`seconds`, as JSON."""
+    torch.set_num_threads(threads)
+    gan = build_gan(get_preset(preset, train={"device": "cpu"}), "cpu")
+    for _ in range(3):
+        train_step(gan)
+    chunks, end = [], time.perf_counter() + seconds
+    while time.perf_counter() < end or len(chunks) < 3:
+        t = time.perf_counter()
+        for _ in range(5):
+            train_step(gan)
+        chunks.append((time.perf_counter() - t) / 5 * 1e3)
+    print(json.dumps({"ms": statistics.median(chunks)}))
+
+
+def cpu_threads(plan: Plan) -> dict:
+    """ms per step under each OpenMP setting, interleaved across fresh processes (the wait policy
+    is read once, when torch loads OpenMP: torch is imported first so gan_core's default cannot apply)."""
+    results: dict = {}
+    for _ in range(plan.thread_rounds):
+        for preset in ("ring8", "mnist5k"):
+            for label, threads, policy in THREAD_VARIANTS:
+                env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+                if policy:
+                    env["OMP_WAIT_POLICY"] = policy
+                env["PYTHONPATH"] = str(ROOT)
+                code = f"import torch; from gan_core.bench import _probe; _probe({preset!r}, {threads}, {plan.thread_s})"
+                out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+                if out.returncode:
+                    raise RuntimeError(out.stderr[-500:])
+                results.setdefault(preset, {}).setdefault(label, []).append(json.loads(out.stdout.splitlines()[-1])["ms"])
+    return {p: {label: spread(v) for label, v in r.items()} for p, r in results.items()}
+
+
+# ------------------------------------------------------------------------------- time to quality
+
+QUALITY = {  # preset -> (the live metric test, in words)
+    "ring8": (lambda m: m.get("modes_covered") == 8 and m.get("high_quality_fraction", 0) >= 0.8,
+              "8/8 modes covered and high-quality fraction >= 0.8 (2,500 samples)"),
+    "mnist5k": (lambda m: m.get("classes_covered") == 10 and m.get("mean_confidence", 0) >= 0.8,
+                "10/10 classes covered and mean classifier confidence >= 0.8 (500 samples)"),
+}
+
+
+def time_to_quality(preset: str, seed: int, device: torch.device, cap_s: float, check_every: int) -> dict:
+    """Train with the Trainer (live diagnostics every `check_every` steps) until the quality test
+    passes or `cap_s` seconds pass. Seconds count from Start (building the run is not included)."""
+    reached, words = QUALITY[preset]
+    cfg = get_preset(preset, train={"seed": seed, "device": device.type})
+    out = {"preset": preset, "seed": seed, "cap_s": cap_s, "check_every": check_every, "test": words}
+    if not cfg.data.is_points and classifier_for(cfg.data.name, device) is None:
+        return {**out, "status": "not measured: classifier missing"}
+    hit, found, t0 = threading.Event(), {}, [0.0]
+
+    def check(gan):
+        m = live_metrics(gan)
+        if not hit.is_set() and reached(m):
+            found.update(seconds=time.perf_counter() - t0[0], step=gan.step, metrics=m)
+            hit.set()
+        return m
+
+    trainer = Trainer(cfg, device, metric_fn=check, metrics_every=check_every)
+    t0[0] = time.perf_counter()
+    trainer.start()
+    hit.wait(cap_s)
+    trainer.stop()
+    snap = trainer.snapshot()
+    last = snap["metrics"][-1] if snap["metrics"] else {}
+    if snap["status"] == "error":
+        return {**out, "status": f"error: {snap['message']}", "last": last}
+    if not found:
+        return {**out, "status": f"not reached in {cap_s:.0f} s", "steps": snap["step"], "last": last}
+    return {**out, "status": "reached", **found}
+
+
+# ------------------------------------------------------------------------------- streaming
+
+def _windows(trainer: Trainer, poll, plan: Plan) -> dict:
+    """Alternate windows without and with a 1 Hz reader; steps/s of the run in each."""
+    rates = {"none": [], "polled": []}
+    latencies: list[float] = []
+    poll()  # warm caches (fonts, first figure) outside the windows
+    for _ in range(plan.stream_rounds):
+        for kind in ("none", "polled"):
+            stop = threading.Event()
+
+            def reader():
+                while not stop.is_set():
+                    t = time.perf_counter()
+                    poll()
+                    latencies.append(time.perf_counter() - t)
+                    stop.wait(max(0.0, t + 1.0 - time.perf_counter()))  # next tick 1 s after the last began
+
+            thread = threading.Thread(target=reader, daemon=True) if kind == "polled" else None
+            s0, t0 = trainer.gan.step, time.perf_counter()
+            if thread:
+                thread.start()
+            time.sleep(plan.stream_window_s)
+            s1, t1 = trainer.gan.step, time.perf_counter()
+            stop.set()
+            if thread:
+                thread.join()
+            rates[kind].append((s1 - s0) / (t1 - t0))
+    ratios = [p / n for n, p in zip(rates["none"], rates["polled"])]
+    return {"none": spread(rates["none"]), "polled": spread(rates["polled"]), "ratio": spread(ratios),
+            "overhead": 1.0 - statistics.median(ratios), "poll_s": spread(latencies)}
+
+
+def _streaming_app(preset: str, plan: Plan) -> dict:
+    """The real app (app.build_demo) on a local port, polled through gradio_client's /poll: the
+    Train tab's 1 s timer handler (snapshot -> DataFrames + picture -> JSON and a PNG file)."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    sys.path.insert(0, str(ROOT))
+    from gradio_client import Client
+
+    from app import build_demo
+    from ui.train_settings import KEYS, values_from_config
+
+    demo = build_demo()
+    demo.queue(default_concurrency_limit=8)
+    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True)
+    try:
+        client = Client(url, verbose=False)
+        v = values_from_config(get_preset(preset))
+        client.predict(preset, list(FIELD_LAYERS), *[v[k] for k in KEYS], api_name="/start")
+        trainer = demo.ctx.registry.get(client.session_hash)
+        if trainer is None or trainer.status != "running":
+            raise RuntimeError("the app did not start a run for the client")
+        time.sleep(1.0)
+        return {"preset": preset, "how": "app", **_windows(trainer, lambda: client.predict(api_name="/poll"), plan)}
+    finally:
+        demo.ctx.registry.shutdown()
+        demo.close()
+
+
+def _streaming_in_process(preset: str, device: torch.device, plan: Plan, why: str) -> dict:
+    """A Trainer in its thread, and a reader that builds what the Train tab builds each tick:
+    snapshot, the three DataFrames and the picture, PNG-encoded."""
+    sys.path.insert(0, str(ROOT))
+    from ui import train_view as view
+
+    cfg = get_preset(preset, train={"device": device.type})
+    trainer = Trainer(cfg, device, metric_fn=live_metrics)
+
+    def poll():
+        snap = trainer.snapshot()
+        view.history_frames(snap["history"], cfg.loss.objective)
+        image = view.visual_image(snap)
+        if image is not None:
+            png_bytes(image)
+
+    trainer.start()
+    try:
+        time.sleep(1.0)
+        return {"preset": preset, "how": "in-process", "why": why, **_windows(trainer, poll, plan)}
+    finally:
+        trainer.stop()
+
+
+def streaming(preset: str, device: torch.device, plan: Plan) -> dict:
+    if plan.stream_via_app:
+        try:
+            return _streaming_app(preset, plan)
+        except Exception as e:  # the app cannot be built or driven: say so and measure in-process
+            return _streaming_in_process(preset, device, plan, f"the app could not be used ({type(e).__name__}: {e})")
+    return _streaming_in_process(preset, device, plan, "--quick skips the server")
+
+
+# ------------------------------------------------------------------------------- latent latency
+
+@torch.no_grad()
+def latent_latency(name: str, calls: int) -> dict:
+    """G(z) for one z + image_grid + PNG, on the CPU (where the latent tab's copies live)."""
+    path = ROOT / "checkpoints" / f"{name}.safetensors"
+    if path.is_file():
+        G, what = from_checkpoint(path).G, f"checkpoints/{path.name}"
+    else:
+        cfg = get_preset(name)
+        G, _ = build_models(cfg, data_shape_of(cfg))
+        what = f"untrained G of the {name} preset (no shipped checkpoint yet; same cost)"
+    G, nz = G.eval(), G.nz
+    gen = torch.Generator().manual_seed(0)
+    times = []
+    for i in range(calls + 3):
+        z = torch.randn(1, nz, generator=gen)
+        t = time.perf_counter()
+        png_bytes(image_grid(G(z), nrow=1))
+        if i >= 3:  # the first calls warm the allocator
+            times.append((time.perf_counter() - t) * 1e3)
+    times.sort()
+    return {"name": name, "what": what, "calls": calls, "median_ms": statistics.median(times),
+            "p95_ms": times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]}
+
+
+# ------------------------------------------------------------------------------- GPU
+
+def gpu_speedups(device: torch.device, plan: Plan) -> list[dict]:
+    """mnist5k DCGAN at batch 128: each opt-in flag alone, then all four, each against the reference."""
+    rows = []
+    for label, flags in GPU_VARIANTS:
+        try:
+            rows.append({"label": label, **throughput("mnist5k", device, plan, batch_size=128, **flags)})
+        except Exception as e:  # one flag failing must not hide the others
+            rows.append({"label": label, "error": f"{type(e).__name__}: {e}"[:300]})
+    return rows
+
+
+# ------------------------------------------------------------------------------- the run
+
+def run_bench(args) -> int:
+    plan = QUICK if args.quick else FULL
+    device = resolve_device(args.device)
+    started, t_start, load0 = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), time.perf_counter(), os.getloadavg()
+    r: dict = {"quick": bool(args.quick), "device": describe(device), "started": started, "load_start": load0}
+
+    def section(name, fn):
+        print(f"bench: {name} ...", file=sys.stderr, flush=True)
+        t = time.perf_counter()
+        try:
+            r[name] = fn()
+        except Exception as e:  # a broken section is reported, not fatal to the others
+            r[name] = {"error": f"{type(e).__name__}: {e}"[:500]}
+        print(f"bench: {name} done in {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
+
+    section("throughput", lambda: [throughput(p, device, plan) for p in ("ring8", "mnist5k")])
+    if device.type == "cpu" and plan.thread_rounds:
+        section("cpu_threads", lambda: cpu_threads(plan))
+    section("time_to_quality", lambda: [time_to_quality("ring8", s, device, plan.ring8_cap_s, plan.check_every)
+                                        for s in plan.ring8_seeds]
+            + [time_to_quality("mnist5k", 0, device, plan.mnist5k_cap_s, plan.check_every)])
+    section("streaming", lambda: [streaming(p, device, plan) for p in plan.stream_presets])
+    section("latent_latency", lambda: [latent_latency(n, plan.latency_calls) for n in ("digits", "mnist5k")])
+    if device.type == "cuda":
+        section("gpu_speedups", lambda: gpu_speedups(device, plan))
+    r["seconds"] = time.perf_counter() - t_start
+    r["load_end"] = os.getloadavg()
+    r["versions"] = versions()
+    out = write_report(r, Path(args.out), " ".join(["python -m gan_core bench"] + sys.argv[2:]))
+    print(f"wrote {out} in {r['seconds']:.0f} s", file=sys.stderr)
+    return 0
+
+
+def versions() -> dict:
+    def v(pkg):
+        try:
+            return importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            return "not installed"
+
+    return {"python": platform.python_version(), "torch": torch.__version__, "gradio": v("gradio"),
+            "cpu threads": torch.get_num_threads(), "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "(unset)"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores visible"}
+

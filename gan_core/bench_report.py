@@ -1,0 +1,211 @@
+"""docs/BENCHMARKS.md from the numbers `bench.run_bench` measured: setting, targets, one section each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+NO_GPU = "not yet measured (no GPU available to this task)"
+
+
+def _f(s: dict, digits: int = 0, scale: float = 1.0) -> str:
+    """A spread as 'median (min-max)'."""
+    m, lo, hi = (s[k] * scale for k in ("median", "min", "max"))
+    return f"{m:.{digits}f} ({lo:.{digits}f}–{hi:.{digits}f})"
+
+
+def _error(section) -> str | None:
+    return section.get("error") if isinstance(section, dict) else None
+
+
+def _targets(r: dict) -> list[str]:
+    cpu = r["device"].startswith("cpu")
+    rows = ["| target | measured | met? |", "| --- | --- | --- |"]
+
+    def row(name, measured, met):
+        rows.append(f"| {name} | {measured} | {met} |")
+
+    tp = r.get("throughput")
+    for p in ("ring8", "mnist5k"):
+        name = f"CPU: ours/reference >= 1.0 with defaults ({p})"
+        if not cpu:
+            row(name, "not measured (this run is on a GPU)", "—")
+        elif _error(tp) or not tp:
+            row(name, f"error: {_error(tp)}", "no")
+        else:
+            t = next(x for x in tp if x["preset"] == p)
+            row(name, f"{t['ratio']['median']:.2f} (rounds {t['ratio']['min']:.2f}–{t['ratio']['max']:.2f})",
+                "yes" if t["ratio"]["median"] >= 1.0 else "no")
+    q = r.get("time_to_quality")
+    for p, limit in (("ring8", 30.0), ("mnist5k", 120.0)):
+        name = f"CPU: {p} to quality in under {limit:.0f} s"
+        runs = [x for x in (q if isinstance(q, list) else []) if x["preset"] == p]
+        if not cpu:
+            row(name, "not measured (this run is on a GPU)", "—")
+        elif not runs:
+            row(name, f"error: {_error(q)}", "no")
+        elif runs[0]["status"].startswith("not measured"):
+            row(name, runs[0]["status"], "—")
+        else:
+            said = "; ".join(f"seed {x['seed']}: " + (f"{x['seconds']:.0f} s" if x["status"] == "reached" else x["status"])
+                             for x in runs)
+            ok = sum(x["status"] == "reached" and x["seconds"] < limit for x in runs)
+            row(name, said, "yes" if ok == len(runs) else f"no ({ok} of {len(runs)} seeds)")
+    st = r.get("streaming")
+    name = "CPU: streaming costs under 5% of throughput"
+    if not cpu:
+        row(name, "not measured (this run is on a GPU)", "—")
+    elif _error(st) or not st:
+        row(name, f"error: {_error(st)}", "no")
+    else:
+        said = "; ".join(f"{x['preset']}: {100 * x['overhead']:.1f}%" for x in st)
+        row(name, said, "yes" if all(x["overhead"] < 0.05 for x in st) else "no")
+    name = "GPU: ours/reference >= 2.0, mnist5k DCGAN, batch 128, opt-in speed-ups on"
+    g = r.get("gpu_speedups")
+    if cpu or g is None:
+        row(name, NO_GPU, "—")
+    else:
+        best = [x for x in g if "ratio" in x]
+        if best:
+            top = max(best, key=lambda x: x["ratio"]["median"])
+            row(name, f"{top['ratio']['median']:.2f} ({top['label']})", "yes" if top["ratio"]["median"] >= 2.0 else "no")
+        else:
+            row(name, f"error: {g[0].get('error') if g else _error(g)}", "no")
+    return rows
+
+
+def _throughput(r: dict) -> list[str]:
+    tp = r.get("throughput")
+    out = ["## 1. Training throughput: our Trainer vs a plain reference loop", ""]
+    if _error(tp):
+        return out + [f"Error: {_error(tp)}", ""]
+    out += ["| preset | batch | ours, steps/s | reference, steps/s | ours / reference | rounds |",
+            "| --- | --- | --- | --- | --- | --- |"]
+    for t in tp:
+        out.append(f"| {t['preset']} | {t['batch']} | {_f(t['ours'])} | {_f(t['reference'])} | "
+                   f"**{_f(t['ratio'], 2)}** | {t['ratio']['n']} |")
+    out += ["", "Median (min–max over rounds). *Ours* is `Trainer.step(n)` exactly as the app's Train tab runs a "
+            "run: `train_step` on the training thread, one read-back every `log_every` = 10 steps (NaN check, "
+            "last-good copy, history, alerts), the picture re-rendered every 0.5 s, the live diagnostics every 250 "
+            "steps. The *reference* (`gan_core/bench_reference.py`) is the loop of pytorch/examples `dcgan/main.py`: "
+            "separate real and fake BCE passes, one G forward reused for G's update, five `.item()` calls per "
+            "iteration for its log line, an image of G(fixed noise) every 100 iterations. Same networks "
+            "(`gan_core.models`), batch, Adam(2e-4 or the preset's lr, betas 0.5/0.999), objective and device; "
+            "both draw batches from the dataset tensor (no DataLoader). The two alternate within one process "
+            "(ours, reference, ours, reference, ...), so the machine's load falls on both.", ""]
+    return out
+
+
+def _threads(r: dict) -> list[str]:
+    ct = r.get("cpu_threads")
+    out = ["## 2. CPU threads: OpenMP waiting policy", ""]
+    if ct is None:
+        return out + ["Not measured in this run (" + ("--quick" if r["quick"] else "not a CPU run") + ").", ""]
+    if _error(ct):
+        return out + [f"Error: {_error(ct)}", ""]
+    labels = list(next(iter(ct.values())))
+    out += ["| preset | " + " | ".join(labels) + " |", "| --- |" + " --- |" * len(labels)]
+    for preset, row in ct.items():
+        out.append(f"| {preset} | " + " | ".join(f"{_f(row[k], 1)} ms" for k in labels) + " |")
+    out += ["", "Milliseconds per `train_step`, median (min–max) over fresh processes run in turn. libgomp's "
+            "default keeps idle OpenMP threads spinning; when other processes (or other training threads, the web "
+            "server) want the same cores, the spinning takes their time and every small parallel region waits. "
+            "`gan_core/__init__.py` therefore sets `OMP_WAIT_POLICY=PASSIVE` unless it is set already (it must be set "
+            "before torch loads OpenMP).", ""]
+    return out
+
+
+def _quality(r: dict) -> list[str]:
+    q = r.get("time_to_quality")
+    out = ["## 3. Time to quality", ""]
+    if _error(q):
+        return out + [f"Error: {_error(q)}", ""]
+    out += ["| preset | seed | test | result | steps | last check |", "| --- | --- | --- | --- | --- | --- |"]
+    for x in q:
+        if x["status"] == "reached":
+            result, steps, last = f"**{x['seconds']:.1f} s**", x["step"], x["metrics"]
+        else:
+            result, steps, last = x["status"], x.get("steps", "—"), x.get("last", {})
+        shown = ", ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in last.items()
+                          if k in ("step", "modes_covered", "high_quality_fraction", "classes_covered", "mean_confidence"))
+        out.append(f"| {x['preset']} | {x['seed']} | {x['test']} | {result} | {steps} | {shown or '—'} |")
+    checks = sorted({x["check_every"] for x in q})
+    out += ["", f"Seconds from Start until the live diagnostics (`diagnostics.live_metrics`, run by the Trainer every "
+            f"{', '.join(map(str, checks))} steps: `metrics.mode_coverage` for ring8, the shipped classifier "
+            "`checkpoints/classifier-mnist5k.safetensors` and `metrics.class_histogram` for mnist5k) first pass the "
+            "test; building the run is not counted. The preset's own settings and seed; nothing tuned for speed.", ""]
+    return out
+
+
+def _streaming(r: dict) -> list[str]:
+    st = r.get("streaming")
+    out = ["## 4. Streaming overhead", ""]
+    if _error(st):
+        return out + [f"Error: {_error(st)}", ""]
+    out += ["| preset | how | steps/s, no reader | steps/s, 1 Hz reader | overhead | one poll, s |",
+            "| --- | --- | --- | --- | --- | --- |"]
+    for x in st:
+        out.append(f"| {x['preset']} | {x['how']} | {_f(x['none'])} | {_f(x['polled'])} | "
+                   f"**{100 * x['overhead']:.1f}%** | {_f(x['poll_s'], 2)} |")
+    out += ["", "A run trains continuously; windows without and with a reader alternate, and the overhead is "
+            "1 − median(polled / unpolled) over window pairs. *app*: the real app (`app.build_demo`) served on a "
+            "local port and polled with `gradio_client` through the Train tab's `/poll` endpoint (its 1 s "
+            "`gr.Timer` handler: snapshot, three DataFrames, the sample grid or the 2D field rendered by "
+            "matplotlib, sent as JSON and a PNG file the client downloads); server and training share one process, "
+            "as on a Space. *in-process*: the same work without the server (snapshot, `ui.train_view` "
+            "DataFrames and picture, PNG encoding)."]
+    for x in st:
+        if x.get("why"):
+            out.append(f"In-process for {x['preset']} because {x['why']}.")
+    return out + [""]
+
+
+def _latency(r: dict) -> list[str]:
+    lat = r.get("latent_latency")
+    out = ["## 5. Latent slider latency", ""]
+    if _error(lat):
+        return out + [f"Error: {_error(lat)}", ""]
+    out += ["| generator | median, ms | p95, ms | calls |", "| --- | --- | --- | --- |"]
+    for x in lat:
+        out.append(f"| {x['what']} | {x['median_ms']:.1f} | {x['p95_ms']:.1f} | {x['calls']} |")
+    out += ["", "One call = G(z) for one z (eval mode, CPU, as the Latent tab's copies run) + `viz.image_grid` + "
+            "`viz.png_bytes`. Queueing and the browser are not in it: `scripts/latent_latency.py` measures the "
+            "slider end to end through the app.", ""]
+    return out
+
+
+def _gpu(r: dict) -> list[str]:
+    out = ["## 6. GPU: opt-in speed-ups", ""]
+    g = r.get("gpu_speedups")
+    flags = ("`TrainConfig` flags, all off by default: `fused_adam` (Adam's fused kernel), `channels_last` (NHWC "
+             "convolutions), `amp_bf16` (bfloat16 autocast of the forward passes, no GradScaler; D outputs logits), "
+             "`compile` = `default` or `reduce-overhead` (torch.compile of G and D as the step calls them; the "
+             "latter adds CUDA graphs; not with WGAN-GP or R1, whose double backward compile cannot run).")
+    if g is None:
+        return out + [f"**{NO_GPU}.** The code path exists (`bench.gpu_speedups`: mnist5k DCGAN at batch 128, each "
+                      "flag on alone and all four together, each interleaved with the reference loop); " + flags, ""]
+    out += ["| mnist5k, batch 128 | ours, steps/s | reference, steps/s | ours / reference |", "| --- | --- | --- | --- |"]
+    for x in g:
+        if "error" in x:
+            out.append(f"| {x['label']} | error: {x['error']} | | |")
+        else:
+            out.append(f"| {x['label']} | {_f(x['ours'])} | {_f(x['reference'])} | **{_f(x['ratio'], 2)}** |")
+    return out + ["", flags, ""]
+
+
+def write_report(r: dict, path: Path, command: str) -> Path:
+    v = r["versions"]
+    lines = ["# Benchmarks", "",
+             f"Written by `{command}` (`gan_core/bench.py`) on {r['started']}"
+             + (" — a **--quick** smoke run: short windows, figures are rough." if r["quick"] else "."), "",
+             "| setting | value |", "| --- | --- |",
+             f"| device | {r['device']} |",
+             f"| versions | python {v['python']}, torch {v['torch']}, gradio {v['gradio']} |",
+             f"| machine | {v['machine']}; load average {r['load_start'][0]:.1f} at the start, "
+             f"{r['load_end'][0]:.1f} at the end (shared with other work: hence medians of interleaved rounds) |",
+             f"| OMP_WAIT_POLICY | {v['OMP_WAIT_POLICY']} |",
+             f"| wall time | {r['seconds']:.0f} s |", "",
+             "## Targets", "", *_targets(r), "",
+             *_throughput(r), *_threads(r), *_quality(r), *_streaming(r), *_latency(r), *_gpu(r)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines).rstrip() + "\n")
+    return path
