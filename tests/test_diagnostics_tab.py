@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import gradio as gr
-import pandas as pd
 import pytest
 import torch
 from matplotlib.figure import Figure
@@ -91,10 +90,11 @@ def test_the_live_run_and_its_timeline(ctx):
     assert "**this session's run** (ring8, step 300)" in out[VERDICT]
     assert not out[COMPARE_BOX].visible
     plot, seen = tab.timeline(ctx, LIVE, -1, "session-2")
-    frame = plot.value if isinstance(plot.value, pd.DataFrame) else None
+    frame = plot.constructor_args["value"]  # the DataFrame the update sends
     assert seen == 3 and plot.visible  # steps 100, 200, 300
-    assert frame is None or set(frame["series"]) == {"modes covered (share)", "high-quality fraction",
-                                                     "KL to uniform / ln K"}
+    assert sorted(set(frame["step"])) == [100, 200, 300]
+    assert set(frame["series"]) == {"modes covered (share)", "high-quality fraction", "KL to uniform / ln K"}
+    assert frame["value"].between(0, 1).all()
     assert tab.timeline(ctx, LIVE, 3, "session-2") == (gr.skip(), gr.skip())  # nothing new: nothing sent
     assert tab.timeline(ctx, "ring8-a", 3, "session-2")[1] == 0  # a checkpoint has no timeline
     # another browser tab does not see this session's run

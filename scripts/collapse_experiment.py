@@ -1,0 +1,212 @@
+"""Does each mode-collapse fix actually fix it? A vanilla GAN against several fixes, over 5 seeds.
+
+For each data set, every configuration is a RunConfig override of a preset; each is trained with
+gan_core.train (the same `train_step` the app uses) for the same number of G steps per seed, then
+measured with gan_core.diagnostics.diagnose:
+  ring8, grid25   modes covered and high-quality fraction (2,500 samples, within 3 std of a mode)
+  digits          classes covered and KL(class histogram || uniform) from the shipped classifier,
+                  plus mean confidence and recall
+Results go to a JSON-lines file, one run per line with its full config, so an interrupted run
+resumes where it stopped; the tables are printed as Markdown (and written with --markdown).
+
+    python scripts/collapse_experiment.py                       # the published table (~40 CPU-minutes, 1 thread)
+    python scripts/collapse_experiment.py --quick               # a 2-minute smoke test of the script
+    python scripts/collapse_experiment.py --data ring8 --seeds 0 1 --steps ring8=500
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+from gan_core.diagnostics import diagnose  # noqa: E402
+from gan_core.presets import get_preset  # noqa: E402
+from gan_core.sources import from_gan  # noqa: E402
+from gan_core.train import build_gan, train_step  # noqa: E402
+
+# Vanilla = the original minimax objective (Goodfellow 2014), one D step per G step, no tricks.
+VANILLA_2D = {"loss": {"objective": "minimax"}, "model": {"pack": 1, "minibatch_std": False}}
+WGAN_GP = {"loss": {"objective": "wgan-gp", "gp_weight": 10.0},  # Gulrajani 2017's recipe
+           "train": {"d_steps": 5, "lr_g": 1e-4, "lr_d": 1e-4, "betas_g": (0.5, 0.9), "betas_d": (0.5, 0.9)}}
+
+
+def _with(base: dict, extra: dict) -> dict:
+    """Merge two nested override dicts (section by section)."""
+    out = {k: dict(v) for k, v in base.items()}
+    for section, values in extra.items():
+        out.setdefault(section, {}).update(values)
+    return out
+
+
+def _mixture_configs(preset: str) -> dict[str, tuple[str, dict]]:
+    return {
+        "vanilla GAN": (preset, VANILLA_2D),
+        "WGAN-GP": (preset, _with(VANILLA_2D, WGAN_GP)),
+        "PacGAN (pack 2)": (preset, _with(VANILLA_2D, {"model": {"pack": 2}})),
+        "minibatch std-dev": (preset, _with(VANILLA_2D, {"model": {"minibatch_std": True}})),
+        "unrolled D (5 steps)": (preset, _with(VANILLA_2D, {"train": {"unrolled_steps": 5}})),
+    }
+
+
+# The digits DCGAN preset uses the non-saturating G loss; vanilla here is the minimax loss, like 2D.
+VANILLA_DIGITS = {"loss": {"objective": "minimax"}, "model": {"pack": 1, "minibatch_std": False}}
+CONFIGS: dict[str, dict[str, tuple[str, dict]]] = {
+    "ring8": _mixture_configs("ring8"),
+    "grid25": _mixture_configs("grid25"),
+    "digits": {
+        "vanilla GAN": ("digits", VANILLA_DIGITS),
+        "non-saturating loss": ("digits", _with(VANILLA_DIGITS, {"loss": {"objective": "nonsaturating"}})),
+        "PacGAN (pack 2)": ("digits", _with(VANILLA_DIGITS, {"model": {"pack": 2}})),
+        "minibatch std-dev": ("digits", _with(VANILLA_DIGITS, {"model": {"minibatch_std": True}})),
+        "spectral norm + hinge": ("digits", _with(VANILLA_DIGITS, {"model": {"spectral_norm": True},
+                                                                   "loss": {"objective": "hinge"}})),
+    },
+}
+# Unrolling costs 6 D passes per step (WGAN-GP's 5 critic steps cost about as much): off by
+# default on this shared CPU; name it with --configs to include it.
+OPTIONAL = {"unrolled D (5 steps)"}
+DEFAULT_STEPS = {"ring8": 1500, "grid25": 2000, "digits": 1000}  # G steps: short, CPU time is shared
+EVAL_N = {"ring8": 2500, "grid25": 2500, "digits": 2000}
+
+
+def run_one(data: str, name: str, seed: int, steps: int) -> dict:
+    """Train one configuration for `steps` G steps from `seed`, then diagnose it."""
+    preset, overrides = CONFIGS[data][name]
+    cfg = get_preset(preset, **_with(overrides, {"train": {"seed": seed, "steps": steps, "device": "cpu"}}))
+    t0 = time.perf_counter()
+    gan = build_gan(cfg, "cpu")
+    diverged = False
+    for i in range(steps):
+        out = train_step(gan)
+        if i % 100 == 99 and not all(torch.isfinite(v).item() for v in out.values()):
+            diverged = True
+            break
+    seconds = time.perf_counter() - t0
+    row = {"data": data, "config": name, "seed": seed, "steps": steps, "train_seconds": round(seconds, 1),
+           "run_config": cfg.to_dict(), "diverged": diverged}
+    if diverged:
+        return row
+    report = diagnose(from_gan(gan, f"{data} {name} seed {seed}"), n=EVAL_N[data], seed=seed)
+    row["level"] = report["level"]
+    if "modes" in report:
+        row.update({k: report["modes"][k] for k in ("modes_covered", "n_modes", "high_quality_fraction",
+                                                     "kl_to_uniform")})
+    if "class_histogram" in report:
+        h = report["class_histogram"]
+        row.update({"classes_covered": h["classes_covered"], "n_classes": h["n_classes"],
+                    "class_kl": h["kl_to_uniform"], "mean_confidence": h["mean_confidence"],
+                    "top_classes": h["top_classes"], "top_classes_share": h["top_classes_share"],
+                    "recall": report["precision_recall"]["recall"],
+                    "frechet_distance": report.get("frechet_distance")})
+    return row
+
+
+# ---------------------------------------------------------------------------------------- tables
+
+def _mean_sd(values: list[float], fmt: str) -> str:
+    values = [v for v in values if v is not None]
+    if not values:
+        return "-"
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{format(statistics.mean(values), fmt)} ± {format(sd, fmt)}"
+
+
+def table(rows: list[dict], data: str) -> list[str]:
+    mine = [r for r in rows if r["data"] == data]
+    if not mine:
+        return []
+    steps = sorted({r["steps"] for r in mine})
+    seeds = sorted({r["seed"] for r in mine})
+    lines = [f"### {data}: {', '.join(map(str, steps))} steps, seeds {', '.join(map(str, seeds))}", ""]
+    if data == "digits":
+        lines += ["| configuration | classes covered (of 10) | KL(classes ‖ uniform) | mean confidence | recall "
+                  "| Fréchet distance | runs judged collapsed | per seed: classes covered |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    else:
+        lines += ["| configuration | modes covered | high-quality fraction | KL(modes ‖ uniform) "
+                  "| runs judged collapsed | per seed: modes covered |", "| --- | --- | --- | --- | --- | --- |"]
+    for name in CONFIGS[data]:
+        runs = sorted((r for r in mine if r["config"] == name), key=lambda r: r["seed"])
+        if not runs:
+            continue
+        ok = [r for r in runs if not r["diverged"]]
+        collapsed = f"{sum(r['level'] == 'collapse' for r in ok)} of {len(runs)}"
+        if len(ok) < len(runs):
+            collapsed += f" ({len(runs) - len(ok)} diverged)"
+        if data == "digits":
+            per_seed = ", ".join(str(r.get("classes_covered", "NaN")) for r in runs)
+            lines.append(f"| {name} | {_mean_sd([r['classes_covered'] for r in ok], '.1f')} "
+                         f"| {_mean_sd([r['class_kl'] for r in ok], '.2f')} "
+                         f"| {_mean_sd([r['mean_confidence'] for r in ok], '.2f')} "
+                         f"| {_mean_sd([r['recall'] for r in ok], '.2f')} "
+                         f"| {_mean_sd([r['frechet_distance'] for r in ok], '.1f')} | {collapsed} | {per_seed} |")
+        else:
+            per_seed = ", ".join(str(r.get("modes_covered", "NaN")) for r in runs)
+            n_modes = ok[0]["n_modes"] if ok else "?"
+            lines.append(f"| {name} | {_mean_sd([r['modes_covered'] for r in ok], '.1f')} / {n_modes} "
+                         f"| {_mean_sd([r['high_quality_fraction'] for r in ok], '.2f')} "
+                         f"| {_mean_sd([r['kl_to_uniform'] for r in ok], '.2f')} | {collapsed} | {per_seed} |")
+    seconds = sum(r["train_seconds"] for r in mine)
+    return lines + ["", f"Training time for these {len(mine)} runs: {seconds / 60:.1f} CPU-minutes (1 thread).", ""]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
+    ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
+    ap.add_argument("--steps", nargs="*", default=[], metavar="DATA=N",
+                    help=f"G steps per run, per data set (default {DEFAULT_STEPS})")
+    ap.add_argument("--configs", nargs="*", default=None,
+                    help=f"only these configuration names (default: all but {sorted(OPTIONAL)})")
+    ap.add_argument("--quick", action="store_true", help="2 seeds, 200 steps: checks the script, not the fixes")
+    ap.add_argument("--results", default=str(ROOT / "docs" / "collapse_results.jsonl"),
+                    help="JSON lines, one per run; runs already in it are skipped")
+    ap.add_argument("--markdown", default="", help="also write the tables to this file")
+    args = ap.parse_args()
+    torch.set_num_threads(1)  # the machine is shared; tiny nets gain little from more threads
+    steps = dict(DEFAULT_STEPS)
+    if args.quick:
+        steps, args.seeds = {k: 200 for k in steps}, args.seeds[:2]
+    for item in args.steps:
+        key, _, value = item.partition("=")
+        if key not in steps or not value.isdigit():
+            ap.error(f"--steps takes DATA=N with DATA in {list(steps)}; got {item!r}")
+        steps[key] = int(value)
+    if args.configs is None:
+        args.configs = [name for runs in CONFIGS.values() for name in runs if name not in OPTIONAL]
+    path = Path(args.results)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+    done = {(r["data"], r["config"], r["seed"], r["steps"]) for r in rows}
+    for data in args.data:
+        for seed in args.seeds:  # seed-major: a stopped run still has every configuration on a few seeds
+            for name in CONFIGS[data]:
+                if name not in args.configs or (data, name, seed, steps[data]) in done:
+                    continue
+                row = run_one(data, name, seed, steps[data])
+                rows.append(row)
+                with path.open("a") as f:
+                    f.write(json.dumps(row) + "\n")
+                shown = {k: row.get(k) for k in ("modes_covered", "high_quality_fraction", "classes_covered",
+                                                  "class_kl", "level", "train_seconds")}
+                print(f"{data:7s} {name:22s} seed {seed}: {shown}", flush=True)
+    wanted = [r for r in rows if r["data"] in args.data and r["seed"] in args.seeds
+              and r["steps"] == steps[r["data"]] and r["config"] in args.configs]
+    lines = [line for data in args.data for line in table(wanted, data)]
+    print("\n".join(lines))
+    if args.markdown:
+        Path(args.markdown).write_text("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
