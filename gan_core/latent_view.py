@@ -4,14 +4,14 @@ as a picture. Plain PyTorch + numpy (+ matplotlib off the slider path); no gradi
 Two kinds of sliders:
 - "dims": a small latent (the 2D models, nz <= 8) gets one slider per coordinate z[i];
 - "pca":  a larger latent gets sliders along G's top principal directions (GANSpace-style):
-          z = z_seed + sum_k c_k d_k, with c_k in units of the noise's std.
+          z = z_seed + sum_k c_k d_k, unit directions d_k, each c_k within +-3 noise std.
 
 The slider path (`latent_at` + `render`) does one forward pass of G on one latent and, for
 images, a nearest-neighbour upscale; for 2D data it paints one marker onto a cached picture of
 the data plane. It never calls matplotlib, and it runs on one dedicated single-threaded worker:
-one small image gains nothing from two OpenMP threads, and on a busy 2-core server (students
-training) a two-thread team waiting for a core it cannot get made the slowest 5% of slider
-events 10-40x slower in our measurements (docs/LATENT_LATENCY.md).
+one small image gains nothing from two OpenMP threads, and on a busy 2-core machine a two-thread
+team waiting for a core it cannot get raised the 95th percentile of this step from 4-16 ms to
+80-140 ms in our measurements (docs/LATENT_LATENCY.md).
 """
 
 from __future__ import annotations

@@ -166,7 +166,7 @@ def test_interpolate_gives_both_paths_a_plot_and_a_gif(ctx):
 def test_wiring_through_the_running_tab(ckpts):
     """The endpoints the browser and scripts/latent_latency.py use, on a launched Blocks with this tab."""
     sys.path.insert(0, str(ROOT / "scripts"))
-    from latent_latency import measure
+    from latent_latency import measure_api
 
     ctx = AppContext(registry=SessionRegistry(), checkpoint_dir=ckpts[0])
     with gr.Blocks() as demo:
@@ -175,10 +175,10 @@ def test_wiring_through_the_running_tab(ckpts):
     demo.queue()
     _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True)
     try:
-        result = measure(url, "digits", n=3, warmup=1)
+        result = measure_api(url, "digits", n=3, warmup=1)
         assert result["n"] == 3 and result["p95_ms"] > 0
         with pytest.raises(RuntimeError, match="no run in this session yet"):  # the status line comes back
-            measure(url, LIVE, n=1, warmup=0)
+            measure_api(url, LIVE, n=1, warmup=0)
     finally:
         ctx.registry.shutdown()
         demo.close()
