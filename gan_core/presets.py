@@ -11,7 +11,7 @@ _DCGAN = {"arch": "dcgan", "init": "dcgan"}
 PRESETS: dict[str, tuple[str, dict]] = {
     "ring8": ("8 Gaussians on a ring; a healthy GAN covers all 8 modes within a few thousand steps.",
               {"data": {"name": "ring8"}, "model": {**_MLP, "pack": 2},
-               "train": {"batch_size": 256, "lr_g": 1e-3, "lr_d": 1e-3, "steps": 3000}}),
+               "train": {"batch_size": 256, "lr_g": 1e-3, "lr_d": 1e-3, "ema": 0.99, "steps": 4000}}),
     "ring8-collapse": ("The same ring with a vanilla (minimax) GAN that reliably collapses to a few modes.",
                        {"data": {"name": "ring8"}, "model": _MLP, "loss": {"objective": "minimax"},
                         "train": {"batch_size": 256, "lr_g": 1e-3, "lr_d": 1e-3, "steps": 3000}}),
