@@ -20,6 +20,18 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
+@pytest.fixture(scope="module")
+def one_thread():
+    """Tiny networks on a shared machine: one intra-op thread avoids OpenMP oversubscription stalls.
+    Use with `pytestmark = pytest.mark.usefixtures("one_thread")`; the thread count is restored after."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

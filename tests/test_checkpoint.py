@@ -13,13 +13,7 @@ from gan_core.config import RunConfig
 from gan_core.train import build_gan, train_step
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny networks on a shared machine: one intra-op thread avoids OpenMP oversubscription stalls."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def refuse_pickle(*args, **kwargs):

@@ -14,13 +14,7 @@ from gan_core.models.layers import MinibatchStd, init_weights, pack
 NZ, K, B = 8, 10, 4
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny networks on a shared machine: one intra-op thread avoids OpenMP oversubscription stalls."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 # (spectral_norm, minibatch_std, pack): each trick alone, then all together
 VARIANTS = {"plain": (False, False, 1), "sn": (True, False, 1), "mbstd": (False, True, 1), "pack2": (False, False, 2),

@@ -14,13 +14,7 @@ CFG = RunConfig.from_dict({"data": {"name": "ring8", "n_points": 500}, "model": 
                            "train": {"batch_size": 16, "device": "cpu"}})
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny networks on a shared machine: one intra-op thread avoids OpenMP oversubscription stalls."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture

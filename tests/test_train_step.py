@@ -22,13 +22,7 @@ IMAGE_SETS = ("digits", "mnist5k", "folder", "zip")
 _DATA: dict = {}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny networks on a shared machine: one intra-op thread avoids OpenMP oversubscription stalls."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -18,13 +18,7 @@ SNAPSHOT_KEYS = {"step", "status", "message", "its", "device", "alerts", "versio
                  "field", "d_output", "lr_g", "lr_d", "d_steps", "dataset", "is_points"}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny networks on a shared machine: one intra-op thread avoids OpenMP oversubscription stalls."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def tiny_cfg(dataset="ring8", loss=None, train=None, model=None) -> RunConfig:
