@@ -12,7 +12,7 @@ PRESETS: dict[str, tuple[str, dict]] = {
     "ring8": ("8 Gaussians on a ring; a healthy GAN covers all 8 modes within a few thousand steps.",
               {"data": {"name": "ring8"}, "model": {**_MLP, "pack": 2},
                "train": {"batch_size": 256, "lr_g": 1e-3, "lr_d": 1e-3, "ema": 0.99, "steps": 4000}}),
-    "ring8-collapse": ("The same ring with a vanilla (minimax) GAN that reliably collapses to a few modes.",
+    "ring8-collapse": ("The same ring with a vanilla (minimax) GAN, no tricks: compare its curves and modes with ring8.",
                        {"data": {"name": "ring8"}, "model": _MLP, "loss": {"objective": "minimax"},
                         "train": {"batch_size": 256, "lr_g": 1e-3, "lr_d": 1e-3, "steps": 3000}}),
     "grid25": ("25 Gaussians on a 5x5 grid: a harder mode-coverage test.",
