@@ -17,7 +17,7 @@ from gan_core.sessions import SessionRegistry
 from gan_core.train import build_gan, train_step
 from ui import diagnostics_tab as tab
 from ui.common import AppContext
-from ui.diag_sources import LIVE, NONE, source_choices
+from ui.diag_sources import LIVE, NONE, default_choices, source_choices
 
 VERDICT, CARDS, MAIN, D_PLOT, COMPARE_BOX, COMPARE_TABLE, PLOT_A, PLOT_B = range(8)
 IMAGE_BOX, PAIRS, PAIRS_TEXT, NEAREST, NEAREST_TEXT = range(8, 13)
@@ -51,6 +51,15 @@ def _cleared(out) -> bool:
 
 def test_menu_lists_the_live_run_then_gan_checkpoints_only(ctx):
     assert source_choices(ctx) == [LIVE, "ring8-a", "ring8-b"]  # the broken file is not offered
+
+
+@pytest.mark.parametrize("choices, expected", [
+    ([LIVE, "grid25", "ring8", "ring8-collapse"], ("ring8-collapse", "ring8")),  # the shipped contrast
+    ([LIVE, "digits", "ring8"], ("digits", NONE)),  # no collapse checkpoint: the first one alone
+    ([LIVE], (LIVE, NONE)),  # nothing shipped: this session's run
+])
+def test_the_tab_opens_on_a_shipped_checkpoint_when_there_is_one(choices, expected):
+    assert default_choices(choices) == expected
 
 
 @pytest.mark.parametrize("choice, message", [
@@ -123,6 +132,15 @@ def test_browser_diagnose_says_what_is_wrong_then_diagnoses_the_live_run(app_ser
     page.goto(url)
     page.get_by_role("tab", name="Mode-collapse diagnostics").click()
     expect(page.locator("#tab-diagnostics")).to_be_visible(timeout=30_000)
+    # the first visit diagnoses the shipped pair at once: a newcomer never meets an empty tab
+    verdict = page.locator("#diag-verdict")
+    expect(verdict).to_contain_text("ring8-collapse", timeout=60_000)
+    expect(page.locator("#diag-compare-table")).to_contain_text("B: ring8", timeout=30_000)
+    expect(page.locator("#diag-main-plot img")).to_be_visible(timeout=20_000)
+    page.screenshot(path=str(artifacts / "diagnostics_first_visit.png"), full_page=True)
+
+    page.locator("#diag-source input").click()
+    page.get_by_role("option", name=LIVE, exact=True).click()
     page.locator("#diag-run").click()  # no run yet in this browser tab
     expect(page.locator("#diag-verdict")).to_contain_text("There is no run in this browser tab yet", timeout=30_000)
 
@@ -134,7 +152,6 @@ def test_browser_diagnose_says_what_is_wrong_then_diagnoses_the_live_run(app_ser
 
     page.get_by_role("tab", name="Mode-collapse diagnostics").click()
     page.locator("#diag-run").click()
-    verdict = page.locator("#diag-verdict")
     expect(verdict).to_contain_text("this session's run", timeout=60_000)
     expect(verdict).to_contain_text(re.compile("healthy|warning|collapse"))
     expect(page.locator("#diag-cards")).to_contain_text("modes covered")

@@ -35,6 +35,20 @@ def source_choices(ctx: AppContext) -> list[str]:
     return [LIVE] + ([p.stem for p in checkpoint.list_checkpoints(folder)] if folder.is_dir() else [])
 
 
+# What a newcomer sees first: the classic contrast, a collapsing run beside a healthy one.
+FIRST_PAIR = ("ring8-collapse", "ring8")
+
+
+def default_choices(choices: list[str]) -> tuple[str, str]:
+    """(source, compare) the tab opens on: ring8-collapse vs ring8 when shipped, else the first
+    checkpoint alone, else this session's run."""
+    a, b = FIRST_PAIR
+    if a in choices and b in choices:
+        return a, b
+    shipped = [c for c in choices if c != LIVE]
+    return (shipped[0], NONE) if shipped else (LIVE, NONE)
+
+
 def diagnosis_for(ctx: AppContext, choice: str | None, session: str, n: int, seed: int) -> Diagnosis:
     """Diagnose the chosen source with n samples from `seed`."""
     if not choice or choice == NONE:

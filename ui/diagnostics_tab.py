@@ -13,13 +13,13 @@ import gradio as gr
 from ui import diag_figures as figures
 from ui import diag_view as view
 from ui.common import AppContext, session_id
-from ui.diag_sources import LIVE, NONE, SourceProblem, diagnosis_for, source_choices
+from ui.diag_sources import LIVE, NONE, SourceProblem, default_choices, diagnosis_for, source_choices
 
-INTRO = ("Is my GAN collapsing? Pick **this session's run** (train it in the Train tab first) or a shipped "
-         "checkpoint and press **Diagnose**: G draws fresh samples and we measure how many modes or digit "
-         "classes they cover, how good and how varied they are, and whether G repeats or copies itself. "
-         "Pick a second source under *Compare with* to see two runs side by side (try **ring8-collapse** "
-         "against **ring8**).")
+INTRO = ("Is my GAN collapsing? The tab opens on two shipped checkpoints side by side: **ring8-collapse** "
+         "(a vanilla GAN) against **ring8** (with the tricks). Pick **this session's run** (train it in the "
+         "Train tab first) or any checkpoint and press **Diagnose**: G draws fresh samples and we measure how "
+         "many modes or digit classes they cover, how good and how varied they are, and whether G repeats or "
+         "copies itself. Pick a second source under *Compare with* to see two runs side by side.")
 TIMELINE_NOTE = ("**Timeline of this session's run** (shown when *Diagnose* is on this session's run): cheap "
                  "metrics measured every few hundred steps while it trains. Collapse shows as the share of modes "
                  "or classes covered falling while KL rises.")
@@ -60,12 +60,13 @@ def timeline(ctx: AppContext, choice: str | None, seen: int, session: str) -> tu
 
 def build(ctx: AppContext) -> None:
     choices = source_choices(ctx)
+    first, first_compare = default_choices(choices)
     with gr.Tab("Mode-collapse diagnostics", id="diagnostics", elem_id="tab-diagnostics") as tab:
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=280):
                 gr.Markdown(INTRO)
-                source = gr.Dropdown(choices, value=LIVE, label="Diagnose", elem_id="diag-source")
-                compare = gr.Dropdown([NONE] + choices, value=NONE, label="Compare with", elem_id="diag-compare")
+                source = gr.Dropdown(choices, value=first, label="Diagnose", elem_id="diag-source")
+                compare = gr.Dropdown([NONE] + choices, value=first_compare, label="Compare with", elem_id="diag-compare")
                 with gr.Row():
                     n = gr.Dropdown(N_CHOICES, value=1000, label="Samples", elem_id="diag-n", min_width=90)
                     seed = gr.Number(0, label="Seed", precision=0, elem_id="diag-seed", min_width=90)
@@ -97,6 +98,7 @@ def build(ctx: AppContext) -> None:
                                     x_title="step", y_title="share", color_title="", visible=False,
                                     elem_id="diag-timeline")
         seen = gr.State(-1)  # how many live-metric points the timeline shows
+        shown = gr.State(False)  # has this browser tab shown a diagnosis yet?
         timer = gr.Timer(2.0)
 
     outputs = [verdict, cards, main_plot, d_plot, compare_box, compare_table, plot_a, plot_b,
@@ -105,6 +107,13 @@ def build(ctx: AppContext) -> None:
     def on_run(choice, other, n_samples, seed_value, request: gr.Request):
         return diagnose(ctx, choice, other, n_samples, seed_value or 0, session_id(request))
 
+    def on_first_visit(choice, other, n_samples, seed_value, already, request: gr.Request):
+        """Opening the tab the first time diagnoses the default choice, so it never opens empty
+        (checkpoint diagnoses are cached: a class opening it at once costs one computation)."""
+        if already or choice == LIVE:
+            return [gr.skip()] * (len(outputs) + 1)
+        return *on_run(choice, other, n_samples, seed_value, request), True
+
     def on_tick(choice, seen_count, request: gr.Request):
         return timeline(ctx, choice, seen_count, session_id(request))
 
@@ -112,7 +121,9 @@ def build(ctx: AppContext) -> None:
         fresh = source_choices(ctx)  # checkpoints saved since the page loaded
         return gr.Dropdown(choices=fresh), gr.Dropdown(choices=[NONE] + fresh)
 
-    run.click(on_run, [source, compare, n, seed], outputs, concurrency_limit=2, concurrency_id="diagnose")
+    run.click(on_run, [source, compare, n, seed], outputs, concurrency_limit=2, concurrency_id="diagnose").then(
+        lambda: True, None, shown)
     timer.tick(on_tick, [source, seen], [timeline_plot, seen], concurrency_limit=None, show_progress="hidden")
     source.change(lambda: -1, None, seen)  # a new source redraws the timeline on the next tick
-    tab.select(on_select, None, [source, compare])
+    tab.select(on_select, None, [source, compare]).then(
+        on_first_visit, [source, compare, n, seed, shown], [*outputs, shown], concurrency_id="diagnose")
