@@ -37,6 +37,22 @@ def _check(condition: bool, message: str) -> None:
         raise ConfigError(message)
 
 
+_SCALARS = {"int": ((int,), "a whole number"), "float": ((int, float), "a number"),
+            "bool": ((bool,), "true or false"), "str": ((str,), "text")}
+
+
+def _check_types(section, prefix: str) -> None:
+    """Each scalar field holds its annotated type: a 64.0 batch size or a "1e-3" learning rate is
+    an error here, not a crash deep inside torch. (bool is an int in Python: refused for numbers.)"""
+    for f in dataclasses.fields(section):
+        if str(f.type) not in _SCALARS:
+            continue  # tuples (betas) are checked by their section
+        allowed, words = _SCALARS[str(f.type)]
+        value = getattr(section, f.name)
+        wrong = not isinstance(value, allowed) or (isinstance(value, bool) and f.type != "bool")
+        _check(not wrong, f"{prefix}.{f.name} must be {words}; got {value!r} ({type(value).__name__})")
+
+
 def _one_of(value: Any, allowed: tuple, what: str) -> None:
     _check(value in allowed, f"{what} must be one of {', '.join(map(str, allowed))}; got {value!r}.")
 
@@ -50,6 +66,7 @@ class DataConfig:
     n_points: int = 20_000  # 2D sets: how many real points to pre-draw (the "training set")
 
     def __post_init__(self) -> None:
+        _check_types(self, "data")
         _one_of(self.name, POINT_DATASETS + IMAGE_DATASETS, "data.name")
         _check(self.name != "folder" or bool(self.path), "data.name='folder' needs data.path: a folder or .zip of images.")
         _check(self.image_size in (0,) + IMAGE_SIZES, f"data.image_size must be one of {IMAGE_SIZES} (or 0 for the dataset's own); got {self.image_size}.")
@@ -78,6 +95,7 @@ class ModelConfig:
     pack: int = 1  # PacGAN: D judges `pack` samples at once (Lin 2018); 1 = off
 
     def __post_init__(self) -> None:
+        _check_types(self, "model")
         _one_of(self.arch, ARCHS, "model.arch")
         _one_of(self.noise, NOISES, "model.noise")
         _one_of(self.activation, ACTIVATIONS, "model.activation")
@@ -101,6 +119,7 @@ class LossConfig:
     feature_matching: bool = False  # G matches the mean of D's penultimate features (Salimans 2016)
 
     def __post_init__(self) -> None:
+        _check_types(self, "loss")
         _one_of(self.objective, OBJECTIVES, "loss.objective")
         _check(self.gp_weight >= 0, f"loss.gp_weight must be >= 0; got {self.gp_weight}.")
         _check(self.clip_value > 0, f"loss.clip_value must be > 0; got {self.clip_value}.")
@@ -136,6 +155,7 @@ class TrainConfig:
     compile: str = "off"  # torch.compile G and D for the step: "off", "default", "reduce-overhead" (+CUDA graphs)
 
     def __post_init__(self) -> None:
+        _check_types(self, "train")
         _check(1 <= self.batch_size <= 4096, f"train.batch_size must be between 1 and 4096; got {self.batch_size}.")
         for name in ("lr_g", "lr_d"):
             value = getattr(self, name)

@@ -82,7 +82,7 @@ class SessionRegistry:
                 raise CapacityError(f"{busy} runs are already training on this server (the limit is "
                                     f"{self.max_running}). Wait for one to pause, or use Step to train a few steps.")
             self._seen[session] = time.monotonic()
-        run.start()
+            run.start()  # under the lock: two simultaneous Starts cannot both pass the cap
         return run
 
     def close(self, session: str) -> None:

@@ -120,3 +120,20 @@ def test_configs_are_frozen():
 @pytest.mark.parametrize("klass", [DataConfig, ModelConfig, LossConfig, TrainConfig])
 def test_every_field_has_a_default(klass):
     klass()  # the sections build on their own: from_dict can take any subset
+
+
+@pytest.mark.parametrize("section, field, value, words", [
+    ("train", "batch_size", 64.0, "train.batch_size must be a whole number; got 64.0 (float)"),
+    ("train", "steps", True, "train.steps must be a whole number; got True (bool)"),
+    ("train", "lr_d", "1e-3", "train.lr_d must be a number; got '1e-3' (str)"),
+    ("model", "spectral_norm", 1, "model.spectral_norm must be true or false; got 1 (int)"),
+    ("data", "name", 3, "data.name must be text; got 3 (int)"),
+])
+def test_wrong_scalar_types_are_refused_by_name(section, field, value, words):
+    with pytest.raises(ConfigError) as e:
+        RunConfig.from_dict({section: {field: value}})
+    assert str(e.value) == words
+
+
+def test_a_whole_number_is_a_fine_learning_rate():
+    assert RunConfig.from_dict({"train": {"lr_g": 1}}).train.lr_g == 1

@@ -64,6 +64,36 @@ def test_cap_on_concurrent_training(registry):
         reg.start("nobody")
 
 
+def test_simultaneous_starts_cannot_pass_the_cap(registry):
+    """A classroom presses Start at once: the cap holds even when starts race each other."""
+    class SlowToStart(Trainer):  # widens the window between the cap check and the status change
+        def start(self):
+            time.sleep(0.05)
+            super().start()
+
+    reg = registry(max_running=2)
+    reg._factory = lambda cfg: SlowToStart(cfg, device="cpu")
+    sessions = [f"s{i}" for i in range(5)]
+    for s in sessions:
+        reg.create(s, CFG)
+    barrier = threading.Barrier(len(sessions))
+    refused = []
+
+    def press_start(s):
+        barrier.wait()
+        try:
+            reg.start(s)
+        except CapacityError:
+            refused.append(s)
+
+    threads = [threading.Thread(target=press_start, args=(s,)) for s in sessions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert reg.running_count() == 2 and len(refused) == 3
+
+
 def test_close_stops_the_thread(registry):
     reg = registry()
     run = reg.create("a", CFG)
