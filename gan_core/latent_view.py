@@ -73,9 +73,8 @@ def typical_norm(source: Source) -> float:
 
 
 def conditional_classes(source: Source) -> int:
-    """How many classes G is conditioned on (0 for an unconditional G). A checkpoint's Source
-    reports its dataset's classes in `num_classes` even when G ignores them."""
-    return source.num_classes if source.cfg.model.conditional else 0
+    """How many classes the class picker offers: 0 for an unconditional G."""
+    return source.num_classes
 
 
 def class_labels(n: int, num_classes: int) -> torch.Tensor:

@@ -29,7 +29,7 @@ class Source:
     cfg: RunConfig
     G: nn.Module  # eval mode, on CPU unless said otherwise
     D: nn.Module | None
-    num_classes: int
+    num_classes: int  # the classes G and D are conditioned on; 0 for an unconditional GAN
     step: int = 0
     meta: dict = field(default_factory=dict)
 
@@ -83,7 +83,8 @@ def from_checkpoint(path: str | Path) -> Source:
         if key in _CKPT_CACHE:
             return _CKPT_CACHE[key]
     c = ckpt.load(p, "cpu")
-    src = Source(name=c.name, cfg=c.cfg, G=c.G, D=c.D, num_classes=c.num_classes,
+    conditioned = c.num_classes if c.cfg.model.conditional else 0  # the file records the dataset's classes
+    src = Source(name=c.name, cfg=c.cfg, G=c.G, D=c.D, num_classes=conditioned,
                  step=int(c.meta.get("step", 0)), meta=c.meta)
     with _LOCK:
         _CKPT_CACHE[key] = src

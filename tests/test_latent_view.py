@@ -17,7 +17,7 @@ from latent_checkpoints import build
 
 
 def _source(gan, name: str) -> Source:
-    return Source(name=name, cfg=gan.cfg, G=gan.G.eval(), D=gan.D.eval(), num_classes=gan.data.num_classes)
+    return Source(name=name, cfg=gan.cfg, G=gan.G.eval(), D=gan.D.eval(), num_classes=gan.num_classes)
 
 
 @pytest.fixture(scope="module")
