@@ -85,21 +85,24 @@ def gradient_penalty(D, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor 
     """WGAN-GP (Gulrajani et al. 2017): E[(||grad_x_hat D(x_hat)||_2 - 1)^2], x_hat on real-fake lines.
 
     real, fake: [B, ...] (fake detached). Returns a scalar; multiply by lambda (10) yourself.
+    With PacGAN (D.pack_size = m) D's input is a pack of m samples: one eps per pack, and the norm
+    is taken over the whole pack, the input D really sees.
     """
-    shape = (real.shape[0],) + (1,) * (real.dim() - 1)
-    eps = torch.rand(shape, device=real.device, generator=generator)
+    m = getattr(D, "pack_size", 1)
+    eps = torch.rand(real.shape[0] // m, device=real.device, generator=generator).repeat_interleave(m)
+    eps = eps.view((real.shape[0],) + (1,) * (real.dim() - 1))
     x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
-    out = D(x_hat, y)
+    out = D(x_hat, y)  # [B / m]
     (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)
-    return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+    return ((grad.reshape(out.shape[0], -1).norm(2, dim=1) - 1) ** 2).mean()
 
 
 def r1_penalty(D, real: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-    """R1 (Mescheder et al. 2018): E[||grad_x D(x)||^2] on real data. Multiply by gamma / 2."""
+    """R1 (Mescheder et al. 2018): E[||grad_x D(x)||^2] on real data (per pack with PacGAN). Multiply by gamma / 2."""
     real = real.detach().requires_grad_(True)
-    out = D(real, y)
+    out = D(real, y)  # [B / m]
     (grad,) = torch.autograd.grad(out.sum(), real, create_graph=True)
-    return grad.flatten(1).pow(2).sum(1).mean()
+    return grad.reshape(out.shape[0], -1).pow(2).sum(1).mean()
 
 
 def feature_matching_loss(real_features: torch.Tensor, fake_features: torch.Tensor) -> torch.Tensor:

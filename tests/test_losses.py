@@ -235,3 +235,42 @@ def test_minimax_value_at_optimum_is_v_of_the_optimal_d():
     v = (p_data * torch.log(d)).sum() + (p_g * torch.log(1 - d)).sum()
     assert losses.minimax_value_at_optimum(p_data, p_g).item() == pytest.approx(v.item(), rel=1e-9)
     assert v.item() > -LOG4  # any G other than p_data does worse than the optimum
+
+
+class PackedLinearD(LinearD):
+    """PacGAN-style: D judges m consecutive samples as one input; D(pack) = <w, flattened pack> + b."""
+
+    def __init__(self, w: torch.Tensor, m: int):
+        super().__init__(w)
+        self.pack_size = m
+
+    def forward(self, x, y=None):
+        return x.reshape(x.shape[0] // self.pack_size, -1) @ self.w + self.b
+
+
+def test_gradient_and_r1_penalties_treat_a_pack_as_one_input():
+    """For a packed linear D the input gradient of each pack is w (length m * d): both penalties see
+    ||w|| over the whole pack, not the per-sample pieces of it."""
+    torch.manual_seed(2)
+    m, d = 4, 2
+    w = torch.randn(m * d)
+    D = PackedLinearD(w, m)
+    real, fake = torch.randn(16, d), torch.randn(16, d)
+    assert losses.gradient_penalty(D, real, fake).item() == pytest.approx((w.norm() - 1).pow(2).item(), rel=1e-5)
+    assert losses.r1_penalty(D, real).item() == pytest.approx(w.pow(2).sum().item(), rel=1e-5)
+
+
+def test_gradient_penalty_uses_one_eps_per_pack():
+    """grad D = x for D(pack) = 1/2 ||pack||^2: x_hat must mix each whole pack with a single eps."""
+
+    class PackedHalfSquaredNormD(nn.Module):
+        pack_size = 2
+
+        def forward(self, x, y=None):
+            return 0.5 * x.reshape(x.shape[0] // 2, -1).pow(2).sum(1)
+
+    real, fake = torch.randn(8, 3), torch.randn(8, 3)
+    gp = losses.gradient_penalty(PackedHalfSquaredNormD(), real, fake, generator=torch.Generator().manual_seed(1))
+    eps = torch.rand(4, generator=torch.Generator().manual_seed(1)).repeat_interleave(2)[:, None]
+    x_hat = (eps * real + (1 - eps) * fake).reshape(4, 6)
+    assert gp.item() == pytest.approx(((x_hat.norm(dim=1) - 1) ** 2).mean().item(), rel=1e-5)
