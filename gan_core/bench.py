@@ -11,6 +11,7 @@ Sections, each a function returning plain numbers that `write_report` turns into
   time_to_quality  seconds until ring8 covers 8/8 modes and mnist5k 10/10 classes (live diagnostics)
   streaming        training speed while a client polls the app's Train tab at 1 Hz vs no client
   latent_latency   one latent-slider image: G(z) + image_grid + PNG encoding
+  slider_latency   the same through the running app in Chromium, release to new image (bench_latency.py)
   gpu_speedups     (CUDA) fused Adam, channels_last, bf16 autocast, torch.compile / CUDA graphs
 Every figure is a median with its spread (min-max over rounds): single timings mean little here.
 """
@@ -31,19 +32,17 @@ from pathlib import Path
 
 import torch
 
+from .bench_latency import app_slider_latency, latent_latency
 from .bench_reference import ReferenceLoop
 from .bench_report import write_report
-from .checkpoint import data_shape_of
 from .classifier import classifier_for
 from .data import load_dataset
 from .device import describe, resolve_device
 from .diagnostics import live_metrics
-from .models import build_models
 from .presets import get_preset
-from .sources import from_checkpoint
 from .train import build_gan, train_step
 from .trainer import Trainer
-from .viz import FIELD_LAYERS, image_grid, png_bytes
+from .viz import FIELD_LAYERS, png_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"ratio_cpu": 1.0, "ring8_s": 30.0, "mnist5k_s": 120.0, "streaming": 0.05, "ratio_gpu": 2.0}
@@ -68,6 +67,7 @@ class Plan:
     stream_window_s: float = 6.0
     stream_via_app: bool = True  # False: the in-process version (no server)
     latency_calls: int = 100
+    app_latency_releases: int = 60  # slider releases per generator in Chromium; 0 = skip
     thread_rounds: int = 2  # 0 = skip the OpenMP comparison
     thread_s: float = 3.0
 
@@ -75,7 +75,7 @@ class Plan:
 FULL = Plan()
 QUICK = Plan(rounds=3, round_s=0.5, ring8_seeds=(0,), ring8_cap_s=5.0, mnist5k_cap_s=4.0, check_every=50,
              stream_presets=("ring8",), stream_rounds=1, stream_window_s=2.0, stream_via_app=False,
-             latency_calls=15, thread_rounds=0)
+             latency_calls=15, thread_rounds=0, app_latency_releases=0)
 
 
 def spread(values: list[float]) -> dict:
@@ -314,29 +314,6 @@ def streaming(preset: str, device: torch.device, plan: Plan) -> dict:
 # ------------------------------------------------------------------------------- latent latency
 
 @torch.no_grad()
-def latent_latency(name: str, calls: int) -> dict:
-    """G(z) for one z + image_grid + PNG, on the CPU (where the latent tab's copies live)."""
-    path = ROOT / "checkpoints" / f"{name}.safetensors"
-    if path.is_file():
-        G, what = from_checkpoint(path).G, f"checkpoints/{path.name}"
-    else:
-        cfg = get_preset(name)
-        G, _ = build_models(cfg, data_shape_of(cfg))
-        what = f"untrained G of the {name} preset (no shipped checkpoint yet; same cost)"
-    G, nz = G.eval(), G.nz
-    gen = torch.Generator().manual_seed(0)
-    times = []
-    for i in range(calls + 3):
-        z = torch.randn(1, nz, generator=gen)
-        t = time.perf_counter()
-        png_bytes(image_grid(G(z), nrow=1))
-        if i >= 3:  # the first calls warm the allocator
-            times.append((time.perf_counter() - t) * 1e3)
-    times.sort()
-    return {"name": name, "what": what, "calls": calls, "median_ms": statistics.median(times),
-            "p95_ms": times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]}
-
-
 # ------------------------------------------------------------------------------- GPU
 
 def gpu_speedups(device: torch.device, plan: Plan) -> list[dict]:
@@ -375,6 +352,8 @@ def run_bench(args) -> int:
             + [time_to_quality("mnist5k", 0, device, plan.mnist5k_cap_s, plan.check_every)])
     section("streaming", lambda: [streaming(p, device, plan) for p in plan.stream_presets])
     section("latent_latency", lambda: [latent_latency(n, plan.latency_calls) for n in ("digits", "mnist5k")])
+    if plan.app_latency_releases:
+        section("slider_latency", lambda: app_slider_latency(plan.app_latency_releases))
     if device.type == "cuda":
         section("gpu_speedups", lambda: gpu_speedups(device, plan))
     r["seconds"] = time.perf_counter() - t_start

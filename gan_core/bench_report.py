@@ -59,6 +59,7 @@ def _targets(r: dict) -> list[str]:
     else:
         said = "; ".join(f"{x['preset']}: {100 * x['overhead']:.1f}%" for x in st)
         row(name, said, "yes" if all(x["overhead"] < 0.05 for x in st) else "no")
+    _slider_target(r.get("slider_latency"), row)
     name = "GPU: ours/reference >= 2.0, mnist5k DCGAN, batch 128, opt-in speed-ups on"
     g = r.get("gpu_speedups")
     if cpu or g is None:
@@ -161,6 +162,39 @@ def _streaming(r: dict) -> list[str]:
     return out + [""]
 
 
+def _slider_target(sl, row) -> None:
+    """The Latent tab's must-show: browser p95 from release to image < 150 ms for digits and mnist5k."""
+    for name in ("digits", "mnist5k"):
+        what = f"CPU: latent slider release to new image, p95 under 150 ms, through the app ({name})"
+        if sl is None:
+            row(what, "not measured in this run (--quick skips it; `scripts/latent_latency.py` measures it)", "—")
+        elif _error(sl) or sl.get("skipped"):
+            row(what, _error(sl) or f"skipped: {sl['skipped']}", "—")
+        else:
+            x = next((x for x in sl["results"] if x["source"] == name), None)
+            if x is None:
+                row(what, "no result", "no")
+            else:
+                row(what, f"p95 {x['p95_ms']:.0f} ms (p50 {x['p50_ms']:.0f} ms, {x['n']} releases)",
+                    "yes" if x["p95_ms"] < 150 else "no")
+
+
+def _slider_rows(sl) -> list[str]:
+    if sl is None:
+        return []
+    head = ["**Through the app, in Chromium** (`scripts/latent_latency.py --methods browser`): app.py in its own "
+            "process, headless Chromium on the same cores releases a slider at a random point and times "
+            "`pointerup` to the new image's `load` event: request, queue, G(z), PNG, download and decode."]
+    if _error(sl) or sl.get("skipped"):
+        return head + ["", _error(sl) or f"Skipped: {sl['skipped']}.", ""]
+    rows = ["| generator | p50, ms | p95, ms | max, ms | releases |", "| --- | --- | --- | --- | --- |"]
+    for x in sl["results"]:
+        rows.append(f"| checkpoints/{x['source']} | {x['p50_ms']:.0f} | **{x['p95_ms']:.0f}** | {x['max_ms']:.0f} | "
+                    f"{x['n']} |")
+    return head + ["", *rows, "", f"Load average when it finished: {sl.get('load_avg_1min', '?')} (1 min). "
+                   "mnist5k-cgan also redraws the row of one z under every class.", ""]
+
+
 def _latency(r: dict) -> list[str]:
     lat = r.get("latent_latency")
     out = ["## 5. Latent slider latency", ""]
@@ -172,7 +206,7 @@ def _latency(r: dict) -> list[str]:
     out += ["", "One call = G(z) for one z (eval mode, CPU, as the Latent tab's copies run) + `viz.image_grid` + "
             "`viz.png_bytes`. Queueing and the browser are not in it: `scripts/latent_latency.py` measures the "
             "slider end to end through the app.", ""]
-    return out
+    return out + _slider_rows(r.get("slider_latency"))
 
 
 def _gpu(r: dict) -> list[str]:

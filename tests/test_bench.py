@@ -119,6 +119,22 @@ def test_report_says_which_targets_are_met(tmp_path):
     assert NO_GPU in text and "not measured: classifier missing" in text
 
 
+def test_report_judges_the_slider_latency_through_the_app(tmp_path):
+    r = _results(1.3, 12.0, 0.02)
+    assert "—" == _target_rows(write_report(r, tmp_path / "none.md", "cmd").read_text())[
+        "CPU: latent slider release to new image, p95 under 150 ms, through the app (digits)"]  # not run: no claim
+    r["slider_latency"] = {"load_avg_1min": 1.5, "limit_ms": 150, "results": [
+        {"method": "browser", "source": "digits", "n": 60, "p50_ms": 60.0, "p95_ms": 95.0, "max_ms": 120.0},
+        {"method": "browser", "source": "mnist5k", "n": 60, "p50_ms": 90.0, "p95_ms": 171.0, "max_ms": 210.0}]}
+    text = write_report(r, tmp_path / "a.md", "cmd").read_text()
+    rows = _target_rows(text)
+    assert rows["CPU: latent slider release to new image, p95 under 150 ms, through the app (digits)"] == "yes"
+    assert rows["CPU: latent slider release to new image, p95 under 150 ms, through the app (mnist5k)"] == "no"
+    assert "| checkpoints/mnist5k | 90 | **171** | 210 | 60 |" in text
+    r["slider_latency"] = {"skipped": "Playwright is not installed"}
+    assert "Skipped: Playwright is not installed." in write_report(r, tmp_path / "b.md", "cmd").read_text()
+
+
 def test_quick_bench_writes_every_section(tmp_path):
     out = tmp_path / "BENCHMARKS.md"
     assert run_bench(argparse.Namespace(quick=True, device="cpu", out=str(out))) == 0
