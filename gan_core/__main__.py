@@ -37,7 +37,7 @@ def cmd_train(args) -> int:
     from tqdm import tqdm
 
     from . import checkpoint
-    from .device import describe, resolve_device
+    from .device import describe, resolve_device, use_cpu_threads
     from .diagnostics import diagnose
     from .presets import get_preset
     from .sources import from_gan
@@ -48,6 +48,8 @@ def cmd_train(args) -> int:
         train_over["steps"] = args.steps
     cfg = get_preset(args.preset, train=train_over)
     device = resolve_device(cfg.train.device)
+    if device.type == "cpu":
+        use_cpu_threads(cfg.model.arch)  # the run's policy (1 thread for the 2D MLPs), as the app's Trainer
     gan = build_gan(cfg, device)
     steps, k = cfg.train.steps, cfg.train.log_every
     t0 = time.perf_counter()

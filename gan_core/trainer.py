@@ -19,7 +19,7 @@ import torch
 from torch.utils import _pytree as pytree
 
 from .config import RunConfig
-from .device import describe
+from .device import describe, threads_for, use_cpu_threads
 from .field import compute_field
 from .history import History
 from .train import GAN, build_gan, train_step
@@ -46,6 +46,8 @@ class Trainer:
         self._jobs: deque = deque()  # (n_steps, mode, threading.Event)
         self._live: dict = {}
         self._running = self._stopping = False
+        # the training thread's intra-op threads (CPU): the policy's count, set for real when the thread starts
+        self._threads = threads_for(cfg.model.arch) if self.gan.device.type == "cpu" else None
         self._init_run_state()
 
     # -- state that a reset clears -------------------------------------------------------------
@@ -151,6 +153,8 @@ class Trainer:
 
     def _loop(self) -> None:
         try:
+            if self.gan.device.type == "cpu":  # this thread only: other runs and the server keep theirs
+                self._threads = use_cpu_threads(self.cfg.model.arch)
             while True:
                 with self._cond:
                     while not (self._stopping or self._running or self._jobs):
@@ -303,7 +307,7 @@ class Trainer:
         with self._cond:
             return {
                 "step": self.gan.step, "status": self._status, "message": self._message, "its": self._its,
-                "device": describe(self.gan.device), "alerts": list(self._alerts), "version": self._version,
+                "device": describe(self.gan.device, self._threads), "alerts": list(self._alerts), "version": self._version,
                 "history": self.history.as_dict(), "metrics": list(self.metrics_history),
                 "samples": self._visual["samples"], "field": self._visual["field"],
                 "d_output": "probability" if self.cfg.loss.objective in ("minimax", "nonsaturating") else "score",
