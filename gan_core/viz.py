@@ -1,6 +1,8 @@
 """Pictures as data: sample grids as uint8 arrays, plots as `matplotlib.figure.Figure`.
 
 Never pyplot: its global state is not thread-safe and the app serves many sessions at once.
+The live 2D field (GAN Lab's layers) is drawn straight into pixels by `field_draw.draw_field`:
+matplotlib took ~0.4 s a frame, too slow to redraw every second beside training.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-FIELD_LAYERS = ("real", "fake", "heat", "manifold", "arrows")
+from .field_draw import FIELD_LAYERS, draw_field  # noqa: F401  (re-exported: the field's picture)
 
 
 def image_grid(x: torch.Tensor | np.ndarray, nrow: int = 8, pad: int = 2, min_side: int = 320) -> np.ndarray:
@@ -41,49 +43,6 @@ def png_bytes(image: np.ndarray) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(image).save(buf, format="PNG")
     return buf.getvalue()
-
-
-def field_figure(field: dict, layers=FIELD_LAYERS, title: str = "", size: float = 5.0) -> Figure:
-    """GAN Lab's layered 2D view. Green = real, purple = fake; the background is D's output
-    (bright where D says "real"); grey lines = G's image of a square noise grid; arrows = the
-    direction G's loss pushes each fake point."""
-    fig = Figure(figsize=(size, size), dpi=100)
-    ax = fig.add_subplot(1, 1, 1)
-    xmin, xmax, ymin, ymax = field["bounds"]
-    if "heat" in layers:
-        vmin, vmax = (0.0, 1.0) if field["probability"] else (None, None)
-        im = ax.imshow(field["heat"], origin="lower", extent=(xmin, xmax, ymin, ymax), cmap="PuOr_r",
-                       vmin=vmin, vmax=vmax, alpha=0.55, interpolation="bilinear", aspect="auto")
-        cb = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.02)
-        cb.set_label("D(x): P(real)" if field["probability"] else "critic score D(x)")
-    if "manifold" in layers:
-        m = field["manifold"]  # [20, 20, 2]
-        for k in range(m.shape[0]):
-            ax.plot(m[k, :, 0], m[k, :, 1], color="0.35", lw=0.6, alpha=0.7)
-            ax.plot(m[:, k, 0], m[:, k, 1], color="0.35", lw=0.6, alpha=0.7)
-    if "real" in layers:
-        ax.scatter(field["real"][:, 0], field["real"][:, 1], s=5, c="#1a9850", alpha=0.6, label="real")
-    if "fake" in layers:
-        ax.scatter(field["fake"][:, 0], field["fake"][:, 1], s=7, c="#762a83", alpha=0.8, label="fake G(z)")
-    if "arrows" in layers:
-        a = field["arrows"]
-        norm = np.linalg.norm(a, axis=1, keepdims=True)
-        scale = 0.06 * (xmax - xmin) / max(float(np.percentile(norm, 90)), 1e-12)
-        a = np.clip(a * scale, -0.15 * (xmax - xmin), 0.15 * (xmax - xmin))
-        f = field["fake"]
-        ax.quiver(f[:, 0], f[:, 1], a[:, 0], a[:, 1], angles="xy", scale_units="xy", scale=1, color="#d73027",
-                  width=0.003, alpha=0.8)
-    if field.get("centers") is not None:
-        c = field["centers"]
-        ax.scatter(c[:, 0], c[:, 1], marker="x", s=30, c="black", lw=1, label="mode centres")
-    ax.set_xlim(xmin, xmax)
-    ax.set_ylim(ymin, ymax)
-    ax.set_aspect("equal")
-    ax.set_title(title or "real (green), fake (purple), D's view (background)", fontsize=10)
-    if any(k in layers for k in ("real", "fake")):
-        ax.legend(loc="upper right", fontsize=7, framealpha=0.8)
-    fig.tight_layout()
-    return fig
 
 
 def points_figure(fake: np.ndarray, real: np.ndarray | None = None, title: str = "", size: float = 4.5) -> Figure:
