@@ -8,17 +8,18 @@
 
 from __future__ import annotations
 
-import io
+import hashlib
 import math
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image
 
 from gan_core.config import BCE_OBJECTIVES, CRITIC_OBJECTIVES
 from gan_core.trainer import history_csv, render_visuals
-from gan_core.viz import FIELD_LAYERS, field_figure, figure_png, png_bytes
+from gan_core.viz import FIELD_LAYERS, draw_field, png_bytes
 
 MAX_POINTS = 600  # per series sent to the browser: enough for a smooth curve, light to send each second
 EQUILIBRIUM = "0.5 (equilibrium)"
@@ -29,21 +30,31 @@ COLORS = {"D loss": "#e66101", "G loss": "#5e3c99", "D(x) real": "#1a9850", "D(G
           EQUILIBRIUM: "#999999", "D grad norm": "#e66101", "G grad norm": "#5e3c99"}
 LAYER_LABELS = {"real": "real points", "fake": "fake points", "heat": "D's heat map",
                 "manifold": "G's noise grid", "arrows": "gradient arrows"}
-FIELD_SIZE = 4.6  # inches at 100 dpi: a 460 px square, about its size on the page
+FIELD_WIDTH = 460  # px: about the picture's width on the page, so the browser does not rescale it
+_FIELD_CACHE: OrderedDict = OrderedDict()  # (field content, layers, step) -> picture: a repeat is free
+_FIELD_CACHE_LOCK = threading.Lock()  # Gradio runs handlers of many sessions in threads
 
 
-def _long(history: dict, names: dict[str, str], stride: int, extra: pd.DataFrame | None = None) -> pd.DataFrame | None:
-    """Long format (step, value, series); None when there is nothing to draw: Gradio 6.31's LinePlot
-    stops redrawing for good after it is sent an empty DataFrame, while None just clears it."""
-    steps = history.get("step", [])[::stride]
-    parts = [pd.DataFrame({"step": steps, "value": history[key][::stride], "series": label})
-             for key, label in names.items() if key in history]
-    df = pd.concat(parts, ignore_index=True).dropna(subset=["value"]) if parts else None
-    if df is None or df.empty:
+def _long(history: dict, names: dict[str, str], stride: int, extra: tuple | None = None) -> pd.DataFrame | None:
+    """Long format (step, value, series), NaN rows dropped; None when there is nothing to draw:
+    Gradio 6.31's LinePlot stops redrawing for good after it is sent an empty DataFrame, while None
+    just clears it. Built from numpy columns in one go: pandas' concat/dropna/astype cost ~10 ms a
+    call, every second, on the training process's cores."""
+    steps = np.asarray(history.get("step", [])[::stride], dtype=np.int64)
+    columns = [(np.asarray(history[key][::stride], dtype=np.float64), label) for key, label in names.items()
+               if key in history]
+    keep = [~np.isnan(values) for values, _ in columns]
+    if not sum(int(k.sum()) for k in keep):
         return None
-    if extra is not None:
-        df = pd.concat([df, extra], ignore_index=True)
-    return df.astype({"step": "int64", "value": "float64"})
+    step = [steps[k] for k in keep]
+    value = [values[k] for (values, _), k in zip(columns, keep)]
+    series = [np.full(int(k.sum()), label, dtype=object) for (_, label), k in zip(columns, keep)]
+    if extra is not None:  # (steps, values, label): a reference line
+        step.append(np.asarray(extra[0], dtype=np.int64))
+        value.append(np.asarray(extra[1], dtype=np.float64))
+        series.append(np.full(len(extra[0]), extra[2], dtype=object))
+    return pd.DataFrame({"step": np.concatenate(step), "value": np.concatenate(value),
+                         "series": np.concatenate(series)})
 
 
 def history_frames(history: dict, objective: str) -> tuple[pd.DataFrame | None, ...]:
@@ -53,8 +64,7 @@ def history_frames(history: dict, objective: str) -> tuple[pd.DataFrame | None, 
     stride = max(1, math.ceil(n / MAX_POINTS))
     reference = None
     if n and objective not in CRITIC_OBJECTIVES and objective != "hinge":
-        ends = [history["step"][0], history["step"][-1]]
-        reference = pd.DataFrame({"step": ends, "value": [0.5, 0.5], "series": EQUILIBRIUM})
+        reference = ([history["step"][0], history["step"][-1]], [0.5, 0.5], EQUILIBRIUM)
     return (_long(history, LOSS_SERIES, stride), _long(history, D_SERIES, stride, reference),
             _long(history, GRAD_SERIES, stride))
 
@@ -134,10 +144,30 @@ def upscale(image: np.ndarray, min_side: int = 440) -> np.ndarray:
     return image if k <= 1 else image.repeat(k, axis=0).repeat(k, axis=1)
 
 
+def _field_key(field: dict, layers, step: int) -> tuple:
+    """What a field picture depends on; hashing ~20 KB of arrays takes microseconds."""
+    h = hashlib.blake2b(digest_size=16)
+    for name in ("heat", "fake", "arrows", "manifold", "real"):
+        h.update(np.ascontiguousarray(field[name]).tobytes())
+    return h.hexdigest(), field["bounds"], field["probability"], tuple(layers), step
+
+
 def field_image(field: dict, layers, step: int) -> np.ndarray:
-    fig = field_figure(field, tuple(layers), title=f"step {step:,}: real (green), fake (purple), D (background)",
-                       size=FIELD_SIZE)
-    return np.asarray(Image.open(io.BytesIO(figure_png(fig))).convert("RGB"))
+    """The 2D field as uint8 [H, W, 3] (gan_core.field_draw, ~20 ms); the last few pictures are
+    kept, so a button press, a layer toggled back or an export of the frame on screen cost nothing."""
+    key = _field_key(field, layers, step)
+    with _FIELD_CACHE_LOCK:
+        if key in _FIELD_CACHE:
+            _FIELD_CACHE.move_to_end(key)
+            return _FIELD_CACHE[key]
+    image = draw_field(field, tuple(layers), title=f"step {step:,}: real (green), fake (purple), D (background)",
+                       width=FIELD_WIDTH)
+    image.flags.writeable = False  # shared between callers
+    with _FIELD_CACHE_LOCK:
+        _FIELD_CACHE[key] = image
+        while len(_FIELD_CACHE) > 16:
+            _FIELD_CACHE.popitem(last=False)
+    return image
 
 
 def first_visual(trainer, layers=FIELD_LAYERS) -> np.ndarray:

@@ -1,0 +1,56 @@
+"""The Train tab's picture from a real run's snapshot (ui.train_view): the 2D field and the sample grid."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gan_core.field_draw import FIELD_LAYERS, layout
+from gan_core.presets import get_preset
+from gan_core.trainer import Trainer
+from ui import train_view as view
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+@pytest.fixture(scope="module")
+def ring8_snapshot():
+    trainer = Trainer(get_preset("ring8", train={"device": "cpu"}))
+    trainer.step(20, "both", wait=True)
+    trainer._publish_visuals(force=True)
+    yield trainer.snapshot()
+    trainer.stop()
+
+
+def test_the_field_is_drawn_at_page_size(ring8_snapshot):
+    img = view.visual_image(ring8_snapshot, FIELD_LAYERS)
+    assert img.dtype == np.uint8 and img.shape == (layout(view.FIELD_WIDTH)["height"], view.FIELD_WIDTH, 3)
+    assert len(np.unique(img.reshape(-1, 3), axis=0)) > 100  # a picture, not a blank
+
+
+def test_a_repeated_frame_is_not_redrawn_but_a_new_one_is(ring8_snapshot):
+    snap = ring8_snapshot
+    first = view.visual_image(snap, FIELD_LAYERS)
+    assert view.visual_image(snap, list(FIELD_LAYERS)) is first  # same field, layers, step: cached
+    assert view.visual_image(snap, ["real", "fake"]) is not first
+    moved = {**snap, "field": {**snap["field"], "fake": snap["field"]["fake"] + 0.1}}
+    assert not np.array_equal(view.visual_image(moved, FIELD_LAYERS), first)
+    later = {**snap, "step": snap["step"] + 1}  # the title says the step
+    assert not np.array_equal(view.visual_image(later, FIELD_LAYERS), first)
+
+
+def test_image_runs_show_the_upscaled_grid():
+    trainer = Trainer(get_preset("digits", train={"device": "cpu"}))
+    trainer._publish_visuals(force=True)
+    img = view.visual_image(trainer.snapshot())
+    trainer.stop()
+    assert img.dtype == np.uint8 and min(img.shape[:2]) >= 440 and img.shape[2] == 3
+
+
+def test_export_writes_the_history_and_the_field_picture(ring8_snapshot, tmp_path):
+    from PIL import Image
+
+    paths = view.export_files(ring8_snapshot, ["heat", "fake"], tmp_path)
+    assert [p.rsplit("/", 1)[-1] for p in paths] == ["gan_history.csv", "gan_field.png"]
+    png = np.asarray(Image.open(paths[1]).convert("RGB"))
+    assert np.array_equal(png, view.visual_image(ring8_snapshot, ["heat", "fake"]))
