@@ -145,9 +145,9 @@ def build(ctx: AppContext) -> None:
     def values_of(args) -> dict:
         return dict(zip(KEYS, args))
 
-    def render(run, layers_on, message: str = "", new_run: bool = False, picture=None):
+    def render(run, layers_on, message: str = "", new_run: bool = False, picture=None, snap=None):
         """Everything `shown` from the run's snapshot; a new run also re-scales the D-output plot."""
-        snap = run.snapshot()
+        snap = snap or run.snapshot()
         loss_df, d_df, grad_df = view.history_frames(snap["history"], run.cfg.loss.objective)
         image = picture if picture is not None else view.visual_image(snap, layers_on)
         if new_run:
@@ -214,9 +214,10 @@ def build(ctx: AppContext) -> None:
 
     def on_tick(last_seen, layers_on, request: gr.Request):
         run = ctx.registry.get(session_id(request))
-        if run is None or run.snapshot()["version"] == last_seen:
+        snap = run.snapshot() if run is not None else None
+        if snap is None or snap["version"] == last_seen:
             return gr.skip()
-        shown_now = render(run, layers_on)
+        shown_now = render(run, layers_on, snap=snap)
         return shown_now[:1] + (gr.skip(),) + shown_now[2:]  # the notice belongs to the last button press
 
     def on_layers(layers_on, request: gr.Request):
