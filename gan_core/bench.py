@@ -139,8 +139,8 @@ def throughput(preset: str, device: torch.device, plan: Plan, **train: object) -
 # ------------------------------------------------------------------------------- CPU threads
 
 THREAD_VARIANTS = (("2 threads, OpenMP spins (libgomp default)", 2, None),
-                   ("2 threads, OMP_WAIT_POLICY=PASSIVE (gan_core's default)", 2, "PASSIVE"),
-                   ("1 thread", 1, "PASSIVE"))
+                   ("2 threads, OMP_WAIT_POLICY=PASSIVE (gan_core's wait policy)", 2, "PASSIVE"),
+                   ("1 thread (gan_core's default on <= 2 cores)", 1, "PASSIVE"))
 
 
 def _probe(preset: str, threads: int, seconds: float) -> None:

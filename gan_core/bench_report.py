@@ -113,7 +113,9 @@ def _threads(r: dict) -> list[str]:
             "`gan_core/__init__.py` therefore sets `OMP_WAIT_POLICY=PASSIVE` unless it is set already (it must be set "
             "before torch loads OpenMP). It is a trade: on an idle machine spinning is faster (waking a sleeping thread "
             "costs more than a small matrix product), on a busy one it is many times slower. One thread avoids both "
-            "costs and is the fastest setting for the MLP runs.", ""]
+            "costs and is the fastest setting for the MLP runs: `gan_core.device.threads_for` gives each training "
+            "thread 1 intra-op thread for the MLP runs, and for every run on machines with <= 2 cores "
+            "(`GAN_CLASSROOM_THREADS` overrides it).", ""]
     return out
 
 
