@@ -29,9 +29,12 @@ PRESETS: dict[str, tuple[str, dict]] = {
     "digits": ("sklearn's 8x8 handwritten digits with a small DCGAN: recognisable digits in about a minute on a CPU.",
                {"data": {"name": "digits"}, "model": {**_DCGAN, "nz": 32, "ngf": 32, "ndf": 32},
                 "train": {"batch_size": 64, "steps": 3000}}),
-    "mnist5k": ("5,000 real MNIST digits (28x28) with the PyTorch DCGAN recipe, scaled down for a CPU.",
+    # lr 5e-4 (the recipe's 2e-4 needs ~3,800 steps): every digit, mean classifier confidence >= 0.8
+    # after 1,000-1,200 steps (seeds 0-2), ~70 s on one CPU core; at 3,000 steps a lower Frechet distance.
+    "mnist5k": ("5,000 real MNIST digits (28x28) with the PyTorch DCGAN recipe scaled down for a CPU "
+                "(Adam lr 5e-4 for both nets): every digit appears within about 1,200 steps.",
                 {"data": {"name": "mnist5k"}, "model": {**_DCGAN, "nz": 64, "ngf": 32, "ndf": 32},
-                 "train": {"batch_size": 64, "steps": 3000}}),
+                 "train": {"batch_size": 64, "lr_g": 5e-4, "lr_d": 5e-4, "steps": 3000}}),
     "mnist5k-cgan": ("A conditional DCGAN on MNIST-5k: pick the digit you want.",
                      {"data": {"name": "mnist5k"}, "model": {**_DCGAN, "nz": 64, "ngf": 32, "ndf": 32, "conditional": True},
                       "train": {"batch_size": 64, "steps": 3000}}),
