@@ -54,3 +54,16 @@ def test_export_writes_the_history_and_the_field_picture(ring8_snapshot, tmp_pat
     assert [p.rsplit("/", 1)[-1] for p in paths] == ["gan_history.csv", "gan_field.png"]
     png = np.asarray(Image.open(paths[1]).convert("RGB"))
     assert np.array_equal(png, view.visual_image(ring8_snapshot, ["heat", "fake"]))
+
+
+def test_before_any_run_the_tab_shows_the_untrained_g_of_the_settings():
+    cfg = get_preset("ring8")
+    picture = view.preview_picture(cfg)
+    fresh = Trainer(cfg, device="cpu")  # what a run of these settings shows at step 0
+    assert np.array_equal(picture, view.first_visual(fresh, FIELD_LAYERS))
+    assert view.preview_picture(cfg) is picture and not picture.flags.writeable  # drawn once, shared
+    digits = view.preview_picture(get_preset("digits"))
+    assert digits.ndim == 3 and digits.shape[0] >= 440  # the upscaled grid
+    # a download dataset is never fetched by a preview; broken settings give no picture, not an error
+    assert view.preview_picture(get_preset("digits", data={"name": "mnist"})) is None
+    assert view.preview_picture(get_preset("digits", data={"name": "folder", "path": "/no/such/dir"})) is None

@@ -114,9 +114,11 @@ def build(ctx: AppContext) -> None:
                 _live_widgets(v0, w)
                 _advanced_widgets(v0, w)
             with gr.Column(scale=2, min_width=360):
-                status = gr.Markdown("**no run yet** · step 0 · press **Start** (or Step) to train", elem_id="status")
+                status = gr.Markdown("**no run yet** · step 0: the untrained G · press **Start** (or Step) to train",
+                                     elem_id="status")
                 notice = gr.Markdown("", elem_id="notice")
-                samples = gr.Image(label="What G makes now", show_label=False, type="numpy", format="png", height=440,
+                samples = gr.Image(view.preview_picture(get_preset(DEFAULT_PRESET)), label="What G makes now",
+                                   show_label=False, type="numpy", format="png", height=440,
                                    interactive=False, buttons=["download", "fullscreen"], elem_id="samples")
                 gr.Markdown(SAMPLES_NOTE, elem_classes=["caption"])
                 layers = gr.CheckboxGroup([(view.LAYER_LABELS[k], k) for k in FIELD_LAYERS], value=list(FIELD_LAYERS),
@@ -237,16 +239,27 @@ def build(ctx: AppContext) -> None:
             return gr.skip(), f"⚠️ Not applied: {e}."
         return view.status_line(run.snapshot()), ""  # a running run takes them at its next chunk (the tick shows it)
 
-    def on_preset(name):
-        v = values_from_config(get_preset(name))
-        return [v[k] for k in KEYS] + [describe_preset(name), gr.CheckboxGroup(visible=is_points(v["dataset"]))]
+    def preview(cfg, layers_on, request):
+        """The untrained G of the new settings, while this tab has no run (a run's picture stays)."""
+        if ctx.registry.get(session_id(request)) is not None:
+            return gr.skip()
+        picture = view.preview_picture(cfg, layers_on)
+        return gr.skip() if picture is None else picture
 
-    def on_dataset(dataset, preset_name):
+    def on_preset(name, layers_on, request: gr.Request):
+        cfg = get_preset(name)
+        v = values_from_config(cfg)
+        return [v[k] for k in KEYS] + [describe_preset(name), gr.CheckboxGroup(visible=is_points(v["dataset"])),
+                                       preview(cfg, layers_on, request)]
+
+    def on_dataset(dataset, preset_name, layers_on, request: gr.Request):
         """A dataset brings its recommended settings: its own preset, or the current preset's when
         that fits (points vs images), else the default preset of its kind."""
         name = preset_for(dataset if dataset in preset_names() else preset_name, dataset)
-        v = values_from_config(base_config(name, dataset))
-        return [v[k] for k in KEYS] + [name, describe_preset(name), gr.CheckboxGroup(visible=is_points(dataset))]
+        cfg = base_config(name, dataset)
+        v = values_from_config(cfg)
+        return [v[k] for k in KEYS] + [name, describe_preset(name), gr.CheckboxGroup(visible=is_points(dataset)),
+                                       preview(cfg, layers_on, request)]
 
     def on_export(layers_on, request: gr.Request):
         run = ctx.registry.get(session_id(request))
@@ -265,6 +278,6 @@ def build(ctx: AppContext) -> None:
           [status, notice], api_name="set_live", show_progress="hidden")
     w["ttur"].click(lambda: (TTUR_LRS["lr_g"], TTUR_LRS["lr_d"]), None, [w["lr_g"], w["lr_d"]])
     w["objective"].change(view.explanation, [w["objective"]], [explain])
-    preset.input(on_preset, [preset], settings + [preset_info, layers])
-    w["dataset"].input(on_dataset, [w["dataset"], preset], settings + [preset, preset_info, layers])
+    preset.input(on_preset, [preset, layers], settings + [preset_info, layers, samples])
+    w["dataset"].input(on_dataset, [w["dataset"], preset, layers], settings + [preset, preset_info, layers, samples])
     export.click(on_export, [layers], [downloads])

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import threading
@@ -17,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gan_core.config import BCE_OBJECTIVES, CRITIC_OBJECTIVES
-from gan_core.trainer import history_csv, render_visuals
+from gan_core.config import BCE_OBJECTIVES, CRITIC_OBJECTIVES, DOWNLOAD_DATASETS, RunConfig
+from gan_core.trainer import Trainer, history_csv, render_visuals
 from gan_core.viz import FIELD_LAYERS, draw_field, png_bytes
 
 MAX_POINTS = 600  # per series sent to the browser: enough for a smooth curve, light to send each second
@@ -176,6 +177,25 @@ def first_visual(trainer, layers=FIELD_LAYERS) -> np.ndarray:
     if visual["field"] is not None:
         return field_image(visual["field"], layers, 0)
     return upscale(visual["samples"])
+
+
+def preview_picture(cfg: RunConfig, layers=FIELD_LAYERS) -> np.ndarray | None:
+    """Before any run: the untrained G for these settings, i.e. what a run's step 0 shows (same seed,
+    same fixed noise), so the tab never opens on an empty frame. None for a dataset that must be
+    downloaded (a preview must not start a download) or settings that cannot build a run."""
+    if cfg.data.name in DOWNLOAD_DATASETS:
+        return None
+    try:
+        return _preview(cfg, tuple(layers))
+    except Exception:  # ConfigError / DatasetError: the Start button says why
+        return None
+
+
+@functools.lru_cache(maxsize=16)  # the same few presets for a whole class: drawn once each
+def _preview(cfg: RunConfig, layers: tuple) -> np.ndarray:
+    picture = first_visual(Trainer(cfg, device="cpu"), layers)
+    picture.setflags(write=False)  # shared by every session
+    return picture
 
 
 def export_files(snap: dict, layers, folder: Path) -> list[str]:
