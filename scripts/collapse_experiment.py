@@ -34,7 +34,8 @@ from gan_core.sources import from_gan  # noqa: E402
 from gan_core.train import build_gan, train_step  # noqa: E402
 
 # Vanilla = the original minimax objective (Goodfellow 2014), one D step per G step, no tricks.
-VANILLA_2D = {"loss": {"objective": "minimax"}, "model": {"pack": 1, "minibatch_std": False}}
+# The ring8/grid25 presets carry EMA, packing and minibatch std-dev: switch them all off (as recorded).
+VANILLA_2D = {"loss": {"objective": "minimax"}, "model": {"pack": 1, "minibatch_std": False}, "train": {"ema": 0.0}}
 WGAN_GP = {"loss": {"objective": "wgan-gp", "gp_weight": 10.0},  # Gulrajani 2017's recipe
            "train": {"d_steps": 5, "lr_g": 1e-4, "lr_d": 1e-4, "betas_g": (0.5, 0.9), "betas_d": (0.5, 0.9)}}
 
