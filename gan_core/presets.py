@@ -40,9 +40,10 @@ PRESETS: dict[str, tuple[str, dict]] = {
                 "(Adam lr 5e-4 for both nets): every digit appears within about 1,200 steps.",
                 {"data": {"name": "mnist5k"}, "model": {**_DCGAN, "nz": 64, "ngf": 32, "ndf": 32},
                  "train": {"batch_size": 64, "lr_g": 5e-4, "lr_d": 5e-4, "steps": 3000}}),
+    # the same lr 5e-4 (seed 0, 3,000 steps): Frechet distance 4.0 vs 6.4 and 97% vs 95% right digits at 2e-4
     "mnist5k-cgan": ("A conditional DCGAN on MNIST-5k: pick the digit you want.",
                      {"data": {"name": "mnist5k"}, "model": {**_DCGAN, "nz": 64, "ngf": 32, "ndf": 32, "conditional": True},
-                      "train": {"batch_size": 64, "steps": 3000}}),
+                      "train": {"batch_size": 64, "lr_g": 5e-4, "lr_d": 5e-4, "steps": 3000}}),
 }
 
 
