@@ -156,13 +156,22 @@ def _real_subset(data, n: int, seed: int):
     return data.x[idx].cpu().float(), (data.y[idx].cpu() if data.y is not None else None), idx
 
 
+def clump_spread(fake: torch.Tensor, centers: np.ndarray) -> float:
+    """RMS distance of the samples to their mean, over the smallest gap between two mode centres."""
+    x = fake.double().numpy()  # [n, 2]
+    spread = float(np.sqrt(((x - x.mean(0)) ** 2).sum(1).mean()))
+    gaps = np.linalg.norm(centers[:, None] - centers[None], axis=2)  # [M, M]
+    gap = float(gaps[~np.eye(len(centers), dtype=bool)].min()) if len(centers) > 1 else 1.0
+    return spread / gap
+
+
 def _points(diag: Diagnosis, data, verdicts: dict) -> None:
     r, fake, real = diag.report, diag.fake, diag.real
     if data.centers is not None:
         centers = data.centers.cpu().double().numpy()
         cov = mode_coverage(fake, centers, data.std)
         r["modes"] = cov.as_dict()  # modes_covered, n_modes, high_quality_fraction, ...
-        verdicts["modes"] = modes_verdict(cov)
+        verdicts["modes"] = modes_verdict(cov, clump=clump_spread(fake, centers))
         dist = np.linalg.norm(fake.double().numpy()[:, None, :] - centers[None], axis=2)  # [n, M]
         diag.mode_nearest = dist.argmin(1)
         diag.high_quality = dist.min(1) / data.std <= 3.0

@@ -40,6 +40,9 @@ LOW_RECALL = 0.5
 # Digits collapsed onto {1, 7} score recall ~0.21 (Naeem 2020): good-looking samples with recall
 # this low are the signature of mode collapse.
 COLLAPSE_RECALL = 0.25
+# Samples whose RMS spread is under a quarter of the gap between two neighbouring modes cannot be
+# covering more than one mode: one clump (a G that maps every z to about the same point).
+CLUMP_SPREAD = 0.25
 
 
 @dataclass(frozen=True)
@@ -51,11 +54,18 @@ class Verdict:
         return {"level": self.level, "text": self.text}
 
 
-def modes_verdict(coverage: ModeCoverage) -> Verdict:
-    """Verdict on a 2D mixture: 'collapse suspected: only 2 of 8 modes covered; 97% ...'."""
+def modes_verdict(coverage: ModeCoverage, clump: float | None = None) -> Verdict:
+    """Verdict on a 2D mixture: 'collapse suspected: only 2 of 8 modes covered; 97% ...'.
+
+    clump: the samples' spread (RMS distance to their mean) over the smallest distance between two
+    mode centres. Below CLUMP_SPREAD every sample sits in one tight clump: with no sample close to
+    a mode that is a collapse onto one point beside the modes, not a run that has not learnt yet."""
     covered, n = coverage.modes_covered, coverage.n_modes
     quality = coverage.high_quality_fraction
     top = coverage.top_mode_share
+    if top is None and clump is not None and clump < CLUMP_SPREAD:
+        return Verdict("collapse", "collapse suspected: every sample sits in one tight clump "
+                                   f"(spread {clump:.0%} of the gap between modes), and not on a mode")
     if top is None:
         return Verdict("warning", "no good samples yet: none lands close to a mode "
                                   "(still early in training, or training diverged)")

@@ -139,3 +139,13 @@ def test_live_metrics_for_points_and_images():
     assert classifier_for("mnist5k") is not None
     assert live_metrics(build_gan(get_preset("spiral"), "cpu")) == {}  # no modes, no classes
     assert digits.G.training  # G is put back in training mode
+
+
+def test_clump_spread_is_the_rms_spread_over_the_smallest_mode_gap():
+    import numpy as np
+
+    from gan_core.diagnostics import clump_spread
+
+    centers = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 4.0]])  # smallest gap 2
+    fake = torch.tensor([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]])  # RMS distance to mean sqrt(2)
+    assert clump_spread(fake, centers) == pytest.approx(2 ** 0.5 / 2)

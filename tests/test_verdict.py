@@ -62,3 +62,10 @@ def test_pr_verdicts():
     assert "poor quality" in pr_verdict(PrecisionRecall(0.2, 0.8)).text
     both = pr_verdict(PrecisionRecall(0.1, 0.1))
     assert both.level == "warning" and "poor quality and missing variety" in both.text
+
+
+def test_one_tight_clump_beside_the_modes_is_collapse_not_early_training():
+    empty = ModeCoverage(0, 8, 0.0, None, (0,) * 8)
+    clumped = modes_verdict(empty, clump=0.05)
+    assert clumped.level == "collapse" and "one tight clump (spread 5% of the gap between modes)" in clumped.text
+    assert "no good samples" in modes_verdict(empty, clump=0.9).text  # spread out: still just early or diverged
