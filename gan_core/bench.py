@@ -251,29 +251,54 @@ def _windows(trainer: Trainer, poll, plan: Plan) -> dict:
             "overhead": 1.0 - statistics.median(ratios), "poll_s": spread(latencies)}
 
 
+# The polling client runs in its own process, like a student's browser on its own laptop: in the
+# server's process its own Python work (HTTP, JSON, the PNG download) would take the GIL from the
+# training thread and be counted as the server's streaming cost.
+_CLIENT = """
+import json, sys
+from gradio_client import Client
+client = Client(sys.argv[1], verbose=False)
+client.predict(*json.loads(sys.argv[2]), api_name="/start")
+print(client.session_hash, flush=True)
+for line in sys.stdin:
+    client.predict(api_name="/poll")
+    print("ok", flush=True)
+"""
+
+
 def _streaming_app(preset: str, plan: Plan) -> dict:
-    """The real app (app.build_demo) on a local port, polled through gradio_client's /poll: the
-    Train tab's 1 s timer handler (snapshot -> DataFrames + picture -> JSON and a PNG file)."""
+    """The real app (app.build_demo) on a local port, polled through gradio_client's /poll from a
+    separate process: the Train tab's 1 s timer handler (snapshot -> DataFrames + picture -> JSON
+    and a PNG file the client downloads)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     sys.path.insert(0, str(ROOT))
-    from gradio_client import Client
-
     from app import build_demo
     from ui.train_settings import KEYS, values_from_config
 
     demo = build_demo()
     demo.queue(default_concurrency_limit=8)
     _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True)
+    v = values_from_config(get_preset(preset))
+    start_args = json.dumps([preset, list(FIELD_LAYERS), *[v[k] for k in KEYS]])
+    client = subprocess.Popen([sys.executable, "-c", _CLIENT, url, start_args], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
     try:
-        client = Client(url, verbose=False)
-        v = values_from_config(get_preset(preset))
-        client.predict(preset, list(FIELD_LAYERS), *[v[k] for k in KEYS], api_name="/start")
-        trainer = demo.ctx.registry.get(client.session_hash)
+        session = client.stdout.readline().strip()
+        trainer = demo.ctx.registry.get(session)
         if trainer is None or trainer.status != "running":
             raise RuntimeError("the app did not start a run for the client")
+
+        def poll():
+            client.stdin.write("poll\n")
+            client.stdin.flush()
+            if client.stdout.readline().strip() != "ok":
+                raise RuntimeError("the polling client stopped")
+
         time.sleep(1.0)
-        return {"preset": preset, "how": "app", **_windows(trainer, lambda: client.predict(api_name="/poll"), plan)}
+        return {"preset": preset, "how": "app", **_windows(trainer, poll, plan)}
     finally:
+        client.kill()
+        client.wait(10)
         demo.ctx.registry.shutdown()
         demo.close()
 
@@ -310,10 +335,6 @@ def streaming(preset: str, device: torch.device, plan: Plan) -> dict:
             return _streaming_in_process(preset, device, plan, f"the app could not be used ({type(e).__name__}: {e})")
     return _streaming_in_process(preset, device, plan, "--quick skips the server")
 
-
-# ------------------------------------------------------------------------------- latent latency
-
-@torch.no_grad()
 # ------------------------------------------------------------------------------- GPU
 
 def gpu_speedups(device: torch.device, plan: Plan) -> list[dict]:

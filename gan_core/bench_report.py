@@ -153,7 +153,7 @@ def _streaming(r: dict) -> list[str]:
                    f"**{100 * x['overhead']:.1f}%** | {_f(x['poll_s'], 2)} |")
     out += ["", "A run trains continuously; windows without and with a reader alternate, and the overhead is "
             "1 − median(polled / unpolled) over window pairs. *app*: the real app (`app.build_demo`) served on a "
-            "local port and polled with `gradio_client` through the Train tab's `/poll` endpoint (its 1 s "
+            "local port and polled by `gradio_client` in a separate process (as a student's browser is) through the Train tab's `/poll` endpoint (its 1 s "
             "`gr.Timer` handler: snapshot, three DataFrames, the sample grid or the 2D field drawn by "
             "`gan_core/field_draw.py` (numpy + PIL), sent as JSON and a PNG file the client downloads); server and training share one process, "
             "as on a Space. *in-process*: the same work without the server (snapshot, `ui.train_view` "
