@@ -30,6 +30,12 @@ class History:
                 self.rows[k] = self.rows[k][::2]
             self.stride *= 2
 
+    def truncate(self, step: int) -> None:
+        """Forget the rows after `step` (a run that went back to an earlier state goes on from there)."""
+        keep = sum(1 for s in self.rows["step"] if s <= step)  # steps only grow: the rows to keep come first
+        for k in self.rows:
+            del self.rows[k][keep:]
+
     def __len__(self) -> int:
         return len(self.rows["step"])
 

@@ -29,6 +29,8 @@ SERIES = ("d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g")
 D_WINS_STEPS = 500  # alert when D's loss has been near 0 this long
 D_WINS_LOSS = {"minimax": 0.05, "nonsaturating": 0.05, "lsgan": 0.01, "hinge": 0.05}
 EXPLODING_GRAD = 100.0  # ganhacks: gradient norms over 100 are an early failure sign
+GOOD_EVERY = 50  # steps between copies of the last good state (a copy costs ~1% of the steps it covers at 10)
+WATCHED_S = 3.0  # a run whose snapshot nobody has read for this long has no viewer: skip its pictures
 
 
 class Trainer:
@@ -66,6 +68,8 @@ class Trainer:
         self._its, self._t_mark, self._step_mark = 0.0, time.perf_counter(), 0
         self._visual: dict = {"samples": None, "field": None}
         self._t_visual = 0.0
+        self._visual_step = -1  # the step the published picture shows
+        self._t_read = -math.inf  # when snapshot() was last called
         self._version = 0
 
     # -- commands --------------------------------------------------------------------------------
@@ -156,6 +160,11 @@ class Trainer:
             if self.gan.device.type == "cpu":  # this thread only: other runs and the server keep theirs
                 self._threads = use_cpu_threads(self.cfg.model.arch)
             while True:
+                if self._visual_step != self.gan.step:  # (only this thread trains, so step is stable here)
+                    with self._cond:
+                        idle = not (self._running or self._jobs)
+                    if idle:  # paused or stopping: show the step it stopped at, watched or not
+                        self._publish_visuals(force=True)
                 with self._cond:
                     while not (self._stopping or self._running or self._jobs):
                         self._cond.wait(timeout=1.0)
@@ -190,13 +199,17 @@ class Trainer:
             self.gan.d_steps = int(live["d_steps"])
 
     def _train(self, n: int, mode: str, continuous: bool = False) -> None:
-        for _ in range(n):
+        k = self.cfg.train.log_every
+        for i in range(n):
             # honour stop at every step (a long Step job too), and pause when running continuously
             if self._stopping or (continuous and not self._running):
                 self._sync()
                 return
-            self._buffer.append(train_step(self.gan, mode))
-            if len(self._buffer) >= self.cfg.train.log_every:
+            # gradient norms only on the step that ends a read-back (or the job): the plot shows that
+            # step's norm, the others skip the cost
+            norms = i == n - 1 or len(self._buffer) == k - 1
+            self._buffer.append(train_step(self.gan, mode, norms=norms))
+            if len(self._buffer) >= k:
                 if not self._sync():
                     return
                 self._publish_visuals()
@@ -204,7 +217,9 @@ class Trainer:
                     self._record_metrics()
 
     def _sync(self) -> bool:
-        """Read the buffered per-step numbers back (one sync); False if they went NaN/Inf."""
+        """Read the buffered per-step numbers back (one sync); False if they went NaN/Inf. A history
+        row holds the mean of each loss and D output over the buffered steps, and the gradient
+        norms of the last step (the only one that computes them)."""
         if not self._buffer:
             return True
         keys = [k for k in SERIES if any(k in b for b in self._buffer)]
@@ -213,15 +228,18 @@ class Trainer:
         n = len(self._buffer)
         self._buffer = []
         if not all(math.isfinite(v) for v in values.values()):
+            bad_step = self.gan.step
             self._restore_good()
             bad = ", ".join(k for k, v in values.items() if not math.isfinite(v))
             with self._cond:
                 self._running = False
                 self._status = "paused"
-                self._message = (f"{bad} became NaN/Inf near step {self.gan.step}: paused and restored the last good "
-                                 "weights. Try a lower learning rate, gradient clipping or a different objective.")
+                self._message = (f"{bad} became NaN/Inf near step {bad_step}: paused and went back to the last good "
+                                 f"weights, from step {self.gan.step}. Try a lower learning rate, gradient clipping "
+                                 "or a different objective.")
             return False
-        self._last_good = self._save_good()
+        if self.gan.step - self._last_good[0][0] >= GOOD_EVERY:  # leaf 0 of the saved state is its step
+            self._last_good = self._save_good()
         now = time.perf_counter()
         with self._cond:
             self.history.append(self.gan.step, values)
@@ -262,6 +280,9 @@ class Trainer:
             g.G_ema.load_state_dict(ema)
         g.step = step
         self._last_good = self._save_good(fresh=True)
+        with self._cond:  # the curves go on from the step the run went back to
+            self.history.truncate(step)
+            self.metrics_history = [m for m in self.metrics_history if m["step"] <= step]
 
     def _update_alerts(self, v: dict, n: int) -> None:
         objective = self.cfg.loss.objective
@@ -292,24 +313,30 @@ class Trainer:
             self.metrics_history.append({"step": self.gan.step, **m})
 
     def _publish_visuals(self, force: bool = False) -> None:
+        """Draw the sample grid or the 2D field every `visual_every_s` while someone reads the
+        snapshots (a browser polls about once a second); a run nobody watches draws nothing
+        until it pauses or a Step job ends (force). Drawing costs ~1-2% of the steps it skips."""
         now = time.perf_counter()
-        if not force and now - self._t_visual < self.visual_every_s:
+        if not force and (now - self._t_visual < self.visual_every_s or now - self._t_read > WATCHED_S):
             return
         self._t_visual = now
         visual = render_visuals(self.gan, self.fixed_z, self.fixed_y)
         with self._cond:
-            self._visual = visual
+            self._visual, self._visual_step = visual, self.gan.step
             self._version += 1
 
     # -- reading ---------------------------------------------------------------------------------
     def snapshot(self) -> dict:
-        """A consistent copy of the run's state for the UI (cheap: lists and small arrays)."""
+        """A consistent copy of the run's state for the UI (cheap: lists and small arrays).
+        `visual_step` is the step that `samples` / `field` show (they are drawn every
+        `visual_every_s`, so they lag `step` by up to that long)."""
         with self._cond:
+            self._t_read = time.perf_counter()  # someone is watching: keep the pictures coming
             return {
                 "step": self.gan.step, "status": self._status, "message": self._message, "its": self._its,
                 "device": describe(self.gan.device, self._threads), "alerts": list(self._alerts), "version": self._version,
                 "history": self.history.as_dict(), "metrics": list(self.metrics_history),
-                "samples": self._visual["samples"], "field": self._visual["field"],
+                "samples": self._visual["samples"], "field": self._visual["field"], "visual_step": self._visual_step,
                 "d_output": "probability" if self.cfg.loss.objective in ("minimax", "nonsaturating") else "score",
                 "lr_g": self.gan.opt_g.param_groups[0]["lr"], "lr_d": self.gan.opt_d.param_groups[0]["lr"],
                 "d_steps": self.gan.d_steps, "dataset": self.cfg.data.name, "is_points": self.gan.data.is_points,

@@ -35,8 +35,10 @@ def test_a_repeated_frame_is_not_redrawn_but_a_new_one_is(ring8_snapshot):
     assert view.visual_image(snap, ["real", "fake"]) is not first
     moved = {**snap, "field": {**snap["field"], "fake": snap["field"]["fake"] + 0.1}}
     assert not np.array_equal(view.visual_image(moved, FIELD_LAYERS), first)
-    later = {**snap, "step": snap["step"] + 1}  # the title says the step
+    later = {**snap, "visual_step": snap["visual_step"] + 1}  # the title says the step the field shows
     assert not np.array_equal(view.visual_image(later, FIELD_LAYERS), first)
+    trained_on = {**snap, "step": snap["step"] + 7}  # training went on, the field did not: same picture
+    assert view.visual_image(trained_on, FIELD_LAYERS) is first
 
 
 def test_image_runs_show_the_upscaled_grid():

@@ -15,7 +15,7 @@ from gan_core.train import build_gan, train_step
 from gan_core.trainer import SERIES, Trainer, history_csv
 
 SNAPSHOT_KEYS = {"step", "status", "message", "its", "device", "alerts", "version", "history", "metrics", "samples",
-                 "field", "d_output", "lr_g", "lr_d", "d_steps", "dataset", "is_points"}
+                 "field", "visual_step", "d_output", "lr_g", "lr_d", "d_steps", "dataset", "is_points"}
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -173,26 +173,30 @@ def poison_g_loss(monkeypatch, after_calls: int, batch: int = 16):
     monkeypatch.setattr(losses, "g_loss", g_loss)
 
 
-@pytest.mark.parametrize("ema", [0.0, 0.9])
-def test_nan_pauses_and_restores_the_last_good_state(make_trainer, monkeypatch, ema):
+@pytest.mark.parametrize("ema,good_every,poison_after,good_step", [(0.0, 10, 12, 10), (0.9, 10, 12, 10),
+                                                                   (0.0, trainer_mod.GOOD_EVERY, 62, 50)])
+def test_nan_pauses_and_restores_the_last_good_state(make_trainer, monkeypatch, ema, good_every, poison_after,
+                                                     good_step):
     cfg = tiny_cfg(train={"ema": ema})
     reference = build_gan(cfg, "cpu")
-    for _ in range(10):
+    for _ in range(good_step):
         train_step(reference)
+    monkeypatch.setattr(trainer_mod, "GOOD_EVERY", good_every)  # a copy of the state every good_every steps
     t = make_trainer(cfg)
-    poison_g_loss(monkeypatch, after_calls=12)  # steps 13.. go NaN; the read-back at step 15 sees it
-    t.step(30)
+    poison_g_loss(monkeypatch, after_calls=poison_after)  # steps 13.. go NaN; the read-back at step 15 sees it
+    t.step(good_step + 20)
     s = t.snapshot()
     assert s["status"] == "paused"
-    assert "NaN" in s["message"] and "g_loss" in s["message"] and "restored" in s["message"]
-    assert s["step"] == 10  # the last good read-back
+    assert "NaN" in s["message"] and "g_loss" in s["message"] and f"from step {good_step}" in s["message"]
+    assert s["step"] == good_step  # the last copy, taken at a read-back
+    assert s["history"]["step"][-1] == good_step  # the curves go on from there
     assert all(math.isfinite(v) for v in s["history"]["g_loss"])
     for net in ("G", "D", "G_eval"):
         for good, restored in zip(getattr(reference, net).parameters(), getattr(t.gan, net).parameters()):
             assert torch.equal(good, restored), net
     monkeypatch.undo()
     t.step(5)  # training can go on from the restored state
-    assert t.snapshot()["step"] == 15
+    assert t.snapshot()["step"] == good_step + 5
 
 
 def test_nan_from_a_real_blow_up(make_trainer):
@@ -247,6 +251,7 @@ def test_snapshot_for_points(make_trainer):
     assert set(s) == SNAPSHOT_KEYS
     assert set(s["history"]) == {"step", *SERIES} and s["history"]["step"] == [5, 10]
     assert s["samples"] is None and s["is_points"] and s["dataset"] == "ring8" and s["d_output"] == "probability"
+    assert s["visual_step"] == 10  # a Step job ends with a picture of its last step
     f = s["field"]
     assert f["fake"].shape == (512, 2) and f["heat"].shape == (30, 30) and f["manifold"].shape == (20, 20, 2)
     assert f["arrows"].shape == (512, 2) and f["centers"].shape == (8, 2)
@@ -324,9 +329,9 @@ def test_a_failing_metric_fn_does_not_stop_training(make_trainer):
 def fake_train_step(values: dict):
     """A stand-in for train_step that returns fixed numbers (no networks involved)."""
 
-    def step(gan, mode="both"):
+    def step(gan, mode="both", norms=True):
         gan.step += 1
-        return {k: torch.tensor(v) for k, v in values.items()}
+        return {k: torch.tensor(v) for k, v in values.items() if norms or not k.startswith("grad_norm")}
 
     return step
 

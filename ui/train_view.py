@@ -134,7 +134,7 @@ def explanation(objective: str) -> str:
 def visual_image(snap: dict, layers=FIELD_LAYERS) -> np.ndarray | None:
     """The current picture as uint8 [H, W, 3]: the field for 2D data, the sample grid for images."""
     if snap.get("field") is not None:
-        return field_image(snap["field"], layers, snap["step"])
+        return field_image(snap["field"], layers, snap.get("visual_step", snap["step"]))  # the step it shows
     return None if snap.get("samples") is None else upscale(snap["samples"])
 
 
