@@ -33,10 +33,9 @@ from pathlib import Path
 import torch
 
 from .bench_latency import app_slider_latency, latent_latency
-from .bench_reference import ReferenceLoop
 from .bench_report import write_report
+from .bench_throughput import spread, throughput
 from .classifier import classifier_for
-from .data import load_dataset
 from .device import describe, resolve_device
 from .diagnostics import live_metrics
 from .presets import get_preset
@@ -56,8 +55,8 @@ GPU_VARIANTS = (("defaults", {}), ("fused Adam", {"fused_adam": True}), ("channe
 class Plan:
     """How long each section measures."""
 
-    rounds: int = 7  # interleaved rounds per throughput comparison
-    round_s: float = 3.0  # seconds per side per round
+    rounds: int = 25  # interleaved rounds per throughput comparison (order flipped every round)
+    round_s: float = 1.0  # seconds per side per round
     ring8_seeds: tuple[int, ...] = (0, 1, 2)
     ring8_cap_s: float = 80.0  # give up on time to quality after this long
     mnist5k_cap_s: float = 300.0
@@ -76,64 +75,6 @@ FULL = Plan()
 QUICK = Plan(rounds=3, round_s=0.5, ring8_seeds=(0,), ring8_cap_s=5.0, mnist5k_cap_s=4.0, check_every=50,
              stream_presets=("ring8",), stream_rounds=1, stream_window_s=2.0, stream_via_app=False,
              latency_calls=15, thread_rounds=0, app_latency_releases=0)
-
-
-def spread(values: list[float]) -> dict:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def _timed(fn, device: torch.device) -> float:
-    _sync(device)
-    t = time.perf_counter()
-    fn()
-    _sync(device)
-    return time.perf_counter() - t
-
-
-def _steps_for(run, seconds: float, device: torch.device) -> int:
-    """Warm up, then the number of steps `run(n)` makes in about `seconds`."""
-    run(3)
-    run(3)  # (the first calls pay for allocations, lazy init, compilation)
-    n, elapsed = 4, 0.0
-    while elapsed < 0.25:
-        n *= 2
-        elapsed = _timed(lambda: run(n), device)
-    return max(3, round(n / elapsed * seconds))
-
-
-# ------------------------------------------------------------------------------- throughput
-
-def throughput(preset: str, device: torch.device, plan: Plan, **train: object) -> dict:
-    """Steps/s of our Trainer and of the reference loop, alternately, `plan.rounds` times."""
-    cfg = get_preset(preset, train={"device": device.type, **train})
-    data = load_dataset(cfg.data, device, seed=cfg.train.seed)
-    trainer = Trainer(cfg, device, data=data, metric_fn=live_metrics)
-    ref = ReferenceLoop(cfg, data, device)
-
-    def ours(n):
-        trainer.step(n, wait=True, timeout=3600)
-        if trainer.status == "error":
-            raise RuntimeError(trainer.snapshot()["message"])
-
-    def reference(n):
-        for _ in range(n):
-            ref.step()
-
-    try:
-        n_ours, n_ref = _steps_for(ours, plan.round_s, device), _steps_for(reference, plan.round_s, device)
-        rates_ours, rates_ref = [], []
-        for _ in range(plan.rounds):
-            rates_ours.append(n_ours / _timed(lambda: ours(n_ours), device))
-            rates_ref.append(n_ref / _timed(lambda: reference(n_ref), device))
-    finally:
-        trainer.stop()
-    return {"preset": preset, "batch": cfg.train.batch_size, "train": dict(train), "ours": spread(rates_ours),
-            "reference": spread(rates_ref), "ratio": spread([a / b for a, b in zip(rates_ours, rates_ref)])}
 
 
 # ------------------------------------------------------------------------------- CPU threads
