@@ -40,7 +40,7 @@ from .device import describe, resolve_device
 from .diagnostics import live_metrics
 from .presets import get_preset
 from .train import build_gan, train_step
-from .trainer import Trainer
+from .trainer import WATCHED_S, Trainer
 from .viz import FIELD_LAYERS, png_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,8 +62,8 @@ class Plan:
     mnist5k_cap_s: float = 300.0
     check_every: int = 100  # steps between quality checks
     stream_presets: tuple[str, ...] = ("ring8", "mnist5k")
-    stream_rounds: int = 3  # (no reader, reader) window pairs
-    stream_window_s: float = 6.0
+    stream_rounds: int = 6  # (no reader, reader) window pairs
+    stream_window_s: float = 5.0
     stream_via_app: bool = True  # False: the in-process version (no server)
     latency_calls: int = 100
     app_latency_releases: int = 60  # slider releases per generator in Chromium; 0 = skip
@@ -162,12 +162,23 @@ def time_to_quality(preset: str, seed: int, device: torch.device, cap_s: float, 
 # ------------------------------------------------------------------------------- streaming
 
 def _windows(trainer: Trainer, poll, plan: Plan) -> dict:
-    """Alternate windows without and with a 1 Hz reader; steps/s of the run in each."""
+    """Alternate windows without and with a 1 Hz reader, the order flipped every round (so a drift
+    in the machine's load falls on both); steps/s of the run in each. After a polled window the
+    run still counts as watched for WATCHED_S (it keeps drawing): the next window waits that out."""
     rates = {"none": [], "polled": []}
+    others = {"none": [], "polled": []}  # CPU s/s of the process's other threads (server, drawing)
     latencies: list[float] = []
+    thread = getattr(trainer, "_thread", None)  # the training thread's own CPU clock, where the OS has one
+    clock = (time.pthread_getcpuclockid(thread.ident)
+             if thread is not None and hasattr(time, "pthread_getcpuclockid") else None)
+
+    def cpu():  # (process CPU, the training thread's CPU), seconds
+        return time.process_time(), (time.clock_gettime(clock) if clock is not None else 0.0)
+
     poll()  # warm caches (fonts, first figure) outside the windows
-    for _ in range(plan.stream_rounds):
-        for kind in ("none", "polled"):
+    time.sleep(WATCHED_S + 0.5)
+    for r in range(plan.stream_rounds):
+        for kind in (("none", "polled") if r % 2 == 0 else ("polled", "none")):
             stop = threading.Event()
 
             def reader():
@@ -177,19 +188,24 @@ def _windows(trainer: Trainer, poll, plan: Plan) -> dict:
                     latencies.append(time.perf_counter() - t)
                     stop.wait(max(0.0, t + 1.0 - time.perf_counter()))  # next tick 1 s after the last began
 
-            thread = threading.Thread(target=reader, daemon=True) if kind == "polled" else None
-            s0, t0 = trainer.gan.step, time.perf_counter()
-            if thread:
-                thread.start()
+            reader_thread = threading.Thread(target=reader, daemon=True) if kind == "polled" else None
+            s0, t0, (p0, c0) = trainer.gan.step, time.perf_counter(), cpu()
+            if reader_thread:
+                reader_thread.start()
             time.sleep(plan.stream_window_s)
-            s1, t1 = trainer.gan.step, time.perf_counter()
+            s1, t1, (p1, c1) = trainer.gan.step, time.perf_counter(), cpu()
             stop.set()
-            if thread:
-                thread.join()
+            if reader_thread:
+                reader_thread.join()
+                time.sleep(WATCHED_S + 0.5)  # no longer watched: the trainer has stopped drawing
             rates[kind].append((s1 - s0) / (t1 - t0))
+            others[kind].append(((p1 - p0) - (c1 - c0)) / (t1 - t0))
     ratios = [p / n for n, p in zip(rates["none"], rates["polled"])]
-    return {"none": spread(rates["none"]), "polled": spread(rates["polled"]), "ratio": spread(ratios),
-            "overhead": 1.0 - statistics.median(ratios), "poll_s": spread(latencies)}
+    out = {"none": spread(rates["none"]), "polled": spread(rates["polled"]), "ratio": spread(ratios),
+           "overhead": 1.0 - statistics.median(ratios), "poll_s": spread(latencies)}
+    if clock is not None:  # one poll a second: the extra CPU seconds per second are the CPU per poll
+        out["server_cpu_ms"] = spread([1e3 * (p - n) for n, p in zip(others["none"], others["polled"])])
+    return out
 
 
 # The polling client runs in its own process, like a student's browser on its own laptop: in the
@@ -258,7 +274,7 @@ def _streaming_in_process(preset: str, device: torch.device, plan: Plan, why: st
         view.history_frames(snap["history"], cfg.loss.objective)
         image = view.visual_image(snap)
         if image is not None:
-            png_bytes(image)
+            png_bytes(image, compress_level=1)  # as ui.train_view.png_file
 
     trainer.start()
     try:

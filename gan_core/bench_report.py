@@ -58,7 +58,7 @@ def _targets(r: dict) -> list[str]:
     elif _error(st) or not st:
         row(name, f"error: {_error(st)}", "no")
     else:
-        said = "; ".join(f"{x['preset']}: {100 * x['overhead']:.1f}%" for x in st)
+        said = "; ".join(f"{x['preset']}: {100 * x['overhead']:.1f}% (pairs {_pct_range(x)})" for x in st)
         row(name, said, "yes" if all(x["overhead"] < 0.05 for x in st) else "no")
     _slider_target(r.get("slider_latency"), row)
     name = "GPU: ours/reference >= 2.0, mnist5k DCGAN, batch 128, opt-in speed-ups on"
@@ -153,18 +153,32 @@ def _quality(r: dict) -> list[str]:
     return out
 
 
+def _pct_range(x: dict) -> str:
+    """Overhead per window pair, as a range: 1 - max(ratio) .. 1 - min(ratio)."""
+    return f"{100 * (1 - x['ratio']['max']):.1f}% to {100 * (1 - x['ratio']['min']):.1f}%"
+
+
 def _streaming(r: dict) -> list[str]:
     st = r.get("streaming")
     out = ["## 4. Streaming overhead", ""]
     if _error(st):
         return out + [f"Error: {_error(st)}", ""]
-    out += ["| preset | how | steps/s, no reader | steps/s, 1 Hz reader | overhead | one poll, s |",
-            "| --- | --- | --- | --- | --- | --- |"]
+    out += ["| preset | how | steps/s, no reader | steps/s, 1 Hz reader | overhead (min–max over pairs) | "
+            "window pairs | one poll, s | server CPU per poll, ms |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for x in st:
+        cpu = _f(x["server_cpu_ms"], 0) if x.get("server_cpu_ms") else "—"
         out.append(f"| {x['preset']} | {x['how']} | {_f(x['none'])} | {_f(x['polled'])} | "
-                   f"**{100 * x['overhead']:.1f}%** | {_f(x['poll_s'], 2)} |")
-    out += ["", "A run trains continuously; windows without and with a reader alternate, and the overhead is "
-            "1 − median(polled / unpolled) over window pairs (below zero: smaller than the shared machine's noise). *app*: the real app (`app.build_demo`) served on a "
+                   f"**{100 * x['overhead']:.1f}%** ({_pct_range(x)}) | {x['ratio']['n']} | {_f(x['poll_s'], 2)} | "
+                   f"{cpu} |")
+    out += ["", "A run trains continuously; windows without and with a reader alternate, the order flipped every "
+            "pair, and the overhead is 1 − median(polled / unpolled) over window pairs (below zero: smaller than "
+            "the shared machine's noise). After a polled window the run waits out `trainer.WATCHED_S` (it keeps "
+            "drawing pictures that long after the last read) before the next window starts. *Server CPU per poll*: "
+            "the CPU time of every thread of the server's process but the training thread, polled window minus "
+            "unpolled, per poll (median over pairs): the work one watching student adds to the Space, and a "
+            "steadier figure than the overhead, which the machine's noise moves by several points. Most of it "
+            "is Python holding the GIL, which is what slows a Python-bound run like ring8 (its training thread "
+            "waits for the GIL) more than mnist5k (whose convolutions run without it). *app*: the real app (`app.build_demo`) served on a "
             "local port and polled by `gradio_client` in a separate process (as a student's browser is) through the Train tab's `/poll` endpoint (its 1 s "
             "`gr.Timer` handler: snapshot, three DataFrames, the sample grid or the 2D field drawn by "
             "`gan_core/field_draw.py` (numpy + PIL), sent as JSON and a PNG file the client downloads); server and training share one process, "

@@ -36,12 +36,13 @@ def image_grid(x: torch.Tensor | np.ndarray, nrow: int = 8, pad: int = 2, min_si
     return grid.permute(1, 2, 0).numpy()
 
 
-def png_bytes(image: np.ndarray) -> bytes:
-    """uint8 [H, W, 3] -> PNG file bytes."""
+def png_bytes(image: np.ndarray, compress_level: int = 6) -> bytes:
+    """uint8 [H, W, 3] -> PNG file bytes (zlib level 6 is PIL's default; 1 encodes about twice as
+    fast for ~15% more bytes on our pictures)."""
     from PIL import Image
 
     buf = io.BytesIO()
-    Image.fromarray(image).save(buf, format="PNG")
+    Image.fromarray(image).save(buf, format="PNG", compress_level=compress_level)
     return buf.getvalue()
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import math
+import threading
 
 import pytest
 import torch
 
-from gan_core.bench import QUICK, run_bench, spread
+from gan_core import bench
+from gan_core.bench import QUICK, Plan, run_bench, spread
 from gan_core.bench_reference import ReferenceLoop
 from gan_core.bench_report import NO_GPU, write_report
 from gan_core.config import ConfigError
@@ -95,7 +97,7 @@ def _results(ratio: float, ring8_s: float | None, overhead: float) -> dict:
                             {"preset": "mnist5k", "seed": 0, "test": "t", "check_every": 100, "cap_s": 300,
                              "status": "not measured: classifier missing"}],
         "streaming": [{"preset": "ring8", "how": "app", "none": one, "polled": one, "ratio": s, "overhead": overhead,
-                       "poll_s": spread([0.1])}],
+                       "poll_s": spread([0.1]), "server_cpu_ms": spread([41.0, 40.0, 47.0])}],
         "latent_latency": [{"name": "digits", "what": "g", "calls": 10, "median_ms": 2.0, "p95_ms": 3.0}],
     }
 
@@ -116,7 +118,30 @@ def test_report_says_which_targets_are_met(tmp_path):
     assert bad["CPU: ring8 to quality in under 30 s"].startswith("no")
     assert bad["CPU: streaming costs under 5% of throughput"] == "no"
     text = (tmp_path / "b.md").read_text()
+    assert "| 41 (40–47) |" in text  # the server's CPU per poll, beside the overhead
     assert NO_GPU in text and "not measured: classifier missing" in text
+
+
+def test_streaming_windows_flip_their_order_and_wait_until_nobody_watches(monkeypatch):
+    """Window sleeps and settle gaps in the order the protocol promises: (none, polled),
+    (polled, none), ...; after every polled window a WATCHED_S gap so the next window has no
+    drawing left over from the reader."""
+    class Gan:
+        _n = 0
+
+        @property
+        def step(self):  # advances on every read, so every window has a rate
+            Gan._n += 7
+            return Gan._n
+
+    trainer = type("FakeTrainer", (), {"gan": Gan(), "_thread": threading.current_thread()})()
+    sleeps = []
+    monkeypatch.setattr(bench.time, "sleep", sleeps.append)
+    r = bench._windows(trainer, lambda: None, Plan(stream_rounds=3, stream_window_s=0.25))
+    gap, w = bench.WATCHED_S + 0.5, 0.25
+    assert sleeps == [gap, w, w, gap, w, gap, w, w, w, gap]  # warm-up | none polled | polled none | none polled
+    assert r["ratio"]["n"] == r["none"]["n"] == r["polled"]["n"] == 3
+    assert r["server_cpu_ms"]["n"] == 3  # the other threads' CPU, from the training thread's own clock
 
 
 def test_report_judges_the_slider_latency_through_the_app(tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -69,3 +71,18 @@ def test_before_any_run_the_tab_shows_the_untrained_g_of_the_settings():
     # a download dataset is never fetched by a preview; broken settings give no picture, not an error
     assert view.preview_picture(get_preset("digits", data={"name": "mnist"})) is None
     assert view.preview_picture(get_preset("digits", data={"name": "folder", "path": "/no/such/dir"})) is None
+
+
+def test_png_file_names_each_frame_by_its_content(tmp_path):
+    """The Train tab hands Gradio a file in its cache instead of an array: the same frame twice is
+    one file, another frame another, and the file holds exactly the picture (lossless PNG)."""
+    from PIL import Image
+
+    a = np.random.default_rng(0).integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    b = a.copy()
+    b[0, 0] ^= 1
+    path = view.png_file(a, tmp_path)
+    assert path == view.png_file(a.copy(), tmp_path) != view.png_file(b, tmp_path)
+    assert Path(path).parent.parent == tmp_path and Path(path).name == "frame.png"
+    assert np.array_equal(np.asarray(Image.open(path).convert("RGB")), a)
+    assert not list(tmp_path.rglob(".frame.*"))  # no half-written staging file left behind

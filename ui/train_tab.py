@@ -155,7 +155,8 @@ def build(ctx: AppContext) -> None:
         if new_run:
             d_df = gr.LinePlot(d_df, y_lim=view.d_output_limits(run.cfg.loss.objective))
         return (view.status_line(snap), message, "Resume" if snap["status"] != "running" and snap["step"] else "Pause",
-                gr.skip() if image is None else image, loss_df, d_df, grad_df, view.alerts_text(snap), snap["version"])
+                gr.skip() if image is None else view.png_file(image, samples.GRADIO_CACHE), loss_df, d_df, grad_df,
+                view.alerts_text(snap), snap["version"])
 
     def fail(message: str):
         gr.Warning(message)
@@ -227,7 +228,7 @@ def build(ctx: AppContext) -> None:
         snap = run.snapshot() if run is not None else None
         if snap is None or snap["field"] is None:
             return gr.skip()
-        return view.visual_image(snap, layers_on)
+        return view.png_file(view.visual_image(snap, layers_on), samples.GRADIO_CACHE)
 
     def on_live(lr_g, lr_d, d_steps, request: gr.Request):
         run = ctx.registry.get(session_id(request))
