@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -86,3 +87,6 @@ def test_png_file_names_each_frame_by_its_content(tmp_path):
     assert Path(path).parent.parent == tmp_path and Path(path).name == "frame.png"
     assert np.array_equal(np.asarray(Image.open(path).convert("RGB")), a)
     assert not list(tmp_path.rglob(".frame.*"))  # no half-written staging file left behind
+    os.utime(path, (1e9, 1e9))  # an old frame asked for again is touched: delete_cache must not age it out
+    view.png_file(a, tmp_path)
+    assert Path(path).stat().st_mtime > 1e9 + 1

@@ -207,10 +207,13 @@ def png_file(image: np.ndarray, folder: str | Path) -> str:
     cache folder (a component's GRADIO_CACHE) Gradio serves the file as it is, and deletes it with
     its other temporary files; given an array it would encode it at zlib level 6 and hash the
     result each poll. Level 1 halves the encoding time (~5 ms for the 460 px field) for ~15% more
-    bytes. The same frame asked for twice (two sessions, a repeated tick) is written once."""
+    bytes. The same frame asked for twice (a preset's first frame after each Reset) is written
+    once and touched again, since Gradio's delete_cache ages its files by ctime."""
     data = png_bytes(image, compress_level=1)
     path = Path(folder) / hashlib.blake2b(data, digest_size=16).hexdigest() / "frame.png"
-    if not path.exists():
+    try:
+        os.utime(path)  # still in use: not to be aged out from under the page that gets it now
+    except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, staging = tempfile.mkstemp(dir=path.parent, prefix=".frame.")  # whole file or none
         with os.fdopen(fd, "wb") as f:
