@@ -9,6 +9,7 @@ import os
 
 import gradio as gr
 
+from gan_core import worker
 from gan_core.sessions import SessionRegistry
 from ui import diagnostics_tab, latent_tab, train_tab
 from ui.common import AppContext, session_id
@@ -18,7 +19,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 
 def build_demo(ctx: AppContext | None = None) -> gr.Blocks:
-    ctx = ctx or AppContext(registry=SessionRegistry())
+    if ctx is None:
+        ctx = AppContext(registry=SessionRegistry(trainer_factory=worker.trainer_factory()))
+        worker.warm_up()  # the run processes' zygote imports torch now, not at the first Start
     with gr.Blocks(title="GAN Classroom", delete_cache=(600, 1800)) as demo:
         gr.Markdown(HEADER, elem_id="header")
         with gr.Tabs(elem_id="tabs"):

@@ -41,6 +41,7 @@ from .diagnostics import live_metrics
 from .presets import get_preset
 from .train import build_gan, train_step
 from .trainer import WATCHED_S, Trainer
+from .worker import RemoteTrainer
 from .viz import FIELD_LAYERS, png_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,13 +167,14 @@ def _windows(trainer: Trainer, poll, plan: Plan) -> dict:
     in the machine's load falls on both); steps/s of the run in each. After a polled window the
     run still counts as watched for WATCHED_S (it keeps drawing): the next window waits that out."""
     rates = {"none": [], "polled": []}
-    others = {"none": [], "polled": []}  # CPU s/s of the process's other threads (server, drawing)
+    others = {"none": [], "polled": []}  # CPU s/s of this process's work other than training (the server)
     latencies: list[float] = []
-    thread = getattr(trainer, "_thread", None)  # the training thread's own CPU clock, where the OS has one
+    thread = getattr(trainer, "_thread", None)  # a run in a thread: its own CPU clock, where the OS has one
     clock = (time.pthread_getcpuclockid(thread.ident)
              if thread is not None and hasattr(time, "pthread_getcpuclockid") else None)
+    measured = clock is not None or thread is None  # a run in its own process: all of ours is the server's
 
-    def cpu():  # (process CPU, the training thread's CPU), seconds
+    def cpu():  # (this process's CPU, the training thread's CPU if it is in this process), seconds
         return time.process_time(), (time.clock_gettime(clock) if clock is not None else 0.0)
 
     poll()  # warm caches (fonts, first figure) outside the windows
@@ -189,11 +191,11 @@ def _windows(trainer: Trainer, poll, plan: Plan) -> dict:
                     stop.wait(max(0.0, t + 1.0 - time.perf_counter()))  # next tick 1 s after the last began
 
             reader_thread = threading.Thread(target=reader, daemon=True) if kind == "polled" else None
-            s0, t0, (p0, c0) = trainer.gan.step, time.perf_counter(), cpu()
+            s0, t0, (p0, c0) = trainer.current_step, time.perf_counter(), cpu()
             if reader_thread:
                 reader_thread.start()
             time.sleep(plan.stream_window_s)
-            s1, t1, (p1, c1) = trainer.gan.step, time.perf_counter(), cpu()
+            s1, t1, (p1, c1) = trainer.current_step, time.perf_counter(), cpu()
             stop.set()
             if reader_thread:
                 reader_thread.join()
@@ -203,7 +205,7 @@ def _windows(trainer: Trainer, poll, plan: Plan) -> dict:
     ratios = [p / n for n, p in zip(rates["none"], rates["polled"])]
     out = {"none": spread(rates["none"]), "polled": spread(rates["polled"]), "ratio": spread(ratios),
            "overhead": 1.0 - statistics.median(ratios), "poll_s": spread(latencies)}
-    if clock is not None:  # one poll a second: the extra CPU seconds per second are the CPU per poll
+    if measured:  # one poll a second: the extra CPU seconds per second are the CPU per poll
         out["server_cpu_ms"] = spread([1e3 * (p - n) for n, p in zip(others["none"], others["polled"])])
     return out
 
@@ -212,7 +214,8 @@ def _windows(trainer: Trainer, poll, plan: Plan) -> dict:
 # server's process its own Python work (HTTP, JSON, the PNG download) would take the GIL from the
 # training thread and be counted as the server's streaming cost.
 _CLIENT = """
-import json, sys
+import json, os, sys
+os.nice(19)
 from gradio_client import Client
 client = Client(sys.argv[1], verbose=False)
 client.predict(*json.loads(sys.argv[2]), api_name="/start")
@@ -252,7 +255,8 @@ def _streaming_app(preset: str, plan: Plan) -> dict:
                 raise RuntimeError("the polling client stopped")
 
         time.sleep(1.0)
-        return {"preset": preset, "how": "app", **_windows(trainer, poll, plan)}
+        training = "process" if isinstance(trainer, RemoteTrainer) else "thread"  # (worker.trainer_factory)
+        return {"preset": preset, "how": "app", "training": training, **_windows(trainer, poll, plan)}
     finally:
         client.kill()
         client.wait(10)
@@ -279,7 +283,8 @@ def _streaming_in_process(preset: str, device: torch.device, plan: Plan, why: st
     trainer.start()
     try:
         time.sleep(1.0)
-        return {"preset": preset, "how": "in-process", "why": why, **_windows(trainer, poll, plan)}
+        return {"preset": preset, "how": "in-process", "training": "thread", "why": why,
+                **_windows(trainer, poll, plan)}
     finally:
         trainer.stop()
 

@@ -91,7 +91,7 @@ class SessionRegistry:
             run = self._runs.pop(session, None)
             self._seen.pop(session, None)
         if run is not None:
-            run.stop()
+            run.close()  # a thread run stops; a process run also ends its process
 
     def reap_idle(self, now: float | None = None) -> list[str]:
         """Close runs whose session has not been seen for idle_timeout_s. Returns the sessions closed."""

@@ -7,6 +7,7 @@ while the training thread keeps updating the originals (no shared mutable networ
 from __future__ import annotations
 
 import copy
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,8 +93,17 @@ def from_checkpoint(path: str | Path) -> Source:
 
 
 def from_trainer(trainer, name: str = "this session's run") -> Source:
-    """A snapshot copy of a live run's networks (moved to CPU, eval mode)."""
-    return from_gan(trainer.gan, name)
+    """A snapshot copy of a live run's networks (moved to CPU, eval mode). A run in a process of
+    its own (worker.RemoteTrainer) hands them over as a checkpoint file, read back with the same
+    validated loader as any checkpoint."""
+    gan = getattr(trainer, "gan", None)
+    if gan is not None:
+        return from_gan(gan, name)
+    with tempfile.TemporaryDirectory(prefix="gan-live-") as folder:
+        c = ckpt.load(trainer.save_checkpoint(Path(folder) / "live"), "cpu")
+    conditioned = c.num_classes if c.cfg.model.conditional else 0
+    return Source(name=name, cfg=trainer.cfg, G=c.G, D=c.D, num_classes=conditioned, step=int(c.meta["step"]),
+                  meta={"live": True})
 
 
 def from_gan(gan, name: str) -> Source:

@@ -13,11 +13,13 @@ import math
 import threading
 import time
 from collections import deque
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch.utils import _pytree as pytree
 
+from . import checkpoint
 from .config import RunConfig
 from .device import describe, threads_for, use_cpu_threads
 from .field import compute_field
@@ -139,6 +141,8 @@ class Trainer:
             self.gan = build_gan(self.cfg, self.gan.device, self.gan.data)
             self._init_run_state()
 
+    close = stop  # (a RemoteTrainer's close also ends its process)
+
     @property
     def alive(self) -> bool:
         t = self._thread
@@ -147,6 +151,11 @@ class Trainer:
     @property
     def status(self) -> str:
         return self._status
+
+    @property
+    def current_step(self) -> int:
+        """The step trained so far (unlike snapshot(), reading it does not count as watching)."""
+        return self.gan.step
 
     # -- the thread --------------------------------------------------------------------------------
     def _ensure_thread(self) -> None:
@@ -341,6 +350,16 @@ class Trainer:
                 "lr_g": self.gan.opt_g.param_groups[0]["lr"], "lr_d": self.gan.opt_d.param_groups[0]["lr"],
                 "d_steps": self.gan.d_steps, "dataset": self.cfg.data.name, "is_points": self.gan.data.is_points,
             }
+
+    def render(self) -> dict:
+        """The picture's data now ({"samples", "field"}, as snapshot() has them), drawn by the caller's
+        thread: for a run that is not training (a new run's step 0)."""
+        return render_visuals(self.gan, self.fixed_z, self.fixed_y)
+
+    def save_checkpoint(self, path) -> Path:
+        """The run's networks as a checkpoint file (checkpoint.save): how a copy of them leaves a
+        run process. Taken while training goes on, like a copy of the networks would be."""
+        return checkpoint.save(self.gan, path)
 
     def __del__(self):  # best effort: never leave a thread behind
         try:

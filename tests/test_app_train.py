@@ -8,11 +8,13 @@ steps, and is gone (thread ended) after the client closes.
 from __future__ import annotations
 
 import math
+import os
 import re
 import time
 
 import pytest
 
+from gan_core import worker
 from gan_core.config import OBJECTIVES, ConfigError
 from gan_core.presets import get_preset, preset_names
 from gan_core.viz import FIELD_LAYERS
@@ -155,6 +157,8 @@ def test_start_pause_step_and_close_through_the_client(app_server, client_factor
     assert "running" in status and "ring8" in status
     run = registry.get(sid)
     assert run is not None and run.alive
+    if worker.processes_available():  # (Linux) the app trains each run in a process of its own
+        assert isinstance(run, worker.RemoteTrainer) and run.pid != os.getpid()
 
     start, deadline = step_of(status), time.monotonic() + 60
     while step_of(status) <= start + 20 and time.monotonic() < deadline:
@@ -182,6 +186,8 @@ def test_start_pause_step_and_close_through_the_client(app_server, client_factor
     client.close()  # the heartbeat ends -> demo.unload -> registry.close(session)
     assert wait_for(lambda: registry.get(sid) is None, 30), "demo.unload did not close the session's run"
     assert wait_for(lambda: not run.alive, 10), "the run's training thread is still alive"
+    if isinstance(run, worker.RemoteTrainer):
+        assert worker.wait_for_exit(run.pid, 10), "the run's process outlived its tab"
 
 
 def test_bad_settings_show_a_message_and_start_nothing(app_server, client_factory):

@@ -126,15 +126,16 @@ def test_streaming_windows_flip_their_order_and_wait_until_nobody_watches(monkey
     """Window sleeps and settle gaps in the order the protocol promises: (none, polled),
     (polled, none), ...; after every polled window a WATCHED_S gap so the next window has no
     drawing left over from the reader."""
-    class Gan:
+    class FakeTrainer:
         _n = 0
+        _thread = threading.current_thread()
 
         @property
-        def step(self):  # advances on every read, so every window has a rate
-            Gan._n += 7
-            return Gan._n
+        def current_step(self):  # advances on every read, so every window has a rate
+            FakeTrainer._n += 7
+            return FakeTrainer._n
 
-    trainer = type("FakeTrainer", (), {"gan": Gan(), "_thread": threading.current_thread()})()
+    trainer = FakeTrainer()
     sleeps = []
     monkeypatch.setattr(bench.time, "sleep", sleeps.append)
     r = bench._windows(trainer, lambda: None, Plan(stream_rounds=3, stream_window_s=0.25))

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from gan_core.config import BCE_OBJECTIVES, CRITIC_OBJECTIVES, DOWNLOAD_DATASETS, RunConfig
-from gan_core.trainer import Trainer, history_csv, render_visuals
+from gan_core.trainer import Trainer, history_csv
 from gan_core.viz import FIELD_LAYERS, draw_field, png_bytes
 
 MAX_POINTS = 200  # per series sent to the browser each second: ~2 px apart on a plot ~450 px wide.
@@ -177,7 +177,7 @@ def field_image(field: dict, layers, step: int) -> np.ndarray:
 
 def first_visual(trainer, layers=FIELD_LAYERS) -> np.ndarray:
     """The picture of a run that has not trained yet (call before it starts: reads its networks)."""
-    visual = render_visuals(trainer.gan, trainer.fixed_z, trainer.fixed_y)
+    visual = trainer.render()
     if visual["field"] is not None:
         return field_image(visual["field"], layers, 0)
     return upscale(visual["samples"])

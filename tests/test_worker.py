@@ -1,0 +1,167 @@
+"""Runs in processes of their own (gan_core.worker): the same run as a Trainer thread, typed errors
+across the wire, a Step that waits without blocking snapshots, a dead process reported (never
+raised into the UI), no process left behind, and the networks handed over as a checkpoint."""
+
+import os
+import signal
+import sys
+import threading
+import time
+
+import pytest
+import torch
+
+from gan_core import sources, worker
+from gan_core.config import RunConfig
+from gan_core.data import DatasetError
+from gan_core.sessions import SessionRegistry
+from gan_core.trainer import Trainer
+
+pytestmark = [pytest.mark.usefixtures("one_thread"),
+              pytest.mark.skipif(not sys.platform.startswith("linux"), reason="run processes are Linux-only")]
+
+
+def tiny_cfg(**train) -> RunConfig:
+    return RunConfig.from_dict({"data": {"name": "ring8", "n_points": 1000},
+                                "model": {"arch": "mlp", "hidden": 16, "depth": 2},
+                                "train": {"batch_size": 16, "log_every": 5, "device": "cpu", **train}})
+
+
+@pytest.fixture
+def remote(monkeypatch):
+    """RemoteTrainer factory; every run it made is closed, and its process must be gone."""
+    monkeypatch.setenv("GAN_CLASSROOM_THREADS", "1")  # the run process's torch threads, as in the local Trainer
+    made = []
+
+    def make(cfg=None, **kwargs):
+        r = worker.RemoteTrainer(cfg or tiny_cfg(), device="cpu", **kwargs)
+        made.append(r)
+        return r
+
+    yield make
+    for r in made:
+        r.close()
+        assert worker.wait_for_exit(r.pid), f"run process {r.pid} outlived close()"
+
+
+def test_a_run_process_trains_exactly_what_a_trainer_thread_trains(remote):
+    local = Trainer(tiny_cfg(), device="cpu")
+    far = remote()
+    assert far.pid != os.getpid()
+    local.step(40, wait=True)
+    far.step(40, wait=True)
+    a, b = local.snapshot(), far.snapshot()
+    assert b["step"] == 40 and b["status"] == "paused" and b["version"] == a["version"]
+    assert b["history"] == a["history"]  # same seed, same ops, one thread each: the same numbers
+    assert b["field"] is not None and (b["field"]["fake"] == a["field"]["fake"]).all()
+    assert far.current_step == 40 and far.status == "paused" and far.alive
+
+
+def test_errors_come_back_with_their_type_and_message(remote, tmp_path):
+    far = remote()
+    with pytest.raises(ValueError, match="learning rates"):
+        far.set_live(lr_g=5.0)
+    with pytest.raises(ValueError, match="step needs"):
+        far.step(0)
+    empty = tmp_path / "no_images"
+    empty.mkdir()
+    cfg = RunConfig.from_dict({"data": {"name": "folder", "path": str(empty), "image_size": 32},
+                               "model": {"arch": "dcgan", "nz": 8, "ngf": 8, "ndf": 8}, "train": {"device": "cpu"}})
+    before = _run_family()
+    with pytest.raises(DatasetError):
+        worker.RemoteTrainer(cfg, device="cpu")
+    assert worker_wait(lambda: _run_family() <= before), "a run that failed to build left its process behind"
+
+
+def _run_family() -> set[int]:
+    """The zygote and its run processes (they share its command line)."""
+    out = set()
+    for p in os.listdir("/proc"):
+        try:
+            if p.isdigit() and b"zygote_main" in open(f"/proc/{p}/cmdline", "rb").read():
+                out.add(int(p))
+        except OSError:
+            pass
+    return out
+
+
+def test_a_waiting_step_does_not_block_snapshots_from_other_threads(remote):
+    far = remote()
+    done = threading.Event()
+    threading.Thread(target=lambda: (far.step(3000, wait=True), done.set()), daemon=True).start()
+    time.sleep(0.3)
+    t = time.perf_counter()
+    snap = far.snapshot()
+    assert time.perf_counter() - t < 1.0 and not done.is_set(), "the snapshot waited for the Step job"
+    assert 0 < snap["step"] < 3000
+    assert done.wait(120) and far.current_step == 3000
+
+
+def test_a_killed_run_process_is_reported_not_raised(remote):
+    far = remote()
+    far.step(10, wait=True)
+    far.snapshot()
+    os.kill(far.pid, signal.SIGKILL)
+    assert worker.wait_for_exit(far.pid)
+    snap = far.snapshot()  # the last snapshot, marked
+    assert snap["status"] == "error" and "stopped unexpectedly" in snap["message"] and snap["step"] == 10
+    far.start()  # commands do nothing now, and say nothing
+    far.pause()
+    assert far.status == "error" and not far.alive
+
+
+def test_close_ends_the_process_and_the_registry_closes_runs(monkeypatch):
+    monkeypatch.setenv("GAN_CLASSROOM_THREADS", "1")
+    reg = SessionRegistry(trainer_factory=lambda cfg: worker.RemoteTrainer(cfg, device="cpu"))
+    try:
+        run = reg.create("a", tiny_cfg())
+        reg.start("a")
+        assert worker_wait(lambda: run.current_step > 0)
+        replaced = run
+        run = reg.create("a", tiny_cfg())  # a new run for the same tab: the old process ends
+        assert worker.wait_for_exit(replaced.pid)
+        reg.close("a")
+        assert worker.wait_for_exit(run.pid)
+    finally:
+        reg.shutdown()
+
+
+def worker_wait(predicate, timeout=20.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_the_live_networks_arrive_as_the_same_generator(remote):
+    local = Trainer(tiny_cfg(), device="cpu")
+    far = remote()
+    local.step(30, wait=True)
+    far.step(30, wait=True)
+    a, b = sources.from_trainer(local), sources.from_trainer(far)
+    assert b.step == a.step == 30 and b.meta["live"] and b.cfg == a.cfg
+    z = a.sample_z(64, seed=3)
+    assert torch.equal(a.generate(z), b.generate(z))
+    assert torch.equal(a.D(a.generate(z)), b.D(b.generate(z)))
+
+
+def test_render_draws_step_0_in_the_run_process(remote):
+    local, far = Trainer(tiny_cfg(), device="cpu"), remote()
+    a, b = local.render(), far.render()
+    assert a["samples"] is None and b["samples"] is None
+    assert (a["field"]["heat"] == b["field"]["heat"]).all()
+
+
+def test_the_factory_follows_the_environment(monkeypatch):
+    monkeypatch.setenv(worker.MODE_ENV, "thread")
+    assert worker.trainer_factory() is Trainer
+    monkeypatch.setenv(worker.MODE_ENV, "process")
+    assert worker.trainer_factory() is not Trainer
+
+
+def test_a_zygote_with_threads_refuses_to_fork(monkeypatch):
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")  # numpy's OpenBLAS then starts its threads at import
+    with pytest.raises(worker.WorkerError, match="threads"):
+        worker.Zygote()
