@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from gan_core import sources, worker
+from gan_core import zygote as zygote_mod
 from gan_core.config import RunConfig
 from gan_core.data import DatasetError
 from gan_core.sessions import SessionRegistry
@@ -164,4 +165,4 @@ def test_the_factory_follows_the_environment(monkeypatch):
 def test_a_zygote_with_threads_refuses_to_fork(monkeypatch):
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")  # numpy's OpenBLAS then starts its threads at import
     with pytest.raises(worker.WorkerError, match="threads"):
-        worker.Zygote()
+        zygote_mod.Zygote()
