@@ -169,6 +169,7 @@ def _windows(trainer: Trainer, poll, plan: Plan) -> dict:
     rates = {"none": [], "polled": []}
     others = {"none": [], "polled": []}  # CPU s/s of this process's work other than training (the server)
     latencies: list[float] = []
+    client_ms: list[float] = []  # the polling client's own CPU per poll (not the server's: it stands in for a browser)
     thread = getattr(trainer, "_thread", None)  # a run in a thread: its own CPU clock, where the OS has one
     clock = (time.pthread_getcpuclockid(thread.ident)
              if thread is not None and hasattr(time, "pthread_getcpuclockid") else None)
@@ -183,10 +184,12 @@ def _windows(trainer: Trainer, poll, plan: Plan) -> dict:
         for kind in (("none", "polled") if r % 2 == 0 else ("polled", "none")):
             stop = threading.Event()
 
+            seen = []  # what poll() returned: the client process's CPU seconds so far, or None
+
             def reader():
                 while not stop.is_set():
                     t = time.perf_counter()
-                    poll()
+                    seen.append(poll())
                     latencies.append(time.perf_counter() - t)
                     stop.wait(max(0.0, t + 1.0 - time.perf_counter()))  # next tick 1 s after the last began
 
@@ -202,17 +205,23 @@ def _windows(trainer: Trainer, poll, plan: Plan) -> dict:
                 time.sleep(WATCHED_S + 0.5)  # no longer watched: the trainer has stopped drawing
             rates[kind].append((s1 - s0) / (t1 - t0))
             others[kind].append(((p1 - p0) - (c1 - c0)) / (t1 - t0))
+            if len(seen) > 1 and None not in seen:
+                client_ms.append(1e3 * (seen[-1] - seen[0]) / (len(seen) - 1))
     ratios = [p / n for n, p in zip(rates["none"], rates["polled"])]
     out = {"none": spread(rates["none"]), "polled": spread(rates["polled"]), "ratio": spread(ratios),
            "overhead": 1.0 - statistics.median(ratios), "poll_s": spread(latencies)}
     if measured:  # one poll a second: the extra CPU seconds per second are the CPU per poll
         out["server_cpu_ms"] = spread([1e3 * (p - n) for n, p in zip(others["none"], others["polled"])])
+    if client_ms:
+        out["client_cpu_ms"] = spread(client_ms)
     return out
 
 
-# The polling client runs in its own process, like a student's browser on its own laptop: in the
-# server's process its own Python work (HTTP, JSON, the PNG download) would take the GIL from the
-# training thread and be counted as the server's streaming cost.
+# The polling client runs in its own process, at the lowest priority (nice 19): it stands in for a
+# student's browser on its own laptop. In the server's process its Python (HTTP, JSON, the PNG
+# download) would take the GIL from a training thread; at normal priority its ~100 ms of CPU per
+# poll would compete for this machine's cores as a browser never does. It reports its CPU, so the
+# report says what it cost.
 _CLIENT = """
 import json, os, sys
 os.nice(19)
@@ -222,7 +231,7 @@ client.predict(*json.loads(sys.argv[2]), api_name="/start")
 print(client.session_hash, flush=True)
 for line in sys.stdin:
     client.predict(api_name="/poll")
-    print("ok", flush=True)
+    print("ok", sum(os.times()[:2]), flush=True)  # and this process's CPU seconds so far
 """
 
 
@@ -248,11 +257,13 @@ def _streaming_app(preset: str, plan: Plan) -> dict:
         if trainer is None or trainer.status != "running":
             raise RuntimeError("the app did not start a run for the client")
 
-        def poll():
+        def poll() -> float:
             client.stdin.write("poll\n")
             client.stdin.flush()
-            if client.stdout.readline().strip() != "ok":
+            answer = client.stdout.readline().split()
+            if answer[:1] != ["ok"]:
                 raise RuntimeError("the polling client stopped")
+            return float(answer[1])
 
         time.sleep(1.0)
         training = "process" if isinstance(trainer, RemoteTrainer) else "thread"  # (worker.trainer_factory)

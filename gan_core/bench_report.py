@@ -164,26 +164,30 @@ def _streaming(r: dict) -> list[str]:
     if _error(st):
         return out + [f"Error: {_error(st)}", ""]
     out += ["| preset | how | steps/s, no reader | steps/s, 1 Hz reader | overhead (min–max over pairs) | "
-            "window pairs | one poll, s | server CPU per poll, ms |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+            "window pairs | one poll, s | server CPU per poll, ms | client CPU per poll, ms |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for x in st:
         cpu = _f(x["server_cpu_ms"], 0) if x.get("server_cpu_ms") else "—"
-        out.append(f"| {x['preset']} | {x['how']} | {_f(x['none'])} | {_f(x['polled'])} | "
+        client = _f(x["client_cpu_ms"], 0) if x.get("client_cpu_ms") else "—"
+        how = f"{x['how']}, run in a {x.get('training', 'thread')}"
+        out.append(f"| {x['preset']} | {how} | {_f(x['none'])} | {_f(x['polled'])} | "
                    f"**{100 * x['overhead']:.1f}%** ({_pct_range(x)}) | {x['ratio']['n']} | {_f(x['poll_s'], 2)} | "
-                   f"{cpu} |")
+                   f"{cpu} | {client} |")
     out += ["", "A run trains continuously; windows without and with a reader alternate, the order flipped every "
             "pair, and the overhead is 1 − median(polled / unpolled) over window pairs (below zero: smaller than "
-            "the shared machine's noise). After a polled window the run waits out `trainer.WATCHED_S` (it keeps "
-            "drawing pictures that long after the last read) before the next window starts. *Server CPU per poll*: "
-            "the CPU time of every thread of the server's process but the training thread, polled window minus "
-            "unpolled, per poll (median over pairs): the work one watching student adds to the Space, and a "
-            "steadier figure than the overhead, which the machine's noise moves by several points. Most of it "
-            "is Python holding the GIL, which is what slows a Python-bound run like ring8 (its training thread "
-            "waits for the GIL) more than mnist5k (whose convolutions run without it). *app*: the real app (`app.build_demo`) served on a "
-            "local port and polled by `gradio_client` in a separate process (as a student's browser is) through the Train tab's `/poll` endpoint (its 1 s "
-            "`gr.Timer` handler: snapshot, three DataFrames, the sample grid or the 2D field drawn by "
-            "`gan_core/field_draw.py` (numpy + PIL), sent as JSON and a PNG file the client downloads); server and training share one process, "
-            "as on a Space. *in-process*: the same work without the server (snapshot, `ui.train_view` "
-            "DataFrames and picture, PNG encoding)."]
+            "the shared machine's noise, which moves a single pair by ±10 points). After a polled window the run "
+            "waits out `trainer.WATCHED_S` (it keeps drawing pictures that long after the last read) before the "
+            "next window starts. *app*: the real app (`app.build_demo`) served on a local port and polled through "
+            "the Train tab's `/poll` endpoint (its 1 s `gr.Timer` handler: snapshot, three DataFrames, the sample "
+            "grid or the 2D field drawn by `gan_core/field_draw.py`, sent as JSON and a PNG file the client "
+            "downloads) by `gradio_client` in a separate process at nice 19: it stands in for a student's browser "
+            "on another laptop, so its own CPU (*client CPU per poll*) should not compete with the server's "
+            "work. *run in a process*: the app trains each run in a process of its own (`gan_core/worker.py`); "
+            "*in a thread*: in the server's process, where the server's Python holds the GIL the training loop "
+            "needs. *Server CPU per poll*: the CPU time of the server's process (without the training thread, "
+            "when the run is one of its threads), polled window minus unpolled, per poll (median over pairs): "
+            "the work one watching student adds to the Space. *in-process*: the same work as the app's handler "
+            "without the server (snapshot, `ui.train_view` DataFrames and picture, PNG encoding)."]
     for x in st:
         if x.get("why"):
             out.append(f"In-process for {x['preset']} because {x['why']}.")

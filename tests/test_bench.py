@@ -97,7 +97,8 @@ def _results(ratio: float, ring8_s: float | None, overhead: float) -> dict:
                             {"preset": "mnist5k", "seed": 0, "test": "t", "check_every": 100, "cap_s": 300,
                              "status": "not measured: classifier missing"}],
         "streaming": [{"preset": "ring8", "how": "app", "none": one, "polled": one, "ratio": s, "overhead": overhead,
-                       "poll_s": spread([0.1]), "server_cpu_ms": spread([41.0, 40.0, 47.0])}],
+                       "poll_s": spread([0.1]), "server_cpu_ms": spread([41.0, 40.0, 47.0]),
+                       "client_cpu_ms": spread([98.0, 103.0]), "training": "process"}],
         "latent_latency": [{"name": "digits", "what": "g", "calls": 10, "median_ms": 2.0, "p95_ms": 3.0}],
     }
 
@@ -118,7 +119,8 @@ def test_report_says_which_targets_are_met(tmp_path):
     assert bad["CPU: ring8 to quality in under 30 s"].startswith("no")
     assert bad["CPU: streaming costs under 5% of throughput"] == "no"
     text = (tmp_path / "b.md").read_text()
-    assert "| 41 (40–47) |" in text  # the server's CPU per poll, beside the overhead
+    assert "| 41 (40–47) | 100 (98–103) |" in text  # the server's CPU per poll, and the client's, beside the overhead
+    assert "| ring8 | app, run in a process |" in text
     assert NO_GPU in text and "not measured: classifier missing" in text
 
 
