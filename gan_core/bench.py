@@ -63,7 +63,7 @@ class Plan:
     mnist5k_cap_s: float = 300.0
     check_every: int = 100  # steps between quality checks
     stream_presets: tuple[str, ...] = ("ring8", "mnist5k")
-    stream_rounds: int = 6  # (no reader, reader) window pairs
+    stream_rounds: int = 10  # (no reader, reader) window pairs
     stream_window_s: float = 5.0
     stream_via_app: bool = True  # False: the in-process version (no server)
     latency_calls: int = 100

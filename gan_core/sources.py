@@ -100,7 +100,11 @@ def from_trainer(trainer, name: str = "this session's run") -> Source:
     if gan is not None:
         return from_gan(gan, name)
     with tempfile.TemporaryDirectory(prefix="gan-live-") as folder:
-        c = ckpt.load(trainer.save_checkpoint(Path(folder) / "live"), "cpu")
+        try:
+            path = trainer.save_checkpoint(Path(folder) / "live")
+        except RuntimeError as e:  # worker.WorkerError: the run's process has stopped
+            raise ckpt.CheckpointError(f"this session's run cannot be read: {e}") from e
+        c = ckpt.load(path, "cpu")
     conditioned = c.num_classes if c.cfg.model.conditional else 0
     return Source(name=name, cfg=trainer.cfg, G=c.G, D=c.D, num_classes=conditioned, step=int(c.meta["step"]),
                   meta={"live": True})

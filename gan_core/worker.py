@@ -26,6 +26,7 @@ from .zygote import WorkerError, zygote
 
 MODE_ENV = "GAN_CLASSROOM_TRAINING"  # "process" or "thread"
 CALL_TIMEOUT_S = 60.0  # a call the run process does not answer in this long: it is stuck, end it
+INIT_TIMEOUT_S = 1800.0  # building a run can download its dataset first (torchvision: CIFAR-10 is 170 MB)
 
 
 def processes_available() -> bool:
@@ -84,8 +85,9 @@ class RemoteTrainer:
         self._conns_lock = threading.Lock()
         self._dead: str | None = None
         self._last: dict | None = None
-        try:
-            self._call("init", cfg, device, **trainer_kwargs)  # ConfigError / DatasetError come back here
+        try:  # ConfigError / DatasetError come back here; a dataset download may take minutes
+            self._call("init", cfg, device, wait_s=INIT_TIMEOUT_S, **trainer_kwargs)
+            self._last = self._call("snapshot")  # from now on there is always a last snapshot to show
         except BaseException:
             self.close()
             raise
@@ -174,9 +176,7 @@ class RemoteTrainer:
     def snapshot(self) -> dict:
         try:
             self._last = self._call("snapshot")
-        except WorkerError as e:
-            if self._last is None:
-                raise
+        except WorkerError as e:  # the last one the process sent, saying why there is no newer one
             self._last = {**self._last, "status": "error", "message": str(e), "alerts": []}
         return self._last
 

@@ -161,6 +161,7 @@ def _run_process(address: str, authkey: bytes, ready_w: int) -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the zygote
     if os.getppid() != zygote_pid:
         return
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote's auto-reaping would hide a subprocess's exit code
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)  # the zygote's pipes are not ours: stdin from nothing, stdout to the log
     os.dup2(2, 1)
