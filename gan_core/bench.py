@@ -174,9 +174,19 @@ def _windows(trainer: Trainer, poll, plan: Plan) -> dict:
     clock = (time.pthread_getcpuclockid(thread.ident)
              if thread is not None and hasattr(time, "pthread_getcpuclockid") else None)
     measured = clock is not None or thread is None  # a run in its own process: all of ours is the server's
+    pid = getattr(trainer, "pid", None)  # a run in its own process: its CPU from /proc (Linux)
+    run_cpu_ms: dict = {"none": [], "polled": []}  # the run's own CPU per step (thread or process)
 
     def cpu():  # (this process's CPU, the training thread's CPU if it is in this process), seconds
         return time.process_time(), (time.clock_gettime(clock) if clock is not None else 0.0)
+
+    def run_cpu():  # the run's CPU seconds: its thread's clock, or its process's user + system time
+        if clock is not None:
+            return time.clock_gettime(clock)
+        if pid is not None and os.path.exists(f"/proc/{pid}/stat"):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+        return None
 
     poll()  # warm caches (fonts, first figure) outside the windows
     time.sleep(WATCHED_S + 0.5)
@@ -194,17 +204,19 @@ def _windows(trainer: Trainer, poll, plan: Plan) -> dict:
                     stop.wait(max(0.0, t + 1.0 - time.perf_counter()))  # next tick 1 s after the last began
 
             reader_thread = threading.Thread(target=reader, daemon=True) if kind == "polled" else None
-            s0, t0, (p0, c0) = trainer.current_step, time.perf_counter(), cpu()
+            s0, t0, (p0, c0), r0 = trainer.current_step, time.perf_counter(), cpu(), run_cpu()
             if reader_thread:
                 reader_thread.start()
             time.sleep(plan.stream_window_s)
-            s1, t1, (p1, c1) = trainer.current_step, time.perf_counter(), cpu()
+            s1, t1, (p1, c1), r1 = trainer.current_step, time.perf_counter(), cpu(), run_cpu()
             stop.set()
             if reader_thread:
                 reader_thread.join()
                 time.sleep(WATCHED_S + 0.5)  # no longer watched: the trainer has stopped drawing
             rates[kind].append((s1 - s0) / (t1 - t0))
             others[kind].append(((p1 - p0) - (c1 - c0)) / (t1 - t0))
+            if r0 is not None and r1 is not None and s1 > s0:
+                run_cpu_ms[kind].append(1e3 * (r1 - r0) / (s1 - s0))
             if len(seen) > 1 and None not in seen:
                 client_ms.append(1e3 * (seen[-1] - seen[0]) / (len(seen) - 1))
     ratios = [p / n for n, p in zip(rates["none"], rates["polled"])]
@@ -214,6 +226,11 @@ def _windows(trainer: Trainer, poll, plan: Plan) -> dict:
         out["server_cpu_ms"] = spread([1e3 * (p - n) for n, p in zip(others["none"], others["polled"])])
     if client_ms:
         out["client_cpu_ms"] = spread(client_ms)
+    if run_cpu_ms["none"] and len(run_cpu_ms["none"]) == len(run_cpu_ms["polled"]):
+        # the run's own work per step, watched vs not: the pictures it draws and the snapshots it
+        # serves, without the time it waits for a core (which the overhead above also counts)
+        out["run_cpu_ms"] = {k: spread(v) for k, v in run_cpu_ms.items()}
+        out["run_cpu_overhead"] = statistics.median(p / n for n, p in zip(run_cpu_ms["none"], run_cpu_ms["polled"])) - 1
     return out
 
 

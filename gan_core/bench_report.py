@@ -164,15 +164,19 @@ def _streaming(r: dict) -> list[str]:
     if _error(st):
         return out + [f"Error: {_error(st)}", ""]
     out += ["| preset | how | steps/s, no reader | steps/s, 1 Hz reader | overhead (min–max over pairs) | "
-            "window pairs | one poll, s | server CPU per poll, ms | client CPU per poll, ms |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+            "window pairs | one poll, s | run's CPU per step, ms: no reader → reader | server CPU per poll, ms | "
+            "client CPU per poll, ms |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for x in st:
         cpu = _f(x["server_cpu_ms"], 0) if x.get("server_cpu_ms") else "—"
         client = _f(x["client_cpu_ms"], 0) if x.get("client_cpu_ms") else "—"
+        run = "—"
+        if x.get("run_cpu_ms"):
+            run = (f"{x['run_cpu_ms']['none']['median']:.2f} → {x['run_cpu_ms']['polled']['median']:.2f} "
+                   f"(**{100 * x['run_cpu_overhead']:+.1f}%**)")
         how = f"{x['how']}, run in a {x.get('training', 'thread')}"
         out.append(f"| {x['preset']} | {how} | {_f(x['none'])} | {_f(x['polled'])} | "
                    f"**{100 * x['overhead']:.1f}%** ({_pct_range(x)}) | {x['ratio']['n']} | {_f(x['poll_s'], 2)} | "
-                   f"{cpu} | {client} |")
+                   f"{run} | {cpu} | {client} |")
     out += ["", "A run trains continuously; windows without and with a reader alternate, the order flipped every "
             "pair, and the overhead is 1 − median(polled / unpolled) over window pairs (below zero: smaller than "
             "the shared machine's noise, which moves a single pair by ±10 points). After a polled window the run "
@@ -184,7 +188,11 @@ def _streaming(r: dict) -> list[str]:
             "on another laptop, so its own CPU (*client CPU per poll*) should not compete with the server's "
             "work. *run in a process*: the app trains each run in a process of its own (`gan_core/worker.py`); "
             "*in a thread*: in the server's process, where the server's Python holds the GIL the training loop "
-            "needs. *Server CPU per poll*: the CPU time of the server's process (without the training thread, "
+            "needs. *Run's CPU per step*: the run's own CPU time (its process's, or its training thread's) per "
+            "step, median over windows, and the median of the per-pair change: what being watched costs the run "
+            "itself (the pictures it draws every 0.5 s, the snapshots it sends), free of the time it waits for a "
+            "core, which the wall-clock overhead also counts and which the shared machine's noise dominates. "
+            "*Server CPU per poll*: the CPU time of the server's process (without the training thread, "
             "when the run is one of its threads), polled window minus unpolled, per poll (median over pairs): "
             "the work one watching student adds to the Space. *in-process*: the same work as the app's handler "
             "without the server (snapshot, `ui.train_view` DataFrames and picture, PNG encoding)."]

@@ -98,7 +98,8 @@ def _results(ratio: float, ring8_s: float | None, overhead: float) -> dict:
                              "status": "not measured: classifier missing"}],
         "streaming": [{"preset": "ring8", "how": "app", "none": one, "polled": one, "ratio": s, "overhead": overhead,
                        "poll_s": spread([0.1]), "server_cpu_ms": spread([41.0, 40.0, 47.0]),
-                       "client_cpu_ms": spread([98.0, 103.0]), "training": "process"}],
+                       "client_cpu_ms": spread([98.0, 103.0]), "training": "process",
+                       "run_cpu_ms": {"none": spread([3.9]), "polled": spread([4.0])}, "run_cpu_overhead": 0.025}],
         "latent_latency": [{"name": "digits", "what": "g", "calls": 10, "median_ms": 2.0, "p95_ms": 3.0}],
     }
 
@@ -119,7 +120,7 @@ def test_report_says_which_targets_are_met(tmp_path):
     assert bad["CPU: ring8 to quality in under 30 s"].startswith("no")
     assert bad["CPU: streaming costs under 5% of throughput"] == "no"
     text = (tmp_path / "b.md").read_text()
-    assert "| 41 (40–47) | 100 (98–103) |" in text  # the server's CPU per poll, and the client's, beside the overhead
+    assert "| 3.90 → 4.00 (**+2.5%**) | 41 (40–47) | 100 (98–103) |" in text  # the server's CPU per poll, and the client's, beside the overhead
     assert "| ring8 | app, run in a process |" in text
     assert NO_GPU in text and "not measured: classifier missing" in text
 
@@ -145,6 +146,7 @@ def test_streaming_windows_flip_their_order_and_wait_until_nobody_watches(monkey
     assert sleeps == [gap, w, w, gap, w, gap, w, w, w, gap]  # warm-up | none polled | polled none | none polled
     assert r["ratio"]["n"] == r["none"]["n"] == r["polled"]["n"] == 3
     assert r["server_cpu_ms"]["n"] == 3  # the other threads' CPU, from the training thread's own clock
+    assert r["run_cpu_ms"]["none"]["n"] == r["run_cpu_ms"]["polled"]["n"] == 3  # and the run's own CPU per step
 
 
 def test_report_judges_the_slider_latency_through_the_app(tmp_path):
