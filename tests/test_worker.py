@@ -18,6 +18,7 @@ from gan_core.config import RunConfig
 from gan_core.data import DatasetError
 from gan_core.sessions import SessionRegistry
 from gan_core.trainer import Trainer
+from test_trainer import wait_for
 
 pytestmark = [pytest.mark.usefixtures("one_thread"),
               pytest.mark.skipif(not sys.platform.startswith("linux"), reason="run processes are Linux-only")]
@@ -72,7 +73,7 @@ def test_errors_come_back_with_their_type_and_message(remote, tmp_path):
     before = _run_family()
     with pytest.raises(DatasetError):
         worker.RemoteTrainer(cfg, device="cpu")
-    assert worker_wait(lambda: _run_family() <= before), "a run that failed to build left its process behind"
+    assert wait_for(lambda: _run_family() <= before), "a run that failed to build left its process behind"
 
 
 def _run_family() -> set[int]:
@@ -119,7 +120,7 @@ def test_close_ends_the_process_and_the_registry_closes_runs(monkeypatch):
     try:
         run = reg.create("a", tiny_cfg())
         reg.start("a")
-        assert worker_wait(lambda: run.current_step > 0)
+        assert wait_for(lambda: run.current_step > 0)
         replaced = run
         run = reg.create("a", tiny_cfg())  # a new run for the same tab: the old process ends
         assert worker.wait_for_exit(replaced.pid)
@@ -127,15 +128,6 @@ def test_close_ends_the_process_and_the_registry_closes_runs(monkeypatch):
         assert worker.wait_for_exit(run.pid)
     finally:
         reg.shutdown()
-
-
-def worker_wait(predicate, timeout=20.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_the_live_networks_arrive_as_the_same_generator(remote):
