@@ -40,8 +40,9 @@ def build_demo(ctx: AppContext | None = None) -> gr.Blocks:
 
 def launch_options() -> dict:
     """What every launch of the app passes (here, the tests, the benchmarks). max_file_size: Gradio
-    refuses a larger upload while it arrives, before anything is stored."""
-    return dict(css=CSS, max_file_size=checkpoint.MAX_BYTES)
+    refuses a larger upload while it arrives, before anything is stored. show_error: a value Gradio
+    itself refuses (text where a number goes, over the API) shows its reason, not a bare "Error"."""
+    return dict(css=CSS, max_file_size=checkpoint.MAX_BYTES, show_error=True)
 
 
 def main() -> None:

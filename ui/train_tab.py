@@ -280,4 +280,4 @@ def build(ctx: AppContext) -> None:
     w["objective"].change(view.explanation, [w["objective"]], [explain])
     preset.input(on_preset, [preset, layers], settings + [preset_info, layers, samples])
     w["dataset"].input(on_dataset, [w["dataset"], preset, layers], settings + [preset, preset_info, layers, samples])
-    export.click(on_export, [layers], [downloads])
+    export.click(on_export, [layers], [downloads], api_name="export")
