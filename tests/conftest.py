@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -70,3 +71,92 @@ def page(browser):
     pg = ctx.new_page()
     yield pg
     ctx.close()
+
+
+CAPPED_RUNS = 6  # runs that may exist at once in `capped_app` (in all, and per client)
+
+
+@pytest.fixture(scope="session")
+def capped_app():
+    """The real app with small caps (2 runs training, CAPPED_RUNS existing): (demo, url). For the
+    hostile-input, fault and flood tests, which would otherwise start dozens of run processes."""
+    from app import build_demo, launch_options
+    from gan_core import worker
+    from gan_core.sessions import SessionRegistry
+    from ui.common import AppContext
+
+    registry = SessionRegistry(trainer_factory=worker.trainer_factory(), max_running=2, max_runs=CAPPED_RUNS,
+                               max_runs_per_client=CAPPED_RUNS)
+    demo = build_demo(AppContext(registry=registry))
+    demo.queue(default_concurrency_limit=8)
+    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True,
+                            **launch_options())
+    yield demo, url
+    registry.shutdown()
+    demo.close()
+
+
+@pytest.fixture
+def client(capped_app, monkeypatch):
+    """make(session=None) -> a gradio_client Client on `capped_app`: a browser tab, whose heartbeat
+    closes when it is closed. `session` sets the session id it sends (an attacker's choice)."""
+    from gradio_client import Client
+
+    from ui.common import session_id
+
+    monkeypatch.setenv("GRADIO_HEARTBEAT_INTERVAL", "1")
+    made = []
+
+    def make(session: str | None = None):
+        c = Client(capped_app[1], verbose=False)
+        if session is not None:
+            c.session_hash = session
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        c.close()
+        capped_app[0].ctx.registry.close(session_id(c))
+
+
+@pytest.fixture(scope="session")
+def train_inputs():
+    """train_inputs(**changes) -> the Train tab's Start inputs (preset, layers, every setting) as the
+    page sends them for ring8, with `changes` to the widget values."""
+    from gan_core.presets import get_preset
+    from gan_core.viz import FIELD_LAYERS
+    from ui.train_settings import KEYS, values_from_config
+
+    def make(**changes) -> list:
+        v = {**values_from_config(get_preset("ring8")), **changes}
+        return ["ring8", list(FIELD_LAYERS), *[v[k] for k in KEYS]]
+    return make
+
+
+@pytest.fixture(scope="session")
+def post_event():
+    """post_event(url, api_name, data, session) -> the event's output data (see _post_event)."""
+    return _post_event
+
+
+def _post_event(url: str, api_name: str, data: list, session: str) -> list:
+    """One event posted as a hand-written client would: raw JSON (NaN and Infinity included, which no
+    JSON library sends), to the queue's join endpoint, its answer read from the event stream. An
+    event Gradio itself refuses comes back as [None, its error message]."""
+    import httpx
+
+    config = httpx.get(url + "config", timeout=30).json()
+    fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
+    body = json.dumps({"data": data, "fn_index": fn_index, "session_hash": session, "event_data": None,
+                       "trigger_id": None}, allow_nan=True)  # Python writes NaN / Infinity as bare words
+    r = httpx.post(url + "gradio_api/queue/join", content=body, headers={"content-type": "application/json"},
+                   timeout=30)
+    assert r.status_code == 200, r.text[:300]
+    with httpx.stream("GET", url + "gradio_api/queue/data", params={"session_hash": session}, timeout=60) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data:"):
+                msg = json.loads(line[5:])
+                if msg.get("msg") == "process_completed":  # a refusal by Gradio itself: its message in [1]
+                    return msg["output"]["data"] if msg.get("success") else [None, str(msg["output"].get("error"))]
+    raise AssertionError("the event stream ended without an answer")

@@ -3,7 +3,7 @@ value. Each case asserts the sentence the page shows, and that the server then s
 normal request; the memory cases assert that the server grew by less than a stated budget.
 
 The app here is the real one (its upload endpoint, its queue API, run processes on Linux), launched
-in this process with small caps so that the flood cases stay cheap.
+in this process with small caps (conftest's `capped_app`).
 """
 
 from __future__ import annotations
@@ -20,15 +20,12 @@ from gan_core import checkpoint as ckpt
 from gan_core import sources, worker
 from gan_core.config import MAX_SEED
 from gan_core.presets import get_preset
-from gan_core.sessions import SessionRegistry
 from ui import temp_files
-from ui.common import AppContext, session_id
-from ui.train_settings import KEYS, values_from_config
+from ui.common import session_id
 from gan_core.viz import FIELD_LAYERS
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "checkpoints"
-MAX_RUNS = 6  # runs that may exist at once in this test app (in all, and per client)
 UPLOAD_BUDGET_MB = 150  # what one hostile upload may grow the server by (the attack grew it by GBs)
 
 
@@ -56,43 +53,6 @@ def with_config(section: str, **values):
         cfg = meta["config"]
         return {**meta, "config": {**cfg, section: {**cfg[section], **values}}}
     return change
-
-
-@pytest.fixture(scope="module")
-def hostile_app():
-    """The real app with small caps: (demo, url)."""
-    from app import build_demo, launch_options
-
-    registry = SessionRegistry(trainer_factory=worker.trainer_factory(), max_running=2, max_runs=MAX_RUNS,
-                               max_runs_per_client=MAX_RUNS)
-    demo = build_demo(AppContext(registry=registry))
-    demo.queue(default_concurrency_limit=8)
-    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True,
-                            **launch_options())
-    yield demo, url
-    registry.shutdown()
-    demo.close()
-
-
-@pytest.fixture
-def client(hostile_app, monkeypatch):
-    """A gradio_client Client: a browser tab (its heartbeat closes when it is closed)."""
-    from gradio_client import Client
-
-    monkeypatch.setenv("GRADIO_HEARTBEAT_INTERVAL", "1")
-    made = []
-
-    def make(session: str | None = None):
-        c = Client(hostile_app[1], verbose=False)
-        if session is not None:
-            c.session_hash = session  # whatever an attacker sends
-        made.append(c)
-        return c
-
-    yield make
-    for c in made:
-        c.close()
-        hostile_app[0].ctx.registry.close(session_id(c))
 
 
 def still_serves(make) -> None:
@@ -178,14 +138,14 @@ def test_a_header_claiming_enormous_tensors_allocates_nothing(client, tmp_path):
     still_serves(client)
 
 
-def test_an_upload_over_the_size_limit_is_refused_before_it_is_stored(hostile_app, client, monkeypatch):
+def test_an_upload_over_the_size_limit_is_refused_before_it_is_stored(capped_app, client, monkeypatch):
     import httpx
 
     limit = ckpt.MAX_BYTES
-    assert hostile_app[0].max_file_size == limit
+    assert capped_app[0].max_file_size == limit
     before = rss_mb()
     big = b"\x00" * (limit + 1024)
-    r = httpx.post(hostile_app[1] + "gradio_api/upload", files={"files": ("big.safetensors", big)}, timeout=60)
+    r = httpx.post(capped_app[1] + "gradio_api/upload", files={"files": ("big.safetensors", big)}, timeout=60)
     assert r.status_code == 413 and "File size exceeded" in r.text or "too large" in r.text.lower(), r.text[:200]
     del big
     assert rss_mb() - before < UPLOAD_BUDGET_MB
@@ -223,36 +183,9 @@ def test_a_checkpoint_cannot_point_diagnostics_at_a_server_folder(tmp_path):
 
 # -- values over the API ----------------------------------------------------------------------------
 
-def train_args(**changes):
-    v = {**values_from_config(get_preset("ring8")), **changes}
-    return ["ring8", list(FIELD_LAYERS), *[v[k] for k in KEYS]]
-
-
-def raw_call(url: str, api_name: str, data: list, session: str) -> list:
-    """One event posted as a hand-written client would: raw JSON (NaN and Infinity included, which no
-    JSON library sends), to the queue's join endpoint, its answer read from the event stream. An
-    event Gradio itself refuses comes back as [None, its error message]."""
-    import httpx
-
-    config = httpx.get(url + "config", timeout=30).json()
-    fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
-    body = json.dumps({"data": data, "fn_index": fn_index, "session_hash": session, "event_data": None,
-                       "trigger_id": None}, allow_nan=True)  # Python writes NaN / Infinity as bare words
-    r = httpx.post(url + "gradio_api/queue/join", content=body, headers={"content-type": "application/json"},
-                   timeout=30)
-    assert r.status_code == 200, r.text[:300]
-    with httpx.stream("GET", url + "gradio_api/queue/data", params={"session_hash": session}, timeout=60) as stream:
-        for line in stream.iter_lines():
-            if line.startswith("data:"):
-                msg = json.loads(line[5:])
-                if msg.get("msg") == "process_completed":  # a refusal by Gradio itself: its message in [1]
-                    return msg["output"]["data"] if msg.get("success") else [None, str(msg["output"].get("error"))]
-    raise AssertionError("the event stream ended without an answer")
-
-
-def step_args(n: int, **changes):
+def step_args(train_args, n: int):
     """The Step button's inputs: preset, layers, what to step, how many, then the settings."""
-    preset, layers, *settings = train_args(**changes)
+    preset, layers, *settings = train_args()
     return [preset, layers, "both", n, *settings]
 
 
@@ -266,8 +199,8 @@ def step_args(n: int, **changes):
     ({"width": 10**7}, "greater than maximum value 256"),  # (a Slider: Gradio checks its bounds)
     ({"objective": "wgan", "label_smoothing": 0.1}, "label smoothing only applies"),
 ])
-def test_out_of_range_settings_over_the_api_get_a_sentence(changes, message, hostile_app, client):
-    out = raw_call(hostile_app[1], "start", train_args(**changes), f"hostile-{abs(hash(str(changes)))}")
+def test_out_of_range_settings_over_the_api_get_a_sentence(changes, message, capped_app, client, post_event, train_args):
+    out = post_event(capped_app[1], "start", train_args(**changes), f"hostile-{abs(hash(str(changes)))}")
     assert message in out[1], out[1]
     still_serves(client)
 
@@ -287,7 +220,7 @@ def test_latent_values_out_of_range_get_a_sentence(client):
     still_serves(client)
 
 
-def test_an_unknown_checkpoint_name_is_looked_up_not_joined_into_a_path(hostile_app, client):
+def test_an_unknown_checkpoint_name_is_looked_up_not_joined_into_a_path(capped_app, client):
     from gradio_client.exceptions import AppError
 
     from ui.latent_sources import load_source
@@ -295,11 +228,11 @@ def test_an_unknown_checkpoint_name_is_looked_up_not_joined_into_a_path(hostile_
     with pytest.raises(AppError, match="not in the list of choices"):  # Gradio's Dropdown refuses it first
         client().predict("../../checkpoints/ring8", api_name="/latent_source")
     with pytest.raises(LookupError, match="no checkpoint called"):  # and behind it, the tab itself
-        load_source(hostile_app[0].ctx, "../checkpoints/ring8", {}, "s")
+        load_source(capped_app[0].ctx, "../checkpoints/ring8", {}, "s")
     still_serves(client)
 
 
-def test_a_session_id_is_never_a_path(hostile_app, client, tmp_path):
+def test_a_session_id_is_never_a_path(capped_app, client, tmp_path, train_args):
     """/export wrote gan_history.csv to EXPORT_DIR / session_id: '../../x' escaped the folder."""
     target = Path(temp_files.ROOT).parent / "escaped"
     for sid in ("../../escaped", str(tmp_path / "abs"), "a" * 10_000):
@@ -310,17 +243,17 @@ def test_a_session_id_is_never_a_path(hostile_app, client, tmp_path):
         paths = [Path(f) for f in (files if isinstance(files, list) else [files])]
         assert paths and all(p.name in ("gan_history.csv", "gan_field.png") for p in paths)
     assert not target.exists() and not (tmp_path / "abs").exists()
-    assert all(len(s) <= 64 for s in hostile_app[0].ctx.registry._runs)
+    assert all(len(s) <= 64 for s in capped_app[0].ctx.registry._runs)
     still_serves(client)
 
 
-def test_a_failed_new_run_keeps_the_old_one(hostile_app, client, monkeypatch):
-    registry = hostile_app[0].ctx.registry
+def test_a_failed_new_run_keeps_the_old_one(capped_app, client, monkeypatch, post_event, train_args):
+    registry = capped_app[0].ctx.registry
     c = client()
     c.predict(*train_args(), api_name="/reset")
     sid = session_id(c)
     old = registry.get(sid)
-    c.predict(*step_args(10), api_name="/step")
+    c.predict(*step_args(train_args, 10), api_name="/step")
     failing = worker.trainer_factory()
 
     def fails_to_build(cfg, **kwargs):  # as a dataset that cannot be had offline does, after the checks
@@ -330,21 +263,21 @@ def test_a_failed_new_run_keeps_the_old_one(hostile_app, client, monkeypatch):
 
     monkeypatch.setattr(registry, "_factory", fails_to_build)
     for bad in ({"seed": 7}, {"seed": 10**20}, {"lr_d": float("nan")}, {"objective": "wgan", "label_smoothing": 0.1}):
-        out = raw_call(hostile_app[1], "start", train_args(**bad), c.session_hash)
+        out = post_event(capped_app[1], "start", train_args(**bad), c.session_hash)
         assert "⚠️" in out[1]
         assert registry.get(sid) is old and old.snapshot()["step"] == 10
 
 
-def test_step_needs_a_training_slot_like_start(hostile_app, client, monkeypatch):
-    registry = hostile_app[0].ctx.registry
+def test_step_needs_a_training_slot_like_start(capped_app, client, monkeypatch, train_args):
+    registry = capped_app[0].ctx.registry
     monkeypatch.setattr(registry, "max_running", 1)
     first, second = client(), client()
     assert "running" in first.predict(api_name="/start")[0]
-    out = second.predict(*step_args(100), api_name="/step")
+    out = second.predict(*step_args(train_args, 100), api_name="/step")
     assert "already training" in out[1]
     assert registry.running_count() == 1
     first.predict(api_name="/pause")
-    out = second.predict(*step_args(10), api_name="/step")
+    out = second.predict(*step_args(train_args, 10), api_name="/step")
     assert "step 10" in out[0]
 
 
@@ -389,3 +322,8 @@ def test_a_killed_zygote_is_reaped_not_left_a_zombie():
         time.sleep(0.05)  # (polls the reaper thread's result; there is no event to wait on)
     assert z._proc.returncode is not None and not Path(f"/proc/{pid}").exists()
     assert zy.zygote().alive  # the next run gets a fresh one
+
+
+@pytest.fixture
+def train_args(train_inputs):
+    return train_inputs
