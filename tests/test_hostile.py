@@ -327,3 +327,22 @@ def test_a_killed_zygote_is_reaped_not_left_a_zombie():
 @pytest.fixture
 def train_args(train_inputs):
     return train_inputs
+
+
+def test_refused_uploads_are_deleted_and_a_tab_keeps_a_few(tmp_path):
+    from gan_core.checkpoint import CheckpointError
+    from ui.latent_sources import MAX_UPLOADS, add_upload
+
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError):
+        add_upload(str(bad), {})
+    assert not bad.exists()  # a refused file takes no disk
+    uploaded: dict = {}
+    files = []
+    for i in range(MAX_UPLOADS + 3):
+        files.append(tmp_path / f"u{i}.safetensors")
+        files[-1].write_bytes((SHIPPED / "ring8.safetensors").read_bytes())
+        _, uploaded, _ = add_upload(str(files[-1]), uploaded)
+    assert len(uploaded) == MAX_UPLOADS
+    assert [f.exists() for f in files] == [False] * 3 + [True] * MAX_UPLOADS

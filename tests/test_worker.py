@@ -100,13 +100,32 @@ def test_a_waiting_step_does_not_block_snapshots_from_other_threads(remote):
     assert done.wait(120) and far.current_step == 3000
 
 
+def test_many_calling_threads_share_a_few_connections(remote):
+    """One connection per calling thread grew the run process by a thread per server thread (18-75 of
+    them after a few minutes in a class); the pool keeps it at MAX_CONNECTIONS serving threads."""
+    far = remote()
+    far.start()
+    threads = [threading.Thread(target=lambda: [far.snapshot() for _ in range(5)]) for _ in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    far.pause()
+    tasks = len(os.listdir(f"/proc/{far.pid}/task"))
+    # main + trainer + <= MAX_CONNECTIONS servers (+ torch's and OpenBLAS's own, at one thread each here)
+    assert tasks <= 2 + worker.MAX_CONNECTIONS + 2, tasks
+    assert far._open <= worker.MAX_CONNECTIONS
+
+
 def test_a_killed_run_process_is_reported_not_raised(remote):
     far = remote()
     far.step(10, wait=True)
     os.kill(far.pid, signal.SIGKILL)
     assert worker.wait_for_exit(far.pid)
+    before = far._last["version"]
     snap = far.snapshot()  # the last one the process sent (at its start: none was read since), marked
     assert snap["status"] == "error" and "stopped unexpectedly" in snap["message"]
+    assert snap["version"] == before + 1 and far.snapshot()["version"] == before + 1  # the page redraws once
     far.start()  # commands do nothing now, and say nothing
     far.pause()
     assert far.status == "error" and not far.alive

@@ -19,6 +19,7 @@ from ui.common import AppContext
 
 LIVE = "this session's run (Train tab)"
 UPLOADED = "uploaded: "
+MAX_UPLOADS = 4  # checkpoints one tab keeps uploaded (each up to checkpoint.MAX_BYTES on disk)
 SOURCE_ERRORS = (CheckpointError, DatasetError, ConfigError, LookupError, OSError, ValueError)
 
 
@@ -46,12 +47,21 @@ def load_source(ctx: AppContext, label: str, uploaded: dict[str, str], session: 
 
 
 def add_upload(file: str | None, uploaded: dict[str, str]) -> tuple[str, dict[str, str], Source]:
-    """Validate an uploaded checkpoint by loading it. Returns (its label, the new uploads dict, the Source)."""
+    """Validate an uploaded checkpoint by loading it. Returns (its label, the new uploads dict, the Source).
+    A refused file is deleted at once; a tab keeps its last MAX_UPLOADS uploads (older files deleted)."""
     if not file:
         raise CheckpointError("no file arrived; pick a .safetensors checkpoint saved by GAN Classroom.")
-    src = sources.from_checkpoint(file)  # raises CheckpointError with the reason
-    label = UPLOADED + Path(file).name
-    return label, {**uploaded, label: str(file)}, src
+    try:
+        src = sources.from_checkpoint(file)  # raises CheckpointError with the reason
+    except BaseException:
+        Path(file).unlink(missing_ok=True)
+        raise
+    label = UPLOADED + Path(file).name[:80]
+    kept = {k: v for k, v in uploaded.items() if k != label}
+    while len(kept) >= MAX_UPLOADS:
+        oldest = next(iter(kept))
+        Path(kept.pop(oldest)).unlink(missing_ok=True)
+    return label, {**kept, label: str(file)}, src
 
 
 def describe(view: LatentView) -> str:
