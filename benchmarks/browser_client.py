@@ -133,6 +133,12 @@ class StudentClient:
         self.rec.connections = self.http.connections_made
         self.http.close()
 
+    async def choose(self, elem_id: str, value) -> list | None:
+        """Pick a value in a dropdown (its "input" event, as a keyboard pick sends it: once) and
+        show what the server answers, e.g. a preset's settings in every widget."""
+        self.page.values[self.page.component_id(elem_id)] = value
+        return await self._event(self.page.event_on(elem_id, "input"), {})
+
     async def click(self, api_name: str, **overrides) -> list | None:
         """Fire the event `api_name` as the page does (its inputs' values as the page holds them,
         overrides by elem_id); the outputs, or None after an error (recorded)."""
@@ -144,8 +150,10 @@ class StudentClient:
         return outputs
 
     # -- events --------------------------------------------------------------------------------
-    async def _event(self, api_name: str, overrides: dict) -> list | None:
-        ev = self.page.event(api_name)
+    async def _event(self, api_name, overrides: dict) -> list | None:
+        """Fire an event (its api_name, or a gradio_page.Event) and wait for its answer."""
+        ev = self.page.event(api_name) if isinstance(api_name, str) else api_name
+        api_name = api_name if isinstance(api_name, str) else f"fn {ev.fn_index}"
         body = {"data": self.page.inputs_for(ev, **overrides), "fn_index": ev.fn_index, "trigger_id": ev.trigger_id,
                 "session_hash": self.session_hash}
         t = time.monotonic()
@@ -156,6 +164,7 @@ class StudentClient:
             return None
         self.rec.latency.setdefault(api_name, []).append(time.monotonic() - t)
         outputs = msg["output"]["data"]
+        self.page.apply(ev, outputs)
         self._show(ev, outputs)
         return outputs
 

@@ -50,6 +50,7 @@ class Page:
             raise PageError(f"this client speaks sse_v3, the page speaks {self.config.get('protocol')!r}")
         self.api_prefix = self.config.get("api_prefix", "/gradio_api")
         self.components = {c["id"]: c for c in self.config["components"]}
+        self.values = {i: c["props"].get("value") for i, c in self.components.items()}  # as the page holds them
         self.entry_assets = _ENTRY.findall(html)  # the page's own script and stylesheet
 
     def event(self, api_name: str) -> Event:
@@ -58,10 +59,36 @@ class Page:
                 return Event(dep["id"], dep["targets"][0][0], tuple(dep["inputs"]), tuple(dep["outputs"]))
         raise PageError(f"no event with api_name {api_name!r}")
 
+    def event_on(self, elem_id: str, trigger: str) -> Event:
+        """The event a component's trigger fires (e.g. the preset dropdown's "input")."""
+        cid = self.component_id(elem_id)
+        for dep in self.config["dependencies"]:
+            if [cid, trigger] in [list(t) for t in dep["targets"]]:
+                return Event(dep["id"], cid, tuple(dep["inputs"]), tuple(dep["outputs"]))
+        raise PageError(f"nothing listens to {elem_id!r}.{trigger}")
+
+    def component_id(self, elem_id: str) -> int:
+        for i, c in self.components.items():
+            if c["props"].get("elem_id") == elem_id:
+                return i
+        raise PageError(f"no component with elem_id {elem_id!r}")
+
     def value(self, component_id: int):
         """What the page sends for an input: its value; a gr.State sends null (the server keeps it)."""
         c = self.components[component_id]
-        return None if c["type"] == "state" else _as_js(c["props"].get("value"))
+        return None if c["type"] == "state" else _as_js(self.values[component_id])
+
+    def apply(self, event: Event, outputs: list) -> None:
+        """Show an event's outputs: each becomes its component's value ({"__type__": "update"} only
+        when it carries a value; other props, e.g. visibility, do not matter to the bench)."""
+        for i, v in zip(event.outputs, outputs):
+            if self.components[i]["type"] == "state":
+                continue
+            if isinstance(v, dict) and v.get("__type__") == "update":
+                if "value" not in v:
+                    continue
+                v = v["value"]
+            self.values[i] = v
 
     def inputs_for(self, event: Event, **overrides) -> list:
         """The event's input values as a fresh page sends them; overrides by elem_id."""
