@@ -133,6 +133,10 @@ class StudentClient:
         self.rec.connections = self.http.connections_made
         self.http.close()
 
+    async def poll(self) -> list | None:
+        """One timer tick's event, now (the timer calls this itself; tests call it directly)."""
+        return await self._event("poll", {})
+
     async def choose(self, elem_id: str, value) -> list | None:
         """Pick a value in a dropdown (its "input" event, as a keyboard pick sends it: once) and
         show what the server answers, e.g. a preset's settings in every widget."""
@@ -228,7 +232,7 @@ class StudentClient:
                 self.rec.skipped += 1
                 continue
             self.rec.ticks += 1
-            self._tick = asyncio.create_task(self._event("poll", {}))
+            self._tick = asyncio.create_task(self.poll())
 
     async def _heartbeat(self) -> None:
         try:
