@@ -5,11 +5,12 @@ Run: python app.py  (then open http://127.0.0.1:7860)
 
 from __future__ import annotations
 
+import gc
 import os
 
 import gradio as gr
 
-from gan_core import worker
+from gan_core import checkpoint, worker
 from gan_core.sessions import SessionRegistry
 from ui import diagnostics_tab, latent_tab, train_tab
 from ui.common import AppContext, session_id
@@ -37,10 +38,21 @@ def build_demo(ctx: AppContext | None = None) -> gr.Blocks:
     return demo
 
 
+def launch_options() -> dict:
+    """What every launch of the app passes (here, the tests, the benchmarks). max_file_size: Gradio
+    refuses a larger upload while it arrives, before anything is stored."""
+    return dict(css=CSS, max_file_size=checkpoint.MAX_BYTES)
+
+
 def main() -> None:
     demo = build_demo()
-    demo.queue(default_concurrency_limit=8).launch(css=CSS, server_name=os.environ.get("GRADIO_SERVER_NAME"),
-                                                   server_port=int(os.environ.get("PORT", os.environ.get("GRADIO_SERVER_PORT", 7860))))
+    demo.queue(default_concurrency_limit=8)
+    # Everything built so far lives as long as the server: freeze it out of the garbage collector's
+    # full passes, which otherwise walk it all and stall every student's poll at once.
+    gc.collect()
+    gc.freeze()
+    demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME"),
+                server_port=int(os.environ.get("PORT", os.environ.get("GRADIO_SERVER_PORT", 7860))), **launch_options())
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ silently correcting the input. Named presets live in `presets.py`.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,8 @@ IMAGE_DATASETS = ("digits", "mnist5k", "mnist", "fashion_mnist", "cifar10", "fol
 OFFLINE_IMAGE_DATASETS = ("digits", "mnist5k")
 DOWNLOAD_DATASETS = ("mnist", "fashion_mnist", "cifar10")
 IMAGE_SIZES = (8, 28, 32, 64)
+MAX_POINTS = 200_000  # 2D sets: real points pre-drawn per run (200k x 2 floats = 1.6 MB)
+MAX_SEED = 2**31 - 1  # seeds any torch generator and numpy accept, on every platform
 
 OBJECTIVES = ("minimax", "nonsaturating", "lsgan", "hinge", "wgan", "wgan-gp")
 BCE_OBJECTIVES = ("minimax", "nonsaturating")
@@ -51,6 +54,7 @@ def _check_types(section, prefix: str) -> None:
         value = getattr(section, f.name)
         wrong = not isinstance(value, allowed) or (isinstance(value, bool) and f.type != "bool")
         _check(not wrong, f"{prefix}.{f.name} must be {words}; got {value!r} ({type(value).__name__})")
+        _check(f.type != "float" or math.isfinite(value), f"{prefix}.{f.name} must be a finite number; got {value!r}.")
 
 
 def _one_of(value: Any, allowed: tuple, what: str) -> None:
@@ -71,7 +75,9 @@ class DataConfig:
         _check(self.name != "folder" or bool(self.path), "data.name='folder' needs data.path: a folder or .zip of images.")
         _check(self.image_size in (0,) + IMAGE_SIZES, f"data.image_size must be one of {IMAGE_SIZES} (or 0 for the dataset's own); got {self.image_size}.")
         _check(self.channels in (0, 1, 3), f"data.channels must be 1 or 3 (or 0 for the default); got {self.channels}.")
-        _check(self.n_points >= 100, f"data.n_points must be at least 100; got {self.n_points}.")
+        _check(100 <= self.n_points <= MAX_POINTS,
+               f"data.n_points must be between 100 and {MAX_POINTS:,}; got {self.n_points}.")
+        _check(len(self.path) <= 4096, "data.path is longer than any real path.")
 
     @property
     def is_points(self) -> bool:
@@ -170,8 +176,9 @@ class TrainConfig:
         _check(0 <= self.unrolled_steps <= 20, f"train.unrolled_steps must be between 0 and 20; got {self.unrolled_steps}.")
         _check(self.grad_clip >= 0, f"train.grad_clip must be >= 0 (0 = off); got {self.grad_clip}.")
         _check(0 <= self.ema < 1, f"train.ema must be in [0, 1) (0 = off); got {self.ema}.")
-        _check(self.steps >= 1, f"train.steps must be >= 1; got {self.steps}.")
-        _check(self.log_every >= 1, f"train.log_every must be >= 1; got {self.log_every}.")
+        _check(1 <= self.steps <= 10_000_000, f"train.steps must be between 1 and 10,000,000; got {self.steps}.")
+        _check(0 <= self.seed <= MAX_SEED, f"train.seed must be a whole number between 0 and {MAX_SEED:,}; got {self.seed}.")
+        _check(1 <= self.log_every <= 1000, f"train.log_every must be between 1 and 1000; got {self.log_every}.")
         _one_of(self.device, ("auto", "cpu", "cuda"), "train.device")
         _one_of(self.compile, COMPILE_MODES, "train.compile")
         _check(not self.fused_adam or self.optimizer == "adam", "train.fused_adam needs train.optimizer='adam'.")

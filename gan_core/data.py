@@ -197,5 +197,10 @@ def native_image_size(name: str) -> int:
     return {"digits": 8, "mnist5k": 28, "mnist": 28, "fashion_mnist": 28, "cifar10": 32}.get(name, 32)
 
 
+def dataset_classes(name: str) -> int:
+    """How many classes a named image set has (0 for 2D sets and image folders, which have none)."""
+    return 10 if name in ("digits", "mnist5k", "mnist", "fashion_mnist", "cifar10") else 0
+
+
 def native_channels(name: str) -> int:
     return 3 if name == "cifar10" else 1

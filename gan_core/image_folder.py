@@ -18,6 +18,9 @@ from .data import DatasetError
 
 MAX_IMAGES = 20_000  # keep a classroom server's memory bounded
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a single image larger than this is skipped
+MAX_PIXELS = 4096 * 4096  # an image with more pixels is skipped before it is decoded (a 12k x 12k PNG is 2 GB)
+MAX_ENTRIES = 100_000  # files looked at in a folder or archive
+MAX_TOTAL_BYTES = 1024 * 1024 * 1024  # bytes read (decompressed) from a folder or archive, in all
 
 
 def _decode(raw: bytes, size: int, channels: int) -> np.ndarray | None:
@@ -26,6 +29,8 @@ def _decode(raw: bytes, size: int, channels: int) -> np.ndarray | None:
 
     try:
         with Image.open(io.BytesIO(raw)) as im:
+            if im.width * im.height > MAX_PIXELS:  # only the header is read so far
+                return None
             im = im.convert("L" if channels == 1 else "RGB")
             # centre-crop to a square, then resize: keeps the aspect ratio of what is shown
             w, h = im.size
@@ -39,19 +44,32 @@ def _decode(raw: bytes, size: int, channels: int) -> np.ndarray | None:
 
 
 def _iter_files(path: Path):
-    """Yield (name, bytes) for each regular file in a folder (recursive) or a zip archive."""
+    """Yield (name, bytes) for each regular file in a folder (recursive) or a zip archive: at most
+    MAX_ENTRIES files and MAX_TOTAL_BYTES read in all; a file over MAX_FILE_BYTES yields b"" (skipped)."""
+    budget = MAX_TOTAL_BYTES
+    for count, (name, size, read) in enumerate(_entries(path)):
+        if count >= MAX_ENTRIES or budget <= 0:
+            return
+        if size > MAX_FILE_BYTES or size > budget:
+            yield name, b""
+            continue
+        raw = read()[:MAX_FILE_BYTES + 1]
+        budget -= len(raw)
+        yield name, raw if len(raw) <= MAX_FILE_BYTES else b""
+
+
+def _entries(path: Path):
+    """(name, declared size, read) for each file; read() returns its bytes."""
     if path.is_dir():
-        for f in sorted(p for p in path.rglob("*") if p.is_file()):
-            if f.stat().st_size <= MAX_FILE_BYTES:
-                yield f.name, f.read_bytes()
-            else:
-                yield f.name, b""
+        for f in sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink()):
+            yield f.name, f.stat().st_size, f.read_bytes
     elif zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
                 if info.is_dir() or info.filename.startswith("__MACOSX/"):
                     continue
-                yield info.filename, zf.read(info) if info.file_size <= MAX_FILE_BYTES else b""
+                # a zip's declared size can lie; zf.read checks the real one against it (BadZipFile)
+                yield info.filename, info.file_size, lambda info=info: zf.read(info)
     else:
         raise DatasetError(f"{path} is neither a folder nor a .zip archive of images.")
 

@@ -26,10 +26,12 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from .config import MAX_SEED
 from .latent import Directions, interpolate, latent_norm_profile, principal_directions, walk
 from .latent_plane import PlaneCanvas
 from .sources import Source
 from .viz import image_grid
+
 
 MAX_SLIDERS = 8  # sliders the tab lays out; nz <= this gets one per coordinate
 IMAGE_SIDE = 256  # displayed side of the single image, pixels (8x8 digits -> 32x upscale)
@@ -129,9 +131,20 @@ def make_view(source: Source) -> LatentView:
     return LatentView(source, "pca", 3.0 * std, labels, directions=dirs, plane=plane)
 
 
+def checked_seed(seed) -> int:
+    """A seed from the page as an int in [0, MAX_SEED], or ValueError with a sentence saying why not."""
+    try:
+        value = int(seed or 0)
+    except (TypeError, ValueError, OverflowError):  # "abc", NaN, Infinity
+        raise ValueError(f"the seed must be a whole number; got {str(seed)[:30]!r}.") from None
+    if not 0 <= value <= MAX_SEED:
+        raise ValueError(f"the seed must be between 0 and {MAX_SEED:,}; got {str(seed)[:30]}.")
+    return value
+
+
 def seed_latent(view: LatentView, seed: int) -> torch.Tensor:
     """The seed's latent z [nz] (same z for the same seed on any machine)."""
-    return view.source.sample_z(1, int(seed))[0].cpu()
+    return view.source.sample_z(1, checked_seed(seed))[0].cpu()
 
 
 def slider_values(view: LatentView, seed: int) -> list[float]:
@@ -145,7 +158,11 @@ def slider_values(view: LatentView, seed: int) -> list[float]:
 
 def latent_at(view: LatentView, seed: int, values) -> torch.Tensor:
     """The latent z [nz] that the sliders stand for."""
-    values = torch.as_tensor([float(v) for v in values[: view.n_sliders]], dtype=torch.float32)
+    try:
+        values = torch.as_tensor([float(v) for v in values[: view.n_sliders]], dtype=torch.float32)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"slider values must be numbers ({e}).") from None
+    values = values.nan_to_num(0.0).clamp(-view.span, view.span)  # the sliders' own range, whatever was sent
     if view.mode == "dims":
         return values
     return walk(seed_latent(view, seed), view.directions, values)  # z_seed + sum_k c_k d_k

@@ -1,10 +1,21 @@
-"""Per-browser-session runs: one Trainer per session, a cap on concurrent training, an idle reaper.
+"""Per-browser-session runs: one run per session, caps on runs that exist and runs that train, a reaper.
 
-A classroom is 30 students on one server. Each browser tab (Gradio's session hash) owns at most
-one run. At most `max_running` runs train at the same time (default: the CPU core count, or
-$GAN_CLASSROOM_MAX_RUNS); a student over the cap gets a `CapacityError` with a message, never a
-hang. Runs end when their tab closes (`close`) and, since tab-close events are not guaranteed,
-when nobody has looked at them for `idle_timeout_s` (the reaper thread).
+A classroom is 30 students on one server, and the server is public: any client can invent session
+ids. So everything here is bounded, and nothing here waits on a run while holding the lock that
+every other session needs:
+
+- runs that *exist*: at most `max_runs` in all and `max_runs_per_client` per client (an IP
+  address); when full, the run nobody has looked at for longest (and not for `evict_after_s`)
+  makes room, else the new one is refused with a `CapacityError` that says so;
+- runs that *train* (Start, and Step while it steps): at most `max_running` at once (default: the
+  core count, or $GAN_CLASSROOM_MAX_RUNS); over it, a `CapacityError` with a message, never a hang.
+  A training run that nobody has watched for `unwatched_pause_s` is paused while others wait for
+  a slot, so no client can hold a slot without looking at it;
+- runs end when their tab closes (`close`) and, since tab-close events are not guaranteed, when
+  nobody has looked at them for `idle_timeout_s` (the reaper thread).
+
+The lock guards only this registry's dicts. Asking a run anything (its status over IPC, a start, a
+close that ends a process) happens outside it, with the cheap `last_status` used for the caps.
 """
 
 from __future__ import annotations
@@ -12,92 +23,192 @@ from __future__ import annotations
 import os
 import threading
 import time
+from typing import Callable
 
 from .config import RunConfig
 from .trainer import Trainer
 
+MAX_STEP_JOB = 1000  # steps one Step press may ask for (the page offers 1, 10, 100)
+
 
 class CapacityError(RuntimeError):
-    """Too many runs are training at once on this server."""
+    """Too many runs exist, or are training, on this server right now."""
 
 
-def default_max_running() -> int:
-    env = os.environ.get("GAN_CLASSROOM_MAX_RUNS")
-    if env:
-        try:
-            return max(1, int(env))
-        except ValueError:
-            pass
+def _env_int(name: str, default: int) -> int:
+    try:
+        return max(1, int(os.environ.get(name, "")))
+    except ValueError:
+        return default
+
+
+def cpu_cores() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:
         return max(1, os.cpu_count() or 1)
 
 
+def default_max_running() -> int:
+    return _env_int("GAN_CLASSROOM_MAX_RUNS", cpu_cores())
+
+
+def default_max_runs() -> int:
+    return _env_int("GAN_CLASSROOM_MAX_SESSIONS", 48)
+
+
 class SessionRegistry:
-    def __init__(self, max_running: int | None = None, idle_timeout_s: float = 900.0, reap_every_s: float = 30.0,
-                 trainer_factory=Trainer):
+    def __init__(self, max_running: int | None = None, idle_timeout_s: float = 900.0, reap_every_s: float = 5.0,
+                 trainer_factory=Trainer, *, max_runs: int | None = None, max_runs_per_client: int = 40,
+                 evict_after_s: float = 60.0, unwatched_pause_s: float = 90.0,
+                 clock: Callable[[], float] = time.monotonic):
         self.max_running = max_running or default_max_running()
+        self.max_runs = max_runs or default_max_runs()
+        self.max_runs_per_client = max_runs_per_client
         self.idle_timeout_s = idle_timeout_s
+        self.evict_after_s = evict_after_s
+        self.unwatched_pause_s = unwatched_pause_s
         self._factory = trainer_factory
+        self._clock = clock
         self._lock = threading.Lock()
         self._runs: dict[str, Trainer] = {}
         self._seen: dict[str, float] = {}
+        self._client: dict[str, str] = {}
+        self._pending: dict[str, str] = {}  # session -> client, while its new run is being built
+        self._stepping: set[str] = set()  # sessions inside a Step job: they hold a training slot
+        self._starting: set[str] = set()  # sessions admitted to train whose run has not confirmed yet
         self._closed = threading.Event()
         self._reaper = threading.Thread(target=self._reap_loop, args=(reap_every_s,), name="gan-reaper", daemon=True)
         self._reaper.start()
 
     # -- lookup --------------------------------------------------------------------------------
     def get(self, session: str) -> Trainer | None:
-        """The session's run (and mark the session as active), or None."""
+        """The session's run (and mark the session as watched now), or None."""
         with self._lock:
             run = self._runs.get(session)
             if run is not None:
-                self._seen[session] = time.monotonic()
+                self._seen[session] = self._clock()
             return run
 
     def running_count(self) -> int:
         with self._lock:
-            return sum(1 for r in self._runs.values() if r.status == "running")
+            return self._busy_locked(exclude=None)
+
+    def _busy_sessions_locked(self) -> set[str]:
+        """Sessions holding a training slot (no IPC: each run's last known status)."""
+        return {s for s, r in self._runs.items() if r.last_status == "running"} | self._stepping | self._starting
+
+    def _busy_locked(self, exclude: str | None) -> int:
+        return len(self._busy_sessions_locked() - {exclude})
 
     # -- lifecycle -----------------------------------------------------------------------------
-    def create(self, session: str, cfg: RunConfig, **trainer_kwargs) -> Trainer:
-        """Replace the session's run with a fresh one for `cfg` (not started). May raise
-        ConfigError / DatasetError from building it; the old run is stopped first."""
-        self.close(session)
-        run = self._factory(cfg, **trainer_kwargs)
+    def create(self, session: str, cfg: RunConfig, client: str = "", **trainer_kwargs) -> Trainer:
+        """A fresh run for `cfg` (not started) that replaces the session's run once it exists: a run
+        that fails to build (ConfigError, DatasetError, ...) leaves the old one as it was. Raises
+        CapacityError when the server (or this client) has as many runs as it may."""
+        for evicted in self._admit(session, client):
+            evicted.close()
+        try:
+            run = self._factory(cfg, **trainer_kwargs)
+        finally:
+            with self._lock:
+                self._pending.pop(session, None)
         with self._lock:
+            old = self._runs.get(session)
             self._runs[session] = run
-            self._seen[session] = time.monotonic()
+            self._seen[session] = self._clock()
+            self._client[session] = client
+        if old is not None:
+            old.close()
         return run
+
+    def _admit(self, session: str, client: str) -> list[Trainer]:
+        """Reserve room for the session's new run; -> runs evicted for it (those idle the longest),
+        already forgotten here, for the caller to close outside the lock."""
+        with self._lock:
+            if session in self._pending:
+                raise CapacityError("a new run for this tab is still being built: wait a moment.")
+            now = self._clock()
+            others = (set(self._runs) | set(self._pending)) - {session}
+            mine = {s for s in others if (self._pending[s] if s in self._pending else self._client.get(s)) == client}
+            evict: list[str] = []
+            for group, limit, where in ((mine, self.max_runs_per_client, "from your network"),
+                                        (others, self.max_runs, "on this server")):
+                remaining = group - set(evict)
+                excess = len(remaining) + 1 - limit
+                if excess <= 0:
+                    continue
+                idle = sorted((self._seen[s], s) for s in remaining if s in self._runs and s not in self._pending
+                              and s not in self._busy_sessions_locked() and now - self._seen[s] >= self.evict_after_s)
+                if len(idle) < excess:
+                    raise CapacityError(f"{len(remaining)} runs exist {where} (the limit is {limit}) and all of them "
+                                        "are in use. Try again in a minute, when an idle one has been closed.")
+                evict += [s for _, s in idle[:excess]]
+            self._pending[session] = client
+            return [self._forget_locked(s) for s in evict]
+
+    def _forget_locked(self, session: str) -> Trainer | None:
+        self._seen.pop(session, None)
+        self._client.pop(session, None)
+        return self._runs.pop(session, None)
 
     def start(self, session: str) -> Trainer:
         """Start (or resume) the session's run, respecting the cap on concurrent training."""
         with self._lock:
-            run = self._runs.get(session)
-            if run is None:
-                raise KeyError("no run for this session")
-            busy = sum(1 for s, r in self._runs.items() if s != session and r.status == "running")
-            if run.status != "running" and busy >= self.max_running:
-                raise CapacityError(f"{busy} runs are already training on this server (the limit is "
-                                    f"{self.max_running}). Wait for one to pause, or use Step to train a few steps.")
-            self._seen[session] = time.monotonic()
-            run.start()  # under the lock: two simultaneous Starts cannot both pass the cap
+            run = self._take_slot_locked(session)
+            self._starting.add(session)
+        try:
+            run.start()  # outside the lock: a run that answers slowly delays its own tab only
+        finally:
+            with self._lock:
+                self._starting.discard(session)
+        return run
+
+    def step(self, session: str, n: int, mode: str = "both") -> Trainer:
+        """Train the session's run n steps now (paused after), holding a training slot meanwhile."""
+        if not 1 <= int(n) <= MAX_STEP_JOB:
+            raise ValueError(f"a Step trains between 1 and {MAX_STEP_JOB} steps; got {n}.")
+        with self._lock:
+            run = self._take_slot_locked(session)
+            self._stepping.add(session)
+        try:
+            run.step(int(n), mode, wait=True)
+        finally:
+            with self._lock:
+                self._stepping.discard(session)
+        return run
+
+    def _take_slot_locked(self, session: str) -> Trainer:
+        run = self._runs.get(session)
+        if run is None:
+            raise KeyError("no run for this session")
+        self._seen[session] = self._clock()
+        busy = self._busy_locked(exclude=session)
+        if session not in self._busy_sessions_locked() and busy >= self.max_running:
+            raise CapacityError(f"{busy} runs are already training on this server (the limit is "
+                                f"{self.max_running}). Wait for one to pause, then press Start again.")
         return run
 
     def close(self, session: str) -> None:
         """Stop and forget the session's run (tab closed, or replaced)."""
         with self._lock:
-            run = self._runs.pop(session, None)
-            self._seen.pop(session, None)
+            run = self._forget_locked(session)
         if run is not None:
             run.close()  # a thread run stops; a process run also ends its process
 
     def reap_idle(self, now: float | None = None) -> list[str]:
-        """Close runs whose session has not been seen for idle_timeout_s. Returns the sessions closed."""
-        now = time.monotonic() if now is None else now
+        """Close runs whose session has not been seen for idle_timeout_s, and pause training runs
+        nobody has watched for unwatched_pause_s while the training slots are all taken. Returns
+        the sessions closed."""
+        now = self._clock() if now is None else now
         with self._lock:
             idle = [s for s, t in self._seen.items() if now - t > self.idle_timeout_s]
+            full = self._busy_locked(exclude=None) >= self.max_running
+            unwatched = [r for s, r in self._runs.items() if full and s not in idle and s not in self._stepping
+                         and r.last_status == "running" and now - self._seen.get(s, now) > self.unwatched_pause_s]
+        for run in unwatched:
+            run.pause(reason=f"paused: nobody watched this run for {self.unwatched_pause_s:.0f} s, and the server's "
+                             "training slots are shared. Press Resume to go on.")
         for s in idle:
             self.close(s)
         return idle

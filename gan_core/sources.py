@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import tempfile
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,11 +16,27 @@ from torch import nn
 
 from . import checkpoint as ckpt
 from .config import RunConfig
-from .data import Dataset, load_dataset
+from .data import Dataset, DatasetError, load_dataset
+from .lru import ByteLRU
 
-_DATA_CACHE: dict[tuple, Dataset] = {}
-_CKPT_CACHE: dict[tuple, "Source"] = {}
-_LOCK = threading.Lock()
+
+def _tensor_bytes(tensors) -> int:
+    return sum(t.numel() * t.element_size() for t in tensors)
+
+
+def _source_bytes(src: "Source") -> int:
+    nets = [src.G] + ([src.D] if src.D is not None else [])
+    return _tensor_bytes([t for net in nets for t in (*net.parameters(), *net.buffers())])
+
+
+def _dataset_bytes(d: Dataset) -> int:
+    return _tensor_bytes([t for t in (d.x, d.y) if t is not None])
+
+
+# Shared by every student, so bounded in bytes (least recently used out first); keyed by everything
+# that changes the content: a dataset by its whole DataConfig, a checkpoint by path, mtime and size.
+DATA_CACHE: ByteLRU[Dataset] = ByteLRU(512 * 2**20, _dataset_bytes)
+CHECKPOINT_CACHE: ByteLRU["Source"] = ByteLRU(256 * 2**20, _source_bytes)
 
 
 @dataclass
@@ -33,6 +48,7 @@ class Source:
     num_classes: int  # the classes G and D are conditioned on; 0 for an unconditional GAN
     step: int = 0
     meta: dict = field(default_factory=dict)
+    from_file: bool = False  # read from a checkpoint file: its data.path names no folder we trust
 
     @property
     def nz(self) -> int:
@@ -67,29 +83,29 @@ class Source:
         return self.G(z.to(self.device), y)
 
     def real_data(self) -> Dataset:
-        """The run's real dataset on CPU (cached per dataset: many students share one copy)."""
-        key = (self.cfg.data.name, self.cfg.data.path, self.cfg.data.image_size, self.cfg.data.channels)
-        with _LOCK:
-            if key not in _DATA_CACHE:
-                _DATA_CACHE[key] = load_dataset(self.cfg.data, "cpu", seed=0)
-            return _DATA_CACHE[key]
+        """The run's real dataset on CPU (cached per data config: many students share one copy)."""
+        if self.from_file and self.cfg.data.name == "folder":  # never read a server path named by a file
+            raise DatasetError("this checkpoint was trained on an image folder, which is not on this server: "
+                               "its real images cannot be compared with.")
+        return DATA_CACHE.get_or_make(self.cfg.data, lambda: load_dataset(self.cfg.data, "cpu", seed=0))
 
 
 def from_checkpoint(path: str | Path) -> Source:
     """Load (and cache, by path and modification time) a GAN checkpoint as a Source.
     Raises checkpoint.CheckpointError with a readable message for a bad file."""
     p = Path(path)
-    key = (str(p.resolve()), p.stat().st_mtime if p.exists() else 0)
-    with _LOCK:
-        if key in _CKPT_CACHE:
-            return _CKPT_CACHE[key]
+    try:
+        st = p.stat()
+    except OSError as e:
+        raise ckpt.CheckpointError(f"no checkpoint file at {p.name}.") from e
+    return CHECKPOINT_CACHE.get_or_make((str(p.resolve()), st.st_mtime_ns, st.st_size), lambda: _load(p))
+
+
+def _load(p: Path) -> Source:
     c = ckpt.load(p, "cpu")
     conditioned = c.num_classes if c.cfg.model.conditional else 0  # the file records the dataset's classes
-    src = Source(name=c.name, cfg=c.cfg, G=c.G, D=c.D, num_classes=conditioned,
-                 step=int(c.meta.get("step", 0)), meta=c.meta)
-    with _LOCK:
-        _CKPT_CACHE[key] = src
-    return src
+    return Source(name=c.name, cfg=c.cfg, G=c.G, D=c.D, num_classes=conditioned,
+                  step=int(c.meta.get("step", 0)), meta=c.meta, from_file=True)
 
 
 def from_trainer(trainer, name: str = "this session's run") -> Source:

@@ -81,17 +81,21 @@ class Trainer:
             if self._status == "error":
                 return
             self._running = True
-            self._status = "running"
+            self._status, self._message = "running", ""
             self._ensure_thread()
             self._cond.notify_all()
 
     resume = start
 
-    def pause(self) -> None:
+    def pause(self, reason: str = "") -> None:
+        """Pause continuous training; `reason` (if any) is the message the page shows."""
         with self._cond:
             self._running = False
             if self._status == "running":
                 self._status = "paused"
+                if reason:
+                    self._message = reason
+                    self._version += 1
             self._cond.notify_all()
 
     def step(self, n: int = 1, mode: str = "both", wait: bool = True, timeout: float = 120.0) -> None:
@@ -151,6 +155,8 @@ class Trainer:
     @property
     def status(self) -> str:
         return self._status
+
+    last_status = status  # (a RemoteTrainer's last known status, without asking its process)
 
     @property
     def current_step(self) -> int:

@@ -25,8 +25,15 @@ from .trainer import Trainer
 from .zygote import WorkerError, zygote
 
 MODE_ENV = "GAN_CLASSROOM_TRAINING"  # "process" or "thread"
-CALL_TIMEOUT_S = 60.0  # a call the run process does not answer in this long: it is stuck, end it
+READ_TIMEOUT_S = 2.0  # a snapshot or status not answered in this long: show the run as not responding
+COMMAND_TIMEOUT_S = 10.0  # a start, pause or live change not answered in this long: the same
+GIVE_UP_S = 60.0  # a run process that has answered nothing for this long is stuck: end it
 INIT_TIMEOUT_S = 1800.0  # building a run can download its dataset first (torchvision: CIFAR-10 is 170 MB)
+MAX_CONNECTIONS = 4  # per run: each is a thread in the run process, so they are pooled, not one per caller
+NOT_RESPONDING = ("the training process is not responding (the server may be overloaded); the picture is from "
+                  "the last time it answered. If this lasts, press Reset.")
+DIED = ("the training process stopped unexpectedly (it may have run out of memory). Press Start or Reset for a "
+        "new run.")
 
 
 def processes_available() -> bool:
@@ -69,9 +76,13 @@ def _quietly(fn) -> None:
 class RemoteTrainer:
     """A Trainer's public API, for a Trainer in a run process of its own.
 
-    Every call goes to the run process; each calling thread has its own connection, so a Step that
-    waits in one thread never blocks another thread's snapshot. If the process dies, the handle
-    says so in its status and message (the last snapshot stays readable); it never raises into the UI.
+    Calls go to the run process over a small pool of connections (a call takes a free one, or opens
+    one up to MAX_CONNECTIONS, else waits for one), so a Step that waits never blocks a snapshot,
+    and the run process has at most MAX_CONNECTIONS serving threads however many server threads
+    call it. A call not answered in time leaves its connection (its late answer would be read as
+    the next call's) and the snapshot says the run is not responding; a run that has answered
+    nothing for GIVE_UP_S is ended. A dead or ended run says so in its status and message, with a
+    new snapshot version so the page redraws; commands to it do nothing; it never raises into the UI.
     """
 
     def __init__(self, cfg, device=None, data=None, **trainer_kwargs):
@@ -80,11 +91,13 @@ class RemoteTrainer:
         self.cfg = cfg
         self._zygote = zygote()
         self.pid, self._address = self._zygote.fork()
-        self._local = threading.local()
-        self._conns: list = []
-        self._conns_lock = threading.Lock()
+        self._free: list = []  # idle connections
+        self._open = 0  # connections open (idle or in a call)
+        self._pool = threading.Condition()
         self._dead: str | None = None
         self._last: dict | None = None
+        self._last_status = "idle"
+        self._answered = time.monotonic()  # when the run process last answered anything
         try:  # ConfigError / DatasetError come back here; a dataset download may take minutes
             self._call("init", cfg, device, wait_s=INIT_TIMEOUT_S, **trainer_kwargs)
             self._last = self._call("snapshot")  # from now on there is always a last snapshot to show
@@ -93,29 +106,59 @@ class RemoteTrainer:
             raise
 
     # -- the wire ------------------------------------------------------------------------------
-    def _conn(self):
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = Client(self._address, "AF_UNIX", authkey=self._zygote.authkey)
-            self._local.conn = conn
-            with self._conns_lock:
-                self._conns.append(conn)
-        return conn
+    def _take(self, wait_s: float):
+        with self._pool:
+            if not self._pool.wait_for(lambda: self._free or self._open < MAX_CONNECTIONS, wait_s):
+                raise TimeoutError(NOT_RESPONDING)  # every connection is busy with a call not yet answered
+            if self._free:
+                return self._free.pop()
+            self._open += 1
+        try:
+            return Client(self._address, "AF_UNIX", authkey=self._zygote.authkey)
+        except BaseException:
+            self._drop(None)
+            raise
 
-    def _call(self, name: str, *args, wait_s: float = CALL_TIMEOUT_S, **kwargs):
+    def _give_back(self, conn) -> None:
+        with self._pool:
+            self._free.append(conn)
+            self._pool.notify()
+
+    def _drop(self, conn) -> None:
+        if conn is not None:
+            try:
+                conn.close()
+            except OSError:
+                pass
+        with self._pool:
+            self._open -= 1
+            self._pool.notify()
+
+    def _call(self, name: str, *args, wait_s: float = COMMAND_TIMEOUT_S, **kwargs):
         if self._dead:
             raise WorkerError(self._dead)
+        conn = None
         try:
-            conn = self._conn()
+            conn = self._take(wait_s)
             conn.send((name, args, kwargs))
             if not conn.poll(wait_s):
-                self._kill(f"the training process did not answer {name!r} within {wait_s:.0f} s and was stopped")
-                raise WorkerError(self._dead)
+                self._drop(conn)
+                conn = None
+                if time.monotonic() - self._answered > GIVE_UP_S:
+                    self._kill(f"the training process did not answer for {GIVE_UP_S:.0f} s and was stopped. "
+                               "Press Start or Reset for a new run.")
+                    raise WorkerError(self._dead)
+                raise TimeoutError(NOT_RESPONDING)
             kind, value = conn.recv()
-        except (EOFError, OSError) as e:
-            self._dead = self._dead or ("the training process stopped unexpectedly (it may have run out of memory). "
-                                        "Press Start or Reset for a new run.")
+        except (EOFError, OSError) as e:  # (TimeoutError is an OSError: let it through as it is)
+            if isinstance(e, TimeoutError):
+                raise
+            if conn is not None:
+                self._drop(conn)
+            self._dead = self._dead or DIED
             raise WorkerError(self._dead) from e
+        self._answered = time.monotonic()
+        self._give_back(conn)
         if kind == "error":
             raise value
         return value
@@ -127,82 +170,98 @@ class RemoteTrainer:
         except OSError:
             pass
 
-    # -- commands (as Trainer; on a dead process they do nothing, and the status says why) ---------
+    # -- commands (as Trainer; on a dead or hung process they do nothing, and the status says why) -----
     def _command(self, name: str, *args, **kwargs) -> None:
         try:
             self._call(name, *args, **kwargs)
-        except WorkerError:
+        except (WorkerError, TimeoutError):
             pass
 
     def start(self) -> None:
+        self._last_status = "running"
         self._command("start")
 
     resume = start
 
-    def pause(self) -> None:
-        self._command("pause")
+    def pause(self, reason: str = "") -> None:
+        self._last_status = "paused"
+        self._command("pause", reason)
 
     def step(self, n: int = 1, mode: str = "both", wait: bool = True, timeout: float = 120.0) -> None:
         if mode not in ("both", "d", "g") or n < 1:
             raise ValueError("step needs n >= 1 and mode in both, d, g")
-        self._command("step", n, mode, wait=wait, timeout=timeout, wait_s=timeout + CALL_TIMEOUT_S)
+        self._last_status = "paused"
+        self._command("step", n, mode, wait=wait, timeout=timeout, wait_s=timeout + COMMAND_TIMEOUT_S)
 
     def set_live(self, lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None) -> None:
         self._command("set_live", lr_g=lr_g, lr_d=lr_d, d_steps=d_steps)  # its ValueError comes back as one
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._command("stop", timeout, wait_s=timeout + CALL_TIMEOUT_S)
+        self._command("stop", timeout, wait_s=timeout + COMMAND_TIMEOUT_S)
 
     def reset(self) -> None:
         self._command("reset")
 
     def close(self) -> None:
-        """Stop the run and end its process (the registry calls this when a tab closes)."""
+        """End the run and its process (the registry calls this when a tab closes). A kill: the process
+        holds nothing that needs a goodbye, and a polite stop would wait on a run that may be hung."""
         if not self._dead:
-            try:
-                self._call("close", wait_s=15.0)  # stops the run; the process exits after answering
-                self._dead = "this run was closed"
-            except WorkerError:
-                self._kill("this run was closed")
-        with self._conns_lock:
-            conns, self._conns = self._conns, []
+            self._kill("this run was closed")
+        with self._pool:
+            conns, self._free = self._free, []
         for c in conns:
-            try:
-                c.close()
-            except OSError:
-                pass
+            self._drop(c)
 
     # -- reading ---------------------------------------------------------------------------------
     def snapshot(self) -> dict:
         try:
-            self._last = self._call("snapshot")
-        except WorkerError as e:  # the last one the process sent, saying why there is no newer one
-            self._last = {**self._last, "status": "error", "message": str(e), "alerts": []}
-        return self._last
+            snap = self._call("snapshot", wait_s=READ_TIMEOUT_S)
+        except (WorkerError, TimeoutError) as e:  # the last one the process sent, saying why there is no newer one
+            return self._last_problem(str(e))
+        self._last, self._last_status = snap, snap["status"]
+        return snap
+
+    def _last_problem(self, message: str) -> dict:
+        """The last snapshot marked with what is wrong; a new version the first time (the page redraws)."""
+        last = self._last
+        if last.get("message") != message:
+            status = "error" if self._dead else last["status"]
+            self._last = last = {**last, "status": status, "message": message, "alerts": [],
+                                 "version": last["version"] + 1}
+            self._last_status = status
+        return last
+
+    @property
+    def last_status(self) -> str:
+        """The status as last seen (no IPC: what the registry's caps count)."""
+        return "error" if self._dead else self._last_status
 
     @property
     def status(self) -> str:
         try:
-            return self._call("status")
+            self._last_status = self._call("status", wait_s=READ_TIMEOUT_S)
         except WorkerError:
             return "error"
+        except TimeoutError:
+            pass
+        return self.last_status
 
     @property
     def alive(self) -> bool:
         try:
-            return bool(self._call("alive"))
-        except WorkerError:
+            return bool(self._call("alive", wait_s=READ_TIMEOUT_S))
+        except (WorkerError, TimeoutError):
             return False
 
     @property
     def current_step(self) -> int:
-        return int(self._call("current_step"))
+        return int(self._call("current_step", wait_s=READ_TIMEOUT_S))
 
     def render(self) -> dict:
         return self._call("render")
 
     def save_checkpoint(self, path) -> Path:
-        return Path(self._call("save_checkpoint", str(path)))
+        return Path(self._call("save_checkpoint", str(path), wait_s=GIVE_UP_S))
 
     def __del__(self):  # best effort: never leave a process behind
         try:

@@ -30,6 +30,9 @@ CALLS = frozenset({"start", "pause", "step", "set_live", "stop", "reset", "snaps
                    "status", "alive", "current_step"})
 
 
+RUN_NICENESS = 5  # run processes' niceness above the server's: the server answers first when cores are busy
+
+
 class WorkerError(RuntimeError):
     """The run's process could not be started, or it stopped (killed, out of memory)."""
 
@@ -49,6 +52,8 @@ class Zygote:
         self._proc = subprocess.Popen([sys.executable, "-c", "from gan_core.zygote import zygote_main; zygote_main()"],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True, bufsize=1)
         self._lock = threading.Lock()
+        # reap it the moment it exits (killed, or crashed), so it never lingers as a zombie
+        threading.Thread(target=self._proc.wait, name="zygote-reaper", daemon=True).start()
         line = _readline(self._proc.stdout, timeout_s)
         if line.strip() != "ready":
             self._proc.kill()
@@ -162,6 +167,7 @@ def _run_process(address: str, authkey: bytes, ready_w: int) -> None:
     if os.getppid() != zygote_pid:
         return
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote's auto-reaping would hide a subprocess's exit code
+    os.nice(RUN_NICENESS)  # training yields the CPU to the web server, so pages answer under load
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)  # the zygote's pipes are not ours: stdin from nothing, stdout to the log
     os.dup2(2, 1)

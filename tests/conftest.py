@@ -40,12 +40,12 @@ def artifacts() -> Path:
 @pytest.fixture(scope="session")
 def app_server():
     """The real app, launched once per test session on a free port. Yields (demo, url)."""
-    from app import build_demo
-    from ui.theme import CSS
+    from app import build_demo, launch_options
 
     demo = build_demo()
     demo.queue(default_concurrency_limit=8)
-    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True, css=CSS)
+    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True,
+                            **launch_options())
     yield demo, url
     demo.ctx.registry.shutdown()
     demo.close()

@@ -199,7 +199,7 @@ def test_weights_of_one_config_under_another_configs_metadata(saved, digits_gan,
 def test_image_size_tampered_in_data_shape(saved):
     meta = ckpt.read_meta(saved)
     rewrite(saved, {**meta, "data_shape": [1, 16, 16]})
-    refused(saved, "cannot build its networks")
+    refused(saved, "invalid data shape .* does not fit")
 
 
 @pytest.mark.parametrize("data_shape", ["abc", [1, "x", 8], 7])

@@ -52,11 +52,16 @@ def test_cap_on_concurrent_training(registry):
         reg.create(s, CFG)
     reg.start("a")
     reg.start("a")  # starting your own running run again is fine
-    with pytest.raises(CapacityError, match=r"1 runs are already training .*the limit is 1.*Step"):
+    with pytest.raises(CapacityError, match=r"1 runs are already training .*the limit is 1.*press Start again"):
         reg.start("b")
-    assert reg.get("b").status == "idle" and reg.running_count() == 1
-    reg.get("b").step(3)  # stepping is always allowed: it is short and bounded
-    assert reg.get("b").snapshot()["step"] == 3
+    with pytest.raises(CapacityError, match="already training"):  # Step trains too: it takes a slot
+        reg.step("b", 100)
+    assert reg.get("b").status == "idle" and reg.running_count() == 1 and reg.get("b").snapshot()["step"] == 0
+    reg.step("a", 3)  # the slot holder may Step (it pauses its run)
+    assert reg.get("a").snapshot()["step"] >= 3 and reg.get("a").status == "paused"
+    reg.step("b", 3)  # now the slot is free
+    assert reg.get("b").snapshot()["step"] == 3 and reg.running_count() == 0
+    reg.start("a")
     reg.get("a").pause()
     reg.start("b")
     assert reg.running_count() == 1 and reg.get("b").status == "running"

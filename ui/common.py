@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from gan_core.sessions import SessionRegistry
 
 ROOT = Path(__file__).resolve().parent.parent
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 CHECKPOINT_DIR = Path(os.environ.get("GAN_CLASSROOM_CHECKPOINTS", ROOT / "checkpoints"))
 
 
@@ -19,5 +22,23 @@ class AppContext:
 
 
 def session_id(request) -> str:
-    """Gradio's per-tab session hash ('' in direct function calls, e.g. from tests)."""
-    return getattr(request, "session_hash", None) or "local"
+    """Gradio's per-tab session hash ("local" in direct function calls, e.g. from tests). It is
+    whatever the client sent: a key into the registry, never a path, and bounded here: an id that is
+    not a short plain token is replaced by a digest of itself (distinct ids stay distinct)."""
+    sid = getattr(request, "session_hash", None) or "local"
+    if isinstance(sid, str) and _PLAIN_ID.fullmatch(sid):
+        return sid
+    return "h-" + hashlib.sha256(str(sid).encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def client_id(request) -> str:
+    """Who is asking, for the per-client cap on runs: the client's address. On a Hugging Face Space
+    (SPACE_ID is set) every request comes through its proxy, which appends the real address to
+    X-Forwarded-For: the last entry is the one the client cannot forge."""
+    if os.environ.get("SPACE_ID"):
+        headers = getattr(request, "headers", None) or {}
+        forwarded = [h.strip() for h in str(headers.get("x-forwarded-for", "")).split(",") if h.strip()]
+        if forwarded:
+            return forwarded[-1][:64]
+    client = getattr(request, "client", None)
+    return str(getattr(client, "host", "") or "local")[:64]

@@ -16,6 +16,7 @@ from gan_core.checkpoint import CheckpointError
 from gan_core.config import ConfigError
 from gan_core.data import DatasetError
 from gan_core.diagnostics import Diagnosis, run_diagnosis
+from gan_core.latent_view import checked_seed
 from ui.common import AppContext
 
 LIVE = "this session's run (Train tab)"
@@ -23,6 +24,7 @@ NONE = "(none)"
 _CACHE: OrderedDict = OrderedDict()  # (path, mtime, n, seed) -> Diagnosis
 _CACHE_SIZE = 6  # a Diagnosis of 2,000 MNIST images holds ~15 MB of samples
 _LOCK = threading.Lock()
+MAX_SAMPLES = 5000  # the tab's largest choice; the API may send anything
 
 
 class SourceProblem(ValueError):
@@ -53,7 +55,12 @@ def diagnosis_for(ctx: AppContext, choice: str | None, session: str, n: int, see
     """Diagnose the chosen source with n samples from `seed`."""
     if not choice or choice == NONE:
         raise SourceProblem("Pick what to diagnose: this session's run or a checkpoint.")
-    n, seed = int(n), int(seed)
+    try:
+        n, seed = int(n), checked_seed(seed)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise SourceProblem(f"Not diagnosed: {e}") from None
+    if not 20 <= n <= MAX_SAMPLES:
+        raise SourceProblem(f"Not diagnosed: the number of samples must be between 20 and {MAX_SAMPLES:,}; got {n}.")
     if choice == LIVE:
         trainer = ctx.registry.get(session)
         if trainer is None:

@@ -19,7 +19,7 @@ from ui.common import AppContext
 
 LIVE = "this session's run (Train tab)"
 UPLOADED = "uploaded: "
-SOURCE_ERRORS = (CheckpointError, DatasetError, ConfigError, LookupError, OSError)
+SOURCE_ERRORS = (CheckpointError, DatasetError, ConfigError, LookupError, OSError, ValueError)
 
 
 def source_choices(ctx: AppContext, uploaded: dict[str, str]) -> list[str]:
@@ -39,6 +39,9 @@ def load_source(ctx: AppContext, label: str, uploaded: dict[str, str], session: 
         return sources.from_trainer(trainer)
     if label in uploaded:
         return sources.from_checkpoint(uploaded[label])
+    shipped = source_choices(ctx, {})[1:]
+    if label not in shipped:  # a name from the page is looked up, never joined into a path
+        raise LookupError(f"there is no checkpoint called {str(label)[:60]!r}. Pick one from the list.")
     return sources.from_checkpoint(Path(ctx.checkpoint_dir) / f"{label}.safetensors")
 
 

@@ -8,18 +8,19 @@ that fails, is in ui/latent_sources.py.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
-import tempfile
 from pathlib import Path
 
 import gradio as gr
 
 from gan_core import latent_view as lv
+from ui import temp_files
 from ui.common import AppContext, session_id
 from ui.latent_sources import LIVE, SOURCE_ERRORS, add_upload, describe, load_source, source_choices
 
-GIF_DIR = Path(tempfile.gettempdir()) / "gan_classroom_gifs"
+MAX_FRAMES = 16  # the Frames slider's maximum; more from the API is refused
 INTRO = ("G turns a noise vector z into a sample. **Drag a slider** and watch G(z) change smoothly: nearby "
          "latents give similar outputs. Pick the run you just trained or a shipped checkpoint.")
 WHY_SLERP = ("**Why slerp?** A Gaussian z in nz dimensions almost always has |z| close to sqrt(nz), so G was "
@@ -30,8 +31,29 @@ NO_SOURCE = "Pick a source above: train a model in the **Train** tab, or choose 
 
 
 def _label(view: lv.LatentView | None, y):
-    """The class for a conditional G (an int), else None."""
-    return int(y) if view is not None and lv.conditional_classes(view.source) and y not in (None, "") else None
+    """The class for a conditional G (an int in range), else None."""
+    k = lv.conditional_classes(view.source) if view is not None else 0
+    if not k or y in (None, ""):
+        return None
+    try:
+        label = int(y)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"the class must be a whole number; got {str(y)[:30]!r}.") from None
+    if not 0 <= label < k:
+        raise ValueError(f"the class must be between 0 and {k - 1}; got {label}.")
+    return label
+
+
+def _explained(handler):
+    """A handler whose bad input (a seed out of range, a class that does not exist, text where a
+    number goes: possible over the API) becomes a sentence on the page, not a bare "Error"."""
+    @functools.wraps(handler)
+    def wrapped(*args):
+        try:
+            return handler(*args)
+        except ValueError as e:
+            raise gr.Error(f"Not shown: {e}") from None
+    return wrapped
 
 
 def _pictures(view: lv.LatentView, z, y) -> tuple:
@@ -60,35 +82,42 @@ def show_view(view: lv.LatentView, seed: int, status: str) -> tuple:
             gr.Column(visible=classes is not None))
 
 
+@_explained
 def move(view, seed, y, *values):
     """Slider released: z from the sliders -> (image, every-class row). The hot path: one forward pass."""
     if view is None:
         return gr.skip(), gr.skip()
-    return _pictures(view, lv.latent_at(view, int(seed or 0), values), y)
+    return _pictures(view, lv.latent_at(view, seed, values), y)
 
 
+@_explained
 def new_seed(view, seed, y) -> tuple:
     """A seed typed in, "random" or "reset": sliders back to the seed's own position, and its pictures."""
     if view is None:
         return (gr.skip(),) * (lv.MAX_SLIDERS + 3)
-    seed = int(seed or 0)
+    seed = lv.checked_seed(seed)
     values = lv.slider_values(view, seed)
     return (seed, *_slider_updates(view, values), *_pictures(view, lv.latent_at(view, seed, values), y))
 
 
+@_explained
 def interpolate(view, seed_a, seed_b, n_frames, y):
     """lerp and slerp from seed A to seed B: two pictures, the |z| plot, and a GIF of the slerp walk."""
     if view is None:
         raise gr.Error(NO_SOURCE)
-    seed_a, seed_b, n = int(seed_a or 0), int(seed_b or 0), int(n_frames)
+    seed_a, seed_b = lv.checked_seed(seed_a), lv.checked_seed(seed_b)
+    try:
+        n = int(n_frames)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"the number of frames must be a whole number; got {str(n_frames)[:30]!r}.") from None
+    if not 3 <= n <= MAX_FRAMES:
+        raise ValueError(f"the number of frames must be between 3 and {MAX_FRAMES}; got {n}.")
     label = _label(view, y)
     walk = lv.interpolate_seeds(view, seed_a, seed_b, n, label)
-    GIF_DIR.mkdir(parents=True, exist_ok=True)
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", view.source.name)
-    gif = GIF_DIR / f"latent-walk_{stem}_seed{seed_a}-to-{seed_b}_{n}f{'' if label is None else f'_class{label}'}.gif"
-    tmp = gif.with_suffix(f".{random.randrange(1 << 30)}.tmp")
-    lv.write_gif(lv.gif_frames(view, walk.slerp_path, label), tmp)
-    tmp.replace(gif)  # atomic: two students asking for the same walk never see half a file
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", view.source.name)[:60]
+    gif = temp_files.folder("gifs") / \
+        f"latent-walk_{stem}_seed{seed_a}-to-{seed_b}_{n}f{'' if label is None else f'_class{label}'}.gif"
+    lv.write_gif(lv.gif_frames(view, walk.slerp_path, label), gif)  # a folder of its own: no one else writes it
     return walk.lerp, walk.slerp, lv.norm_figure(walk, view.source), str(gif)
 
 
@@ -98,9 +127,10 @@ def pick_source(ctx: AppContext, label, uploaded, seed, session: str) -> tuple:
         return (gr.skip(),) * N_VIEW
     try:
         view = lv.make_view(load_source(ctx, label, uploaded, session))
+        seed = lv.checked_seed(seed)
     except SOURCE_ERRORS as e:
-        return (gr.skip(), f"**Could not use {label}:** {e}") + (gr.skip(),) * (N_VIEW - 2)
-    return show_view(view, int(seed or 0), describe(view))
+        return (gr.skip(), f"**Could not use {str(label)[:80]}:** {e}") + (gr.skip(),) * (N_VIEW - 2)
+    return show_view(view, seed, describe(view))
 
 
 def upload_source(ctx: AppContext, file, uploaded, seed) -> tuple:
@@ -109,11 +139,12 @@ def upload_source(ctx: AppContext, file, uploaded, seed) -> tuple:
     try:
         label, uploaded, src = add_upload(file, uploaded)
         view = lv.make_view(src)
+        seed = lv.checked_seed(seed)
     except SOURCE_ERRORS as e:
         return (gr.skip(), gr.skip(), gr.skip(), f"**That upload is not a usable checkpoint.** {e}") + \
             (gr.skip(),) * (N_VIEW - 2)
     return (uploaded, gr.Dropdown(choices=source_choices(ctx, uploaded), value=label),
-            *show_view(view, int(seed or 0), describe(view)))
+            *show_view(view, seed, describe(view)))
 
 
 def open_tab(ctx: AppContext, view, uploaded, seed, session: str) -> tuple:

@@ -8,20 +8,19 @@ computed in ui/train_view.py; widget values <-> RunConfig in ui/train_settings.p
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import gradio as gr
 
-from gan_core.config import DOWNLOAD_DATASETS, OBJECTIVES, ConfigError
+from gan_core.config import DOWNLOAD_DATASETS, OBJECTIVES
 from gan_core.data import DatasetError
 from gan_core.device import DeviceError
 from gan_core.diagnostics import live_metrics
 from gan_core.presets import describe_preset, get_preset, preset_names
 from gan_core.sessions import CapacityError
+from gan_core.zygote import WorkerError
 from gan_core.viz import FIELD_LAYERS
 from ui import train_view as view
-from ui.common import AppContext, session_id
+from ui import temp_files
+from ui.common import AppContext, client_id, session_id
 from ui.train_settings import (DATASETS, DEFAULT_PRESET, KEYS, TRICK_INFO, TTUR_LRS, base_config, config_from_values,
                                is_points, preset_for, same_run, values_from_config)
 
@@ -29,8 +28,8 @@ STEP_MODES = [("D and G", "both"), ("D only", "d"), ("G only", "g")]
 STEP_COUNTS = [1, 10, 100]
 BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024]
 EMA_DECAYS = [0.0, 0.99, 0.995, 0.999, 0.9999]
-EXPORT_DIR = Path(tempfile.gettempdir()) / "gan_classroom_exports"
-RUN_ERRORS = (ConfigError, DatasetError, DeviceError)  # a run that cannot be built: say why, never crash
+# a run that cannot be built, or no room for it: say why, never crash (ConfigError is a ValueError)
+RUN_ERRORS = (ValueError, OverflowError, DatasetError, DeviceError, CapacityError, WorkerError, TimeoutError)
 SAMPLES_NOTE = ("<small>G's output for the same noise z every frame. Images: a grid of samples (one column per "
                 "class for a conditional G). 2D: GAN Lab's view; toggle its layers below.</small>")
 APPLY_NOTE = ("<small>Learning rates and D steps change the current run **live**. Data, model, loss and "
@@ -171,7 +170,7 @@ def build(ctx: AppContext) -> None:
         if run is not None and run.status != "error" and same_run(run.cfg, cfg):
             run.set_live(lr_g=cfg.train.lr_g, lr_d=cfg.train.lr_d, d_steps=cfg.train.d_steps)
             return run, False
-        return ctx.registry.create(sid, cfg, metric_fn=live_metrics), True
+        return ctx.registry.create(sid, cfg, client=client_id(request), metric_fn=live_metrics), True
 
     def on_start(request: gr.Request, preset_name, layers_on, *args):
         try:
@@ -201,15 +200,15 @@ def build(ctx: AppContext) -> None:
     def on_step(request: gr.Request, preset_name, layers_on, mode, n, *args):
         try:
             run, new = run_for(request, preset_name, args)
+            ctx.registry.step(session_id(request), int(n), mode)
         except RUN_ERRORS as e:
             return fail(str(e))
-        run.step(int(n), mode, wait=True)
         return render(run, layers_on, new_run=new)
 
     def on_reset(request: gr.Request, preset_name, layers_on, *args):
         try:
             run = ctx.registry.create(session_id(request), config_from_values(values_of(args), preset_name),
-                                      metric_fn=live_metrics)
+                                      client=client_id(request), metric_fn=live_metrics)
         except RUN_ERRORS as e:
             return fail(str(e))
         return render(run, layers_on, "New run ready: press Start or Step.", new_run=True,
@@ -267,7 +266,7 @@ def build(ctx: AppContext) -> None:
         if run is None:
             gr.Warning("Nothing to export yet: train a few steps first.")
             return gr.skip()
-        return gr.File(view.export_files(run.snapshot(), layers_on, EXPORT_DIR / session_id(request)), visible=True)
+        return gr.File(view.export_files(run.snapshot(), layers_on, temp_files.folder("exports")), visible=True)
 
     start.click(on_start, [preset, layers, *settings], shown, api_name="start")
     pause.click(on_pause, [layers], shown, api_name="pause", concurrency_limit=None)
