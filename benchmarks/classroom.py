@@ -66,12 +66,15 @@ class Sampler:
 
     def __init__(self, pid: int | None):
         self.pid, self.samples = pid, []
+        self.cpu_s = 0.0  # this process's CPU spent reading /proc: not the client's, subtracted from it
 
     def take(self, label: str = "") -> dict | None:
         if self.pid is None:
             return None
+        c = time.process_time()
         s = {"t": time.monotonic(), "label": label, **asdict(proc_tree.sample(self.pid))}
         self.samples.append(s)
+        self.cpu_s += time.process_time() - c
         return s
 
     async def every(self, seconds: float) -> None:
@@ -91,14 +94,14 @@ async def run_class(url: str, server_pid: int | None, args) -> dict:
     # the client's own CPU per poll, once every page has loaded and pressed Start (page loads cost more)
     steady_at = min(args.duration / 2, args.start_within + 3.0)
     await asyncio.sleep(steady_at)
-    cpu_a, ticks_a = time.process_time(), sum(c.rec.ticks for c in clients)
+    cpu_a, ticks_a = time.process_time() - sampler.cpu_s, sum(c.rec.ticks for c in clients)
     await asyncio.sleep(args.duration - steady_at)
-    cpu_b, ticks_b = time.process_time(), sum(c.rec.ticks for c in clients)
+    cpu_b, ticks_b = time.process_time() - sampler.cpu_s, sum(c.rec.ticks for c in clients)
     for v in visits:
         if not v.done():
             v.cancel()
     at_end = sampler.take("end of load")
-    client_cpu = time.process_time() - cpu0
+    client_cpu = time.process_time() - cpu0 - sampler.cpu_s
     load_s = time.monotonic() - t0
     await asyncio.gather(*visits, return_exceptions=True)
     await asyncio.gather(*(c.close() for c in clients))
@@ -115,7 +118,7 @@ async def run_class(url: str, server_pid: int | None, args) -> dict:
         await asyncio.sleep(2.0)  # what stays once the runs are gone
         after = sampler.take("after close")
     return {"args": vars(args), "url": url, "load_s": load_s, "client_cpu_s": client_cpu,
-            "client_steady_ms_per_poll": 1e3 * (cpu_b - cpu_a) / (ticks_b - ticks_a) if ticks_b > ticks_a else None,
+            "sampler_cpu_s": sampler.cpu_s, "client_steady_ms_per_poll": 1e3 * (cpu_b - cpu_a) / (ticks_b - ticks_a) if ticks_b > ticks_a else None,
             "students": [_student_result(c) for c in clients], "server": {
                 "before": before, "end": at_end, "after": after, "reaped_s": reaped_s,
                 "peak_pss_mb": max((s["pss_mb"] for s in sampler.samples), default=None),
