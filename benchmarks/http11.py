@@ -74,15 +74,16 @@ class Session:
         self.connect_timeout_s = connect_timeout_s
         self.connections_made = 0
 
-    async def _connect(self) -> _Conn:
-        if self._idle:
-            return self._idle.pop()
+    async def _connect(self, fresh: bool = False) -> tuple[_Conn, bool]:
+        """A pooled idle connection (unless fresh), or a new one; and whether it was reused."""
+        if self._idle and not fresh:
+            return self._idle.pop(), True
         reader, writer = await asyncio.wait_for(asyncio.open_connection(self.host, self.port, limit=1 << 22),
                                                 self.connect_timeout_s)
         self.connections_made += 1
         conn = _Conn(reader, writer)
         self._open.add(conn)
-        return conn
+        return conn, False
 
     def _release(self, conn: _Conn, reusable: bool) -> None:
         if reusable and len(self._idle) < MAX_IDLE:
@@ -110,31 +111,43 @@ class Session:
 
     async def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
                       ) -> tuple[int, bytes]:
-        """One request on a pooled connection; (status, body). A stale pooled connection (the server
-        closed it while idle) is retried once on a new one, as browsers do."""
-        for attempt in (0, 1):
-            conn = await self._connect()
+        """One request on a pooled connection; (status, body). A reused connection that the server
+        closed while it sat idle (uvicorn drops idle keep-alive connections after 5 s) fails before
+        any answer: the request goes again on a new connection, as browsers do."""
+        fresh = False
+        while True:
+            conn, reused = await self._connect(fresh)
             try:
                 resp = await self._send(conn, method, path, body, headers)
                 data = await resp.read()
             except (ConnectionError, asyncio.IncompleteReadError, ValueError, IndexError) as e:
                 self._open.discard(conn)
                 conn.close()
-                if attempt:
+                if not reused:
                     raise HttpError(f"{method} {path}: {type(e).__name__}: {e}") from e
+                fresh = True
                 continue
             self._release(conn, resp.reusable)
             return resp.status, data
-        raise AssertionError("unreachable")
 
     async def stream(self, path: str):
         """GET an event stream; yields each SSE event's data (str) until the server ends the stream.
         The connection goes back to the pool if the stream ended cleanly; closing the generator
         early (a tab that goes away) closes the connection, which is how the server notices."""
-        conn = await self._connect()
+        fresh = False
+        while True:  # as in request(): a reused connection the server had dropped is replaced once
+            conn, reused = await self._connect(fresh)
+            try:
+                resp = await self._send(conn, "GET", path, None, {"Accept": "text/event-stream"})
+                break
+            except (ConnectionError, asyncio.IncompleteReadError, ValueError, IndexError) as e:
+                self._open.discard(conn)
+                conn.close()
+                if not reused:
+                    raise HttpError(f"GET {path}: {type(e).__name__}: {e}") from e
+                fresh = True
         clean = False
         try:
-            resp = await self._send(conn, "GET", path, None, {"Accept": "text/event-stream"})
             if resp.status != 200:
                 await resp.read()
                 clean = resp.reusable
