@@ -23,15 +23,17 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
 
 from . import proc_tree
-from .app_server import AppServer
+from .app_server import ROOT, AppServer
 from .browser_client import StudentClient
 
 DEFAULT_PRESET = "ring8"
@@ -62,6 +64,24 @@ async def _visit(c: StudentClient, rng: random.Random, args, t_open: float) -> N
     await c.click("start")
 
 
+def _loadavg() -> float | None:
+    """The machine's 1-minute load average: other work on a shared machine shows here."""
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _commit() -> str | None:
+    """The commit of the app this bench started (its checkout), for labelling results."""
+    try:
+        out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                             timeout=10)
+        return out.stdout.strip() or None
+    except OSError:
+        return None
+
+
 class Sampler:
     """The server tree's numbers every `every` seconds in a thread-free way: called from the loop."""
 
@@ -73,7 +93,7 @@ class Sampler:
         if self.pid is None:
             return None
         c = time.process_time()
-        s = {"t": time.monotonic(), "label": label, **asdict(proc_tree.sample(self.pid))}
+        s = {"t": time.monotonic(), "label": label, "loadavg": _loadavg(), **asdict(proc_tree.sample(self.pid))}
         self.samples.append(s)
         self.cpu_s += time.process_time() - c
         return s
@@ -118,7 +138,8 @@ async def run_class(url: str, server_pid: int | None, args) -> dict:
                 break
         await asyncio.sleep(2.0)  # what stays once the runs are gone
         after = sampler.take("after close")
-    return {"args": vars(args), "url": url, "load_s": load_s, "client_cpu_s": client_cpu,
+    return {"args": vars(args), "url": url, "commit": None if args.url else _commit(),
+            "env": {k: v for k, v in os.environ.items() if k.startswith("GAN_CLASSROOM_")}, "load_s": load_s, "client_cpu_s": client_cpu,
             "sampler_cpu_s": sampler.cpu_s, "client_steady_ms_per_poll": 1e3 * (cpu_b - cpu_a) / (ticks_b - ticks_a) if ticks_b > ticks_a else None,
             "students": [_student_result(c) for c in clients], "server": {
                 "before": before, "end": at_end, "after": after, "reaped_s": reaped_s,
@@ -166,6 +187,8 @@ def summary(res: dict) -> dict:
         "client_cpu_s": res["client_cpu_s"]}
     if srv["before"] is not None:
         b, e, a = srv["before"], srv["end"], srv["after"]
+        out["loadavg"] = {"before": b.get("loadavg"), "max": max((x["loadavg"] for x in srv["samples"]
+                                                                  if x.get("loadavg") is not None), default=None)}
         out["server"] = {"cpu_s": e["cpu_s"] - b["cpu_s"], "cores": (e["cpu_s"] - b["cpu_s"]) / res["load_s"],
                          "pss_mb": {"before": b["pss_mb"], "end": e["pss_mb"], "peak": srv["peak_pss_mb"],
                                     "after": a["pss_mb"]},
@@ -182,7 +205,8 @@ def _f(x, digits=0, unit="") -> str:
 def markdown(res: dict, s: dict) -> str:
     a = res["args"]
     lines = [f"**Classroom**: {s['students']} students, {a['preset']}, {a['duration']:.0f} s of load, Start within "
-             f"{a['start_within']:.0f} s, {res['url']}", "", "| measure | value |", "| --- | --- |"]
+             f"{a['start_within']:.0f} s, {res['url']}" + (f" (app at {res['commit']})" if res.get("commit") else "") +
+             "".join(f", {k}={v}" for k, v in res.get("env", {}).items()), "", "| measure | value |", "| --- | --- |"]
     row = lambda k, v: lines.append(f"| {k} | {v} |")  # noqa: E731
     row("Start: admitted / queued / refused", " / ".join(str(s["outcomes"].get(k, 0))
                                                          for k in ("admitted", "queued", "refused")) +
@@ -214,6 +238,8 @@ def markdown(res: dict, s: dict) -> str:
         for k in ("threads", "processes"):
             row(f"server tree {k} before / end of load / after close",
                 f"{v[k]['before']} / {v[k]['end']} / {v[k]['after']}")
+        la = s["loadavg"]
+        row("machine load average (1 min) before / max during", f"{_f(la['before'], 1)} / {_f(la['max'], 1)}")
         row("runs reaped after the tabs closed", "not within 60 s" if v["reaped_s"] is None else
             f"yes, {v['reaped_s']:.1f} s after")
     return "\n".join(lines)
