@@ -3,7 +3,7 @@
 What a tab does (recorded from headless Chromium on this app, and read from gradio's routes.py and
 its frontend client, templates/frontend/assets/index-*.js):
   1. GET /  (the HTML carries the app config inline), its entry script and stylesheet, theme.css,
-     and the files the page shows at load (the preview picture). The ~100 lazily imported JS
+     and the files the page shows at load (the preview picture). The lazily imported JS
      chunks and fonts a first visit also fetches are static files and are not fetched here.
   2. GET gradio_api/heartbeat/<session_hash>, held open for the whole visit: closing it is what
      makes the server fire demo.unload (the app then closes the tab's run).
@@ -33,7 +33,7 @@ from . import page_text
 from .gradio_page import Page
 from .http11 import HttpError, Session
 
-try:  # gradio depends on orjson; parsing a poll's ~100 KB answer is several times faster with it
+try:  # gradio depends on orjson; it parses a poll's answer (plot tables as JSON) faster than json
     from orjson import dumps as _dumps, loads as _loads
 except ImportError:  # pragma: no cover
     import json
