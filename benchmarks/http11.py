@@ -3,7 +3,7 @@
 Why not httpx or gradio_client: a load generator for 30 students must cost its own machine little
 and the server nothing beyond what browsers send. Both libraries spend far more client CPU per poll
 than reading the few headers and chunks of a local Gradio server by hand (shared/REFERENCE.md
-REFERENCE.md section 7 compares them; the classroom table reports this client's own cost).
+section 7 compares them; the classroom table reports this client's own cost).
 
 Only what a local Gradio (uvicorn) server speaks: no TLS, no proxies, no redirects, no compression
 (we never send Accept-Encoding), Content-Length or chunked bodies.
