@@ -211,7 +211,8 @@ class StudentClient:
                         self._fail_all(EventError(f"unexpected_error: {msg.get('message')}"))
             except (HttpError, OSError, asyncio.IncompleteReadError, ValueError) as e:
                 self._fail_all(EventError(f"queue/data: {type(e).__name__}: {e}"))
-            if not self._waiting:
+                return  # the waiting events have failed; the next event opens a new stream
+            if all(fut.done() for fut in self._waiting.values()):
                 return
 
     def _fail_all(self, error: Exception) -> None:

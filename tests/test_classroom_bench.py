@@ -35,7 +35,10 @@ def test_page_text_reads_what_the_train_view_writes():
 def test_one_poll_returns_the_status_text(app_server):
     """Against the real app in this process: the client loads the page, presses Start with the
     page's own values, and one poll answers with the status line (the timer is kept quiet)."""
-    _, url = app_server
+    demo, url = app_server
+    registry = demo.ctx.registry
+    if registry.running_count() >= registry.max_running:
+        pytest.skip("the shared in-process app has no room for another run now")
 
     async def visit():
         c = StudentClient(url, tick_s=3600.0)
@@ -50,7 +53,7 @@ def test_one_poll_returns_the_status_text(app_server):
 
     c, outputs = asyncio.run(visit())
     assert c.rec.errors == []
-    assert c.rec.outcome in ("admitted", "queued", "refused")  # the shared server may be busy: any answer
+    assert c.rec.outcome == "admitted", c.rec.start_notice
     status = outputs[c.page.output_index(c.page.event("poll"), "status")]
     assert isinstance(status, str) and re.search(r"step [\d,]+", status), status
     assert c.rec.seen[-1].step == page_text.status_step(status)
