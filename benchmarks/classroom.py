@@ -189,7 +189,9 @@ def summary(res: dict) -> dict:
         b, e, a = srv["before"], srv["end"], srv["after"]
         out["loadavg"] = {"before": b.get("loadavg"), "max": max((x["loadavg"] for x in srv["samples"]
                                                                   if x.get("loadavg") is not None), default=None)}
+        root = e["root_cpu_s"] - b["root_cpu_s"] if "root_cpu_s" in b else None
         out["server"] = {"cpu_s": e["cpu_s"] - b["cpu_s"], "cores": (e["cpu_s"] - b["cpu_s"]) / res["load_s"],
+                         "server_process_cpu_s": root,
                          "pss_mb": {"before": b["pss_mb"], "end": e["pss_mb"], "peak": srv["peak_pss_mb"],
                                     "after": a["pss_mb"]},
                          "threads": {"before": b["threads"], "end": e["threads"], "after": a["threads"]},
@@ -232,6 +234,10 @@ def markdown(res: dict, s: dict) -> str:
     if "server" in s:
         v = s["server"]
         row("server tree CPU over the load (user+sys)", f"{v['cpu_s']:.1f} s = {v['cores']:.2f} cores")
+        if v.get("server_process_cpu_s") is not None:
+            ticks = s["ticks"] or 1
+            row("of which the web server process alone (and divided by polls sent)",
+                f"{v['server_process_cpu_s']:.1f} s ({1e3 * v['server_process_cpu_s'] / ticks:.1f} ms)")
         p = v["pss_mb"]
         row("server tree PSS before / end / peak / after close",
             f"{p['before']:,.0f} / {p['end']:,.0f} / {p['peak']:,.0f} / {p['after']:,.0f} MB")

@@ -56,19 +56,22 @@ def _pss_kb(pid: int) -> int:
 @dataclass(frozen=True)
 class Sample:
     cpu_s: float  # user + system seconds of the tree so far (live and reaped descendants)
+    root_cpu_s: float  # the root's own (the web server: HTTP, events, pictures), without its children
     pss_mb: float
     threads: int
     processes: int
 
 
 def sample(root: int) -> Sample:
-    cpu_ticks = threads = processes = pss = 0
+    cpu_ticks = root_ticks = threads = processes = pss = 0
     for pid in tree(root):
         fields = _stat(pid)
         if fields is None:  # ended between the listing and now
             continue
+        if pid == root:
+            root_ticks = int(fields[11]) + int(fields[12])
         processes += 1
         cpu_ticks += sum(int(fields[i]) for i in (11, 12, 13, 14))  # utime stime cutime cstime
         threads += int(fields[17])
         pss += _pss_kb(pid)
-    return Sample(cpu_ticks / CLK_TCK, pss / 1024, threads, processes)
+    return Sample(cpu_ticks / CLK_TCK, root_ticks / CLK_TCK, pss / 1024, threads, processes)
