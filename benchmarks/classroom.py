@@ -138,9 +138,10 @@ async def run_class(url: str, server_pid: int | None, args) -> dict:
                 break
         await asyncio.sleep(2.0)  # what stays once the runs are gone
         after = sampler.take("after close")
+    steady = 1e3 * (cpu_b - cpu_a) / (ticks_b - ticks_a) if ticks_b > ticks_a else None
     return {"args": vars(args), "url": url, "commit": None if args.url else _commit(),
-            "env": {k: v for k, v in os.environ.items() if k.startswith("GAN_CLASSROOM_")}, "load_s": load_s, "client_cpu_s": client_cpu,
-            "sampler_cpu_s": sampler.cpu_s, "client_steady_ms_per_poll": 1e3 * (cpu_b - cpu_a) / (ticks_b - ticks_a) if ticks_b > ticks_a else None,
+            "env": {k: v for k, v in os.environ.items() if k.startswith("GAN_CLASSROOM_")}, "load_s": load_s,
+            "client_cpu_s": client_cpu, "sampler_cpu_s": sampler.cpu_s, "client_steady_ms_per_poll": steady,
             "students": [_student_result(c) for c in clients], "server": {
                 "before": before, "end": at_end, "after": after, "reaped_s": reaped_s,
                 "peak_pss_mb": max((s["pss_mb"] for s in sampler.samples), default=None),
