@@ -1,0 +1,47 @@
+"""Read what a student reads on the Train tab: the status line, the notice, the alerts panel.
+
+The texts come from ui/train_view.py (`status_line`, `alerts_text`) and ui/train_tab.py (the
+notice, "⚠️ ..." after a refused button press). The bench learns each student's state from them,
+as a student would, and never asks the server's registry.
+"""
+
+from __future__ import annotations
+
+import re
+
+_STATUS = re.compile(r"\*\*([^*]+)\*\*")  # '**running** · step 1,230 · ...' -> 'running'
+_STEP = re.compile(r"step ([\d,]+)")
+_MODES = re.compile(r"Modes covered: \*\*(\d+) of (\d+)\*\*, (\d+)% of samples near a mode \(step ([\d,]+)\)")
+WARNING = "⚠️"
+
+
+def status_word(status_md: str) -> str | None:
+    """'running', 'paused', 'idle', 'error', 'no run yet', or whatever word the app shows first."""
+    m = _STATUS.search(status_md or "")
+    return m.group(1).strip() if m else None
+
+
+def status_step(status_md: str) -> int | None:
+    m = _STEP.search(status_md or "")
+    return int(m.group(1).replace(",", "")) if m else None
+
+
+def is_warning(text: str | None) -> bool:
+    return bool(text) and WARNING in text
+
+
+def modes(alerts_md: str) -> dict | None:
+    """The alerts panel's latest mode count for 2D mixtures, or None when it shows none:
+    {'covered': 8, 'of': 8, 'near_pct': 85, 'step': 1200}. The percentage is rounded to a whole
+    number on the page."""
+    found = _MODES.findall(alerts_md or "")
+    if not found:
+        return None
+    covered, of, pct, step = found[-1]
+    return {"covered": int(covered), "of": int(of), "near_pct": int(pct), "step": int(step.replace(",", ""))}
+
+
+def quality_reached(m: dict | None, min_near_pct: int = 80) -> bool:
+    """The bench's quality test (gan_core/bench.py QUALITY['ring8']) as the page shows it: every
+    mode covered and at least 80% of samples near a mode."""
+    return m is not None and m["covered"] == m["of"] and m["near_pct"] >= min_near_pct
