@@ -108,6 +108,14 @@ def value(m_data: np.ndarray, m_g: np.ndarray, d: np.ndarray) -> float:
     return float(np.sum(_xlogy(m_data, d)) + np.sum(_xlogy(m_g, 1.0 - d)))
 
 
+def value_at_optimal_d(m_data: np.ndarray, m_g: np.ndarray) -> float:
+    """V(D*, G) from the masses: D* = m_data / (m_data + m_g) and 1 - D* = m_g / (m_data + m_g) written
+    as ratios, so a D* that rounds to 1 where p_g is tiny still gives a finite log(1 - D*)."""
+    total = m_data + m_g
+    return float(np.sum(_xlogy(m_data, m_data / np.where(total > 0, total, 1.0)))
+                 + np.sum(_xlogy(m_g, m_g / np.where(total > 0, total, 1.0))))
+
+
 def jsd(m_data: np.ndarray, m_g: np.ndarray) -> float:
     """JSD(p_data || p_g) in nats from cell masses [n] (or [..., n]: one JSD per row)."""
     m_data, m_g = np.asarray(m_data, dtype=np.float64), np.asarray(m_g, dtype=np.float64)
@@ -137,7 +145,7 @@ def divergences(p_data: Dist1D, p_g: Dist1D, n_cells: int = 4000) -> Divergences
     """JSD, V(D*, G) (computed from D*, not from the JSD) and W1 on a grid covering both."""
     edges = grid_for(p_data, p_g, n_cells=n_cells)
     m_data, m_g = cell_masses(p_data, edges), cell_masses(p_g, edges)
-    return Divergences(jsd=jsd(m_data, m_g), value=value(m_data, m_g, optimal_d(m_data, m_g)),
+    return Divergences(jsd=jsd(m_data, m_g), value=value_at_optimal_d(m_data, m_g),
                        w1=w1(p_data, p_g, edges))
 
 
