@@ -8,6 +8,7 @@ picture also returns where its axes sit in the image, so a click on it becomes a
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from gan_core.theory import dirac
 from ui.theory_view import ALT, DARK, FAKE, REAL, _figure, to_array
@@ -15,6 +16,7 @@ from ui.theory_view import ALT, DARK, FAKE, REAL, _figure, to_array
 OBJECTIVE_CHOICES = [("GAN", "gan"), ("non-saturating GAN", "nsgan"), ("WGAN", "wgan"), ("WGAN-GP", "wgan-gp"),
                      ("GAN + R1", "gan-r1"), ("instance noise", "instance-noise")]
 SPAN, MAX_SPAN = 2.0, 8.0  # the paper's view [-2, 2]^2, widened (up to 8) when a trajectory leaves it
+START_LIMIT = 3.0  # the start sliders' range; a click further out starts at the edge
 WHAT_TO_SEE = {
     "gan": "Simultaneous steps spiral out (each multiplies the distance near (0, 0) by |1 + i h/2| > 1); alternating "
            "steps circle the equilibrium and never reach it.",
@@ -75,12 +77,14 @@ def field_picture(s: dirac.DiracSettings, both: dict[str, dirac.DiracRun]) -> tu
 
 
 def pixel_to_point(frame: dict, x: float, y: float) -> tuple[float, float] | None:
-    """An image pixel (origin top-left) -> (theta, psi), or None when the click is outside the axes."""
+    """An image pixel (origin top-left) -> (theta, psi) rounded to 0.01 and kept within +-START_LIMIT,
+    or None when the click is outside the axes."""
     (x0, x1), (y_bottom, y_top), span = frame["x"], frame["y"], frame["span"]
     u, v = (x - x0) / (x1 - x0), (y_bottom - y) / (y_bottom - y_top)
     if not (0 <= u <= 1 and 0 <= v <= 1):
         return None
-    return float(np.round(-span + 2 * span * u, 2)), float(np.round(-span + 2 * span * v, 2))
+    theta, psi = np.clip(np.round([-span + 2 * span * u, -span + 2 * span * v], 2), -START_LIMIT, START_LIMIT)
+    return float(theta), float(psi)
 
 
 def distance_picture(both: dict[str, dirac.DiracRun]) -> np.ndarray:
@@ -94,6 +98,9 @@ def distance_picture(both: dict[str, dirac.DiracRun]) -> np.ndarray:
     if high / low > 50:  # converging (or exploding) runs: a log scale shows the geometric rate as a line
         ax.set_yscale("log")
         ax.set_ylim(low / 2, high * 2)
+        # plain-text tick labels: the default ones are mathtext, whose parser is shared and not thread-safe
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}".replace("e+00", "").replace("e-0", "e-")))
+        ax.yaxis.set_minor_formatter(NullFormatter())
     else:
         ax.set_ylim(0, high * 1.15)
     ax.set_xlabel("step")

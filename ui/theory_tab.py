@@ -5,6 +5,8 @@ the optimal D and the JSD against W1 (ui/theory_view.py), the saturating against
 non-saturating G loss (ui/theory_view.py), and the Dirac-GAN's training dynamics
 (ui/theory_dirac.py). Sliders answer on `.change` (their default trigger mode, always_last, drops
 the values passed over while a picture is drawn); a click on the Dirac picture moves the start.
+Drawing is CPU work under the interpreter lock, so more threads would not draw faster: all of the
+tab's events share one queue of DRAW_THREADS workers.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import gradio as gr
 
 from ui import theory_dirac as td
 from ui import theory_view as tv
+
+DRAW_THREADS = 2  # at most this many theory pictures drawn at once, for every student together
 
 INTRO = ("Why is training a GAN hard? Three reasons, each computed live as you move the sliders: the best D turns "
          "G's loss into the **Jensen-Shannon divergence**, which goes flat when the two distributions do not overlap; "
@@ -28,6 +32,9 @@ DIRAC_INTRO = ("**3. Dirac-GAN dynamics** (Mescheder et al. 2018). G is one poin
                "is a line, D(x) = ψ x. The equilibrium is (θ, ψ) = (0, 0). The arrows are the gradient field; the "
                "lines are gradient steps from the start point: purple both players at once (simultaneous), orange G "
                "then D (alternating). **Click the picture** to move the start.")
+
+
+QUEUE = dict(concurrency_id="theory-draw", concurrency_limit=DRAW_THREADS, show_progress="hidden")
 
 
 def _dirac(objective, lr, steps, gamma, sigma, theta0, psi0):
@@ -103,9 +110,9 @@ def build() -> None:
             sigma = gr.Slider(0.0, 2.0, value=dirac0[4], step=0.05, label="σ (instance noise)",
                               elem_id="theory-sigma", min_width=200)
         with gr.Row():
-            theta0 = gr.Slider(-2.0, 2.0, value=dirac0[5], step=0.01, label="start θ", elem_id="theory-start-theta",
+            theta0 = gr.Slider(-td.START_LIMIT, td.START_LIMIT, value=dirac0[5], step=0.01, label="start θ", elem_id="theory-start-theta",
                                min_width=200)
-            psi0 = gr.Slider(-2.0, 2.0, value=dirac0[6], step=0.01, label="start ψ", elem_id="theory-start-psi",
+            psi0 = gr.Slider(-td.START_LIMIT, td.START_LIMIT, value=dirac0[6], step=0.01, label="start ψ", elem_id="theory-start-psi",
                              min_width=200)
         frame = gr.State(dirac_pics[1])
         with gr.Row():
@@ -115,11 +122,10 @@ def build() -> None:
 
     for control in (shape, g_mean, g_std):
         control.change(_divergence, [shape, g_mean, g_std], [jsd_plot, jsd_curves, jsd_numbers],
-                       concurrency_limit=None, show_progress="hidden")
-    d_fake.change(_g_loss, d_fake, [gloss_plot, ggrad_plot, gloss_numbers], concurrency_limit=None,
-                  show_progress="hidden")
+                       **QUEUE)
+    d_fake.change(_g_loss, d_fake, [gloss_plot, ggrad_plot, gloss_numbers], **QUEUE)
     dirac_inputs = [objective, lr, steps, gamma, sigma, theta0, psi0]
     for control in dirac_inputs:
         control.change(_dirac, dirac_inputs, [dirac_plot, frame, distance_plot, dirac_numbers],
-                       concurrency_limit=None, show_progress="hidden")
+                       **QUEUE)
     dirac_plot.select(_pick_start, frame, [theta0, psi0])

@@ -109,6 +109,9 @@ def divergence_numbers(shape: str, g_mean: float, g_std: float) -> str:
                "D learns nothing about which way to move, while W1 still slopes down towards p_data.")
     elif now.jsd < 1e-3:
         see = "G matches p_data: D* is 1/2 everywhere, the JSD is 0 and V(D*, G) reaches its minimum, -log 4."
+    elif abs(js_slope) < 1e-3:
+        see = ("The JSD is flat here although the two overlap: one support holds the other, and nudging G's mean "
+               "changes nothing the best D can use, so G gets no direction from it.")
     else:
         see = ("They overlap: D* is near 1 where p_data dominates and near 0 where p_g does; both the JSD and W1 fall "
                "as G moves towards p_data.")
