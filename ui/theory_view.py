@@ -7,7 +7,7 @@ numbers come back as one Markdown string: the values, then one sentence of what 
 
 from __future__ import annotations
 
-import math
+from functools import lru_cache
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -72,11 +72,22 @@ def densities_picture(shape: str, g_mean: float, g_std: float) -> np.ndarray:
     return to_array(fig)
 
 
+@lru_cache(maxsize=64)
+def _sweep(shape: str, g_std: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(means [201], JSD [201], W1 [201]) over G's mean range: they depend on G's shape and spread only,
+    so moving the mean slider reuses them."""
+    p_data, p_g = distributions(shape, 0.0, g_std)
+    means = np.linspace(*MEAN_RANGE, 201)
+    js, w = sweep_mean(p_data, p_g, means, n_cells=2000)
+    for a in (means, js, w):
+        a.flags.writeable = False  # shared between calls
+    return means, js, w
+
+
 def divergence_curves_picture(shape: str, g_mean: float, g_std: float) -> np.ndarray:
     """JSD and W1 as G's mean moves (its spread fixed), the current mean marked (Arjovsky et al. Fig. 1-2)."""
     p_data, p_g = distributions(shape, g_mean, g_std)
-    means = np.linspace(*MEAN_RANGE, 201)
-    js, w = sweep_mean(p_data, p_g, means, n_cells=2000)
+    means, js, w = _sweep(shape, float(g_std))
     now = divergences(p_data, p_g)
     fig, ax = _figure(5.0, 3.3)
     ax.plot(means, js, color=FAKE, lw=2, label="JSD")
