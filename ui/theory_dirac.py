@@ -20,8 +20,9 @@ START_LIMIT = 3.0  # the start sliders' range; a click further out starts at the
 WHAT_TO_SEE = {
     "gan": "Simultaneous steps spiral out (each multiplies the distance near (0, 0) by |1 + i h/2| > 1); alternating "
            "steps circle the equilibrium and never reach it.",
-    "nsgan": "The non-saturating loss changes the field far from (0, 0) but not its Jacobian there (the same ±i/2): "
-             "near the equilibrium simultaneous steps still spiral out and alternating ones still circle.",
+    "nsgan": "The non-saturating loss keeps the Jacobian at (0, 0) (the same ±i/2), so nothing converges at a steady "
+             "rate: simultaneous steps settle on a ring around (0, 0), where the field's bend inwards balances the "
+             "steps' push out; alternating steps creep inwards, far more slowly than with R1.",
     "wgan": "The field is a pure rotation (eigenvalues ±i): simultaneous steps spiral out until clipping stops ψ at "
             "±1, and θ swings back and forth for ever; nothing converges.",
     "wgan-gp": "The penalty pulls |ψ| towards 1, not 0: D never rests at ψ = 0, so it keeps pushing G past θ = 0 and "
