@@ -18,19 +18,19 @@ OBJECTIVE_CHOICES = [("GAN", "gan"), ("non-saturating GAN", "nsgan"), ("WGAN", "
 SPAN, MAX_SPAN = 2.0, 8.0  # the paper's view [-2, 2]^2, widened (up to 8) when a trajectory leaves it
 START_LIMIT = 3.0  # the start sliders' range; a click further out starts at the edge
 WHAT_TO_SEE = {
-    "gan": "Simultaneous steps spiral out (each multiplies the distance near (0, 0) by |1 + i h/2| > 1); alternating "
-           "steps circle the equilibrium and never reach it.",
-    "nsgan": "The non-saturating loss keeps the Jacobian at (0, 0) (the same ±i/2), so nothing converges at a steady "
-             "rate: simultaneous steps settle on a ring around (0, 0), where the field's bend inwards balances the "
-             "steps' push out; alternating steps creep inwards, far more slowly than with R1.",
-    "wgan": "The field is a pure rotation (eigenvalues ±i): simultaneous steps spiral out until clipping stops ψ at "
-            "±1, and θ swings back and forth for ever; nothing converges.",
-    "wgan-gp": "The penalty pulls |ψ| towards 1, not 0: D never rests at ψ = 0, so it keeps pushing G past θ = 0 and "
-               "back; the steps do not converge.",
-    "gan-r1": "R1 (γ/2 ψ² on D) adds −γ to the Jacobian: both eigenvalues get a negative real part and the steps are "
-              "pulled in to (0, 0). Set γ to 0 and it is the plain GAN again.",
-    "instance-noise": "Noise of std σ on both points blurs what D sees: the eigenvalues get the real part −σ²/4, so "
-                      "the steps converge (slowly when σ is small).",
+    "gan": "Simultaneous steps spiral out (each multiplies the distance near (0, 0) by |1 + i h/2| > 1); "
+           "alternating steps circle the equilibrium and never reach it.",
+    "nsgan": "The non-saturating loss keeps the Jacobian at (0, 0) (the same ±i/2), so nothing converges at a "
+             "steady rate: simultaneous steps settle on a ring around (0, 0), where the field's bend inwards "
+             "balances the steps' push out; alternating steps creep inwards, far more slowly than with R1.",
+    "wgan": "The field is a pure rotation (eigenvalues ±i): simultaneous steps spiral out until clipping stops ψ "
+            "at ±1, and θ swings back and forth for ever; nothing converges.",
+    "wgan-gp": "The penalty pulls |ψ| towards 1, not 0: D never rests at ψ = 0, so it keeps pushing G past θ = 0 "
+               "and back; the steps do not converge.",
+    "gan-r1": "R1 (γ/2 ψ² on D) adds −γ to the Jacobian: both eigenvalues get a negative real part and the steps "
+              "are pulled in to (0, 0). Set γ to 0 and it is the plain GAN again.",
+    "instance-noise": "Noise of std σ on both points blurs what D sees: the eigenvalues get a negative real part "
+                      "(−σ²/4 while σ < √2), so the steps converge, slowly when σ is small.",
 }
 
 

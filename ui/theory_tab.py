@@ -110,9 +110,10 @@ def build() -> None:
             sigma = gr.Slider(0.0, 2.0, value=dirac0[4], step=0.05, label="σ (instance noise)",
                               elem_id="theory-sigma", min_width=200)
         with gr.Row():
-            theta0 = gr.Slider(-td.START_LIMIT, td.START_LIMIT, value=dirac0[5], step=0.01, label="start θ", elem_id="theory-start-theta",
-                               min_width=200)
-            psi0 = gr.Slider(-td.START_LIMIT, td.START_LIMIT, value=dirac0[6], step=0.01, label="start ψ", elem_id="theory-start-psi",
+            limit = td.START_LIMIT
+            theta0 = gr.Slider(-limit, limit, value=dirac0[5], step=0.01, label="start θ",
+                               elem_id="theory-start-theta", min_width=200)
+            psi0 = gr.Slider(-limit, limit, value=dirac0[6], step=0.01, label="start ψ", elem_id="theory-start-psi",
                              min_width=200)
         frame = gr.State(dirac_pics[1])
         with gr.Row():

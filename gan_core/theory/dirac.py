@@ -3,7 +3,8 @@
 The smallest GAN whose training can be drawn: the data is a point mass at 0, G is a point mass
 at theta, and D is linear, D(x) = psi x. Both players are one number each. The game is
     L(theta, psi) = f(psi theta) + f(-psi * 0) = f(psi theta) + f(0)
-(the paper's sign convention), which G minimises over theta and D maximises over psi, with
+(the fake term at theta, then the real one at 0; the paper's sign convention), which G minimises
+over theta and D maximises over psi, with
     f(t) = -log(1 + exp(-t))    for the GAN        f'(t) = sigmoid(-t),  f'(0) = 1/2
     f(t) = t                    for the WGAN       f'(t) = 1.
 The unique equilibrium is (theta, psi) = (0, 0). Gradient training follows the field
@@ -22,10 +23,11 @@ The objectives (the field's two components; a = f'(psi theta)):
     wgan-gp         ( -psi,                  theta - gamma (|psi| - 1) sign(psi) )
     gan-r1          ( -psi a,                theta a - gamma psi )
     instance-noise  the GAN field averaged over Gaussian noise of std sigma on both points
-WGAN-GP: D pays gamma/2 (|D'(x)| - 1)^2 = gamma/2 (|psi| - 1)^2, the penalty of Gulrajani et al.
-with their target 1 (the paper's Sec. 3.3 form; its notebook draws it with a target of 0.3). It is
-not differentiable at psi = 0 and pushes |psi| towards 1, so (0, 0) is not a stable point.
-WGAN: |D'| = |psi| <= clip makes D clip-Lipschitz (weight clipping); clip = 1 is the paper's set.
+WGAN-GP: D pays gamma/2 (|D'(x)| - 1)^2 = gamma/2 (|psi| - 1)^2, Gulrajani et al.'s penalty with their
+target 1 (the paper analyses a general target g0; its notebook draws g0 = 0.3). It is not
+differentiable at psi = 0 and pushes |psi| towards 1, so (0, 0) is not a stable point.
+WGAN: |D'| = |psi| <= clip, kept by clipping psi after every step (weight clipping); clip = 1 makes D
+1-Lipschitz (the notebook's figures clip at 0.3).
 Instance noise: the expectation over eps, eps' ~ N(0, sigma^2) of the GAN field with the fake at
 theta + eps and the real at eps' is computed by Gauss-Hermite quadrature (deterministic, exact for
 polynomials up to degree 2 * N_HERMITE - 1), not by sampling as the paper's notebook does:
