@@ -70,9 +70,12 @@ def latency(page, n: int, seed: int = 0) -> dict[str, list[float]]:
     out = {}
     for slider, (lo, hi), picture in SECTIONS:
         page.locator(f"#{picture}").scroll_into_view_if_needed()
-        times = []
+        times, value = [], float(page.locator(f"#{slider} input[type=number]").input_value())
         for _ in range(n):
-            ms = page.evaluate(MOVE_AND_WAIT, [slider, round(rng.uniform(lo, hi), 2), picture])
+            last = value
+            while value == last:  # the same value again would fire no change
+                value = round(rng.uniform(lo, hi), 2)
+            ms = page.evaluate(MOVE_AND_WAIT, [slider, value, picture])
             if ms < 0:
                 raise RuntimeError(f"{slider}: no new picture within 20 s")
             times.append(ms)

@@ -52,7 +52,7 @@ def field_picture(s: dirac.DiracSettings, both: dict[str, dirac.DiracRun]) -> tu
     span = float(min(MAX_SPAN, max(SPAN, 1.08 * reach)))
     theta, psi, v_theta, v_psi = dirac.field_grid(s, span=span, n=13)
     size = np.hypot(v_theta, v_psi)
-    fig, ax = _figure(4.6, 5.1)
+    fig, ax = _figure(4.6, 5.1, "field")
     ax.quiver(theta, psi, v_theta / np.where(size > 0, size, 1), v_psi / np.where(size > 0, size, 1),
               color="#9e9e9e", angles="xy", scale=28, width=0.004)
     for updates, colour in (("simultaneous", FAKE), ("alternating", ALT)):
@@ -69,7 +69,6 @@ def field_picture(s: dirac.DiracSettings, both: dict[str, dirac.DiracRun]) -> tu
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=8, frameon=False)
     label = {v: k for k, v in OBJECTIVE_CHOICES}[s.objective]
     ax.set_title(f"{label}: the field and {s.steps} steps of size {s.lr:g}", fontsize=10)
-    fig.tight_layout()
     image = to_array(fig)
     height = image.shape[0]
     (x0, y0), (x1, y1) = ax.transData.transform([(-span, -span), (span, span)])  # display: origin bottom-left
@@ -90,7 +89,7 @@ def pixel_to_point(frame: dict, x: float, y: float) -> tuple[float, float] | Non
 
 def distance_picture(both: dict[str, dirac.DiracRun]) -> np.ndarray:
     """Distance to (0, 0) against steps for both kinds of update (log scale: convergence is geometric)."""
-    fig, ax = _figure(4.6, 3.0)
+    fig, ax = _figure(4.6, 3.0, "distance")
     for updates, colour in (("simultaneous", FAKE), ("alternating", ALT)):
         dist = np.maximum(both[updates].distances, 1e-12)
         ax.plot(np.arange(len(dist)), dist, color=colour, lw=1.6, label=updates)
@@ -108,7 +107,6 @@ def distance_picture(both: dict[str, dirac.DiracRun]) -> np.ndarray:
     ax.set_ylabel("distance to (0, 0)")
     ax.legend(loc="best", fontsize=8, framealpha=0.85)
     ax.set_title("Distance to the equilibrium", fontsize=10)
-    fig.tight_layout()
     return to_array(fig)
 
 

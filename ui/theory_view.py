@@ -21,6 +21,13 @@ REAL, FAKE, DARK, ALT = "#1a9850", "#762a83", "#333333", "#e66101"  # the Train 
 DATA_STD = 0.5  # p_data: the same shape as p_g, mean 0, std 0.5
 MEAN_RANGE = (-5.0, 5.0)  # G's mean slider, and the x range of the JSD / W1 curves
 DPI = 100
+# Fixed margins (fractions of the figure) instead of tight_layout, which draws every figure twice over:
+# read off tight_layout once per picture, with room for the widest tick labels the sliders can make.
+MARGINS = {"densities": dict(left=0.135, right=0.865, bottom=0.18, top=0.9),
+           "curves": dict(left=0.135, right=0.89, bottom=0.18, top=0.9),
+           "g_loss": dict(left=0.135, right=0.95, bottom=0.18, top=0.9),
+           "field": dict(left=0.17, right=0.965, bottom=0.17, top=0.965),
+           "distance": dict(left=0.19, right=0.965, bottom=0.195, top=0.885)}
 
 
 def to_array(fig: Figure) -> np.ndarray:
@@ -30,8 +37,9 @@ def to_array(fig: Figure) -> np.ndarray:
     return np.asarray(canvas.buffer_rgba())[..., :3].copy()
 
 
-def _figure(width: float, height: float):
+def _figure(width: float, height: float, margins: str):
     fig = Figure(figsize=(width, height), dpi=DPI)
+    fig.subplots_adjust(**MARGINS[margins])
     return fig, fig.add_subplot(1, 1, 1)
 
 
@@ -50,7 +58,7 @@ def densities_picture(shape: str, g_mean: float, g_std: float) -> np.ndarray:
     x = 0.5 * (edges[1:] + edges[:-1])  # cell centres [n]
     md, mg = cell_masses(p_data, edges), cell_masses(p_g, edges)
     width = np.diff(edges)
-    fig, ax = _figure(5.0, 3.3)
+    fig, ax = _figure(5.0, 3.3, "densities")
     ax.fill_between(x, md / width, color=REAL, alpha=0.35, lw=0)
     ax.plot(x, md / width, color=REAL, lw=1.5, label="p_data")
     ax.fill_between(x, mg / width, color=FAKE, alpha=0.35, lw=0)
@@ -68,7 +76,6 @@ def densities_picture(shape: str, g_mean: float, g_std: float) -> np.ndarray:
     handles = ax.get_legend_handles_labels()[0] + d_axis.get_legend_handles_labels()[0]
     ax.legend(handles, ["p_data", "p_g", "D*(x)"], loc="upper left", fontsize=8, framealpha=0.9)
     ax.set_title("The best D for this G", fontsize=10)
-    fig.tight_layout()
     return to_array(fig)
 
 
@@ -89,7 +96,7 @@ def divergence_curves_picture(shape: str, g_mean: float, g_std: float) -> np.nda
     p_data, p_g = distributions(shape, g_mean, g_std)
     means, js, w = _sweep(shape, float(g_std))
     now = divergences(p_data, p_g)
-    fig, ax = _figure(5.0, 3.3)
+    fig, ax = _figure(5.0, 3.3, "curves")
     ax.plot(means, js, color=FAKE, lw=2, label="JSD")
     ax.axhline(LOG2, color=FAKE, lw=0.8, ls=":")
     ax.text(-3.6, LOG2 + 0.01, "log 2", color=FAKE, fontsize=8, va="bottom")
@@ -104,7 +111,6 @@ def divergence_curves_picture(shape: str, g_mean: float, g_std: float) -> np.nda
     w_axis.set_ylabel("W1", color=ALT)
     ax.legend([ax.lines[0], w_axis.lines[0]], ["JSD", "W1"], loc="lower left", fontsize=8, framealpha=0.9)
     ax.set_title("As G moves: JSD flattens, W1 keeps its slope", fontsize=10)
-    fig.tight_layout()
     return to_array(fig)
 
 
@@ -138,7 +144,7 @@ _D = np.linspace(1e-3, 1 - 1e-3, 400)  # D(G(z)) along the x axis
 
 def g_loss_picture(d_now: float) -> np.ndarray:
     """Both G losses against D(G(z)) (Goodfellow 2016, Fig. 16), the probe d marked."""
-    fig, ax = _figure(5.0, 3.3)
+    fig, ax = _figure(5.0, 3.3, "g_loss")
     ax.plot(_D, g_losses.saturating_loss(_D), color=FAKE, lw=2, label="saturating: log(1 − D(G(z)))")
     ax.plot(_D, g_losses.nonsaturating_loss(_D), color=ALT, lw=2, label="non-saturating: −log D(G(z))")
     ax.plot([d_now], g_losses.saturating_loss(np.array([d_now])), "o", color=FAKE, ms=7)
@@ -150,13 +156,12 @@ def g_loss_picture(d_now: float) -> np.ndarray:
     ax.set_ylabel("G's loss (minimised)")
     ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
     ax.set_title("The two G losses", fontsize=10)
-    fig.tight_layout()
     return to_array(fig)
 
 
 def g_grad_picture(d_now: float) -> np.ndarray:
     """The gradient each loss sends to G (through D's sigmoid) against D(G(z)); grey: the flat zone."""
-    fig, ax = _figure(5.0, 3.3)
+    fig, ax = _figure(5.0, 3.3, "g_loss")
     ax.plot(_D, np.abs(g_losses.saturating_grad_logit(_D)), color=FAKE, lw=2, label="saturating: |∂J/∂l| = d")
     ax.plot(_D, np.abs(g_losses.nonsaturating_grad_logit(_D)), color=ALT, lw=2, label="non-saturating: 1 − d")
     ax.plot([d_now], [d_now], "o", color=FAKE, ms=7)
@@ -171,7 +176,6 @@ def g_grad_picture(d_now: float) -> np.ndarray:
     ax.set_ylabel("gradient size reaching G")
     ax.legend(loc="upper center", fontsize=8, framealpha=0.9)
     ax.set_title("What G learns from: the gradient through D's sigmoid", fontsize=10)
-    fig.tight_layout()
     return to_array(fig)
 
 
