@@ -12,7 +12,7 @@ import gradio as gr
 
 from gan_core import checkpoint, worker
 from gan_core.sessions import SessionRegistry
-from ui import diagnostics_tab, latent_tab, train_tab
+from ui import diagnostics_tab, latent_tab, theory_tab, train_tab
 from ui.common import AppContext, session_id
 from ui.theme import CSS, HEADER
 
@@ -29,6 +29,7 @@ def build_demo(ctx: AppContext | None = None) -> gr.Blocks:
             train_tab.build(ctx)
             latent_tab.build(ctx)
             diagnostics_tab.build(ctx)
+            theory_tab.build()
 
         def on_unload(request: gr.Request):
             ctx.registry.close(session_id(request))

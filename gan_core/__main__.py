@@ -1,10 +1,11 @@
-"""Command line: `python -m gan_core presets | train | sample | evaluate | train-classifier | bench`.
+"""Command line: `python -m gan_core presets | train | sample | evaluate | train-classifier | bench | dirac`.
 
 Examples
     python -m gan_core presets
     python -m gan_core train --preset ring8 --steps 3000 --seed 0 --out checkpoints/
     python -m gan_core sample checkpoints/ring8.safetensors --n 1000 --out ring8.npy
     python -m gan_core evaluate checkpoints/ring8.safetensors --json
+    python -m gan_core dirac --objective gan-r1 --gamma 1 --updates simultaneous --steps 500 --lr 0.2 --json
 """
 
 from __future__ import annotations
@@ -150,6 +151,33 @@ def cmd_bench(args) -> int:
     return run_bench(args)
 
 
+def cmd_dirac(args) -> int:
+    """The Dirac-GAN (gan_core/theory/dirac.py): where the steps end and how far they wandered."""
+    from .theory.dirac import DiracSettings, trajectory
+
+    try:
+        start = tuple(float(v) for v in args.start.split(","))
+    except ValueError:
+        start = ()
+    if len(start) != 2:
+        print(f"error: --start must be two numbers THETA,PSI such as 1,1 (negative: --start=-1,1); got {args.start!r}",
+              file=sys.stderr)
+        return 2
+    run = trajectory(DiracSettings(objective=args.objective, updates=args.updates, steps=args.steps, lr=args.lr,
+                                   gamma=args.gamma, sigma=args.sigma, start=start))  # bad values: ConfigError
+    out = {"objective": args.objective, "updates": args.updates, "steps": args.steps, "lr": args.lr,
+           "gamma": args.gamma, "sigma": args.sigma, "start": list(start), "end": list(run.end),
+           "final_distance": run.final_distance, "max_distance": run.max_distance,
+           "steps_done": len(run.points) - 1, "diverged": run.diverged}
+    if args.json:
+        print(json.dumps(out))
+    else:
+        print(f"{args.objective}, {args.updates} steps: ({start[0]:g}, {start[1]:g}) -> ({run.end[0]:.4g}, "
+              f"{run.end[1]:.4g}); distance to (0, 0) {run.final_distance:.4g}, largest {run.max_distance:.4g}"
+              + (f" (diverged after {out['steps_done']} steps)" if run.diverged else ""))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m gan_core", description="GAN Classroom engine: train, sample, evaluate.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -195,6 +223,19 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     b.add_argument("--out", default="docs/BENCHMARKS.md")
     b.set_defaults(fn=cmd_bench)
+
+    from .theory.dirac import OBJECTIVES, UPDATES
+
+    d = sub.add_parser("dirac", help="the Dirac-GAN's gradient steps (Mescheder et al. 2018)")
+    d.add_argument("--objective", choices=OBJECTIVES, default="gan")
+    d.add_argument("--updates", choices=UPDATES, default="simultaneous")
+    d.add_argument("--steps", type=int, default=500)
+    d.add_argument("--lr", type=float, default=0.2, help="step size h")
+    d.add_argument("--gamma", type=float, default=1.0, help="R1 / gradient-penalty weight")
+    d.add_argument("--sigma", type=float, default=0.5, help="instance-noise std")
+    d.add_argument("--start", default="1,1", help="THETA,PSI (write --start=-1,1 when it begins with a minus)")
+    d.add_argument("--json", action="store_true")
+    d.set_defaults(fn=cmd_dirac)
     return p
 
 
