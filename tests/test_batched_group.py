@@ -1,0 +1,122 @@
+"""BatchedGroup against gan_core: a run stepped inside a group of several (other seeds, other
+learning rates) gives the same numbers, step by step, as build_gan + train_step alone."""
+
+import pytest
+import torch
+
+from gan_core.presets import get_preset
+from gan_core.train import build_gan, train_step
+from live.batched import BatchedGroup, group_key
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+RING8 = get_preset("ring8", train={"device": "cpu"})  # 3 x 128 MLP, pack 2, EMA 0.99, lr 1e-3, batch 256
+SMALL = RING8.replace(model={"hidden": 32, "depth": 2}, train={"batch_size": 128})
+
+
+def assert_same_numbers(mine: dict, ref: dict, step: int) -> None:
+    assert set(mine) == set(ref), step
+    for k in ref:
+        torch.testing.assert_close(mine[k], ref[k], rtol=1e-4, atol=1e-6, msg=f"{k} at step {step}")
+
+
+def assert_same_networks(group: BatchedGroup, run_id: str, gan) -> None:
+    """The run's exported G, D (and EMA G) against the lone run's, to float rounding."""
+    out = group.export(run_id)
+    assert out.step == gan.step
+    pairs = [(out.G, gan.G), (out.D, gan.D)] + ([(out.G_ema, gan.G_ema)] if gan.G_ema is not None else [])
+    for mine, ref in pairs:
+        for a, b in zip(mine.state_dict().values(), ref.state_dict().values()):
+            torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+
+
+def grouped(cfg, run_id="t"):
+    """A group holding the run under test between two others with other seeds and learning rates."""
+    group = BatchedGroup.for_config(cfg)
+    group.add("other-1", cfg.replace(train={"seed": 11, "lr_d": 3e-4}))
+    group.add(run_id, cfg)
+    group.add("other-2", cfg.replace(train={"seed": 12, "lr_g": 2e-4}, data={"name": "grid25"}))
+    return group
+
+
+@pytest.mark.parametrize("cfg, steps", [(RING8, 120), (SMALL, 200)], ids=["ring8", "hidden32-depth2-batch128"])
+def test_a_run_in_a_group_matches_the_run_alone(cfg, steps):
+    group, gan = grouped(cfg), build_gan(cfg, "cpu")
+    everyone = set(group.run_ids)
+    for step in range(steps):
+        result = group.step(everyone)
+        assert result.halted == ()
+        assert_same_numbers(result.for_run("t"), train_step(gan), step)
+    assert_same_networks(group, "t", gan)
+
+
+TRICKS = [
+    {"loss": {"objective": "minimax", "label_smoothing": 0.1, "instance_noise": 0.2, "instance_noise_steps": 30}},
+    {"loss": {"objective": "lsgan"}, "model": {"minibatch_std": True, "noise": "uniform", "pack": 1}, "train": {"d_steps": 2}},
+    {"loss": {"objective": "hinge"}, "model": {"activation": "tanh", "init": "dcgan"}, "train": {"g_steps": 2, "ema": 0.0}},
+]
+
+
+@pytest.mark.parametrize("tricks", TRICKS, ids=["minimax-smoothing-noise", "lsgan-mbstd-uniform-d2", "hinge-tanh-g2"])
+def test_objectives_and_tricks_match_the_run_alone(tricks):
+    cfg = SMALL.replace(**{k: dict(v) for k, v in tricks.items()})
+    assert group_key(cfg) is not None
+    group, gan = grouped(cfg), build_gan(cfg, "cpu")
+    for step in range(60):
+        assert_same_numbers(group.step(set(group.run_ids)).for_run("t"), train_step(gan), step)
+    assert_same_networks(group, "t", gan)
+
+
+def test_step_modes_pauses_and_a_live_lr_change_match_the_run_alone():
+    """The run under test steps D only, G only, pauses and changes its lr while the others train."""
+    cfg = SMALL.replace(train={"d_steps": 2})
+    group, gan = grouped(cfg), build_gan(cfg, "cpu")
+    others = {"other-1": "both", "other-2": "both"}
+    plan = ["both"] * 10 + ["d"] * 3 + [None] * 4 + ["g"] * 3 + ["both"] * 10 + ["d", "g", "both"] * 4
+    for step, mode in enumerate(plan):
+        if step == 25:
+            group.set_lr("t", lr_g=3e-4, lr_d=2e-3)
+            gan.set_lr(lr_g=3e-4, lr_d=2e-3)
+        if mode is None:  # paused: not in the active set
+            result = group.step(others)
+            assert "t" not in result.stepped
+            continue
+        result = group.step({**others, "t": mode})
+        assert_same_numbers(result.for_run("t"), train_step(gan, mode), step)
+    assert_same_networks(group, "t", gan)
+    assert group.export("t").cfg.train.lr_d == 2e-3
+
+
+def test_exported_generator_is_a_plain_module_that_draws_like_the_lone_run():
+    group, gan = grouped(RING8), build_gan(RING8, "cpu")
+    for _ in range(20):
+        group.step(set(group.run_ids))
+        train_step(gan)
+    out = group.export("t")
+    z = torch.randn(500, 2)
+    with torch.no_grad():
+        torch.testing.assert_close(out.G_eval(z), gan.G_eval(z), rtol=1e-5, atol=1e-6)
+    assert type(out.G_eval) is type(gan.G_eval) and out.G_eval is out.G_ema
+
+
+def test_runs_with_the_same_data_and_seed_share_one_dataset():
+    group = BatchedGroup.for_config(SMALL)
+    group.add("a", SMALL)
+    group.add("b", SMALL.replace(train={"lr_g": 1e-4}))
+    group.add("c", SMALL.replace(train={"seed": 1}))
+    assert group._X.shape == (2, SMALL.data.n_points, 2)  # two distinct (data, seed) pairs
+    group.remove("c")
+    assert group._X.shape[0] == 1
+
+
+def test_add_refuses_a_config_of_another_group():
+    group = BatchedGroup.for_config(SMALL)
+    group.add("a", SMALL)
+    with pytest.raises(ValueError, match="does not fit"):
+        group.add("b", RING8)
+    with pytest.raises(ValueError, match="wgan-gp"):
+        group.add("c", SMALL.replace(loss={"objective": "wgan-gp"}))
+    with pytest.raises(ValueError, match="already"):
+        group.add("a", SMALL)
+    with pytest.raises(ValueError, match="cannot be batched"):
+        BatchedGroup.for_config(get_preset("ring8-wgan-gp"))
