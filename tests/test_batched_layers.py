@@ -25,7 +25,7 @@ def test_generator_matches_mlp_generator(hidden, depth, act):
     flat = torch.stack([spec.row_from(G) for G in plain])  # [R, P]
     assert flat.shape == (R, spec.layout.n_params) == (R, sum(p.numel() for p in plain[0].parameters()))
     z = torch.randn(R, 64, 2)
-    out = spec(flat, z)  # [R, 64, 2]
+    out = spec(spec.layout.layers(flat), z)  # [R, 64, 2]
     for r in range(R):
         torch.testing.assert_close(out[r], plain[r](z[r]), rtol=0, atol=0)
     back = spec.plain()
@@ -39,11 +39,12 @@ def test_generator_matches_mlp_generator(hidden, depth, act):
 def test_discriminator_matches_mlp_discriminator_and_its_gradients(hidden, depth, act, pack, mbstd):
     spec = BatchedDiscriminator(hidden=hidden, depth=depth, act=act, pack=pack, minibatch_std=mbstd)
     plain = [MLPDiscriminator(hidden=hidden, depth=depth, act=act, pack_size=pack, minibatch_std=mbstd) for _ in range(R)]
-    flat = torch.stack([spec.row_from(D) for D in plain]).requires_grad_()
+    flat = torch.stack([spec.row_from(D) for D in plain])
     x = torch.randn(R, 128, 2)
-    out = spec(flat, x)  # [R, 128 / pack]
+    leaves = spec.layout.leaves(flat)
+    out = spec(leaves, x)  # [R, 128 / pack]
     assert out.shape == (R, 128 // pack)
-    (grad,) = torch.autograd.grad(losses.g_loss_nonsaturating(out) * R, flat)  # mean over all = sum of per-run means / R
+    grad = spec.layout.flat_grad(losses.g_loss_nonsaturating(out) * R, leaves)  # the mean over all = sum of per-run means / R
     for r in range(R):
         ref = plain[r](x[r])
         torch.testing.assert_close(out[r], ref, rtol=0, atol=0)

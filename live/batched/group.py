@@ -237,7 +237,7 @@ class BatchedGroup:
 
         g_slots = sorted(both + g_only)
         n_d = self.key.d_steps if both else int(bool(d_only))
-        kept = None  # (slots, z [A, B, nz], G's rows leaf, fake [A, B, 2] with G's graph or None)
+        kept = None  # (slots, z [A, B, nz], (G's rows, their leaves), fake [A, B, 2] with G's graph or None)
         for i in range(n_d):  # "both" runs take d_steps D updates; "d" runs one, in the first
             slots = sorted(both + (d_only if i == 0 else []))
             keep_fake = bool(both) and i == n_d - 1 and slots == g_slots  # G can reuse this fake batch
@@ -271,45 +271,48 @@ class BatchedGroup:
         """One D update of the given runs (gan_core.train.d_step). Returns what the G update may reuse."""
         k, index, runs = self.key, self._index(slots), [self._runs[s] for s in slots]
         gens, stds = [r.gen for r in runs], [r.instance_noise_std() for r in runs]
-        flat_d = self._take("D", index).requires_grad_()  # [A, Pd], a leaf to differentiate by
-        flat_g = self._take("G", index).requires_grad_(keep_fake)  # [A, Pg]
+        flat_d, flat_g = self._take("D", index), self._take("G", index)  # [A, Pd], [A, Pg]
+        d_layers = self.D.layout.leaves(flat_d)  # views of flat_d to differentiate by
+        g_layers = self.G.layout.leaves(flat_g) if keep_fake else self.G.layout.layers(flat_g)
         # the draws, in d_step's order for each run: batch indices, z, noise on real, noise on fake
         idx = draws.batch_indices(gens, self._X.shape[1], k.batch_size, self.device)  # [A, B]
         data_index = torch.tensor([self._data_slot[r.data_key] for r in runs], device=self.device)
         real = draws.real_batch(self._X, data_index, idx)  # [A, B, 2]
         z = draws.latents(gens, k.batch_size, k.nz, k.noise == "uniform", self.device)  # [A, B, nz]
         with torch.set_grad_enabled(keep_fake):
-            fake = self.G(flat_g, z)  # [A, B, 2]
-        real_logits = self.D(flat_d, draws.with_instance_noise(real, gens, stds))  # [A, B / pack]
-        fake_logits = self.D(flat_d, draws.with_instance_noise(fake.detach(), gens, stds))
+            fake = self.G(g_layers, z)  # [A, B, 2]
+        real_logits = self.D(d_layers, draws.with_instance_noise(real, gens, stds))  # [A, B / pack]
+        fake_logits = self.D(d_layers, draws.with_instance_noise(fake.detach(), gens, stds))
         real_target = torch.tensor([1.0 - r.cfg.loss.label_smoothing for r in runs], device=self.device)
         loss = objectives.d_loss(k.objective, real_logits, fake_logits, real_target)  # [A]
-        (grad,) = torch.autograd.grad(loss.sum(), flat_d)  # run r's rows only get run r's term
+        grad = self.D.layout.flat_grad(loss.sum(), d_layers)  # [A, Pd]: run r's row only gets run r's term
         grad_norm = grad.norm(dim=1)  # [A]: each run's total L2 norm over all of D's parameters
         for r in runs:
             r.adam_steps_d += 1
         self._adam("D", index, flat_d, grad, [r.adam_steps_d for r in runs], [r.lr_d for r in runs], k.betas_d)
         self._record(numbers, bad, slots, d_loss=loss.detach(), d_real=objectives.d_report(k.objective, real_logits),
                      d_fake=objectives.d_report(k.objective, fake_logits), grad_norm_d=grad_norm)
-        return slots, z, flat_g, (fake if keep_fake else None)
+        return slots, z, (flat_g, g_layers), (fake if keep_fake else None)
 
     def _g_update(self, slots: list[int], kept, numbers: dict, bad: torch.Tensor) -> None:
         """One G update of the given runs against their (just updated) D (gan_core.train.g_step)."""
         k, index, runs = self.key, self._index(slots), [self._runs[s] for s in slots]
         gens, stds = [r.gen for r in runs], [r.instance_noise_std() for r in runs]
         if kept is not None and kept[3] is not None:  # the last D update's fake batch, same runs
-            flat_g, fake = kept[2], kept[3]
+            (flat_g, g_layers), fake = kept[2], kept[3]
         else:  # "both" runs reuse the z of their last D update, the others draw a fresh one
-            flat_g = self._take("G", index).requires_grad_()
+            flat_g = self._take("G", index)
+            g_layers = self.G.layout.leaves(flat_g)
             z_of = dict(zip(kept[0], kept[1])) if kept is not None else {}
             fresh = [r.gen for s, r in zip(slots, runs) if s not in z_of]
             new = iter(draws.latents(fresh, k.batch_size, k.nz, k.noise == "uniform", self.device)) if fresh else None
             z = torch.stack([z_of[s] if s in z_of else next(new) for s in slots])  # [A, B, nz]
-            fake = self.G(flat_g, z)
-        flat_d = self._take("D", index)  # frozen: G's loss needs dL/d(fake), not D's weight gradients
-        fake_logits = self.D(flat_d, draws.with_instance_noise(fake, gens, stds))
+            fake = self.G(g_layers, z)
+        # D frozen (plain views, no leaves): G's loss needs dL/d(fake), not D's weight gradients
+        d_layers = self.D.layout.layers(self._take("D", index))
+        fake_logits = self.D(d_layers, draws.with_instance_noise(fake, gens, stds))
         loss = objectives.g_loss(k.objective, fake_logits)  # [A]
-        (grad,) = torch.autograd.grad(loss.sum(), flat_g)
+        grad = self.G.layout.flat_grad(loss.sum(), g_layers)  # [A, Pg]
         grad_norm = grad.norm(dim=1)
         for r in runs:
             r.adam_steps_g += 1

@@ -92,9 +92,22 @@ class Layout:
             at += o
         return out
 
-    def forward(self, flat: torch.Tensor, x: torch.Tensor, act) -> torch.Tensor:
+    def leaves(self, flat: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """`layers(flat)` as leaf tensors that autograd differentiates by (sharing flat's storage).
+
+        Differentiating by flat itself would make autograd scatter each layer's gradient into a
+        zero [R, P] tensor and add them up: work that grows with layers x parameters."""
+        return [(w.detach().requires_grad_(), b.detach().requires_grad_()) for w, b in self.layers(flat)]
+
+    @staticmethod
+    def flat_grad(loss: torch.Tensor, leaves: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
+        """d loss / d leaves, laid out as a flat row per run: [R, P]."""
+        grads = torch.autograd.grad(loss, [t for pair in leaves for t in pair])
+        return torch.cat([g.reshape(g.shape[0], -1) for g in grads], dim=1)
+
+    @staticmethod
+    def forward(layers: list[tuple[torch.Tensor, torch.Tensor]], x: torch.Tensor, act) -> torch.Tensor:
         """x [R, B, in] through every layer, `act` after each but the last -> [R, B, out]."""
-        layers = self.layers(flat)
         for k, (w, b) in enumerate(layers):
             x = linear(x, w, b)  # [R, B, out]
             if k < len(layers) - 1:
@@ -131,8 +144,9 @@ class BatchedGenerator:
         widths = [self.nz] + [self.hidden] * self.depth + [self.out_dim]
         return Layout(tuple(zip(widths[:-1], widths[1:])))
 
-    def __call__(self, flat: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        return self.layout.forward(flat, z, _activation(self.act))
+    def __call__(self, layers: list[tuple[torch.Tensor, torch.Tensor]], z: torch.Tensor) -> torch.Tensor:
+        """layers: `layout.layers(flat)` or `layout.leaves(flat)`."""
+        return Layout.forward(layers, z, _activation(self.act))
 
     def plain(self) -> MLPGenerator:
         """An empty plain G of this architecture (weights to be loaded with `load_row`)."""
@@ -170,10 +184,11 @@ class BatchedDiscriminator:
         """Body layers, then the head (hidden (+1 with minibatch std-dev) -> 1)."""
         return Layout(self.body.sizes + ((self.hidden + int(self.minibatch_std), 1),))
 
-    def __call__(self, flat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    def __call__(self, layers: list[tuple[torch.Tensor, torch.Tensor]], x: torch.Tensor) -> torch.Tensor:
+        """layers: `layout.layers(flat)` or `layout.leaves(flat)`."""
         R, B, C = x.shape
         h = x.reshape(R, B // self.pack, self.pack * C)  # PacGAN: `pack` consecutive samples -> one input
-        *body, (w_head, b_head) = self.layout.layers(flat)
+        *body, (w_head, b_head) = layers
         act = _activation(self.d_act)
         for w, b in body:
             h = act(linear(h, w, b))  # [R, B / pack, hidden]
