@@ -120,3 +120,26 @@ def test_add_refuses_a_config_of_another_group():
         group.add("a", SMALL)
     with pytest.raises(ValueError, match="cannot be batched"):
         BatchedGroup.for_config(get_preset("ring8-wgan-gp"))
+
+
+def test_a_run_moves_into_a_group_and_out_again_without_noticing():
+    """Alone 15 steps, adopted into a group for 30 (with a live lr change), released for 15 more:
+    the same numbers as 60 steps alone."""
+    cfg = RING8.replace(model={"hidden": 64, "depth": 2}, train={"batch_size": 128})
+    ref, moving = build_gan(cfg, "cpu"), build_gan(cfg, "cpu")
+    group = grouped(cfg, run_id="placeholder")
+    group.remove("placeholder")
+    for step in range(60):
+        if step == 15:
+            group.adopt("t", moving)
+        if step == 30:
+            group.set_lr("t", lr_g=5e-4)
+            ref.set_lr(lr_g=5e-4)
+        if step == 45:
+            moving = group.release("t")
+            assert "t" not in group.run_ids and moving.step == 45
+        numbers = group.step(set(group.run_ids)).for_run("t") if 15 <= step < 45 else train_step(moving)
+        assert_same_numbers(numbers, train_step(ref), step)
+    for a, b in zip(moving.G_ema.state_dict().values(), ref.G_ema.state_dict().values()):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    assert moving.opt_g.param_groups[0]["lr"] == 5e-4

@@ -8,11 +8,12 @@
 
 Files: key.py (what may share a group), layers.py (batched G and D), objectives.py (losses per
 run), adam.py (Adam per run), draws.py (each run's random stream), rows.py (per-run tensors by
-slot), group.py (the group and its step).
+slot), results.py (a step's numbers, an exported run), group.py (the group and its step).
 """
 
-from .group import GOOD_EVERY, SERIES, BatchedGroup, ExportedRun, StepResult
+from .group import GOOD_EVERY, BatchedGroup
 from .key import GroupKey, group_key, why_not_batched
+from .results import SERIES, ExportedRun, StepResult
 
 __all__ = ["BatchedGroup", "ExportedRun", "StepResult", "GroupKey", "group_key", "why_not_batched",
            "GOOD_EVERY", "SERIES"]

@@ -20,19 +20,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import torch
-from torch import nn
 
 from gan_core.config import RunConfig
 from gan_core.data import load_dataset
 from gan_core.models import build_models
+from gan_core.train import GAN, build_gan
 
 from . import draws, objectives
 from .adam import adam_update
 from .key import GroupKey, group_key, why_not_batched
 from .layers import BatchedDiscriminator, BatchedGenerator
+from .results import SERIES, ExportedRun, StepResult
 from .rows import Rows
 
-SERIES = ("d_loss", "d_real", "d_fake", "grad_norm_d", "g_loss", "grad_norm_g")
 MODES = ("both", "d", "g")
 GOOD_EVERY = 50  # steps between a run's last-good copies (as gan_core.trainer)
 
@@ -56,38 +56,6 @@ class _Run:
         """Annealed instance noise at this run's step (gan_core.train.instance_noise_std)."""
         lc = self.cfg.loss
         return lc.instance_noise * max(0.0, 1.0 - self.step / lc.instance_noise_steps)
-
-
-@dataclass(frozen=True)
-class StepResult:
-    """What one group step did. numbers[name][slot] belongs to run_ids[slot]; NaN where not computed."""
-
-    run_ids: tuple[str, ...]  # slot order at this step
-    numbers: dict[str, torch.Tensor]  # SERIES -> [R]
-    stepped: tuple[str, ...]  # runs that took this step
-    halted: tuple[str, ...]  # runs that went NaN/Inf: back to their last good copy, halted
-
-    def for_run(self, run_id: str) -> dict[str, torch.Tensor]:
-        """One run's numbers as 0-dim tensors (like gan_core.train.train_step's), computed ones only."""
-        slot = self.run_ids.index(run_id)
-        values = {k: v[slot] for k, v in self.numbers.items()}
-        return {k: v for k, v in values.items() if not math.isnan(v)}
-
-
-@dataclass
-class ExportedRun:
-    """One run as plain gan_core modules (for visuals, checkpoints, the field view)."""
-
-    G: nn.Module
-    D: nn.Module
-    G_ema: nn.Module | None
-    step: int
-    cfg: RunConfig  # with the run's current learning rates
-
-    @property
-    def G_eval(self) -> nn.Module:
-        """The generator to show: the EMA copy when there is one (GAN.G_eval)."""
-        return self.G_ema if self.G_ema is not None else self.G
 
 
 class BatchedGroup:
@@ -217,6 +185,62 @@ class BatchedGroup:
         cfg = run.cfg.replace(train={"lr_g": run.lr_g, "lr_d": run.lr_d})
         return ExportedRun(G=G.to(self.device), D=D.to(self.device),
                            G_ema=G_ema.to(self.device) if G_ema is not None else None, step=run.step, cfg=cfg)
+
+    # -- moving a run in and out (its settings changed to another group's, or to unbatchable ones) ----
+    def adopt(self, run_id: str, gan: GAN) -> int:
+        """Take over a gan_core run mid-training: weights, EMA, Adam state, step and random stream.
+        It then goes on exactly as it would have alone. Returns its slot."""
+        slot = self.add(run_id, gan.current_config())  # with its live lrs and d_steps
+        run = self._runs[slot]
+        run.gen.set_state(gan.gen.get_state())
+        run.step = gan.step
+        row = {"G": self.G.row_from(gan.G), "D": self.D.row_from(gan.D)}
+        for net, spec, module, opt in (("G", self.G, gan.G, gan.opt_g), ("D", self.D, gan.D, gan.opt_d)):
+            linears = spec.linears(module)
+            state = [opt.state.get(p, {}) for m in linears for p in (m.weight, m.bias)]
+            steps = {int(s["step"]) for s in state if "step" in s}
+            if len(steps) > 1:
+                raise ValueError(f"{net}'s parameters have taken different numbers of Adam steps: {sorted(steps)}")
+            for moment, key in (("m", "exp_avg"), ("v", "exp_avg_sq")):
+                if steps:
+                    row[f"{moment}_{net}"] = spec.layout.row_from([(opt.state[m.weight][key], opt.state[m.bias][key])
+                                                                  for m in linears])
+            if net == "G":
+                run.adam_steps_g = steps.pop() if steps else 0
+            else:
+                run.adam_steps_d = steps.pop() if steps else 0
+        if gan.G_ema is not None:
+            row["G_ema"] = self.G.row_from(gan.G_ema)
+        row = {name: value.to(self.device) for name, value in row.items()}
+        self.rows.set_row(slot, row)
+        self.good.set_row(slot, row)
+        run.good = (run.step, run.adam_steps_g, run.adam_steps_d)
+        return slot
+
+    def release(self, run_id: str) -> GAN:
+        """The run as a gan_core GAN (weights, EMA, Adam state, step, random stream), to train alone;
+        it leaves the group."""
+        slot, run = self.slot(run_id), self._runs[self.slot(run_id)]
+        cfg = run.cfg.replace(train={"lr_g": run.lr_g, "lr_d": run.lr_d})
+        with torch.random.fork_rng(devices=[]):  # build_gan seeds the global stream
+            gan = build_gan(cfg, self.device)
+        with torch.no_grad():
+            self.G.load_row(self.rows["G"][slot], gan.G)
+            self.D.load_row(self.rows["D"][slot], gan.D)
+            if gan.G_ema is not None:
+                self.G.load_row(self.rows["G_ema"][slot], gan.G_ema)
+        for net, spec, module, opt, steps in (("G", self.G, gan.G, gan.opt_g, run.adam_steps_g),
+                                              ("D", self.D, gan.D, gan.opt_d, run.adam_steps_d)):
+            if steps == 0:
+                continue  # torch's Adam has no state before its first step
+            m, v = spec.layout.tensors(self.rows[f"m_{net}"][slot]), spec.layout.tensors(self.rows[f"v_{net}"][slot])
+            for lin, (m_w, m_b), (v_w, v_b) in zip(spec.linears(module), m, v):
+                for p, exp_avg, exp_avg_sq in ((lin.weight, m_w, v_w), (lin.bias, m_b, v_b)):
+                    opt.state[p] = {"step": torch.tensor(float(steps)), "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
+        gan.step = run.step
+        gan.gen.set_state(run.gen.get_state())
+        self.remove(run_id)
+        return gan
 
     # -- the step ----------------------------------------------------------------------------------
     def step(self, active: Mapping[str, str] | Iterable[str]) -> StepResult:

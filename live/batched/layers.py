@@ -74,7 +74,7 @@ def linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.T
 
 @dataclass(frozen=True)
 class Layout:
-    """Where each linear layer sits in a run's flat parameter row: weight [in, out], then bias [out]."""
+    """Where each linear layer sits in a run's flat parameter row: weight [out, in], then bias [out]."""
 
     sizes: tuple[tuple[int, int], ...]  # (in, out) per layer, input layer first; weights stored [out, in]
 
@@ -114,12 +114,10 @@ class Layout:
                 x = act(x)
         return x
 
-    def row_from(self, linears: list[nn.Linear]) -> torch.Tensor:
-        """One run's row [P] from plain nn.Linear layers."""
-        parts = []
-        for lin in linears:
-            parts += [lin.weight.detach().reshape(-1), lin.bias.detach().reshape(-1)]
-        return torch.cat(parts)
+    def row_from(self, pairs: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
+        """One run's row [P] from (weight [out, in], bias [out]) per layer: an nn.Linear's
+        parameters, or anything shaped like them (Adam's moments of those parameters)."""
+        return torch.cat([t.detach().reshape(-1) for pair in pairs for t in pair])
 
     @torch.no_grad()
     def load_row(self, row: torch.Tensor, linears: list[nn.Linear]) -> None:
@@ -127,6 +125,10 @@ class Layout:
         for (w, b), lin in zip(self.layers(row.unsqueeze(0)), linears):
             lin.weight.copy_(w[0])
             lin.bias.copy_(b[0])
+
+    def tensors(self, row: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """One run's row [P] as (weight [out, in], bias [out]) copies per layer."""
+        return [(w[0].clone(), b[0].clone()) for w, b in self.layers(row.unsqueeze(0))]
 
 
 @dataclass(frozen=True)
@@ -152,11 +154,16 @@ class BatchedGenerator:
         """An empty plain G of this architecture (weights to be loaded with `load_row`)."""
         return MLPGenerator(nz=self.nz, hidden=self.hidden, depth=self.depth, act=self.act, out_dim=self.out_dim)
 
+    @staticmethod
+    def linears(G: MLPGenerator) -> list[nn.Linear]:
+        """G's linear layers in the row's order."""
+        return [m for m in G.net if isinstance(m, nn.Linear)]
+
     def row_from(self, G: MLPGenerator) -> torch.Tensor:
-        return self.layout.row_from([m for m in G.net if isinstance(m, nn.Linear)])
+        return self.layout.row_from([(m.weight, m.bias) for m in self.linears(G)])
 
     def load_row(self, row: torch.Tensor, G: MLPGenerator) -> None:
-        self.layout.load_row(row, [m for m in G.net if isinstance(m, nn.Linear)])
+        self.layout.load_row(row, self.linears(G))
 
 
 @dataclass(frozen=True)
@@ -202,11 +209,12 @@ class BatchedDiscriminator:
                                 pack_size=self.pack, minibatch_std=self.minibatch_std)
 
     @staticmethod
-    def _linears(D: MLPDiscriminator) -> list[nn.Linear]:
+    def linears(D: MLPDiscriminator) -> list[nn.Linear]:
+        """D's linear layers in the row's order: the body's, then the head."""
         return [m for m in D.body if isinstance(m, nn.Linear)] + [D.head]
 
     def row_from(self, D: MLPDiscriminator) -> torch.Tensor:
-        return self.layout.row_from(self._linears(D))
+        return self.layout.row_from([(m.weight, m.bias) for m in self.linears(D)])
 
     def load_row(self, row: torch.Tensor, D: MLPDiscriminator) -> None:
-        self.layout.load_row(row, self._linears(D))
+        self.layout.load_row(row, self.linears(D))
