@@ -143,3 +143,18 @@ def test_a_run_moves_into_a_group_and_out_again_without_noticing():
     for a, b in zip(moving.G_ema.state_dict().values(), ref.G_ema.state_dict().values()):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
     assert moving.opt_g.param_groups[0]["lr"] == 5e-4
+
+
+def test_per_run_tricks_in_one_group_match_each_run_alone():
+    """Label smoothing and instance noise are per run: a group mixes runs with and without them."""
+    plain = SMALL.replace(loss={"objective": "minimax"})
+    tricky = plain.replace(loss={"label_smoothing": 0.2, "instance_noise": 0.3, "instance_noise_steps": 40},
+                           train={"seed": 4, "lr_g": 5e-4})
+    group = BatchedGroup.for_config(plain)
+    group.add("plain", plain)
+    group.add("tricky", tricky)
+    alone = {"plain": build_gan(plain, "cpu"), "tricky": build_gan(tricky, "cpu")}
+    for step in range(60):
+        result = group.step({"plain", "tricky"})
+        for run_id, gan in alone.items():
+            assert_same_numbers(result.for_run(run_id), train_step(gan), step)
