@@ -104,9 +104,12 @@ def test_runs_with_the_same_data_and_seed_share_one_dataset():
     group.add("a", SMALL)
     group.add("b", SMALL.replace(train={"lr_g": 1e-4}))
     group.add("c", SMALL.replace(train={"seed": 1}))
-    assert group._X.shape == (2, SMALL.data.n_points, 2)  # two distinct (data, seed) pairs
+    assert group.datasets_in_use == 2  # two distinct (data, seed) pairs
     group.remove("c")
-    assert group._X.shape[0] == 1
+    assert group.datasets_in_use == 1
+    group.remove("a")
+    group.remove("b")
+    assert group.datasets_in_use == 0 and len(group) == 0
 
 
 def test_add_refuses_a_config_of_another_group():

@@ -146,6 +146,11 @@ class BatchedGroup:
         self.slot(run_id)
         self.halted.pop(run_id, None)
 
+    @property
+    def datasets_in_use(self) -> int:
+        """Distinct (data config, seed) pairs: runs that share one share its points tensor."""
+        return self._X.shape[0] if self._runs else 0
+
     def step_of(self, run_id: str) -> int:
         return self._runs[self.slot(run_id)].step
 
