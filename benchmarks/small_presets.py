@@ -1,6 +1,6 @@
 """Search for the smallest 2D ring preset that covers all 8 modes, training 5 seeds at once.
 
-    python -m benchmarks.small_presets [--steps 5000] [--every 250] [--sizes 2x64 2x32]
+    python -m benchmarks.small_presets [--sizes 2x64 2x32] [--lrs 1e-3 2e-3] [--batch 64] [--minibatch-std]
 
 Each candidate is the ring8 recipe (PacGAN 2, EMA 0.99, Adam, non-saturating loss) at a smaller
 MLP and batch. Its seeds, and its learning rates (per run in a group), are trained together in one
@@ -31,8 +31,10 @@ def met(cov) -> bool:
     return cov.modes_covered == cov.n_modes and cov.high_quality_fraction >= 0.8
 
 
-def search(size: str, lrs: list[float], seeds: list[int], steps: int, every: int, extra: dict) -> list[dict]:
-    hidden, depth, batch = SIZES[size]
+def search(size: str, lrs: list[float], seeds: list[int], steps: int, every: int, extra: dict,
+           batch: int | None = None) -> list[dict]:
+    hidden, depth, size_batch = SIZES[size]
+    batch = batch or size_batch
     base = get_preset("ring8", model={"hidden": hidden, "depth": depth, **extra.get("model", {})},
                       loss=extra.get("loss", {}), train={"batch_size": batch, "device": "cpu"})
     group = BatchedGroup.for_config(base)
@@ -78,12 +80,13 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=5000)
     ap.add_argument("--every", type=int, default=250)
     ap.add_argument("--minibatch-std", action="store_true", help="add D's minibatch std-dev feature")
+    ap.add_argument("--batch", type=int, default=None, help="batch size instead of the size's own (128)")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     extra = {"model": {"minibatch_std": True}} if args.minibatch_std else {}
     for size in args.sizes:
-        search(size, args.lrs, args.seeds, args.steps, args.every, extra)
+        search(size, args.lrs, args.seeds, args.steps, args.every, extra, args.batch)
 
 
 if __name__ == "__main__":
