@@ -99,12 +99,14 @@ def test_a_nan_run_goes_back_to_its_last_good_copy_and_is_halted_until_resumed()
     group.rows["G"][slot, 0] = math.inf
     result = group.step({"a", "x"})
     assert result.halted == ("x",)
+    assert not all(torch.isfinite(v) for v in result.for_run("x").values())  # the bad numbers are shown, not hidden
+    assert all(torch.isfinite(v) for v in result.for_run("a").values())
     assert group.step_of("x") == GOOD_EVERY and group.step_of("a") == GOOD_EVERY + 6
     for name, t in good.items():
         assert torch.equal(group.rows[name][slot], t), name
     assert "step" in group.halted["x"]
     result = group.step({"a", "x"})  # halted: skipped, weights untouched
-    assert result.stepped == ("a",) and math.isnan(result.numbers["d_loss"][slot])
+    assert result.stepped == ("a",) and math.isnan(result.numbers["d_loss"][slot]) and result.for_run("x") == {}
     assert torch.equal(group.rows["G"][slot], good["G"])
     group.resume("x")
     result = group.step({"a", "x"})

@@ -280,8 +280,8 @@ class BatchedGroup:
         for slot in stepped:
             self._runs[slot].step += 1
         halted = self._check(stepped, bad)
-        return StepResult(run_ids=self.run_ids, numbers=numbers,
-                          stepped=tuple(self._runs[s].run_id for s in stepped), halted=halted)
+        return StepResult(run_ids=self.run_ids, numbers=numbers, halted=halted,
+                          modes={self._runs[s].run_id: modes[self._runs[s].run_id] for s in stepped})
 
     def _index(self, slots: list[int]) -> torch.Tensor | None:
         """None when the slots are every run (no gathering needed), else the slots as [A] long."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
@@ -11,6 +10,7 @@ from torch import nn
 from gan_core.config import RunConfig
 
 SERIES = ("d_loss", "d_real", "d_fake", "grad_norm_d", "g_loss", "grad_norm_g")
+D_SERIES, G_SERIES = SERIES[:4], SERIES[4:]  # what a D update and a G update report
 
 
 @dataclass(frozen=True)
@@ -19,14 +19,20 @@ class StepResult:
 
     run_ids: tuple[str, ...]  # slot order at this step
     numbers: dict[str, torch.Tensor]  # SERIES -> [R], on the group's device
-    stepped: tuple[str, ...]  # runs that took this step
+    modes: dict[str, str]  # run id -> "both", "d" or "g", for the runs that took this step
     halted: tuple[str, ...]  # runs that went NaN/Inf: back to their last good copy, halted
 
+    @property
+    def stepped(self) -> tuple[str, ...]:
+        return tuple(self.modes)
+
     def for_run(self, run_id: str) -> dict[str, torch.Tensor]:
-        """One run's numbers as 0-dim tensors, like gan_core.train.train_step's (computed ones only)."""
+        """One run's numbers as 0-dim tensors, like gan_core.train.train_step's: the D numbers when
+        it updated D, the G numbers when it updated G; {} when it did not step."""
+        mode = self.modes.get(run_id)
+        names = {None: (), "both": SERIES, "d": D_SERIES, "g": G_SERIES}[mode]
         slot = self.run_ids.index(run_id)
-        values = {k: v[slot] for k, v in self.numbers.items()}
-        return {k: v for k, v in values.items() if not math.isnan(v)}
+        return {k: self.numbers[k][slot] for k in names}
 
 
 @dataclass
