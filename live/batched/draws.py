@@ -25,7 +25,9 @@ def real_batch(X: torch.Tensor, data_index: torch.Tensor, idx: torch.Tensor) -> 
     one each run trains on, idx [A, B] its batch indices."""
     if X.shape[0] == 1:
         return X[0][idx]
-    return X[data_index[:, None], idx]
+    U, N, C = X.shape
+    rows = (data_index[:, None] * N + idx).flatten()  # [A * B]: row numbers in X seen as [U * N, C]
+    return X.view(U * N, C).index_select(0, rows).view(*idx.shape, C)
 
 
 def latents(gens: list[torch.Generator], batch: int, nz: int, uniform: bool, device) -> torch.Tensor:

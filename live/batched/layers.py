@@ -41,15 +41,11 @@ class _BatchedLinear(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(x, weight, bias):
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(x, weight)
         if weight.shape[1] == 1:  # [R, B, 1]: gemv per run, as addmm does for one output column
             return torch.stack([torch.mv(x_r, w_r[0]) for x_r, w_r in zip(x, weight)]).add_(bias).unsqueeze(2)
         return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
-
-    @staticmethod
-    def setup_context(ctx, inputs, output):
-        x, weight, _ = inputs
-        ctx.save_for_backward(x, weight)
 
     @staticmethod
     def backward(ctx, grad):  # grad [R, B, out]
