@@ -161,3 +161,21 @@ def test_per_run_tricks_in_one_group_match_each_run_alone():
         result = group.step({"plain", "tricky"})
         for run_id, gan in alone.items():
             assert_same_numbers(result.for_run(run_id), train_step(gan), step)
+
+
+SWEEP = [(objective, pack, mbstd, depth, act)
+         for objective in ("nonsaturating", "minimax", "lsgan", "hinge")
+         for pack, mbstd in ((1, False), (2, True), (4, False))
+         for depth, act in ((1, "relu"), (3, "leaky_relu"), (0, "tanh"))]
+
+
+@pytest.mark.parametrize("objective, pack, mbstd, depth, act", SWEEP)
+def test_sweep_of_batchable_configs_matches_the_run_alone(objective, pack, mbstd, depth, act):
+    """Every batchable objective with PacGAN sizes, minibatch std-dev, depths and activations: 15 steps."""
+    cfg = RING8.replace(model={"hidden": 16, "depth": depth, "activation": act, "pack": pack, "minibatch_std": mbstd,
+                               "init": "xavier"},
+                        loss={"objective": objective}, train={"batch_size": 32, "ema": 0.9})
+    group, gan = grouped(cfg), build_gan(cfg, "cpu")
+    for step in range(15):
+        assert_same_numbers(group.step(set(group.run_ids)).for_run("t"), train_step(gan), step)
+    assert_same_networks(group, "t", gan)
