@@ -8,7 +8,8 @@
 
 Files: key.py (what may share a group), layers.py (batched G and D), objectives.py (losses per
 run), adam.py (Adam per run), draws.py (each run's random stream), rows.py (per-run tensors by
-slot), results.py (a step's numbers, an exported run), group.py (the group and its step).
+slot), run.py (a run's bookkeeping), results.py (a step's numbers, an exported run), transfer.py (a
+run as plain gan_core objects and back), group.py (the group and its step).
 """
 
 from .group import GOOD_EVERY, BatchedGroup

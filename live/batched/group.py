@@ -17,45 +17,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 import torch
 
 from gan_core.config import RunConfig
 from gan_core.data import load_dataset
 from gan_core.models import build_models
-from gan_core.train import GAN, build_gan
+from gan_core.train import GAN
 
-from . import draws, objectives
+from . import draws, objectives, transfer
 from .adam import adam_update
 from .key import GroupKey, group_key, why_not_batched
 from .layers import BatchedDiscriminator, BatchedGenerator
 from .results import SERIES, ExportedRun, StepResult
 from .rows import Rows
+from .run import RunBook
 
 MODES = ("both", "d", "g")
 GOOD_EVERY = 50  # steps between a run's last-good copies (as gan_core.trainer)
-
-
-@dataclass
-class _Run:
-    """A run's own bookkeeping; its tensors are row `slot` of the group's Rows."""
-
-    run_id: str
-    cfg: RunConfig
-    gen: torch.Generator  # the run's random stream: batches, z, instance noise
-    data_key: tuple
-    lr_g: float
-    lr_d: float
-    step: int = 0
-    adam_steps_g: int = 0
-    adam_steps_d: int = 0
-    good: tuple[int, int, int] = (0, 0, 0)  # (step, adam_steps_g, adam_steps_d) of the last good copy
-
-    def instance_noise_std(self) -> float:
-        """Annealed instance noise at this run's step (gan_core.train.instance_noise_std)."""
-        lc = self.cfg.loss
-        return lc.instance_noise * max(0.0, 1.0 - self.step / lc.instance_noise_steps)
 
 
 class BatchedGroup:
@@ -67,7 +46,7 @@ class BatchedGroup:
         self.D = BatchedDiscriminator(hidden=key.hidden, depth=key.depth, act=key.activation, pack=key.pack,
                                       minibatch_std=key.minibatch_std)
         self.rows, self.good = Rows(), Rows()  # G, D, G_ema, Adam moments: [R, P] each; last good copies
-        self._runs: list[_Run] = []  # by slot
+        self._runs: list[RunBook] = []  # by slot
         self._data: dict[tuple, torch.Tensor] = {}  # (data config, seed) -> points [N, 2], shared
         self._X = torch.empty(0)  # the datasets in use, stacked [U, N, 2]
         self._data_slot: dict[tuple, int] = {}
@@ -104,7 +83,7 @@ class BatchedGroup:
         data_key = (cfg.data, cfg.train.seed)
         if data_key not in self._data:  # build_gan: load_dataset(cfg.data, device, seed=cfg.train.seed)
             self._data[data_key] = load_dataset(cfg.data, self.device, seed=cfg.train.seed).x
-        run = _Run(run_id, cfg, torch.Generator(self.device), data_key, cfg.train.lr_g, cfg.train.lr_d)
+        run = RunBook(run_id, cfg, torch.Generator(self.device), data_key, cfg.train.lr_g, cfg.train.lr_d)
         self._runs.append(run)
         row = self._fresh_row(run)
         slot = self.rows.append(row)
@@ -124,7 +103,7 @@ class BatchedGroup:
 
     def reset(self, run_id: str) -> None:
         """Back to step 0: fresh weights and Adam state from the run's seed, its stream re-seeded."""
-        slot, run = self.slot(run_id), self._runs[self.slot(run_id)]
+        slot, run = self.slot(run_id), self.book(run_id)
         run.step = run.adam_steps_g = run.adam_steps_d = 0
         run.good = (0, 0, 0)
         row = self._fresh_row(run)
@@ -134,7 +113,7 @@ class BatchedGroup:
 
     def set_lr(self, run_id: str, lr_g: float | None = None, lr_d: float | None = None) -> None:
         """Change one run's learning rates (applies from its next update)."""
-        run = self._runs[self.slot(run_id)]
+        run = self.book(run_id)
         for lr in (lr_g, lr_d):
             if lr is not None and not 0 < lr <= 1:
                 raise ValueError(f"learning rate must be in (0, 1]; got {lr}")
@@ -152,9 +131,13 @@ class BatchedGroup:
         return self._X.shape[0] if self._runs else 0
 
     def step_of(self, run_id: str) -> int:
-        return self._runs[self.slot(run_id)].step
+        return self.book(run_id).step
 
-    def _fresh_row(self, run: _Run) -> dict[str, torch.Tensor]:
+    def book(self, run_id: str) -> RunBook:
+        """The run's bookkeeping (settings, stream, counters); its tensors are rows[...][slot(run_id)]."""
+        return self._runs[self.slot(run_id)]
+
+    def _fresh_row(self, run: RunBook) -> dict[str, torch.Tensor]:
         """Weights as build_gan makes them: torch.manual_seed(seed), then build_models (G first,
         then D, then their inits). The global stream is put back afterwards."""
         cfg = run.cfg
@@ -175,77 +158,18 @@ class BatchedGroup:
         self._data_slot = {k: i for i, k in enumerate(keys)}
         self._X = torch.stack([self._data[k] for k in keys]) if keys else torch.empty(0)  # [U, N, 2]
 
-    # -- export ------------------------------------------------------------------------------------
-    @torch.no_grad()
+    # -- a run as plain gan_core objects (transfer.py) --------------------------------------------
     def export(self, run_id: str) -> ExportedRun:
-        """The run's networks as plain MLPGenerator / MLPDiscriminator modules (copies)."""
-        slot, run = self.slot(run_id), self._runs[self.slot(run_id)]
-        G, D = self.G.plain(), self.D.plain()
-        self.G.load_row(self.rows["G"][slot].cpu(), G)
-        self.D.load_row(self.rows["D"][slot].cpu(), D)
-        G_ema = None
-        if self.key.ema > 0:
-            G_ema = self.G.plain().eval().requires_grad_(False)
-            self.G.load_row(self.rows["G_ema"][slot].cpu(), G_ema)
-        cfg = run.cfg.replace(train={"lr_g": run.lr_g, "lr_d": run.lr_d})
-        return ExportedRun(G=G.to(self.device), D=D.to(self.device),
-                           G_ema=G_ema.to(self.device) if G_ema is not None else None, step=run.step, cfg=cfg)
+        """The run's networks as plain MLPGenerator / MLPDiscriminator copies, and its step."""
+        return transfer.export(self, run_id)
 
-    # -- moving a run in and out (its settings changed to another group's, or to unbatchable ones) ----
     def adopt(self, run_id: str, gan: GAN) -> int:
-        """Take over a gan_core run mid-training: weights, EMA, Adam state, step and random stream.
-        It then goes on exactly as it would have alone. Returns its slot."""
-        slot = self.add(run_id, gan.current_config())  # with its live lrs and d_steps
-        run = self._runs[slot]
-        run.gen.set_state(gan.gen.get_state())
-        run.step = gan.step
-        row = {"G": self.G.row_from(gan.G), "D": self.D.row_from(gan.D)}
-        for net, spec, module, opt in (("G", self.G, gan.G, gan.opt_g), ("D", self.D, gan.D, gan.opt_d)):
-            linears = spec.linears(module)
-            state = [opt.state.get(p, {}) for m in linears for p in (m.weight, m.bias)]
-            steps = {int(s["step"]) for s in state if "step" in s}
-            if len(steps) > 1:
-                raise ValueError(f"{net}'s parameters have taken different numbers of Adam steps: {sorted(steps)}")
-            for moment, key in (("m", "exp_avg"), ("v", "exp_avg_sq")):
-                if steps:
-                    row[f"{moment}_{net}"] = spec.layout.row_from([(opt.state[m.weight][key], opt.state[m.bias][key])
-                                                                  for m in linears])
-            if net == "G":
-                run.adam_steps_g = steps.pop() if steps else 0
-            else:
-                run.adam_steps_d = steps.pop() if steps else 0
-        if gan.G_ema is not None:
-            row["G_ema"] = self.G.row_from(gan.G_ema)
-        row = {name: value.to(self.device) for name, value in row.items()}
-        self.rows.set_row(slot, row)
-        self.good.set_row(slot, row)
-        run.good = (run.step, run.adam_steps_g, run.adam_steps_d)
-        return slot
+        """A gan_core run joins mid-training (weights, EMA, Adam state, step, stream); returns its slot."""
+        return transfer.adopt(self, run_id, gan)
 
     def release(self, run_id: str) -> GAN:
-        """The run as a gan_core GAN (weights, EMA, Adam state, step, random stream), to train alone;
-        it leaves the group."""
-        slot, run = self.slot(run_id), self._runs[self.slot(run_id)]
-        cfg = run.cfg.replace(train={"lr_g": run.lr_g, "lr_d": run.lr_d})
-        with torch.random.fork_rng(devices=[]):  # build_gan seeds the global stream
-            gan = build_gan(cfg, self.device)
-        with torch.no_grad():
-            self.G.load_row(self.rows["G"][slot], gan.G)
-            self.D.load_row(self.rows["D"][slot], gan.D)
-            if gan.G_ema is not None:
-                self.G.load_row(self.rows["G_ema"][slot], gan.G_ema)
-        for net, spec, module, opt, steps in (("G", self.G, gan.G, gan.opt_g, run.adam_steps_g),
-                                              ("D", self.D, gan.D, gan.opt_d, run.adam_steps_d)):
-            if steps == 0:
-                continue  # torch's Adam has no state before its first step
-            m, v = spec.layout.tensors(self.rows[f"m_{net}"][slot]), spec.layout.tensors(self.rows[f"v_{net}"][slot])
-            for lin, (m_w, m_b), (v_w, v_b) in zip(spec.linears(module), m, v):
-                for p, exp_avg, exp_avg_sq in ((lin.weight, m_w, v_w), (lin.bias, m_b, v_b)):
-                    opt.state[p] = {"step": torch.tensor(float(steps)), "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
-        gan.step = run.step
-        gan.gen.set_state(run.gen.get_state())
-        self.remove(run_id)
-        return gan
+        """The run leaves the group as a gan_core GAN that trains on exactly as it would have here."""
+        return transfer.release(self, run_id)
 
     # -- the step ----------------------------------------------------------------------------------
     def step(self, active: Mapping[str, str] | Iterable[str]) -> StepResult:
