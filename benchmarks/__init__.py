@@ -1,1 +1,2 @@
-"""Load generators and benchmarks that drive the app from outside, as browsers do (not part of the engine)."""
+"""Benchmarks: load generators that drive the app from outside as browsers do, and timings of the
+live layer. Outside gan_core, live and ui, and free to import any of them."""
