@@ -12,6 +12,7 @@ import gradio as gr
 
 from gan_core import checkpoint, worker
 from gan_core.sessions import SessionRegistry
+from live.factory import run_factory
 from ui import diagnostics_tab, latent_tab, theory_tab, train_tab
 from ui.common import AppContext, session_id
 from ui.theme import CSS, HEADER
@@ -21,7 +22,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 def build_demo(ctx: AppContext | None = None) -> gr.Blocks:
     if ctx is None:
-        ctx = AppContext(registry=SessionRegistry(trainer_factory=worker.trainer_factory()))
+        ctx = AppContext(registry=SessionRegistry(trainer_factory=run_factory()))
         worker.warm_up()  # the run processes' zygote imports torch now, not at the first Start
     with gr.Blocks(title="GAN Classroom", delete_cache=(600, 1800)) as demo:
         gr.Markdown(HEADER, elem_id="header")

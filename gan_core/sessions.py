@@ -96,7 +96,9 @@ class SessionRegistry:
 
     def _busy_sessions_locked(self) -> set[str]:
         """Sessions holding a training slot (no IPC: each run's last known status)."""
-        return {s for s, r in self._runs.items() if r.last_status == "running"} | self._stepping | self._starting
+        # a run in the class's batched step costs the class a sliver of one step: it takes no slot
+        solo = {s for s, r in self._runs.items() if not getattr(r, "shares_a_step", False)}
+        return ({s for s in solo if self._runs[s].last_status == "running"} | self._stepping | self._starting) & solo
 
     def _busy_locked(self, exclude: str | None) -> int:
         return len(self._busy_sessions_locked() - {exclude})

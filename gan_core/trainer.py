@@ -20,6 +20,7 @@ import torch
 from torch.utils import _pytree as pytree
 
 from . import checkpoint
+from .alerts import alerts_for
 from .config import RunConfig
 from .device import describe, threads_for, use_cpu_threads
 from .field import compute_field
@@ -28,9 +29,6 @@ from .train import GAN, build_gan, train_step
 from .viz import image_grid
 
 SERIES = ("d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g")
-D_WINS_STEPS = 500  # alert when D's loss has been near 0 this long
-D_WINS_LOSS = {"minimax": 0.05, "nonsaturating": 0.05, "lsgan": 0.01, "hinge": 0.05}
-EXPLODING_GRAD = 100.0  # ganhacks: gradient norms over 100 are an early failure sign
 GOOD_EVERY = 50  # steps between copies of the last good state (a copy costs ~1% of the steps it covers at 10)
 WATCHED_S = 3.0  # a run whose snapshot nobody has read for this long has no viewer: skip its pictures
 
@@ -300,24 +298,7 @@ class Trainer:
             self.metrics_history = [m for m in self.metrics_history if m["step"] <= step]
 
     def _update_alerts(self, v: dict, n: int) -> None:
-        objective = self.cfg.loss.objective
-        alerts = []
-        limit = D_WINS_LOSS.get(objective)
-        if limit is not None and "d_loss" in v:
-            self._d_wins = self._d_wins + n if v["d_loss"] < limit else 0
-            if self._d_wins >= D_WINS_STEPS:
-                alerts.append(f"D loss has been near 0 for {self._d_wins} steps: D wins and G gets almost no useful "
-                              "gradient. Try the non-saturating loss, one-sided label smoothing, instance noise, "
-                              "a lower D learning rate or fewer D steps per G step.")
-        for net in ("g", "d"):
-            norm = v.get(f"grad_norm_{net}", 0.0)
-            if norm > EXPLODING_GRAD:
-                alerts.append(f"{net.upper()}'s gradient norm is {norm:.0f} (over {EXPLODING_GRAD:.0f}): updates this "
-                              "big make training blow up. Try gradient clipping, a lower learning rate or spectral norm.")
-        if objective == "minimax" and v.get("d_fake", 1.0) < 0.05 and self.gan.step > 200:
-            alerts.append("D(G(z)) is near 0, where the minimax G loss log(1 - D(G(z))) is flat: G learns almost "
-                          "nothing. The non-saturating loss -log D(G(z)) fixes exactly this.")
-        self._alerts = alerts
+        self._alerts, self._d_wins = alerts_for(self.cfg.loss.objective, v, n, self.gan.step, self._d_wins)
 
     def _record_metrics(self) -> None:
         try:

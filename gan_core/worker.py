@@ -73,48 +73,32 @@ def _quietly(fn) -> None:
         print(f"gan_core.worker: {e}", file=sys.stderr)
 
 
-class RemoteTrainer:
-    """A Trainer's public API, for a Trainer in a run process of its own.
+class Wire:
+    """Calls to one process over a small pool of connections (a call takes a free one, or opens one
+    up to `max_connections`, else waits for one), so a Step that waits never blocks a snapshot, and
+    the process has at most `max_connections` serving threads however many server threads call it.
+    A call not answered in time leaves its connection (its late answer would be read as the next
+    call's) and raises TimeoutError; a process that has answered nothing for GIVE_UP_S is ended;
+    a dead or ended one raises WorkerError, with `dead` saying why."""
 
-    Calls go to the run process over a small pool of connections (a call takes a free one, or opens
-    one up to MAX_CONNECTIONS, else waits for one), so a Step that waits never blocks a snapshot,
-    and the run process has at most MAX_CONNECTIONS serving threads however many server threads
-    call it. A call not answered in time leaves its connection (its late answer would be read as
-    the next call's) and the snapshot says the run is not responding; a run that has answered
-    nothing for GIVE_UP_S is ended. A dead or ended run says so in its status and message, with a
-    new snapshot version so the page redraws; commands to it do nothing; it never raises into the UI.
-    """
-
-    def __init__(self, cfg, device=None, data=None, **trainer_kwargs):
-        if data is not None:
-            raise ValueError("a run process loads its own data: pass data=None")
-        self.cfg = cfg
-        self._zygote = zygote()
-        self.pid, self._address = self._zygote.fork()
+    def __init__(self, pid: int, address: str, authkey: bytes, max_connections: int = MAX_CONNECTIONS):
+        self.pid, self._address, self._authkey = pid, address, authkey
+        self.max_connections = max_connections
         self._free: list = []  # idle connections
         self._open = 0  # connections open (idle or in a call)
         self._pool = threading.Condition()
-        self._dead: str | None = None
-        self._last: dict | None = None
-        self._last_status = "idle"
-        self._answered = time.monotonic()  # when the run process last answered anything
-        try:  # ConfigError / DatasetError come back here; a dataset download may take minutes
-            self._call("init", cfg, device, wait_s=INIT_TIMEOUT_S, **trainer_kwargs)
-            self._last = self._call("snapshot")  # from now on there is always a last snapshot to show
-        except BaseException:
-            self.close()
-            raise
+        self.dead: str | None = None
+        self._answered = time.monotonic()  # when the process last answered anything
 
-    # -- the wire ------------------------------------------------------------------------------
     def _take(self, wait_s: float):
         with self._pool:
-            if not self._pool.wait_for(lambda: self._free or self._open < MAX_CONNECTIONS, wait_s):
+            if not self._pool.wait_for(lambda: self._free or self._open < self.max_connections, wait_s):
                 raise TimeoutError(NOT_RESPONDING)  # every connection is busy with a call not yet answered
             if self._free:
                 return self._free.pop()
             self._open += 1
         try:
-            return Client(self._address, "AF_UNIX", authkey=self._zygote.authkey)
+            return Client(self._address, "AF_UNIX", authkey=self._authkey)
         except BaseException:
             self._drop(None)
             raise
@@ -134,20 +118,21 @@ class RemoteTrainer:
             self._open -= 1
             self._pool.notify()
 
-    def _call(self, name: str, *args, wait_s: float = COMMAND_TIMEOUT_S, **kwargs):
-        if self._dead:
-            raise WorkerError(self._dead)
+    def call(self, message: tuple, wait_s: float):
+        """Send (name, args, kwargs); the value, or the exception the process raised, raised here."""
+        if self.dead:
+            raise WorkerError(self.dead)
         conn = None
         try:
             conn = self._take(wait_s)
-            conn.send((name, args, kwargs))
+            conn.send(message)
             if not conn.poll(wait_s):
                 self._drop(conn)
                 conn = None
                 if time.monotonic() - self._answered > GIVE_UP_S:
-                    self._kill(f"the training process did not answer for {GIVE_UP_S:.0f} s and was stopped. "
-                               "Press Start or Reset for a new run.")
-                    raise WorkerError(self._dead)
+                    self.kill(f"the training process did not answer for {GIVE_UP_S:.0f} s and was stopped. "
+                              "Press Start or Reset for a new run.")
+                    raise WorkerError(self.dead)
                 raise TimeoutError(NOT_RESPONDING)
             kind, value = conn.recv()
         except (EOFError, OSError) as e:  # (TimeoutError is an OSError: let it through as it is)
@@ -155,20 +140,71 @@ class RemoteTrainer:
                 raise
             if conn is not None:
                 self._drop(conn)
-            self._dead = self._dead or DIED
-            raise WorkerError(self._dead) from e
+            self.dead = self.dead or DIED
+            raise WorkerError(self.dead) from e
         self._answered = time.monotonic()
         self._give_back(conn)
         if kind == "error":
             raise value
         return value
 
-    def _kill(self, why: str) -> None:
-        self._dead = why
+    def kill(self, why: str) -> None:
+        self.dead = why
         try:
             os.kill(self.pid, signal.SIGKILL)
         except OSError:
             pass
+        self.close()
+
+    def close(self) -> None:
+        with self._pool:
+            conns, self._free = self._free, []
+        for c in conns:
+            self._drop(c)
+
+
+class RemoteTrainer:
+    """A Trainer's public API, for a Trainer in a run process of its own (calls over a `Wire`).
+
+    A run not answering says so in its snapshot (status and message, the picture it had); a dead or
+    ended run says so too, with a new snapshot version so the page redraws; commands to it do
+    nothing; it never raises into the UI.
+    """
+
+    shares_a_step = False  # (a ClassMember does: it does not take one of the server's training slots)
+
+    def __init__(self, cfg, device=None, data=None, **trainer_kwargs):
+        if data is not None:
+            raise ValueError("a run process loads its own data: pass data=None")
+        self.cfg = cfg
+        self._closed: str | None = None
+        self._last: dict | None = None
+        self._last_status = "idle"
+        self._wire = self._connect()
+        try:  # ConfigError / DatasetError come back here; a dataset download may take minutes
+            self._call("init", cfg, device, wait_s=INIT_TIMEOUT_S, **trainer_kwargs)
+            self._last = self._call("snapshot")  # from now on there is always a last snapshot to show
+        except BaseException:
+            self.close()
+            raise
+
+    def _connect(self) -> Wire:
+        z = zygote()
+        pid, address = z.fork()
+        return Wire(pid, address, z.authkey)
+
+    @property
+    def pid(self) -> int:
+        return self._wire.pid
+
+    @property
+    def _dead(self) -> str | None:
+        return self._closed or self._wire.dead
+
+    def _call(self, name: str, *args, wait_s: float = COMMAND_TIMEOUT_S, **kwargs):
+        if self._closed:
+            raise WorkerError(self._closed)
+        return self._wire.call((name, args, kwargs), wait_s)
 
     # -- commands (as Trainer; on a dead or hung process they do nothing, and the status says why) -----
     def _command(self, name: str, *args, **kwargs) -> None:
@@ -206,11 +242,8 @@ class RemoteTrainer:
         """End the run and its process (the registry calls this when a tab closes). A kill: the process
         holds nothing that needs a goodbye, and a polite stop would wait on a run that may be hung."""
         if not self._dead:
-            self._kill("this run was closed")
-        with self._pool:
-            conns, self._free = self._free, []
-        for c in conns:
-            self._drop(c)
+            self._wire.kill("this run was closed")
+        self._closed = self._closed or "this run was closed"
 
     # -- reading ---------------------------------------------------------------------------------
     def snapshot(self) -> dict:
@@ -266,7 +299,7 @@ class RemoteTrainer:
     def __del__(self):  # best effort: never leave a process behind
         try:
             if not self._dead:
-                self._kill("this run was dropped")
+                self._wire.kill("this run was dropped")
         except Exception:
             pass
 

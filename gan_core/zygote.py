@@ -203,9 +203,31 @@ def _serve(conn, state: dict) -> None:
             os._exit(0)
 
 
+def _class_call(state: dict, run_id: str, method: str, args: tuple, kwargs: dict):
+    """A call on one run of the class process (its ClassHost made on the first call)."""
+    host = state.get("host")
+    if host is None:
+        with state["lock"]:
+            if state.get("host") is None:
+                from live.class_host import ClassHost
+
+                state["host"] = ClassHost()
+        host = state["host"]
+    if method == "add":
+        host.add(run_id, *args, **kwargs)
+        return None
+    if method == "remove":
+        return host.remove(run_id)
+    if method not in CALLS | {"steps_pending"}:
+        raise WorkerError(f"the class process cannot answer {method!r}")
+    return host.call(run_id, method, args, kwargs)
+
+
 def _dispatch(state: dict, name: str, args: tuple, kwargs: dict):
     from .trainer import Trainer
 
+    if name == "class":  # the class process: (run id, method, args, kwargs) for live.class_host
+        return _class_call(state, *args)
     if name == "init":
         with state["lock"]:
             if state["trainer"] is None:

@@ -8,8 +8,8 @@ OUT=checkpoints
 # classifiers first: the GAN evaluations of digits / mnist5k use them
 $PY -m gan_core train-classifier --dataset digits --seed 0 --out $OUT
 $PY -m gan_core train-classifier --dataset mnist5k --seed 0 --out $OUT
-# ring8 from seed 3: the healthy example the diagnostics tab opens on (8/8 modes, 0.95 high quality); seed 0
-# is the weakest of the five in docs/PRESETS.md (0.70, uneven modes). Every seed is listed there.
+# ring8 from seed 3: the healthy example the diagnostics tab opens on (8/8 modes, 0.90 high quality with the
+# 2 x 32 class preset). Every seed is listed in docs/PRESETS.md.
 $PY -m gan_core train --preset ring8 --seed 3 --device cpu --out $OUT
 $PY -m gan_core train --preset ring8-collapse --seed 0 --device cpu --out $OUT
 $PY -m gan_core train --preset grid25 --seed 0 --device cpu --out $OUT

@@ -81,11 +81,11 @@ def capped_app():
     """The real app with small caps (2 runs training, CAPPED_RUNS existing): (demo, url). For the
     hostile-input, fault and flood tests, which would otherwise start dozens of run processes."""
     from app import build_demo, launch_options
-    from gan_core import worker
     from gan_core.sessions import SessionRegistry
+    from live.factory import run_factory
     from ui.common import AppContext
 
-    registry = SessionRegistry(trainer_factory=worker.trainer_factory(), max_running=2, max_runs=CAPPED_RUNS,
+    registry = SessionRegistry(trainer_factory=run_factory(), max_running=2, max_runs=CAPPED_RUNS,
                                max_runs_per_client=CAPPED_RUNS)
     demo = build_demo(AppContext(registry=registry))
     demo.queue(default_concurrency_limit=8)

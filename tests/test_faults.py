@@ -74,7 +74,10 @@ def tree_pss_mb(root: int) -> float:
     return total
 
 
-def test_a_killed_run_is_reported_at_the_next_poll_and_start_works_again(capped_app, client):
+@pytest.mark.parametrize("batched", ["0", "1"], ids=["run-process", "class-process"])
+def test_a_killed_run_is_reported_at_the_next_poll_and_start_works_again(capped_app, client, monkeypatch, batched):
+    """A run process killed (out of memory, say), or the class process that steps the batched runs."""
+    monkeypatch.setenv("GAN_CLASSROOM_BATCHED", batched)
     registry = capped_app[0].ctx.registry
     c = client()
     assert "running" in c.predict(api_name="/start")[0]
@@ -88,7 +91,8 @@ def test_a_killed_run_is_reported_at_the_next_poll_and_start_works_again(capped_
     assert worker.wait_for_exit(run.pid, 10)
 
 
-def test_a_frozen_run_delays_no_one_else_and_says_so_itself(capped_app, client):
+def test_a_frozen_run_delays_no_one_else_and_says_so_itself(capped_app, client, monkeypatch):
+    monkeypatch.setenv("GAN_CLASSROOM_BATCHED", "0")  # runs in processes of their own; the class: below
     registry = capped_app[0].ctx.registry
     frozen, other = client(), client()
     assert "running" in frozen.predict(api_name="/start")[0]
@@ -108,6 +112,26 @@ def test_a_frozen_run_delays_no_one_else_and_says_so_itself(capped_app, client):
     finally:
         os.kill(run.pid, signal.SIGCONT)
     assert wait_for(lambda: "running" in poll(frozen), 10)  # and it recovers when it runs again
+
+
+def test_a_frozen_class_process_delays_no_run_alone_and_its_tabs_say_so(capped_app, client, monkeypatch):
+    from live.class_member import ClassMember
+
+    registry = capped_app[0].ctx.registry
+    member, solo = client(), client()
+    assert "running" in member.predict(api_name="/start")[0]
+    run = registry.get(member.session_hash)
+    assert isinstance(run, ClassMember)
+    os.kill(run.pid, signal.SIGSTOP)
+    try:
+        monkeypatch.setenv("GAN_CLASSROOM_BATCHED", "0")
+        out, start_s = timed(lambda: solo.predict(api_name="/start"))
+        assert "running" in out[0] and start_s < NO_WAIT_S
+        status, own_s = timed(lambda: poll(member))
+        assert "not responding" in status and own_s < worker.READ_TIMEOUT_S + 1.0, status
+    finally:
+        os.kill(run.pid, signal.SIGCONT)
+    assert wait_for(lambda: "running" in poll(member), 10)
 
 
 def open_heartbeat(url: str, session: str) -> socket.socket:
@@ -149,7 +173,7 @@ def test_a_flood_of_tabs_pressing_start(capped_app, post_event, train_inputs, mo
           f"{len(registry)} runs exist, server tree +{peak_mb:.0f} MB PSS")
     assert len(answers) == FLOOD and not [a for a in answers.values() if a.startswith("EXCEPTION")]
     assert len(running) + len(refused) == FLOOD, [a for a in answers.values() if a not in running + refused][:3]
-    assert 1 <= len(running) <= registry.max_running and len(registry) <= registry.max_runs
+    assert 1 <= len(running) <= len(registry) <= registry.max_runs  # (batched runs take no training slot)
     assert peak_mb < FLOOD_BUDGET_MB
     ordinary = post_event(url, "latent_source", ["ring8", None, 0], "after-the-flood")
     assert "trained for" in ordinary[1]  # still serving ([0] is the tab's State, which stays on the server)

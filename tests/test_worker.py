@@ -114,7 +114,7 @@ def test_many_calling_threads_share_a_few_connections(remote):
     tasks = len(os.listdir(f"/proc/{far.pid}/task"))
     # main + trainer + <= MAX_CONNECTIONS servers (+ torch's and OpenBLAS's own, at one thread each here)
     assert tasks <= 2 + worker.MAX_CONNECTIONS + 2, tasks
-    assert far._open <= worker.MAX_CONNECTIONS
+    assert far._wire._open <= worker.MAX_CONNECTIONS
 
 
 def test_a_killed_run_process_is_reported_not_raised(remote):

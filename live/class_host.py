@@ -1,0 +1,153 @@
+"""The class process: every batchable run of the server, stepped by one thread in batched groups.
+
+    server ──(run id, call)──> ClassHost ── groups: {GroupKey: BatchedGroup}   (live.batched)
+                                         └─ runs:   {run id: ClassRun}        (live/class_run.py)
+
+One loop: gather the runs that want a step (running, or inside a Step job) by group, take one
+batched step of each group, hand each run its numbers, read back the runs that are due, then draw
+the pictures of the runs someone watches (one each per VISUAL_EVERY_S). Thirty students' runs of
+the default 2D preset cost a little more than one run's step each time round, instead of thirty.
+
+A run whose settings leave its group (a live change of D steps per G step) moves to the group of
+its new key with all its state (BatchedGroup.release / adopt). Everything that touches the groups
+happens under `lock`: the loop's steps and the serving threads' commands never interleave.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import torch
+
+from gan_core.config import RunConfig
+from gan_core.data import load_dataset
+from live.batched import BatchedGroup, group_key, why_not_batched
+from live.class_run import ClassRun, RunView
+
+MAX_CLASS_RUNS = 64  # runs one class process holds (the registry's own caps are lower)
+
+
+class ClassHost:
+    def __init__(self):
+        self.lock = threading.RLock()
+        self._work = threading.Condition(self.lock)
+        self.groups: dict = {}  # GroupKey -> BatchedGroup
+        self.runs: dict[str, ClassRun] = {}
+        self._group_of: dict[str, object] = {}  # run id -> its GroupKey
+        self._data: dict = {}  # (data config, seed) -> Dataset, shared by the runs that train on it
+        self.class_steps = 0
+        threading.Thread(target=self._loop, name="class-steps", daemon=True).start()
+
+    # -- membership (serving threads) ------------------------------------------------------------
+    def add(self, run_id: str, cfg: RunConfig, **run_kwargs) -> ClassRun:
+        key = group_key(cfg)
+        if key is None:
+            raise ValueError(f"this run cannot join the class's batched step: {why_not_batched(cfg)}")
+        data_key = (cfg.data, cfg.train.seed)
+        with self.lock:
+            if run_id in self.runs:
+                raise ValueError(f"run {run_id!r} exists already")
+            if len(self.runs) >= MAX_CLASS_RUNS:
+                raise RuntimeError(f"the class process holds {MAX_CLASS_RUNS} runs already")
+            if data_key not in self._data:
+                self._data[data_key] = load_dataset(cfg.data, "cpu", seed=cfg.train.seed)
+            group = self.groups.get(key) or self.groups.setdefault(key, BatchedGroup(key))
+            group.add(run_id, cfg)
+            run = ClassRun(self, run_id, cfg, self._data[data_key], **run_kwargs)
+            self.runs[run_id], self._group_of[run_id] = run, key
+        return run
+
+    def remove(self, run_id: str) -> None:
+        with self.lock:
+            run = self.runs.pop(run_id, None)
+            if run is None:
+                return
+            key = self._group_of.pop(run_id)
+            self.groups[key].remove(run_id)
+            if not len(self.groups[key]):
+                del self.groups[key]
+            for _, _, done in run.jobs:
+                done.set()
+            self._data = {k: d for k, d in self._data.items()
+                          if any((r.cfg.data, r.cfg.train.seed) == k for r in self.runs.values())}
+
+    def call(self, run_id: str, name: str, args: tuple, kwargs: dict):
+        """A serving thread's call on one run (the class process's dispatch)."""
+        run = self.runs.get(run_id)
+        if run is None:
+            raise KeyError(f"the class process has no run {run_id!r} (it was closed)")
+        value = getattr(run, name)
+        return value(*args, **kwargs) if callable(value) else value
+
+    # -- what a ClassRun asks of its group (lock held) ----------------------------------------------
+    def wake(self) -> None:
+        self._work.notify_all()
+
+    def _group(self, run: ClassRun) -> BatchedGroup:
+        return self.groups[self._group_of[run.run_id]]
+
+    def lrs(self, run: ClassRun) -> tuple[float, float]:
+        book = self._group(run).book(run.run_id)
+        return book.lr_g, book.lr_d
+
+    def set_live(self, run: ClassRun, lr_g, lr_d, d_steps) -> None:
+        self._group(run).set_lr(run.run_id, lr_g=lr_g, lr_d=lr_d)
+        if d_steps is not None and d_steps != run.d_steps:  # another key: move, with everything, to its group
+            gan = self._group(run).release(run.run_id)
+            gan.d_steps = d_steps
+            old = self._group_of[run.run_id]
+            if not len(self.groups[old]):
+                del self.groups[old]
+            key = group_key(gan.current_config())
+            self.groups.setdefault(key, BatchedGroup(key)).adopt(run.run_id, gan)
+            self._group_of[run.run_id], run.d_steps = key, d_steps
+            run.cfg = gan.current_config()
+        run.version += 1
+
+    def reset(self, run: ClassRun) -> None:
+        self._group(run).reset(run.run_id)
+        for _, _, done in run.jobs:
+            done.set()
+        run._clear()
+
+    def view(self, run: ClassRun) -> RunView:
+        exported = self._group(run).export(run.run_id)
+        return RunView(G=exported.G, D=exported.D, G_ema=exported.G_ema, data=run.data, cfg=exported.cfg,
+                       step=exported.step)
+
+    # -- the loop ----------------------------------------------------------------------------------
+    def _loop(self) -> None:
+        torch.set_grad_enabled(True)
+        while True:
+            with self.lock:
+                while not any(r._mode() for r in self.runs.values()):
+                    self._pictures(force_paused=True)
+                    self._work.wait(timeout=1.0)
+                for key, group in list(self.groups.items()):
+                    modes = {rid: self.runs[rid]._mode() for rid in group.run_ids}
+                    modes = {rid: m for rid, m in modes.items() if m}
+                    if modes:
+                        self._step(group, modes)
+                self.class_steps += 1
+                self._pictures()
+            time.sleep(0)  # let a waiting serving thread take the lock between class steps
+
+    def _step(self, group: BatchedGroup, modes: dict[str, str]) -> None:
+        result = group.step(modes)
+        for rid in result.halted:
+            self.runs[rid]._halted(group.halted[rid], group.step_of(rid))
+        for rid in result.stepped:
+            if rid in result.halted:
+                continue
+            run = self.runs[rid]
+            if run._stepped(result.for_run(rid), group.step_of(rid)):
+                run._read_back()
+
+    def _pictures(self, force_paused: bool = False) -> None:
+        """Pictures of watched runs (throttled), and of every run that stopped at a step not drawn yet."""
+        now = time.perf_counter()
+        for run in list(self.runs.values()):
+            if run._wants_picture(now, force=force_paused and not run._mode()):
+                run._read_back()
+                run._picture(self.view(run))

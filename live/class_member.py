@@ -1,0 +1,101 @@
+"""The server's handle on a run of the class process (live/class_host.py): a RemoteTrainer whose
+calls go, with its run id, to the one process that steps the whole class in batched groups.
+
+    tab ──> ClassMember("r-3f…") ──Wire──> class process: ClassHost.call("r-3f…", "snapshot")
+
+All members share one process and one pool of connections (CLASS_CONNECTIONS serving threads in
+the class process, whatever the class size). Closing a member removes its run; the process stays
+for the others. A Step waits here, polling how many of its steps are left, so it never holds one
+of the shared connections while the class trains it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+
+from gan_core.worker import COMMAND_TIMEOUT_S, INIT_TIMEOUT_S, READ_TIMEOUT_S, RemoteTrainer, Wire, WorkerError
+from gan_core.zygote import zygote
+from live.batched import group_key
+
+CLASS_CONNECTIONS = 8  # serving threads in the class process, shared by every member
+MODE_ENV = "GAN_CLASSROOM_BATCHED"  # "0": every run trains in a process of its own, as before
+STEP_POLL_S = 0.05
+
+_WIRE: Wire | None = None
+_WIRE_LOCK = threading.Lock()
+
+
+def batching_enabled() -> bool:
+    return os.environ.get(MODE_ENV, "1").strip() not in ("0", "off", "false", "no")
+
+
+def batchable(cfg) -> bool:
+    return batching_enabled() and group_key(cfg) is not None
+
+
+def class_wire() -> Wire:
+    """The wire to the class process, forked from the zygote on first use (again if it died)."""
+    global _WIRE
+    with _WIRE_LOCK:
+        if _WIRE is None or _WIRE.dead:
+            z = zygote()
+            pid, address = z.fork()
+            _WIRE = Wire(pid, address, z.authkey, max_connections=CLASS_CONNECTIONS)
+        return _WIRE
+
+
+class ClassMember(RemoteTrainer):
+    """A run in the class process, with a RemoteTrainer's API and behaviour (a dead or hung class
+    process shows in every member's snapshot; commands then do nothing)."""
+
+    shares_a_step = True  # one of the class's batched steps: it takes none of the server's training slots
+
+    def __init__(self, cfg, device=None, data=None, **run_kwargs):
+        if data is not None or device not in (None, "cpu"):
+            raise ValueError("a class run trains on the CPU on data the class process loads")
+        self.cfg = cfg
+        self.run_id = f"r-{uuid.uuid4().hex}"
+        self._closed: str | None = None
+        self._last: dict | None = None
+        self._last_status = "idle"
+        self._wire = class_wire()
+        try:
+            self._call("add", cfg, wait_s=INIT_TIMEOUT_S, **run_kwargs)
+            self._last = self._call("snapshot")
+        except BaseException:
+            self.close()
+            raise
+
+    def _call(self, name: str, *args, wait_s: float = COMMAND_TIMEOUT_S, **kwargs):
+        if self._closed:
+            raise WorkerError(self._closed)
+        return self._wire.call(("class", (self.run_id, name, args, kwargs), {}), wait_s)
+
+    def step(self, n: int = 1, mode: str = "both", wait: bool = True, timeout: float = 120.0) -> None:
+        if mode not in ("both", "d", "g") or n < 1:
+            raise ValueError("step needs n >= 1 and mode in both, d, g")
+        self._last_status = "paused"
+        self._command("step", n, mode, wait=False)
+        deadline = time.monotonic() + timeout
+        while wait and time.monotonic() < deadline:  # (no event crosses the process boundary: poll)
+            try:
+                if not self._call("steps_pending", wait_s=READ_TIMEOUT_S):
+                    return
+            except (WorkerError, TimeoutError):
+                return
+            time.sleep(STEP_POLL_S)
+
+    def close(self) -> None:
+        """Remove this run from the class process (which goes on with the others)."""
+        if not self._dead:
+            try:
+                self._call("remove", wait_s=READ_TIMEOUT_S)
+            except (WorkerError, TimeoutError, KeyError):
+                pass
+        self._closed = self._closed or "this run was closed"
+
+    def __del__(self):  # the class process outlives its members
+        pass

@@ -1,0 +1,237 @@
+"""One student's run inside the class process: what a Trainer is for a run alone, without a thread.
+
+The class host's one thread steps every run of a group together (live.batched); a `ClassRun` is
+the rest of a run as its student sees it: its commands (start, pause, step jobs, live changes),
+its read-backs every `log_every` steps (history, alerts, mode count), its pictures while someone
+watches, and its snapshot, in the same shape as `gan_core.trainer.Trainer.snapshot()`. The host
+calls the `_`-methods from its thread with the host's lock held; the public methods are called by
+the process's serving threads and take the same lock.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from gan_core import checkpoint
+from gan_core.alerts import alerts_for
+from gan_core.config import RunConfig
+from gan_core.data import Dataset
+from gan_core.device import describe
+from gan_core.history import History
+from gan_core.trainer import SERIES, WATCHED_S, render_visuals
+
+VISUAL_EVERY_S = 1.0  # a watched run's picture at most this often: 30 pictures a second would cost a core
+
+
+@dataclass
+class RunView:
+    """One run's networks (copies exported from its group) with what the picture and metric code
+    reads of a gan_core GAN: G, D, G_eval, data, cfg, device, num_classes, step, sample_z."""
+
+    G: torch.nn.Module
+    D: torch.nn.Module
+    G_ema: torch.nn.Module | None
+    data: Dataset
+    cfg: RunConfig
+    step: int
+    device: torch.device = torch.device("cpu")
+    num_classes: int = 0
+
+    @property
+    def G_eval(self) -> torch.nn.Module:
+        return self.G_ema if self.G_ema is not None else self.G
+
+    def sample_z(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """z [n, nz] from the model's noise distribution (as GAN.sample_z)."""
+        nz = self.cfg.model.nz
+        if self.cfg.model.noise == "uniform":
+            return torch.rand(n, nz, device=self.device, generator=generator) * 2 - 1
+        return torch.randn(n, nz, device=self.device, generator=generator)
+
+    def current_config(self) -> RunConfig:  # (checkpoint.save reads it)
+        return self.cfg
+
+
+class ClassRun:
+    """A run of the class process. Public methods: the Trainer's, minus what only a thread has."""
+
+    def __init__(self, host, run_id: str, cfg: RunConfig, data: Dataset, *, metric_fn=None, metrics_every: int = 250):
+        self.host, self.run_id, self.cfg, self.data = host, run_id, cfg, data
+        self.metric_fn, self.metrics_every = metric_fn, metrics_every
+        self.d_steps = cfg.train.d_steps
+        g = torch.Generator().manual_seed(cfg.train.seed + 1)  # the fixed noise: its own stream, as Trainer's
+        self.fixed_z = torch.randn(512, cfg.model.nz, generator=g) if cfg.model.noise != "uniform" else \
+            torch.rand(512, cfg.model.nz, generator=g) * 2 - 1
+        self._clear()
+
+    def _clear(self) -> None:
+        """The state a reset clears (the host resets the weights)."""
+        self.running, self.jobs = False, deque()  # jobs: (n, mode, done Event) of Step presses
+        self.status, self.message, self.step_count = "idle", "", 0
+        self.history, self.metrics_history, self.buffer = History(SERIES), [], []
+        self.alerts, self.d_wins, self.its = [], 0, 0.0
+        self._t_mark, self._step_mark = time.perf_counter(), 0
+        self.visual = {"samples": None, "field": None}
+        self.visual_step, self.t_visual, self.t_read, self.version = -1, 0.0, -math.inf, 0
+        self.live: dict = {}
+
+    # -- what the host asks ----------------------------------------------------------------------
+    def _mode(self) -> str | None:
+        """What this run takes at the next class step: "both", "d", "g", or None (it waits)."""
+        if self.jobs:
+            return self.jobs[0][1]
+        return "both" if self.running else None
+
+    def _stepped(self, numbers: dict[str, torch.Tensor], step: int) -> bool:
+        """After a class step this run took: buffer its numbers; True when a read-back is due."""
+        self.step_count = step
+        self.buffer.append(numbers)
+        if self.jobs:
+            n, mode, done = self.jobs[0]
+            if n <= 1:
+                self.jobs.popleft()
+                done.set()
+                return True  # a Step job ends with a read-back and a picture, as Trainer's
+            self.jobs[0] = (n - 1, mode, done)
+        return len(self.buffer) >= self.cfg.train.log_every
+
+    def _read_back(self) -> None:
+        """Means of the buffered numbers into the history (the numbers are already on the host)."""
+        if not self.buffer:
+            return
+        keys = [k for k in SERIES if any(k in b for b in self.buffer)]
+        values = {k: float(torch.stack([b[k] for b in self.buffer if k in b]).float().mean()) for k in keys}
+        n, self.buffer = len(self.buffer), []
+        now = time.perf_counter()
+        self.history.append(self.step_count, values)
+        if now - self._t_mark >= 1.0:
+            self.its = (self.step_count - self._step_mark) / (now - self._t_mark)
+            self._t_mark, self._step_mark = now, self.step_count
+        self.alerts, self.d_wins = alerts_for(self.cfg.loss.objective, values, n, self.step_count, self.d_wins)
+        self.version += 1
+
+    def _halted(self, why: str, step: int) -> None:
+        """The group put this run back to its last good weights (NaN/Inf): pause it and say so."""
+        self.buffer, self.running, self.status, self.message = [], False, "paused", why
+        self.step_count = step
+        self.history.truncate(step)
+        self.metrics_history = [m for m in self.metrics_history if m["step"] <= step]
+        for _, _, done in self.jobs:
+            done.set()
+        self.jobs.clear()
+        self.version += 1
+
+    def _wants_picture(self, now: float, force: bool = False) -> bool:
+        if self.visual_step == self.step_count:
+            return False
+        return force or (now - self.t_visual >= VISUAL_EVERY_S and now - self.t_read <= WATCHED_S)
+
+    def _picture(self, view: RunView) -> None:
+        self.t_visual = time.perf_counter()
+        self.visual, self.visual_step = render_visuals(view, self.fixed_z, None), view.step
+        if self.metric_fn is not None and (not self.metrics_history or
+                                           view.step - self.metrics_history[-1]["step"] >= self.metrics_every):
+            try:
+                self.metrics_history.append({"step": view.step, **dict(self.metric_fn(view))})
+            except Exception as e:  # diagnostics must never stop training
+                self.metrics_history.append({"step": view.step, "error": f"{type(e).__name__}: {e}"})
+        self.version += 1
+
+    # -- commands (serving threads) ----------------------------------------------------------------
+    def start(self) -> None:
+        with self.host.lock:
+            if self.status == "error":
+                return
+            self.running, self.status, self.message = True, "running", ""
+            self.host.wake()
+
+    resume = start
+
+    def pause(self, reason: str = "") -> None:
+        with self.host.lock:
+            self.running = False
+            if self.status == "running":
+                self.status = "paused"
+                if reason:
+                    self.message, self.version = reason, self.version + 1
+            self.host.wake()
+
+    def step(self, n: int = 1, mode: str = "both", wait: bool = True, timeout: float = 120.0) -> None:
+        if mode not in ("both", "d", "g") or n < 1:
+            raise ValueError("step needs n >= 1 and mode in both, d, g")
+        done = threading.Event()
+        with self.host.lock:
+            self.running, self.status = False, "paused"
+            self.jobs.append((int(n), mode, done))
+            self.host.wake()
+        if wait:
+            done.wait(timeout)
+
+    def steps_pending(self) -> int:
+        """Steps of Step jobs not yet taken (the server's handle waits for 0 without holding a call)."""
+        with self.host.lock:
+            return sum(n for n, _, _ in self.jobs)
+
+    def set_live(self, lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None) -> None:
+        if d_steps is not None and not 1 <= int(d_steps) <= 10:
+            raise ValueError("D steps per G step must be between 1 and 10")
+        for lr in (lr_g, lr_d):
+            if lr is not None and not 0 < lr <= 1:
+                raise ValueError("learning rates must be in (0, 1]")
+        with self.host.lock:
+            self.host.set_live(self, lr_g, lr_d, None if d_steps is None else int(d_steps))
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.pause()
+
+    def reset(self) -> None:
+        with self.host.lock:
+            self.host.reset(self)
+
+    def close(self) -> None:
+        self.host.remove(self.run_id)
+
+    # -- reading -----------------------------------------------------------------------------------
+    def snapshot(self) -> dict:
+        with self.host.lock:
+            self.t_read = time.perf_counter()  # someone is watching: keep the pictures coming
+            lr_g, lr_d = self.host.lrs(self)
+            return {
+                "step": self.step_count, "status": self.status, "message": self.message, "its": self.its,
+                "device": describe(torch.device("cpu"), torch.get_num_threads()) + " · batched with the class",
+                "alerts": list(self.alerts), "version": self.version, "history": self.history.as_dict(),
+                "metrics": list(self.metrics_history), "samples": self.visual["samples"],
+                "field": self.visual["field"], "visual_step": self.visual_step,
+                "d_output": "probability" if self.cfg.loss.objective in ("minimax", "nonsaturating") else "score",
+                "lr_g": lr_g, "lr_d": lr_d, "d_steps": self.d_steps, "dataset": self.cfg.data.name,
+                "is_points": True,
+            }
+
+    @property
+    def last_status(self) -> str:
+        return self.status
+
+    @property
+    def alive(self) -> bool:
+        return self.running or bool(self.jobs)
+
+    @property
+    def current_step(self) -> int:
+        return self.step_count
+
+    def render(self) -> dict:
+        with self.host.lock:
+            view = self.host.view(self)
+        return render_visuals(view, self.fixed_z, None)
+
+    def save_checkpoint(self, path) -> Path:
+        with self.host.lock:
+            view = self.host.view(self)
+        return checkpoint.save(view, path)

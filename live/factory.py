@@ -1,0 +1,27 @@
+"""What the app builds a student's run with: a member of the class process's batched step when
+its settings can be batched (live.batched.group_key), else a run process of its own (or a thread,
+where processes are not available: gan_core.worker)."""
+
+from __future__ import annotations
+
+import sys
+
+from gan_core import worker
+from gan_core.zygote import WorkerError
+from live.class_member import ClassMember, batchable
+
+
+def run_factory():
+    solo = worker.trainer_factory()
+    if not worker.processes_available():
+        return solo
+
+    def build(cfg, **kwargs):
+        if batchable(cfg):
+            try:
+                return ClassMember(cfg, **kwargs)
+            except WorkerError as e:  # no class process on this machine: the run trains alone
+                print(f"live.factory: {e}; this run trains alone", file=sys.stderr)
+        return solo(cfg, **kwargs)
+
+    return build

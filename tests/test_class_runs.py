@@ -1,0 +1,101 @@
+"""The class process (live/class_host.py): students' runs of one architecture stepped together, each
+behaving for its student as a run alone would: its own steps, pauses, Step jobs, live changes,
+reset and close, and no training slot taken from the server."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from gan_core import worker
+from gan_core.diagnostics import live_metrics
+from gan_core.presets import get_preset
+from gan_core.sessions import SessionRegistry
+from live.class_member import ClassMember, batchable
+from live.factory import run_factory
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not worker.processes_available(), reason="the class process is Linux-only")]
+
+CFG = get_preset("ring8", train={"device": "cpu"})
+
+
+def wait_for(predicate, timeout_s: float = 30.0, every_s: float = 0.05):
+    """Poll `predicate` until it is truthy (returned) or timeout_s passes (its last value returned)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every_s)
+    return predicate()
+
+
+@pytest.fixture
+def members():
+    made = []
+
+    def make(n: int, **kwargs):
+        made.extend(ClassMember(CFG.replace(train={"seed": i}), **kwargs) for i in range(n))
+        return made[-n:]
+
+    yield make
+    for m in made:
+        m.close()
+
+
+def steps(ms) -> list[int]:
+    return [m.snapshot()["step"] for m in ms]
+
+
+def test_the_default_preset_is_batched_and_others_are_not():
+    assert batchable(CFG)
+    assert not batchable(get_preset("ring8-wgan-gp")) and not batchable(get_preset("mnist5k"))
+
+
+def test_each_run_keeps_its_own_commands(members):
+    a, b, c = members(3, metric_fn=live_metrics)
+    for m in (a, b, c):
+        m.start()
+    assert wait_for(lambda: min(steps([a, b, c])) > 50)
+    snap = a.snapshot()
+    assert snap["status"] == "running" and "batched" in snap["device"] and snap["history"]["step"]
+    assert wait_for(lambda: a.snapshot()["field"] is not None)  # watched: its picture is drawn
+
+    b.pause()
+    held = wait_for(lambda: (lambda s: s if s == b.snapshot()["step"] else None)(b.snapshot()["step"]), 10)
+    assert wait_for(lambda: a.snapshot()["step"] > held + 50)  # the others go on
+    assert b.snapshot()["step"] == held and b.snapshot()["status"] == "paused"
+
+    b.step(10, "d", wait=True)  # a Step job: exactly its steps, then paused
+    assert b.snapshot()["step"] == held + 10 and b.snapshot()["status"] == "paused"
+
+    c.set_live(lr_g=2e-3, d_steps=2)  # a new D:G ratio moves it to another group, with its state
+    before = c.snapshot()["step"]
+    snap = c.snapshot()
+    assert (snap["lr_g"], snap["d_steps"]) == (2e-3, 2)
+    assert wait_for(lambda: c.snapshot()["step"] > before + 20)
+
+    a.reset()
+    assert a.snapshot()["step"] == 0 and a.snapshot()["history"]["step"] == []
+    c.close()
+    assert "closed" in c.snapshot()["message"]
+    a.start()
+    assert wait_for(lambda: a.snapshot()["step"] > 10)  # the class process goes on without c
+
+
+def test_class_runs_take_no_training_slot():
+    registry = SessionRegistry(max_running=1, trainer_factory=run_factory())
+    try:
+        runs = [registry.create(f"s{i}", CFG.replace(train={"seed": i})) for i in range(3)]
+        assert all(isinstance(r, ClassMember) for r in runs)
+        for i in range(3):
+            registry.start(f"s{i}")  # no CapacityError: the class's batched step is shared
+        assert wait_for(lambda: min(steps(runs)) > 20)
+        solo = registry.create("solo", get_preset("ring8-wgan-gp", train={"device": "cpu"}))
+        assert not isinstance(solo, ClassMember)
+        registry.start("solo")  # the one slot for a run alone is still free
+        assert registry.running_count() == 1
+    finally:
+        registry.shutdown()
