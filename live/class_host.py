@@ -15,6 +15,7 @@ happens under `lock`: the loop's steps and the serving threads' commands never i
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -26,6 +27,7 @@ from live.batched import BatchedGroup, group_key, why_not_batched
 from live.class_run import ClassRun, RunView
 
 MAX_CLASS_RUNS = 64  # runs one class process holds (the registry's own caps are lower)
+EMPTY_EXIT_S = 5.0  # a class process with no runs for this long exits (the next Start forks a new one)
 
 
 class ClassHost:
@@ -37,6 +39,7 @@ class ClassHost:
         self._group_of: dict[str, object] = {}  # run id -> its GroupKey
         self._data: dict = {}  # (data config, seed) -> Dataset, shared by the runs that train on it
         self.class_steps = 0
+        self._empty_since = time.monotonic()
         threading.Thread(target=self._loop, name="class-steps", daemon=True).start()
 
     # -- membership (serving threads) ------------------------------------------------------------
@@ -124,6 +127,7 @@ class ClassHost:
                 while not any(r._mode() for r in self.runs.values()):
                     self._pictures(force_paused=True)
                     self._work.wait(timeout=1.0)
+                    self._exit_if_empty()
                 for key, group in list(self.groups.items()):
                     modes = {rid: self.runs[rid]._mode() for rid in group.run_ids}
                     modes = {rid: m for rid, m in modes.items() if m}
@@ -132,6 +136,13 @@ class ClassHost:
                 self.class_steps += 1
                 self._pictures()
             time.sleep(0)  # let a waiting serving thread take the lock between class steps
+
+    def _exit_if_empty(self) -> None:
+        """The class is over (every tab closed): give the memory back."""
+        if self.runs:
+            self._empty_since = time.monotonic()
+        elif time.monotonic() - self._empty_since > EMPTY_EXIT_S:
+            os._exit(0)
 
     def _step(self, group: BatchedGroup, modes: dict[str, str]) -> None:
         result = group.step(modes)

@@ -40,11 +40,21 @@ def class_wire() -> Wire:
     """The wire to the class process, forked from the zygote on first use (again if it died)."""
     global _WIRE
     with _WIRE_LOCK:
-        if _WIRE is None or _WIRE.dead:
+        if _WIRE is None or _WIRE.dead or not _alive(_WIRE.pid):
             z = zygote()
             pid, address = z.fork()
             _WIRE = Wire(pid, address, z.authkey, max_connections=CLASS_CONNECTIONS)
         return _WIRE
+
+
+def _alive(pid: int) -> bool:
+    """The class process exits by itself once its last run is closed (it is its zygote's child,
+    reaped at once, so a gone pid is gone)."""
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
 
 
 class ClassMember(RemoteTrainer):
@@ -61,9 +71,15 @@ class ClassMember(RemoteTrainer):
         self._closed: str | None = None
         self._last: dict | None = None
         self._last_status = "idle"
-        self._wire = class_wire()
         try:
-            self._call("add", cfg, wait_s=INIT_TIMEOUT_S, **run_kwargs)
+            for attempt in (1, 2):  # the class process may have exited (empty) just as this run came
+                self._wire = class_wire()
+                try:
+                    self._call("add", cfg, wait_s=INIT_TIMEOUT_S, **run_kwargs)
+                    break
+                except WorkerError:
+                    if attempt == 2:
+                        raise
             self._last = self._call("snapshot")
         except BaseException:
             self.close()
@@ -72,7 +88,11 @@ class ClassMember(RemoteTrainer):
     def _call(self, name: str, *args, wait_s: float = COMMAND_TIMEOUT_S, **kwargs):
         if self._closed:
             raise WorkerError(self._closed)
-        return self._wire.call(("class", (self.run_id, name, args, kwargs), {}), wait_s)
+        try:
+            return self._wire.call(("class", (self.run_id, name, args, kwargs), {}), wait_s)
+        except KeyError:  # the class process no longer has this run: it was closed (from another thread)
+            self._closed = "this run was closed"
+            raise WorkerError(self._closed) from None
 
     def step(self, n: int = 1, mode: str = "both", wait: bool = True, timeout: float = 120.0) -> None:
         if mode not in ("both", "d", "g") or n < 1:
@@ -89,13 +109,14 @@ class ClassMember(RemoteTrainer):
             time.sleep(STEP_POLL_S)
 
     def close(self) -> None:
-        """Remove this run from the class process (which goes on with the others)."""
-        if not self._dead:
+        """Remove this run from the class process (which goes on with the others, or exits if none)."""
+        wire, dead = getattr(self, "_wire", None), self._dead
+        self._closed = self._closed or "this run was closed"  # first: calls from other threads stop here
+        if wire is not None and not dead:
             try:
-                self._call("remove", wait_s=READ_TIMEOUT_S)
+                wire.call(("class", (self.run_id, "remove", (), {}), {}), READ_TIMEOUT_S)
             except (WorkerError, TimeoutError, KeyError):
                 pass
-        self._closed = self._closed or "this run was closed"
 
     def __del__(self):  # the class process outlives its members
         pass

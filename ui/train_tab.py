@@ -8,6 +8,8 @@ computed in ui/train_view.py; widget values <-> RunConfig in ui/train_settings.p
 
 from __future__ import annotations
 
+import time
+
 import gradio as gr
 
 from gan_core.config import DOWNLOAD_DATASETS, OBJECTIVES
@@ -137,7 +139,7 @@ def build(ctx: AppContext) -> None:
                                      y_lim=view.d_output_limits(v0["objective"]), **plot_args)
                 grad_plot = gr.LinePlot(title="Gradient norms", y_title="norm", elem_id="grad-plot", **plot_args)
                 explain = gr.Markdown(view.explanation(v0["objective"]), elem_id="explain")
-        seen = gr.State(-1)  # the snapshot version this page shows
+        seen = gr.State(view.Seen())  # what this page shows: snapshot version, picture's step, curves' time
         timer = gr.Timer(1.0)
 
     settings = [w[k] for k in KEYS]
@@ -146,16 +148,22 @@ def build(ctx: AppContext) -> None:
     def values_of(args) -> dict:
         return dict(zip(KEYS, args))
 
-    def render(run, layers_on, message: str = "", new_run: bool = False, picture=None, snap=None):
-        """Everything `shown` from the run's snapshot; a new run also re-scales the D-output plot."""
+    def render(run, layers_on, message: str = "", new_run: bool = False, picture=None, snap=None,
+               draw_picture: bool = True, draw_plots: bool = True):
+        """Everything `shown` from the run's snapshot (the picture and the curves unless told not to:
+        gr.skip() keeps what the page has); a new run also re-scales the D-output plot."""
         snap = snap or run.snapshot()
-        loss_df, d_df, grad_df = view.history_frames(snap["history"], run.cfg.loss.objective)
-        image = picture if picture is not None else view.visual_image(snap, layers_on)
-        if new_run:
-            d_df = gr.LinePlot(d_df, y_lim=view.d_output_limits(run.cfg.loss.objective))
+        if draw_plots:
+            loss_df, d_df, grad_df = view.history_frames(snap["history"], run.cfg.loss.objective)
+            if new_run:
+                d_df = gr.LinePlot(d_df, y_lim=view.d_output_limits(run.cfg.loss.objective))
+        else:
+            loss_df = d_df = grad_df = gr.skip()
+        image = picture if picture is not None else (view.visual_image(snap, layers_on) if draw_picture else None)
+        seen = view.Seen(snap["version"], snap.get("visual_step", -1), time.monotonic())
         return (view.status_line(snap), message, "Resume" if snap["status"] != "running" and snap["step"] else "Pause",
                 gr.skip() if image is None else view.png_file(image, samples.GRADIO_CACHE), loss_df, d_df, grad_df,
-                view.alerts_text(snap), snap["version"])
+                view.alerts_text(snap), seen)
 
     def fail(message: str):
         gr.Warning(message)
@@ -215,11 +223,18 @@ def build(ctx: AppContext) -> None:
                       picture=view.first_visual(run, layers_on))
 
     def on_tick(last_seen, layers_on, request: gr.Request):
+        """A poll: what changed since the page's last one. The picture only when a new one was drawn,
+        the curves at most every PLOTS_EVERY_S while the run trains: a class of 30 polls every second."""
+        last = last_seen if isinstance(last_seen, view.Seen) else view.Seen()
         run = ctx.registry.get(session_id(request))
         snap = run.snapshot() if run is not None else None
-        if snap is None or snap["version"] == last_seen:
+        if snap is None or snap["version"] == last.version:
             return gr.skip()
-        shown_now = render(run, layers_on, snap=snap)
+        plots_due = snap["status"] != "running" or time.monotonic() - last.plots_at >= view.PLOTS_EVERY_S
+        shown_now = render(run, layers_on, snap=snap, draw_picture=snap.get("visual_step") != last.visual_step,
+                           draw_plots=plots_due)
+        if not plots_due:  # the page's curves are as old as they were
+            shown_now = shown_now[:-1] + (view.Seen(snap["version"], snap.get("visual_step", -1), last.plots_at),)
         return shown_now[:1] + (gr.skip(),) + shown_now[2:]  # the notice belongs to the last button press
 
     def on_layers(layers_on, request: gr.Request):

@@ -15,6 +15,7 @@ import os
 import tempfile
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -77,6 +78,19 @@ def history_frames(history: dict, objective: str) -> tuple[pd.DataFrame | None, 
 def d_output_limits(objective: str) -> list | None:
     """Fixed y-range of the D-output plot: probabilities live in [0, 1]; scores are unbounded."""
     return [0, 1] if objective in BCE_OBJECTIVES else None
+
+
+PLOTS_EVERY_S = 2.0  # while a run trains, its curves are redrawn at most this often (each costs the server)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a page shows of its run: the snapshot version, the step its picture shows, and when
+    its curves were drawn (time.monotonic()); a poll sends only what is newer."""
+
+    version: int = -1
+    visual_step: int = -2
+    plots_at: float = -math.inf
 
 
 def status_line(snap: dict) -> str:
