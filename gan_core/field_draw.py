@@ -283,3 +283,18 @@ def draw_field(field: dict, layers=FIELD_LAYERS, title: str = "", width: int = 4
     title = title or "real (green), fake (purple), D's view (background)"  # new every frame: not cached
     draw.text((left + side / 2, top / 2), title, fill=(0, 0, 0), font=_font(round(12 * k)), anchor="mm")
     return np.asarray(canvas)
+
+
+PICTURE_WIDTH = 460  # px: about the picture's width on the page, so the browser does not rescale it
+
+
+def field_title(step: int) -> str:
+    return f"step {step:,}: real (green), fake (purple), D (background)"
+
+
+def field_picture_png(field: dict, step: int) -> bytes:
+    """The page's picture of the field with every layer, as PNG bytes: drawn where the run lives (the
+    class process), so that the web server only hands the file out."""
+    from .viz import png_bytes
+
+    return png_bytes(draw_field(field, FIELD_LAYERS, title=field_title(step), width=PICTURE_WIDTH), compress_level=1)

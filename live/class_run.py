@@ -24,10 +24,11 @@ from gan_core.alerts import alerts_for
 from gan_core.config import RunConfig
 from gan_core.data import Dataset
 from gan_core.device import describe
+from gan_core.field_draw import field_picture_png
 from gan_core.history import History
 from gan_core.trainer import SERIES, WATCHED_S, render_visuals
 
-VISUAL_EVERY_S = 1.0  # a watched run's picture at most this often: 30 pictures a second would cost a core
+VISUAL_EVERY_S = 1.5  # a watched run's picture at most this often: a picture costs ~25 ms, and a class is 30
 
 
 @dataclass
@@ -135,7 +136,9 @@ class ClassRun:
 
     def _picture(self, view: RunView) -> None:
         self.t_visual = time.perf_counter()
-        self.visual, self.visual_step = render_visuals(view, self.fixed_z, None), view.step
+        visual = render_visuals(view, self.fixed_z, None)
+        visual["field"]["png"] = field_picture_png(visual["field"], view.step)  # the server only hands it out
+        self.visual, self.visual_step = visual, view.step
         if self.metric_fn is not None and (not self.metrics_history or
                                            view.step - self.metrics_history[-1]["step"] >= self.metrics_every):
             try:

@@ -159,10 +159,13 @@ def build(ctx: AppContext) -> None:
                 d_df = gr.LinePlot(d_df, y_lim=view.d_output_limits(run.cfg.loss.objective))
         else:
             loss_df = d_df = grad_df = gr.skip()
-        image = picture if picture is not None else (view.visual_image(snap, layers_on) if draw_picture else None)
+        if picture is not None:
+            picture_path = view.png_file(picture, samples.GRADIO_CACHE)
+        else:
+            picture_path = view.picture_file(snap, layers_on, samples.GRADIO_CACHE) if draw_picture else None
         seen = view.Seen(snap["version"], snap.get("visual_step", -1), time.monotonic())
         return (view.status_line(snap), message, "Resume" if snap["status"] != "running" and snap["step"] else "Pause",
-                gr.skip() if image is None else view.png_file(image, samples.GRADIO_CACHE), loss_df, d_df, grad_df,
+                gr.skip() if picture_path is None else picture_path, loss_df, d_df, grad_df,
                 view.alerts_text(snap), seen)
 
     def fail(message: str):

@@ -23,6 +23,7 @@ import pandas as pd
 
 from gan_core.config import BCE_OBJECTIVES, CRITIC_OBJECTIVES, DOWNLOAD_DATASETS, RunConfig
 from gan_core.trainer import Trainer, history_csv
+from gan_core.field_draw import PICTURE_WIDTH, field_title
 from gan_core.viz import FIELD_LAYERS, draw_field, png_bytes
 
 MAX_POINTS = 200  # per series sent to the browser each second: ~2 px apart on a plot ~450 px wide.
@@ -36,7 +37,7 @@ COLORS = {"D loss": "#e66101", "G loss": "#5e3c99", "D(x) real": "#1a9850", "D(G
           EQUILIBRIUM: "#999999", "D grad norm": "#e66101", "G grad norm": "#5e3c99"}
 LAYER_LABELS = {"real": "real points", "fake": "fake points", "heat": "D's heat map",
                 "manifold": "G's noise grid", "arrows": "gradient arrows"}
-FIELD_WIDTH = 460  # px: about the picture's width on the page, so the browser does not rescale it
+FIELD_WIDTH = PICTURE_WIDTH
 _FIELD_CACHE: OrderedDict = OrderedDict()  # (field content, layers, step) -> picture: a repeat is free
 _FIELD_CACHE_LOCK = threading.Lock()  # Gradio runs handlers of many sessions in threads
 
@@ -179,8 +180,7 @@ def field_image(field: dict, layers, step: int) -> np.ndarray:
         if key in _FIELD_CACHE:
             _FIELD_CACHE.move_to_end(key)
             return _FIELD_CACHE[key]
-    image = draw_field(field, tuple(layers), title=f"step {step:,}: real (green), fake (purple), D (background)",
-                       width=FIELD_WIDTH)
+    image = draw_field(field, tuple(layers), title=field_title(step), width=FIELD_WIDTH)
     image.flags.writeable = False  # shared between callers
     with _FIELD_CACHE_LOCK:
         _FIELD_CACHE[key] = image
@@ -216,14 +216,24 @@ def _preview(cfg: RunConfig, layers: tuple) -> np.ndarray:
     return picture
 
 
-def png_file(image: np.ndarray, folder: str | Path) -> str:
+def picture_file(snap: dict, layers, folder: str | Path) -> str | None:
+    """The picture of a snapshot as a PNG file for gr.Image (None: no picture). A run of the class
+    process sends its field already drawn with every layer (the page's default): only written here."""
+    field = snap.get("field")
+    if field is not None and field.get("png") is not None and tuple(layers) == tuple(FIELD_LAYERS):
+        return png_file(field["png"], folder)
+    image = visual_image(snap, layers)
+    return None if image is None else png_file(image, folder)
+
+
+def png_file(image: np.ndarray | bytes, folder: str | Path) -> str:
     """The picture as folder/<content hash>/frame.png, for a gr.Image output. Given Gradio's own
     cache folder (a component's GRADIO_CACHE) Gradio serves the file as it is, and deletes it with
     its other temporary files; given an array it would encode it at zlib level 6 and hash the
     result each poll. Level 1 halves the encoding time (~5 ms for the 460 px field) for ~15% more
     bytes. The same frame asked for twice (a preset's first frame after each Reset) is written
     once and touched again, since Gradio's delete_cache ages its files by ctime."""
-    data = png_bytes(image, compress_level=1)
+    data = image if isinstance(image, bytes) else png_bytes(image, compress_level=1)
     path = Path(folder) / hashlib.blake2b(data, digest_size=16).hexdigest() / "frame.png"
     try:
         os.utime(path)  # still in use: not to be aged out from under the page that gets it now
