@@ -27,12 +27,17 @@ from typing import Callable
 
 from .config import RunConfig
 from .trainer import Trainer
+from .turns import TrainingQueue, minutes, wait_estimate_s
 
 MAX_STEP_JOB = 1000  # steps one Step press may ask for (the page offers 1, 10, 100)
 
 
 class CapacityError(RuntimeError):
     """Too many runs exist, or are training, on this server right now."""
+
+
+class Queued(CapacityError):
+    """No training slot is free: the run waits in the queue and starts by itself when its turn comes."""
 
 
 def _env_int(name: str, default: int) -> int:
@@ -58,9 +63,9 @@ def default_max_runs() -> int:
 
 
 class SessionRegistry:
-    def __init__(self, max_running: int | None = None, idle_timeout_s: float = 900.0, reap_every_s: float = 5.0,
+    def __init__(self, max_running: int | None = None, idle_timeout_s: float = 900.0, reap_every_s: float = 1.0,
                  trainer_factory=Trainer, *, max_runs: int | None = None, max_runs_per_client: int = 40,
-                 evict_after_s: float = 60.0, unwatched_pause_s: float = 90.0,
+                 evict_after_s: float = 60.0, unwatched_pause_s: float = 90.0, turn_s: float = 180.0,
                  clock: Callable[[], float] = time.monotonic):
         self.max_running = max_running or default_max_running()
         self.max_runs = max_runs or default_max_runs()
@@ -68,6 +73,9 @@ class SessionRegistry:
         self.idle_timeout_s = idle_timeout_s
         self.evict_after_s = evict_after_s
         self.unwatched_pause_s = unwatched_pause_s
+        self.turn_s = turn_s  # while anyone queues, a run alone trains this long, then the next in line
+        self._queue = TrainingQueue()
+        self._turn_began: dict[str, float] = {}  # session -> when its run took its training slot
         self._factory = trainer_factory
         self._clock = clock
         self._lock = threading.Lock()
@@ -152,13 +160,28 @@ class SessionRegistry:
     def _forget_locked(self, session: str) -> Trainer | None:
         self._seen.pop(session, None)
         self._client.pop(session, None)
+        self._queue.leave(session)
+        self._turn_began.pop(session, None)
         return self._runs.pop(session, None)
 
     def start(self, session: str) -> Trainer:
-        """Start (or resume) the session's run, respecting the cap on concurrent training."""
+        """Start (or resume) the session's run. With no training slot free, the session joins the queue
+        and `Queued` says its place and an estimate: the run starts by itself when its turn comes."""
         with self._lock:
-            run = self._take_slot_locked(session)
+            try:
+                run = self._take_slot_locked(session, queue_first=True)
+            except CapacityError:
+                if session not in self._runs:
+                    raise
+                self._queue.join(session)
+                raise Queued(self._queue_note_locked(session)) from None
+            self._queue.leave(session)
             self._starting.add(session)
+            if not getattr(run, "shares_a_step", False):
+                self._turn_began[session] = self._clock()
+        return self._start_outside_lock(session, run)
+
+    def _start_outside_lock(self, session: str, run: Trainer) -> Trainer:
         try:
             run.start()  # outside the lock: a run that answers slowly delays its own tab only
         finally:
@@ -180,16 +203,64 @@ class SessionRegistry:
                 self._stepping.discard(session)
         return run
 
-    def _take_slot_locked(self, session: str) -> Trainer:
+    def _take_slot_locked(self, session: str, queue_first: bool = False) -> Trainer:
+        """The session's run, if it holds or may take a training slot now (else CapacityError). With
+        queue_first, a free slot goes to those already waiting before a newcomer."""
         run = self._runs.get(session)
         if run is None:
             raise KeyError("no run for this session")
         self._seen[session] = self._clock()
+        if getattr(run, "shares_a_step", False):
+            return run
         busy = self._busy_locked(exclude=session)
-        if session not in self._busy_sessions_locked() and busy >= self.max_running:
+        ahead = (self._queue.position(session) or len(self._queue) + 1) - 1 if queue_first else 0
+        if session not in self._busy_sessions_locked() and busy + ahead >= self.max_running:
             raise CapacityError(f"{busy} runs are already training on this server (the limit is "
                                 f"{self.max_running}). Wait for one to pause, then press Start again.")
         return run
+
+    # -- the queue -------------------------------------------------------------------------------
+    def queue_note(self, session: str) -> str | None:
+        """What a queued tab shows (its place and an estimate), or None when it is not queued."""
+        with self._lock:
+            return self._queue_note_locked(session) if session in self._queue else None
+
+    def _queue_note_locked(self, session: str) -> str:
+        position, now = self._queue.position(session), self._clock()
+        remaining = [self.turn_s - (now - t) for s, t in self._turn_began.items() if s in self._busy_sessions_locked()]
+        wait = wait_estimate_s(position, remaining + [0.0] * (self.max_running - len(remaining)), self.turn_s)
+        return (f"⏳ All {self.max_running} training slots for runs alone are in use: you are number {position} of "
+                f"{len(self._queue)} in the queue ({minutes(wait)}). Your run starts by itself when its turn comes; "
+                f"each turn is {self.turn_s / 60:.0f} min while others wait. The 2D presets never wait: they "
+                "train together with the class.")
+
+    def schedule(self, now: float | None = None) -> list[str]:
+        """Turns and the queue: pause runs whose turn is over while others wait, then start the queued
+        sessions that the free slots allow (first come, first served). Returns the sessions started."""
+        now = self._clock() if now is None else now
+        with self._lock:
+            for s in [s for s in self._queue if s not in self._runs]:
+                self._queue.leave(s)
+            busy = self._busy_sessions_locked()
+            over = [(s, self._runs[s]) for s, t in self._turn_began.items()
+                    if self._queue and s in busy and s not in self._stepping and now - t >= self.turn_s]
+            for s, _ in over:
+                self._turn_began.pop(s)
+        for s, run in over:
+            run.pause(reason=f"paused: your turn of {self.turn_s / 60:.0f} min is over and others are waiting for a "
+                             "training slot. Press Resume to queue again (your run keeps everything it learned).")
+        started = []
+        while True:
+            with self._lock:
+                head = self._queue.head()
+                if head is None or self._busy_locked(exclude=None) >= self.max_running:
+                    return started
+                self._queue.leave(head)
+                run = self._runs[head]
+                self._starting.add(head)
+                self._turn_began[head] = now
+            self._start_outside_lock(head, run)
+            started.append(head)
 
     def close(self, session: str) -> None:
         """Stop and forget the session's run (tab closed, or replaced)."""
@@ -224,6 +295,7 @@ class SessionRegistry:
         while not self._closed.wait(every):
             try:
                 self.reap_idle()
+                self.schedule()
             except Exception:  # the reaper must outlive any one bad run
                 pass
 

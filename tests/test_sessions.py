@@ -47,12 +47,12 @@ def test_create_get_and_replace(registry):
 
 
 def test_cap_on_concurrent_training(registry):
-    reg = registry(max_running=1)
+    reg = registry(max_running=1, reap_every_s=3600)  # (no scheduler thread: the queue is tested below)
     for s in ("a", "b"):
         reg.create(s, CFG)
     reg.start("a")
     reg.start("a")  # starting your own running run again is fine
-    with pytest.raises(CapacityError, match=r"1 runs are already training .*the limit is 1.*press Start again"):
+    with pytest.raises(CapacityError, match=r"All 1 training slots .* number 1 of 1 in the queue"):
         reg.start("b")
     with pytest.raises(CapacityError, match="already training"):  # Step trains too: it takes a slot
         reg.step("b", 100)
@@ -61,10 +61,10 @@ def test_cap_on_concurrent_training(registry):
     assert reg.get("a").snapshot()["step"] >= 3 and reg.get("a").status == "paused"
     reg.step("b", 3)  # now the slot is free
     assert reg.get("b").snapshot()["step"] == 3 and reg.running_count() == 0
-    reg.start("a")
-    reg.get("a").pause()
+    with pytest.raises(CapacityError, match="number 2 of 2"):  # b has waited longer: a queues behind it
+        reg.start("a")
     reg.start("b")
-    assert reg.running_count() == 1 and reg.get("b").status == "running"
+    assert reg.running_count() == 1 and reg.get("b").status == "running" and reg.queue_note("a")
     with pytest.raises(KeyError):
         reg.start("nobody")
 
@@ -153,3 +153,56 @@ def test_default_cap_from_environment(monkeypatch):
     assert default_max_running() == 5
     monkeypatch.setenv("GAN_CLASSROOM_MAX_RUNS", "lots")
     assert default_max_running() >= 1
+
+
+class Clock:
+    """A clock the test moves by hand (the registry takes it instead of time.monotonic)."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_over_the_cap_a_start_queues_and_starts_by_itself_in_order(registry):
+    from gan_core.sessions import Queued
+
+    clock = Clock()
+    reg = registry(max_running=1, turn_s=180.0, clock=clock, reap_every_s=3600)
+    for s in ("a", "b", "c"):
+        reg.create(s, CFG)
+    reg.start("a")
+    with pytest.raises(Queued, match=r"number 1 of 1 in the queue \(about 3 min\)"):
+        reg.start("b")
+    clock.now += 60
+    with pytest.raises(Queued, match=r"number 2 of 2 in the queue \(about 5 min\)"):  # 2 min left, then a turn
+        reg.start("c")
+    assert "number 1 of 2" in reg.queue_note("b") and reg.queue_note("a") is None
+    with pytest.raises(Queued, match="number 1 of 2"):  # pressing Start again keeps the place
+        reg.start("b")
+    assert reg.schedule() == [] and reg.get("b").status == "idle"  # a's turn is not over
+    clock.now += 120  # a's 3 minutes are up and others wait: a is paused, b starts
+    assert reg.schedule() == ["b"]
+    assert reg.get("a").status == "paused" and "your turn of 3 min is over" in reg.get("a").snapshot()["message"]
+    assert reg.get("b").status == "running" and reg.queue_note("b") is None and "number 1 of 1" in reg.queue_note("c")
+    reg.close("b")  # leaving frees the slot at once for the next
+    assert reg.schedule() == ["c"] and reg.get("c").status == "running"
+
+
+def test_no_turns_while_nobody_waits(registry):
+    clock = Clock()
+    reg = registry(max_running=1, turn_s=10.0, clock=clock, reap_every_s=3600)
+    reg.create("a", CFG)
+    reg.start("a")
+    clock.now += 1000
+    assert reg.schedule() == [] and reg.get("a").status == "running"
+
+
+def test_wait_estimates():
+    from gan_core.turns import wait_estimate_s
+
+    assert wait_estimate_s(1, [100.0, 30.0], 180.0) == 30.0  # the first slot to free
+    assert wait_estimate_s(2, [100.0, 30.0], 180.0) == 100.0
+    assert wait_estimate_s(3, [100.0, 30.0], 180.0) == 210.0  # then a whole turn more
+    assert wait_estimate_s(1, [-5.0], 180.0) == 0.0

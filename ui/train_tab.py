@@ -8,6 +8,7 @@ computed in ui/train_view.py; widget values <-> RunConfig in ui/train_settings.p
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import gradio as gr
@@ -17,7 +18,7 @@ from gan_core.data import DatasetError
 from gan_core.device import DeviceError
 from gan_core.diagnostics import live_metrics
 from gan_core.presets import describe_preset, get_preset, preset_names
-from gan_core.sessions import CapacityError
+from gan_core.sessions import CapacityError, Queued
 from gan_core.zygote import WorkerError
 from gan_core.viz import FIELD_LAYERS
 from ui import train_view as view
@@ -149,7 +150,7 @@ def build(ctx: AppContext) -> None:
         return dict(zip(KEYS, args))
 
     def render(run, layers_on, message: str = "", new_run: bool = False, picture=None, snap=None,
-               draw_picture: bool = True, draw_plots: bool = True):
+               draw_picture: bool = True, draw_plots: bool = True, queued: bool = False):
         """Everything `shown` from the run's snapshot (the picture and the curves unless told not to:
         gr.skip() keeps what the page has); a new run also re-scales the D-output plot."""
         snap = snap or run.snapshot()
@@ -163,7 +164,7 @@ def build(ctx: AppContext) -> None:
             picture_path = view.png_file(picture, samples.GRADIO_CACHE)
         else:
             picture_path = view.picture_file(snap, layers_on, samples.GRADIO_CACHE) if draw_picture else None
-        seen = view.Seen(snap["version"], snap.get("visual_step", -1), time.monotonic())
+        seen = view.Seen(snap["version"], snap.get("visual_step", -1), time.monotonic(), message if queued else "")
         return (view.status_line(snap), message, "Resume" if snap["status"] != "running" and snap["step"] else "Pause",
                 gr.skip() if picture_path is None else picture_path, loss_df, d_df, grad_df,
                 view.alerts_text(snap), seen)
@@ -190,7 +191,9 @@ def build(ctx: AppContext) -> None:
             return fail(str(e))
         try:
             ctx.registry.start(session_id(request))
-        except CapacityError as e:  # the run exists but waits: say so, do not hang
+        except Queued as e:  # the run waits its turn: the notice says where it is (and each poll updates it)
+            return render(run, layers_on, str(e), new_run=new, queued=True)
+        except CapacityError as e:
             gr.Warning(str(e))
             return render(run, layers_on, f"⚠️ {e}", new_run=new)
         return render(run, layers_on, new_run=new)
@@ -204,6 +207,8 @@ def build(ctx: AppContext) -> None:
             return render(run, layers_on)
         try:
             ctx.registry.start(session_id(request))
+        except Queued as e:
+            return render(run, layers_on, str(e), queued=True)
         except CapacityError as e:
             return fail(str(e))
         return render(run, layers_on)
@@ -229,8 +234,13 @@ def build(ctx: AppContext) -> None:
         """A poll: what changed since the page's last one. The picture only when a new one was drawn,
         the curves at most every PLOTS_EVERY_S while the run trains: a class of 30 polls every second."""
         last = last_seen if isinstance(last_seen, view.Seen) else view.Seen()
-        run = ctx.registry.get(session_id(request))
+        sid = session_id(request)
+        run = ctx.registry.get(sid)
         snap = run.snapshot() if run is not None else None
+        note = ctx.registry.queue_note(sid) or ""
+        if snap is not None and (note or last.note) and snap["version"] == last.version:
+            # queued: only the notice moves (its place in the queue); when its turn came, it is cleared
+            return (gr.skip(), note) + (gr.skip(),) * (len(shown) - 3) + (dataclasses.replace(last, note=note),)
         if snap is None or snap["version"] == last.version:
             return gr.skip()
         plots_due = snap["status"] != "running" or time.monotonic() - last.plots_at >= view.PLOTS_EVERY_S
@@ -238,6 +248,8 @@ def build(ctx: AppContext) -> None:
                            draw_plots=plots_due)
         if not plots_due:  # the page's curves are as old as they were
             shown_now = shown_now[:-1] + (view.Seen(snap["version"], snap.get("visual_step", -1), last.plots_at),)
+        if note or last.note:  # the queue's notice, or clearing it once the turn came
+            return shown_now[:1] + (note,) + shown_now[2:-1] + (dataclasses.replace(shown_now[-1], note=note),)
         return shown_now[:1] + (gr.skip(),) + shown_now[2:]  # the notice belongs to the last button press
 
     def on_layers(layers_on, request: gr.Request):

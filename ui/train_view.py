@@ -92,6 +92,7 @@ class Seen:
     version: int = -1
     visual_step: int = -2
     plots_at: float = -math.inf
+    note: str = ""  # the queue's notice the page shows ("" when not queued)
 
 
 def status_line(snap: dict) -> str:
