@@ -157,7 +157,8 @@ def test_reset_equals_a_fresh_run():
         g.add("b", cfg_for("b"))
     for _ in range(7):
         group.step({"a", "b"})
-    group.reset("a")
+    group.set_lr("a", lr_g=0.1)
+    group.reset("a")  # the config's learning rates come back too
     for _ in range(4):
         group.step({"a"})
         fresh.step({"a"})

@@ -84,8 +84,8 @@ class BatchedGroup:
         if data_key not in self._data:  # build_gan: load_dataset(cfg.data, device, seed=cfg.train.seed)
             self._data[data_key] = load_dataset(cfg.data, self.device, seed=cfg.train.seed).x
         run = RunBook(run_id, cfg, torch.Generator(self.device), data_key, cfg.train.lr_g, cfg.train.lr_d)
-        self._runs.append(run)
         row = self._fresh_row(run)
+        self._runs.append(run)
         slot = self.rows.append(row)
         self.good.append(row)
         self._restack_data()
@@ -102,9 +102,11 @@ class BatchedGroup:
         self._restack_data()
 
     def reset(self, run_id: str) -> None:
-        """Back to step 0: fresh weights and Adam state from the run's seed, its stream re-seeded."""
+        """Back to step 0 as the run was added (Trainer.reset): fresh weights and Adam state from its
+        seed, its stream re-seeded, its config's learning rates."""
         slot, run = self.slot(run_id), self.book(run_id)
         run.step = run.adam_steps_g = run.adam_steps_d = 0
+        run.lr_g, run.lr_d = run.cfg.train.lr_g, run.cfg.train.lr_d
         run.good = (0, 0, 0)
         row = self._fresh_row(run)
         self.rows.set_row(slot, row)
