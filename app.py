@@ -10,8 +10,9 @@ import os
 
 import gradio as gr
 
-from gan_core import checkpoint, worker
-from gan_core.sessions import SessionRegistry
+from gan_core import checkpoint
+from live import worker
+from live.sessions import SessionRegistry
 from live.factory import run_factory
 from ui import diagnostics_tab, latent_tab, theory_tab, train_tab
 from ui.common import AppContext, session_id

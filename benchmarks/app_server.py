@@ -77,7 +77,7 @@ class AppServer:
     def __exit__(self, *exc) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return
-        self.proc.terminate()  # the zygote and the run processes follow the server (gan_core/zygote.py)
+        self.proc.terminate()  # the zygote and the run processes follow the server (live/zygote.py)
         try:
             self.proc.wait(20)
         except subprocess.TimeoutExpired:

@@ -42,6 +42,6 @@ def modes(alerts_md: str) -> dict | None:
 
 
 def quality_reached(m: dict | None, min_near_pct: int = 80) -> bool:
-    """The bench's quality test (gan_core/bench.py QUALITY['ring8']) as the page shows it: every
+    """The bench's quality test (benchmarks/bench.py QUALITY['ring8']) as the page shows it: every
     mode covered and at least 80% of samples near a mode."""
     return m is not None and m["covered"] == m["of"] and m["near_pct"] >= min_near_pct

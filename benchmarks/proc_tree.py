@@ -1,7 +1,7 @@
 """What a server and all its descendants cost, from Linux's /proc: CPU, PSS, threads, processes.
 
 The app is a tree: the server, the zygote helper it starts, and one run process per training tab
-(gan_core/zygote.py). Their costs only make sense summed.
+(live/zygote.py). Their costs only make sense summed.
 
 - CPU: utime + stime of every live process in the tree, plus cutime + cstime (the CPU of
   descendants that have exited and been waited for, which their parent then carries). A run

@@ -146,7 +146,7 @@ def cmd_train_classifier(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from .bench import run_bench
+    from benchmarks.bench import run_bench  # (benchmarks live outside the engine and may import the app)
 
     return run_bench(args)
 

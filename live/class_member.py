@@ -16,8 +16,8 @@ import threading
 import time
 import uuid
 
-from gan_core.worker import COMMAND_TIMEOUT_S, INIT_TIMEOUT_S, READ_TIMEOUT_S, RemoteTrainer, Wire, WorkerError
-from gan_core.zygote import zygote
+from live.worker import COMMAND_TIMEOUT_S, INIT_TIMEOUT_S, READ_TIMEOUT_S, RemoteTrainer, Wire, WorkerError
+from live.zygote import zygote
 from live.batched import group_key
 
 CLASS_CONNECTIONS = 8  # serving threads in the class process, shared by every member

@@ -3,7 +3,7 @@
 The class host's one thread steps every run of a group together (live.batched); a `ClassRun` is
 the rest of a run as its student sees it: its commands (start, pause, step jobs, live changes),
 its read-backs every `log_every` steps (history, alerts, mode count), its pictures while someone
-watches, and its snapshot, in the same shape as `gan_core.trainer.Trainer.snapshot()`. The host
+watches, and its snapshot, in the same shape as `live.trainer.Trainer.snapshot()`. The host
 calls the `_`-methods from its thread with the host's lock held; the public methods are called by
 the process's serving threads and take the same lock.
 """
@@ -20,13 +20,13 @@ from pathlib import Path
 import torch
 
 from gan_core import checkpoint
-from gan_core.alerts import alerts_for
+from live.alerts import alerts_for
 from gan_core.config import RunConfig
 from gan_core.data import Dataset
 from gan_core.device import describe
 from gan_core.field_draw import field_picture_png
-from gan_core.history import History
-from gan_core.trainer import SERIES, WATCHED_S, render_visuals
+from live.history import History
+from live.trainer import SERIES, WATCHED_S, render_visuals
 
 VISUAL_EVERY_S = 1.5  # a watched run's picture at most this often: a picture costs ~25 ms, and a class is 30
 

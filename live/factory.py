@@ -1,13 +1,13 @@
 """What the app builds a student's run with: a member of the class process's batched step when
 its settings can be batched (live.batched.group_key), else a run process of its own (or a thread,
-where processes are not available: gan_core.worker)."""
+where processes are not available: live.worker)."""
 
 from __future__ import annotations
 
 import sys
 
-from gan_core import worker
-from gan_core.zygote import WorkerError
+from live import worker
+from live.zygote import WorkerError
 from live.class_member import ClassMember, batchable
 
 

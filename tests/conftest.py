@@ -81,7 +81,7 @@ def capped_app():
     """The real app with small caps (2 runs training, CAPPED_RUNS existing): (demo, url). For the
     hostile-input, fault and flood tests, which would otherwise start dozens of run processes."""
     from app import build_demo, launch_options
-    from gan_core.sessions import SessionRegistry
+    from live.sessions import SessionRegistry
     from live.factory import run_factory
     from ui.common import AppContext
 

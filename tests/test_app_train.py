@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from gan_core import worker
+from live import worker
 from gan_core.config import OBJECTIVES, ConfigError
 from gan_core.presets import get_preset, preset_names
 from gan_core.viz import FIELD_LAYERS

@@ -10,7 +10,9 @@ from live.batched import BatchedGroup, group_key
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
-RING8 = get_preset("ring8", train={"device": "cpu"})  # 3 x 128 MLP, pack 2, EMA 0.99, lr 1e-3, batch 256
+# the ring8 recipe at its former size: 3 x 128 MLP, pack 2, EMA 0.99, lr 1e-3, batch 256
+RING8 = get_preset("ring8", model={"hidden": 128, "depth": 3},
+                   train={"device": "cpu", "batch_size": 256, "lr_g": 1e-3, "lr_d": 1e-3})
 SMALL = RING8.replace(model={"hidden": 32, "depth": 2}, train={"batch_size": 128})
 
 

@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from gan_core import worker
+from live import worker
 from gan_core.diagnostics import live_metrics
 from gan_core.presets import get_preset
-from gan_core.sessions import SessionRegistry
+from live.sessions import SessionRegistry
 from live.class_member import ClassMember, batchable
 from live.factory import run_factory
 

@@ -81,5 +81,5 @@ def test_a_small_classroom(monkeypatch, tmp_path):
         assert st["heartbeats"] >= 1
     srv = s["server"]
     assert srv["reaped_s"] is not None, srv
-    assert srv["processes"]["end"] > srv["processes"]["before"]  # run processes (gan_core/worker.py) ...
+    assert srv["processes"]["end"] > srv["processes"]["before"]  # run processes (live/worker.py) ...
     assert srv["processes"]["after"] == srv["processes"]["before"]  # ... all gone

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from gan_core import checkpoint
 from gan_core.diagnostics import live_metrics
 from gan_core.presets import get_preset
-from gan_core.sessions import SessionRegistry
+from live.sessions import SessionRegistry
 from gan_core.train import build_gan, train_step
 from ui import diagnostics_tab as tab
 from ui.common import AppContext

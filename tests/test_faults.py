@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from gan_core import worker
+from live import worker
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not worker.processes_available(), reason="run processes are Linux-only")]

@@ -2,7 +2,7 @@
 
 import math
 
-from gan_core.history import History
+from live.history import History
 
 
 def test_truncate_keeps_the_rows_up_to_the_step_and_appending_goes_on():

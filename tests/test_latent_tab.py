@@ -15,7 +15,7 @@ from safetensors.torch import save_file
 
 from gan_core import latent_view as lv
 from gan_core.presets import get_preset
-from gan_core.sessions import SessionRegistry
+from live.sessions import SessionRegistry
 from latent_checkpoints import make_checkpoints
 from ui import latent_tab as tab
 from ui.common import ROOT, AppContext

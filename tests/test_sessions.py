@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from gan_core.config import RunConfig
-from gan_core.sessions import CapacityError, SessionRegistry
-from gan_core.trainer import Trainer
+from live.sessions import CapacityError, SessionRegistry
+from live.trainer import Trainer
 
 CFG = RunConfig.from_dict({"data": {"name": "ring8", "n_points": 500}, "model": {"hidden": 8, "depth": 1},
                            "train": {"batch_size": 16, "device": "cpu"}})
@@ -147,7 +147,7 @@ def test_shutdown_stops_everything(registry):
 
 
 def test_default_cap_from_environment(monkeypatch):
-    from gan_core.sessions import default_max_running
+    from live.sessions import default_max_running
 
     monkeypatch.setenv("GAN_CLASSROOM_MAX_RUNS", "5")
     assert default_max_running() == 5
@@ -166,7 +166,7 @@ class Clock:
 
 
 def test_over_the_cap_a_start_queues_and_starts_by_itself_in_order(registry):
-    from gan_core.sessions import Queued
+    from live.sessions import Queued
 
     clock = Clock()
     reg = registry(max_running=1, turn_s=180.0, clock=clock, reap_every_s=3600)
@@ -200,7 +200,7 @@ def test_no_turns_while_nobody_waits(registry):
 
 
 def test_wait_estimates():
-    from gan_core.turns import wait_estimate_s
+    from live.turns import wait_estimate_s
 
     assert wait_estimate_s(1, [100.0, 30.0], 180.0) == 30.0  # the first slot to free
     assert wait_estimate_s(2, [100.0, 30.0], 180.0) == 100.0

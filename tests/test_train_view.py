@@ -10,7 +10,7 @@ import pytest
 
 from gan_core.field_draw import FIELD_LAYERS, layout
 from gan_core.presets import get_preset
-from gan_core.trainer import Trainer
+from live.trainer import Trainer
 from ui import train_view as view
 
 pytestmark = pytest.mark.usefixtures("one_thread")

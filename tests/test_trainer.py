@@ -8,11 +8,11 @@ import pytest
 import torch
 
 from gan_core import losses
-from gan_core import trainer as trainer_mod
+from live import trainer as trainer_mod
 from gan_core.config import RunConfig
-from gan_core.history import History
+from live.history import History
 from gan_core.train import build_gan, train_step
-from gan_core.trainer import SERIES, Trainer, history_csv
+from live.trainer import SERIES, Trainer, history_csv
 
 SNAPSHOT_KEYS = {"step", "status", "message", "its", "device", "alerts", "version", "history", "metrics", "samples",
                  "field", "visual_step", "d_output", "lr_g", "lr_d", "d_steps", "dataset", "is_points"}

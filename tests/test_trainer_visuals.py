@@ -3,7 +3,7 @@ every Step job, and never for a run nobody watches (drawing costs ~1-2% of the s
 
 import pytest
 
-from gan_core import trainer as trainer_mod
+from live import trainer as trainer_mod
 from test_trainer import make_trainer, wait_for  # noqa: F401 (make_trainer is a fixture)
 
 pytestmark = pytest.mark.usefixtures("one_thread")

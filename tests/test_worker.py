@@ -1,4 +1,4 @@
-"""Runs in processes of their own (gan_core.worker): the same run as a Trainer thread, typed errors
+"""Runs in processes of their own (live.worker): the same run as a Trainer thread, typed errors
 across the wire, a Step that waits without blocking snapshots, a dead process reported (never
 raised into the UI), no process left behind, and the networks handed over as a checkpoint."""
 
@@ -11,13 +11,14 @@ import time
 import pytest
 import torch
 
-from gan_core import sources, worker
-from gan_core import zygote as zygote_mod
+from gan_core import sources
+from live import worker
+from live import zygote as zygote_mod
 from gan_core.checkpoint import CheckpointError
 from gan_core.config import RunConfig
 from gan_core.data import DatasetError
-from gan_core.sessions import SessionRegistry
-from gan_core.trainer import Trainer
+from live.sessions import SessionRegistry
+from live.trainer import Trainer
 from test_trainer import wait_for
 
 pytestmark = [pytest.mark.usefixtures("one_thread"),

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from gan_core.sessions import SessionRegistry
+from live.sessions import SessionRegistry
 
 ROOT = Path(__file__).resolve().parent.parent
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")

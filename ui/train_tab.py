@@ -18,8 +18,8 @@ from gan_core.data import DatasetError
 from gan_core.device import DeviceError
 from gan_core.diagnostics import live_metrics
 from gan_core.presets import describe_preset, get_preset, preset_names
-from gan_core.sessions import CapacityError, Queued
-from gan_core.zygote import WorkerError
+from live.sessions import CapacityError, Queued
+from live.zygote import WorkerError
 from gan_core.viz import FIELD_LAYERS
 from ui import train_view as view
 from ui import temp_files

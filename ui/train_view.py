@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from gan_core.config import BCE_OBJECTIVES, CRITIC_OBJECTIVES, DOWNLOAD_DATASETS, RunConfig
-from gan_core.trainer import Trainer, history_csv
+from live.trainer import Trainer, history_csv
 from gan_core.field_draw import PICTURE_WIDTH, field_title
 from gan_core.viz import FIELD_LAYERS, draw_field, png_bytes
 

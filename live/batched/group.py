@@ -34,7 +34,7 @@ from .rows import Rows
 from .run import RunBook
 
 MODES = ("both", "d", "g")
-GOOD_EVERY = 50  # steps between a run's last-good copies (as gan_core.trainer)
+GOOD_EVERY = 50  # steps between a run's last-good copies (as live.trainer)
 
 
 class BatchedGroup:

@@ -12,10 +12,10 @@ import time
 import torch
 
 from .bench_reference import ReferenceLoop
-from .data import load_dataset
-from .diagnostics import live_metrics
-from .presets import get_preset
-from .trainer import Trainer
+from gan_core.data import load_dataset
+from gan_core.diagnostics import live_metrics
+from gan_core.presets import get_preset
+from live.trainer import Trainer
 
 
 def spread(values: list[float]) -> dict:

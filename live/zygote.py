@@ -49,7 +49,7 @@ class Zygote:
         # zygote must have no threads when it forks, and a run's numpy work is too small to need them
         env = {"OPENBLAS_NUM_THREADS": "1", **os.environ, "GAN_CLASSROOM_AUTHKEY": self.authkey.hex(),
                "PYTHONPATH": os.pathsep.join([root] + [p for p in [os.environ.get("PYTHONPATH")] if p])}
-        self._proc = subprocess.Popen([sys.executable, "-c", "from gan_core.zygote import zygote_main; zygote_main()"],
+        self._proc = subprocess.Popen([sys.executable, "-c", "from live.zygote import zygote_main; zygote_main()"],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True, bufsize=1)
         self._lock = threading.Lock()
         # reap it the moment it exits (killed, or crashed), so it never lingers as a zombie
@@ -153,9 +153,9 @@ def _preload() -> None:
     """What every run would otherwise import or read first (~2 s), done once here: torch, gan_core,
     torch._dynamo (the first optimiser imports it), sklearn's digits loader, the MNIST-5k table.
     None of it runs a torch op, so no OpenMP or CUDA threads exist when the zygote forks."""
-    for module in ("torch", "torch._dynamo", "sklearn.datasets", "gan_core.trainer", "gan_core.diagnostics"):
+    for module in ("torch", "torch._dynamo", "sklearn.datasets", "live.trainer", "gan_core.diagnostics"):
         importlib.import_module(module)
-    from . import data
+    from gan_core import data
 
     data._mnist5k_table()
 

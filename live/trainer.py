@@ -19,14 +19,14 @@ import numpy as np
 import torch
 from torch.utils import _pytree as pytree
 
-from . import checkpoint
+from gan_core import checkpoint
 from .alerts import alerts_for
-from .config import RunConfig
-from .device import describe, threads_for, use_cpu_threads
-from .field import compute_field
+from gan_core.config import RunConfig
+from gan_core.device import describe, threads_for, use_cpu_threads
+from gan_core.field import compute_field
 from .history import History
-from .train import GAN, build_gan, train_step
-from .viz import image_grid
+from gan_core.train import GAN, build_gan, train_step
+from gan_core.viz import image_grid
 
 SERIES = ("d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g")
 GOOD_EVERY = 50  # steps between copies of the last good state (a copy costs ~1% of the steps it covers at 10)

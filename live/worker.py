@@ -6,7 +6,7 @@ Python a second per watching tab) takes the GIL from the training thread, and tw
 from each other. In its own process a run has its own interpreter and its own GIL: the server
 polls it without slowing it, and two students' runs use two cores.
 
-How: `gan_core/zygote.py` forks the run process; this handle sends it the Trainer's calls, one
+How: `live/zygote.py` forks the run process; this handle sends it the Trainer's calls, one
 connection per calling thread (so a Step that waits never blocks another thread's snapshot).
 Linux only; everywhere else, or with GAN_CLASSROOM_TRAINING=thread, runs are Trainer threads.
 """
@@ -53,7 +53,7 @@ def trainer_factory():
         try:
             return RemoteTrainer(cfg, **kwargs)
         except WorkerError as e:  # no helper process on this machine: train in the server's process
-            print(f"gan_core.worker: {e}; this run trains in a thread", file=sys.stderr)
+            print(f"live.worker: {e}; this run trains in a thread", file=sys.stderr)
             return Trainer(cfg, **kwargs)
 
     return process_or_thread
@@ -70,7 +70,7 @@ def _quietly(fn) -> None:
     try:
         fn()
     except Exception as e:  # the first run will say it; the app must start anyway
-        print(f"gan_core.worker: {e}", file=sys.stderr)
+        print(f"live.worker: {e}", file=sys.stderr)
 
 
 class Wire:

@@ -95,7 +95,7 @@ def _throughput(r: dict) -> list[str]:
             "diagnostics every 250 steps, Adam in its multi-tensor (foreach) form, D's weights frozen while G's "
             "loss backpropagates through D (only dL/d(fake) is needed), and a picture at the end of each Step "
             "job; while a browser polls, the picture is "
-            "also redrawn every 0.5 s (that cost is section 4's). The *reference* (`gan_core/bench_reference.py`) "
+            "also redrawn every 0.5 s (that cost is section 4's). The *reference* (`benchmarks/bench_reference.py`) "
             "is the loop of pytorch/examples `dcgan/main.py`: "
             "separate real and fake BCE passes, one G forward reused for G's update, five `.item()` calls per "
             "iteration for its log line, an image of G(fixed noise) every 100 iterations, and `optim.Adam` with "
@@ -186,7 +186,7 @@ def _streaming(r: dict) -> list[str]:
             "grid or the 2D field drawn by `gan_core/field_draw.py`, sent as JSON and a PNG file the client "
             "downloads) by `gradio_client` in a separate process at nice 19: it stands in for a student's browser "
             "on another laptop, so its own CPU (*client CPU per poll*) should not compete with the server's "
-            "work. *run in a process*: the app trains each run in a process of its own (`gan_core/worker.py`); "
+            "work. *run in a process*: the app trains each run in a process of its own (`live/worker.py`); "
             "*in a thread*: in the server's process, where the server's Python holds the GIL the training loop "
             "needs. *Run's CPU per step*: the run's own CPU time (its process's, or its training thread's) per "
             "step, median over windows, and the median of the per-pair change: what being watched costs the run "
@@ -271,7 +271,7 @@ def _gpu(r: dict) -> list[str]:
 def write_report(r: dict, path: Path, command: str) -> Path:
     v = r["versions"]
     lines = ["# Benchmarks", "",
-             f"Written by `{command}` (`gan_core/bench.py`) on {r['started']}"
+             f"Written by `{command}` (`benchmarks/bench.py`) on {r['started']}"
              + (" — a **--quick** smoke run: short windows, figures are rough." if r["quick"] else "."), "",
              "| setting | value |", "| --- | --- |",
              f"| device | {r['device']} |",

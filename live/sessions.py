@@ -25,7 +25,7 @@ import threading
 import time
 from typing import Callable
 
-from .config import RunConfig
+from gan_core.config import RunConfig
 from .trainer import Trainer
 from .turns import TrainingQueue, minutes, wait_estimate_s
 

@@ -35,14 +35,14 @@ import torch
 from .bench_latency import app_slider_latency, latent_latency
 from .bench_report import write_report
 from .bench_throughput import spread, throughput
-from .classifier import classifier_for
-from .device import describe, resolve_device
-from .diagnostics import live_metrics
-from .presets import get_preset
-from .train import build_gan, train_step
-from .trainer import WATCHED_S, Trainer
-from .worker import RemoteTrainer
-from .viz import FIELD_LAYERS, png_bytes
+from gan_core.classifier import classifier_for
+from gan_core.device import describe, resolve_device
+from gan_core.diagnostics import live_metrics
+from gan_core.presets import get_preset
+from gan_core.train import build_gan, train_step
+from live.trainer import WATCHED_S, Trainer
+from live.worker import RemoteTrainer
+from gan_core.viz import FIELD_LAYERS, png_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"ratio_cpu": 1.0, "ring8_s": 30.0, "mnist5k_s": 120.0, "streaming": 0.05, "ratio_gpu": 2.0}
@@ -111,7 +111,7 @@ def cpu_threads(plan: Plan) -> dict:
                 if policy:
                     env["OMP_WAIT_POLICY"] = policy
                 env["PYTHONPATH"] = str(ROOT)
-                code = f"import torch; from gan_core.bench import _probe; _probe({preset!r}, {threads}, {plan.thread_s})"
+                code = f"import torch; from benchmarks.bench import _probe; _probe({preset!r}, {threads}, {plan.thread_s})"
                 out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
                 if out.returncode:
                     raise RuntimeError(out.stderr[-500:])

@@ -30,10 +30,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .config import RunConfig
-from .data import Dataset
-from .models import build_models
-from .viz import image_grid
+from gan_core.config import RunConfig
+from gan_core.data import Dataset
+from gan_core.models import build_models
+from gan_core.viz import image_grid
 
 
 class ReferenceLoop:

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import data_shape_of
-from .models import build_models
-from .presets import get_preset
-from .sources import from_checkpoint
-from .viz import image_grid, png_bytes
+from gan_core.checkpoint import data_shape_of
+from gan_core.models import build_models
+from gan_core.presets import get_preset
+from gan_core.sources import from_checkpoint
+from gan_core.viz import image_grid, png_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
