@@ -268,6 +268,15 @@ def _gpu(r: dict) -> list[str]:
     return out + ["", flags, ""]
 
 
+def _classroom() -> list[str]:
+    """A class of students is a bench of its own (it launches the app and many browser-like tabs)."""
+    return ["## 7. A class of students at once", "",
+            "`python -m benchmarks.classroom --students N` (N = 1, 10, 30): admitted, time to quality, poll and "
+            "Start latency, memory, threads and processes, reaping. Results, with the machine and the date: "
+            "`docs/CLASSROOM.md`; the batched class step alone: `python -m benchmarks.batched_step`, "
+            "`docs/BATCHED.md`.", ""]
+
+
 def write_report(r: dict, path: Path, command: str) -> Path:
     v = r["versions"]
     lines = ["# Benchmarks", "",
@@ -281,7 +290,7 @@ def write_report(r: dict, path: Path, command: str) -> Path:
              f"| OMP_WAIT_POLICY | {v['OMP_WAIT_POLICY']} |",
              f"| wall time | {r['seconds']:.0f} s |", "",
              "## Targets", "", *_targets(r), "",
-             *_throughput(r), *_threads(r), *_quality(r), *_streaming(r), *_latency(r), *_gpu(r)]
+             *_throughput(r), *_threads(r), *_quality(r), *_streaming(r), *_latency(r), *_gpu(r), *_classroom()]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines).rstrip() + "\n")
     return path

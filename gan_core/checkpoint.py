@@ -22,6 +22,7 @@ from . import __version__
 from .config import IMAGE_SIZES, ConfigError, RunConfig
 from .data import dataset_classes, native_channels, native_image_size
 from .models import build_models
+from .errors import CheckpointError
 
 FORMAT = "gan-classroom-checkpoint"
 FORMAT_VERSION = 1
@@ -30,8 +31,6 @@ MAX_META_CHARS = 1_000_000  # the JSON metadata in the header (a real one is und
 MAX_STEP = 10**9  # a step count in the metadata beyond this is not from a real run
 
 
-class CheckpointError(ValueError):
-    """A checkpoint that cannot be used, with a message for the person who picked it."""
 
 
 @dataclass

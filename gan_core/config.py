@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import ConfigError
+
 POINT_DATASETS = ("ring8", "grid25", "spiral", "moons", "two_gaussians", "line")
 IMAGE_DATASETS = ("digits", "mnist5k", "mnist", "fashion_mnist", "cifar10", "folder")
 OFFLINE_IMAGE_DATASETS = ("digits", "mnist5k")
@@ -31,8 +33,6 @@ OPTIMIZERS = ("adam", "sgd")
 COMPILE_MODES = ("off", "default", "reduce-overhead")  # torch.compile modes; reduce-overhead = CUDA graphs
 
 
-class ConfigError(ValueError):
-    """A configuration that cannot run, with a message saying what to change."""
 
 
 def _check(condition: bool, message: str) -> None:

@@ -20,10 +20,9 @@ import numpy as np
 import torch
 
 from .config import DOWNLOAD_DATASETS, OFFLINE_IMAGE_DATASETS, DataConfig
+from .errors import DatasetError
 
 
-class DatasetError(RuntimeError):
-    """A dataset that cannot be loaded, with a message saying what to do instead."""
 
 
 @dataclass

@@ -8,9 +8,9 @@ import threading
 
 import torch
 
+from .errors import DeviceError
 
-class DeviceError(RuntimeError):
-    pass
+
 
 
 def on_zero_gpu() -> bool:

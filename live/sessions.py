@@ -28,16 +28,11 @@ from typing import Callable
 from gan_core.config import RunConfig
 from .trainer import Trainer
 from .turns import TrainingQueue, minutes, wait_estimate_s
+from gan_core.errors import CapacityError, Queued
 
 MAX_STEP_JOB = 1000  # steps one Step press may ask for (the page offers 1, 10, 100)
 
 
-class CapacityError(RuntimeError):
-    """Too many runs exist, or are training, on this server right now."""
-
-
-class Queued(CapacityError):
-    """No training slot is free: the run waits in the queue and starts by itself when its turn comes."""
 
 
 def _env_int(name: str, default: int) -> int:

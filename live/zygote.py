@@ -25,6 +25,7 @@ import sys
 import threading
 from multiprocessing.connection import Listener, arbitrary_address
 from pathlib import Path
+from gan_core.errors import WorkerError
 
 CALLS = frozenset({"start", "pause", "step", "set_live", "stop", "reset", "snapshot", "render", "save_checkpoint",
                    "status", "alive", "current_step"})
@@ -33,8 +34,6 @@ CALLS = frozenset({"start", "pause", "step", "set_live", "stop", "reset", "snaps
 RUN_NICENESS = 5  # run processes' niceness above the server's: the server answers first when cores are busy
 
 
-class WorkerError(RuntimeError):
-    """The run's process could not be started, or it stopped (killed, out of memory)."""
 
 
 # ----------------------------------------------------------------------------- in the server

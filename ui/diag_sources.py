@@ -12,10 +12,8 @@ from collections import OrderedDict
 from pathlib import Path
 
 from gan_core import checkpoint, sources
-from gan_core.checkpoint import CheckpointError
-from gan_core.config import ConfigError
-from gan_core.data import DatasetError
 from gan_core.diagnostics import Diagnosis, run_diagnosis
+from gan_core.errors import ClassroomError
 from gan_core.latent_view import checked_seed
 from ui.common import AppContext
 
@@ -87,7 +85,7 @@ def diagnosis_for(ctx: AppContext, choice: str | None, session: str, n: int, see
 def _diagnose(load, n: int, seed: int) -> Diagnosis:
     try:
         return run_diagnosis(load(), n=n, seed=seed)
-    except (CheckpointError, DatasetError, ConfigError) as e:
+    except ClassroomError as e:
         raise SourceProblem(str(e)) from e
     except ValueError as e:  # e.g. a diverged G that makes NaN; too few samples
         raise SourceProblem(f"The diagnosis failed: {e}") from e

@@ -10,9 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gan_core import checkpoint, sources
-from gan_core.checkpoint import CheckpointError
-from gan_core.config import ConfigError
-from gan_core.data import DatasetError
+from gan_core.errors import CheckpointError, ClassroomError
 from gan_core.latent_view import LatentView, conditional_classes
 from gan_core.sources import Source
 from ui.common import AppContext
@@ -20,7 +18,7 @@ from ui.common import AppContext
 LIVE = "this session's run (Train tab)"
 UPLOADED = "uploaded: "
 MAX_UPLOADS = 4  # checkpoints one tab keeps uploaded (each up to checkpoint.MAX_BYTES on disk)
-SOURCE_ERRORS = (CheckpointError, DatasetError, ConfigError, LookupError, OSError, ValueError)
+SOURCE_ERRORS = (ClassroomError, LookupError, OSError, ValueError)
 
 
 def source_choices(ctx: AppContext, uploaded: dict[str, str]) -> list[str]:

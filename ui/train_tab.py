@@ -14,15 +14,12 @@ import time
 import gradio as gr
 
 from gan_core.config import DOWNLOAD_DATASETS, OBJECTIVES
-from gan_core.data import DatasetError
-from gan_core.device import DeviceError
 from gan_core.diagnostics import live_metrics
+from gan_core.errors import CapacityError, ClassroomError, Queued
 from gan_core.presets import describe_preset, get_preset, preset_names
-from live.sessions import CapacityError, Queued
-from live.zygote import WorkerError
 from gan_core.viz import FIELD_LAYERS
-from ui import train_view as view
 from ui import temp_files
+from ui import train_view as view
 from ui.common import AppContext, client_id, session_id
 from ui.train_settings import (DATASETS, DEFAULT_PRESET, KEYS, TRICK_INFO, TTUR_LRS, base_config, config_from_values,
                                is_points, preset_for, same_run, values_from_config)
@@ -31,8 +28,8 @@ STEP_MODES = [("D and G", "both"), ("D only", "d"), ("G only", "g")]
 STEP_COUNTS = [1, 10, 100]
 BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024]
 EMA_DECAYS = [0.0, 0.99, 0.995, 0.999, 0.9999]
-# a run that cannot be built, or no room for it: say why, never crash (ConfigError is a ValueError)
-RUN_ERRORS = (ValueError, OverflowError, DatasetError, DeviceError, CapacityError, WorkerError, TimeoutError)
+# a run that cannot be built, or no room for it: say why, never crash (plus what Python raises for a bad value)
+RUN_ERRORS = (ClassroomError, ValueError, OverflowError, TimeoutError)
 SAMPLES_NOTE = ("<small>G's output for the same noise z every frame. Images: a grid of samples (one column per "
                 "class for a conditional G). 2D: GAN Lab's view; toggle its layers below.</small>")
 APPLY_NOTE = ("<small>Learning rates and D steps change the current run **live**. Data, model, loss and "
