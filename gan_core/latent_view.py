@@ -61,7 +61,18 @@ def _single_threaded_worker() -> ThreadPoolExecutor:
     return pool
 
 
-_RENDER = _single_threaded_worker()
+_RENDER: ThreadPoolExecutor | None = None  # started on the first render, not at import
+
+
+_RENDER_LOCK = threading.Lock()
+
+
+def _render_pool() -> ThreadPoolExecutor:
+    global _RENDER
+    with _RENDER_LOCK:
+        if _RENDER is None:
+            _RENDER = _single_threaded_worker()
+        return _RENDER
 
 
 def noise_std(source: Source) -> float:
@@ -170,14 +181,14 @@ def latent_at(view: LatentView, seed: int, values) -> torch.Tensor:
 
 def render(view: LatentView, z: torch.Tensor, y: int | None = None) -> np.ndarray:
     """G(z) as uint8 RGB [H, W, 3]: the upscaled image, or the point on the data plane."""
-    return _RENDER.submit(_render, view, z, y).result()
+    return _render_pool().submit(_render, view, z, y).result()
 
 
 def render_all_classes(view: LatentView, z: torch.Tensor) -> np.ndarray | None:
     """One latent under every class of a conditional G: K images in two rows (None if unconditional)."""
     if not conditional_classes(view.source) or view.plane is not None:
         return None
-    return _RENDER.submit(_render_all_classes, view, z).result()
+    return _render_pool().submit(_render_all_classes, view, z).result()
 
 
 @torch.inference_mode()

@@ -20,7 +20,7 @@ from torch import nn
 
 from . import losses
 from .config import BCE_OBJECTIVES, ConfigError, RunConfig
-from .data import Dataset, load_dataset, native_channels, native_image_size
+from .data import Dataset, load_dataset
 from .device import resolve_device
 from .models import build_models
 
@@ -95,10 +95,6 @@ def make_optimizer(params, kind: str, lr: float, betas: tuple[float, float], fus
     return torch.optim.Adam(params, lr=lr, betas=betas, foreach=True)
 
 
-def data_shape_for(cfg: RunConfig, data: Dataset) -> tuple[int, ...]:
-    return tuple(data.x.shape[1:])
-
-
 def build_gan(cfg: RunConfig, device: torch.device | str | None = None, data: Dataset | None = None) -> GAN:
     """Networks, optimisers and data for `cfg`, seeded by cfg.train.seed."""
     device = torch.device(device) if device is not None else resolve_device(cfg.train.device)
@@ -107,7 +103,7 @@ def build_gan(cfg: RunConfig, device: torch.device | str | None = None, data: Da
     if cfg.model.conditional and not data.num_classes:
         raise ValueError(f"a conditional GAN needs class labels; {cfg.data.name!r} has none")
     torch.manual_seed(cfg.train.seed)  # weights are initialised from the global stream
-    G, D = build_models(cfg, data_shape_for(cfg, data), data.num_classes)
+    G, D = build_models(cfg, tuple(data.x.shape[1:]), data.num_classes)  # (2,) or (C, H, W)
     t = cfg.train
     layout = torch.channels_last if t.channels_last else torch.contiguous_format  # NHWC suits tensor cores
     G, D = G.to(device, memory_format=layout), D.to(device, memory_format=layout)
@@ -128,12 +124,6 @@ def build_gan(cfg: RunConfig, device: torch.device | str | None = None, data: Da
         # happens at the first call, i.e. in the thread that trains (CUDA graphs need that).
         gan.compiled = (torch.compile(G, mode=t.compile), torch.compile(D, mode=t.compile))
     return gan
-
-
-def expected_image_shape(cfg: RunConfig) -> tuple[int, int, int]:
-    """(C, H, W) that G will produce for an image config (for checking checkpoints)."""
-    size = cfg.data.image_size or native_image_size(cfg.data.name)
-    return (cfg.data.channels or native_channels(cfg.data.name), size, size)
 
 
 # -------------------------------------------------------------------------------------------------

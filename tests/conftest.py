@@ -160,3 +160,56 @@ def _post_event(url: str, api_name: str, data: list, session: str) -> list:
                 if msg.get("msg") == "process_completed":  # a refusal by Gradio itself: its message in [1]
                     return msg["output"]["data"] if msg.get("success") else [None, str(msg["output"].get("error"))]
     raise AssertionError("the event stream ended without an answer")
+
+
+# -- one tiny config, one trainer factory, one wait helper ------------------------------------------
+
+def tiny_cfg(dataset="ring8", loss=None, train=None, model=None):
+    """A run small enough for a unit test: 2D points with a 2 x 16 MLP, or images with an 8-map DCGAN."""
+    from gan_core.config import RunConfig
+
+    points = dataset in ("ring8", "grid25")
+    return RunConfig.from_dict({
+        "data": {"name": dataset, **({"n_points": 1000} if points else {})},
+        "model": {**({"arch": "mlp", "hidden": 16, "depth": 2} if points else {"arch": "dcgan", "nz": 8, "ngf": 8,
+                                                                                "ndf": 8}), **(model or {})},
+        "loss": loss or {},
+        "train": {"batch_size": 16, "log_every": 5, "device": "cpu", **(train or {})},
+    })
+
+
+@pytest.fixture
+def make_trainer():
+    """Trainer factory (tiny_cfg() by default); every trainer it made is stopped at the end of the test."""
+    from live.trainer import Trainer
+
+    made = []
+
+    def make(cfg=None, **kwargs):
+        t = Trainer(cfg or tiny_cfg(), device="cpu", **kwargs)
+        made.append(t)
+        return t
+
+    yield make
+    for t in made:
+        t.stop()
+        assert not t.alive
+
+
+def _wait_for(predicate, timeout_s: float = 30.0, every_s: float = 0.02):
+    """Poll `predicate` until it is truthy (and return that value) or timeout_s passes (its last value)."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every_s)
+    return predicate()
+
+
+@pytest.fixture(scope="session")
+def wait_for():
+    """wait_for(predicate, timeout_s=30) -> its value once truthy: for what a test can poll, never a sleep."""
+    return _wait_for

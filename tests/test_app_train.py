@@ -119,14 +119,6 @@ def poll_status(client, last: str) -> str:
     return first if isinstance(first, str) else last
 
 
-def wait_for(predicate, timeout: float, every: float = 0.25):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    return predicate()
 
 
 @pytest.fixture
@@ -147,7 +139,7 @@ def client_factory(app_server, monkeypatch):
         app_server[0].ctx.registry.close(c.session_hash)
 
 
-def test_start_pause_step_and_close_through_the_client(app_server, client_factory):
+def test_start_pause_step_and_close_through_the_client(app_server, client_factory, wait_for):
     demo, _ = app_server
     registry = demo.ctx.registry
     client = client_factory()
@@ -198,7 +190,7 @@ def test_bad_settings_show_a_message_and_start_nothing(app_server, client_factor
     assert app_server[0].ctx.registry.get(client.session_hash) is None
 
 
-def test_over_the_cap_a_student_queues_and_starts_when_a_slot_frees(app_server, client_factory, monkeypatch):
+def test_over_the_cap_a_student_queues_and_starts_when_a_slot_frees(app_server, client_factory, monkeypatch, wait_for):
     monkeypatch.setenv("GAN_CLASSROOM_BATCHED", "0")  # runs alone: the class's batched step never queues
     registry = app_server[0].ctx.registry
     monkeypatch.setattr(registry, "max_running", 1)

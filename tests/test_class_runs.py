@@ -21,15 +21,6 @@ pytestmark = [pytest.mark.slow,
 CFG = get_preset("ring8", train={"device": "cpu"})
 
 
-def wait_for(predicate, timeout_s: float = 30.0, every_s: float = 0.05):
-    """Poll `predicate` until it is truthy (returned) or timeout_s passes (its last value returned)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every_s)
-    return predicate()
 
 
 @pytest.fixture
@@ -54,7 +45,7 @@ def test_the_default_preset_is_batched_and_others_are_not():
     assert not batchable(get_preset("ring8-wgan-gp")) and not batchable(get_preset("mnist5k"))
 
 
-def test_each_run_keeps_its_own_commands(members):
+def test_each_run_keeps_its_own_commands(members, wait_for):
     a, b, c = members(3, metric_fn=live_metrics)
     for m in (a, b, c):
         m.start()
@@ -85,7 +76,7 @@ def test_each_run_keeps_its_own_commands(members):
     assert wait_for(lambda: a.snapshot()["step"] > 10)  # the class process goes on without c
 
 
-def test_class_runs_take_no_training_slot():
+def test_class_runs_take_no_training_slot(wait_for):
     registry = SessionRegistry(max_running=1, trainer_factory=run_factory())
     try:
         runs = [registry.create(f"s{i}", CFG.replace(train={"seed": i})) for i in range(3)]

@@ -28,15 +28,6 @@ FLOOD_BUDGET_MB = 1500  # what the whole server tree may grow by under the flood
 NO_WAIT_S = 5.0  # "did not wait on the frozen run": before the fix, 60 s (the IPC timeout under the lock)
 
 
-def wait_for(predicate, timeout_s: float = 30.0, every_s: float = 0.1):
-    """Poll `predicate` until it is truthy (returned) or timeout_s passes (its last value returned)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every_s)
-    return predicate()
 
 
 def poll(c) -> str:
@@ -75,7 +66,7 @@ def tree_pss_mb(root: int) -> float:
 
 
 @pytest.mark.parametrize("batched", ["0", "1"], ids=["run-process", "class-process"])
-def test_a_killed_run_is_reported_at_the_next_poll_and_start_works_again(capped_app, client, monkeypatch, batched):
+def test_a_killed_run_is_reported_at_the_next_poll_and_start_works_again(capped_app, client, monkeypatch, batched, wait_for):
     """A run process killed (out of memory, say), or the class process that steps the batched runs."""
     monkeypatch.setenv("GAN_CLASSROOM_BATCHED", batched)
     registry = capped_app[0].ctx.registry
@@ -91,7 +82,7 @@ def test_a_killed_run_is_reported_at_the_next_poll_and_start_works_again(capped_
     assert worker.wait_for_exit(run.pid, 10)
 
 
-def test_a_frozen_run_delays_no_one_else_and_says_so_itself(capped_app, client, monkeypatch):
+def test_a_frozen_run_delays_no_one_else_and_says_so_itself(capped_app, client, monkeypatch, wait_for):
     monkeypatch.setenv("GAN_CLASSROOM_BATCHED", "0")  # runs in processes of their own; the class: below
     registry = capped_app[0].ctx.registry
     frozen, other = client(), client()
@@ -114,7 +105,7 @@ def test_a_frozen_run_delays_no_one_else_and_says_so_itself(capped_app, client, 
     assert wait_for(lambda: "running" in poll(frozen), 10)  # and it recovers when it runs again
 
 
-def test_a_frozen_class_process_delays_no_run_alone_and_its_tabs_say_so(capped_app, client, monkeypatch):
+def test_a_frozen_class_process_delays_no_run_alone_and_its_tabs_say_so(capped_app, client, monkeypatch, wait_for):
     from live.class_member import ClassMember
 
     registry = capped_app[0].ctx.registry
@@ -142,7 +133,7 @@ def open_heartbeat(url: str, session: str) -> socket.socket:
     return sock
 
 
-def test_a_flood_of_tabs_pressing_start(capped_app, post_event, train_inputs, monkeypatch):
+def test_a_flood_of_tabs_pressing_start(capped_app, post_event, train_inputs, monkeypatch, wait_for):
     """120 tabs (each with its heartbeat open, as a browser has) press Start within a few seconds: the
     server keeps answering, at most CAPPED_RUNS runs exist, the rest are told why, memory stays in
     budget, and when the tabs close every run and process is gone."""

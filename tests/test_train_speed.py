@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from gan_core.train import build_gan, train_step
-from test_trainer import tiny_cfg
+from conftest import tiny_cfg
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

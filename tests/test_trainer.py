@@ -7,11 +7,12 @@ import time
 import pytest
 import torch
 
+from conftest import tiny_cfg
 from gan_core import losses
-from live import trainer as trainer_mod
 from gan_core.config import RunConfig
-from live.history import History
 from gan_core.train import build_gan, train_step
+from live import trainer as trainer_mod
+from live.history import History
 from live.trainer import SERIES, Trainer, history_csv
 
 SNAPSHOT_KEYS = {"step", "status", "message", "its", "device", "alerts", "version", "history", "metrics", "samples",
@@ -21,49 +22,13 @@ SNAPSHOT_KEYS = {"step", "status", "message", "its", "device", "alerts", "versio
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-def tiny_cfg(dataset="ring8", loss=None, train=None, model=None) -> RunConfig:
-    points = dataset in ("ring8", "grid25")
-    return RunConfig.from_dict({
-        "data": {"name": dataset, **({"n_points": 1000} if points else {})},
-        "model": {**({"arch": "mlp", "hidden": 16, "depth": 2} if points else {"arch": "dcgan", "nz": 8, "ngf": 8,
-                                                                                "ndf": 8}), **(model or {})},
-        "loss": loss or {},
-        "train": {"batch_size": 16, "log_every": 5, "device": "cpu", **(train or {})},
-    })
-
-
-@pytest.fixture
-def make_trainer():
-    """Trainer factory; every trainer it made is stopped at the end of the test."""
-    made = []
-
-    def make(cfg=None, **kwargs):
-        t = Trainer(cfg or tiny_cfg(), device="cpu", **kwargs)
-        made.append(t)
-        return t
-
-    yield make
-    for t in made:
-        t.stop()
-        assert not t.alive
-
-
-def wait_for(predicate, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def weights(net):
     return [p.detach().clone() for p in net.parameters()]
 
 
 # --- lifecycle --------------------------------------------------------------------------------
 
-def test_start_pause_resume_stop(make_trainer):
+def test_start_pause_resume_stop(make_trainer, wait_for):
     t = make_trainer()
     assert t.snapshot()["status"] == "idle" and not t.alive
     t.start()
@@ -102,7 +67,7 @@ def test_step_grows_by_exactly_n(make_trainer):
         t.step(2, "x")
 
 
-def test_step_while_running_pauses_afterwards(make_trainer):
+def test_step_while_running_pauses_afterwards(make_trainer, wait_for):
     t = make_trainer()
     t.start()
     assert wait_for(lambda: t.snapshot()["step"] > 0)
@@ -140,7 +105,7 @@ def test_reset_rebuilds_from_the_seed(make_trainer):
     assert all(torch.equal(a, b) for a, b in zip(initial, t.gan.G.parameters()))
 
 
-def test_a_crash_is_reported_not_raised(make_trainer, monkeypatch):
+def test_a_crash_is_reported_not_raised(make_trainer, monkeypatch, wait_for):
     t = make_trainer()
 
     def boom(gan, mode="both"):
@@ -225,7 +190,7 @@ def test_set_live_while_paused_applies_at_once(make_trainer):
     assert t.gan.current_config().train.lr_g == 1e-3
 
 
-def test_set_live_while_running(make_trainer):
+def test_set_live_while_running(make_trainer, wait_for):
     t = make_trainer()
     t.start()
     assert wait_for(lambda: t.snapshot()["step"] > 0)
@@ -377,7 +342,7 @@ def test_minimax_saturation_alert(make_trainer, monkeypatch):
     assert any("non-saturating" in a for a in t.snapshot()["alerts"])
 
 
-def test_stop_interrupts_a_long_step_job(make_trainer):
+def test_stop_interrupts_a_long_step_job(make_trainer, wait_for):
     """stop() must not wait for (or leave behind) a thread busy with a long Step job."""
     t = make_trainer()
     t.step(1_000_000, wait=False)

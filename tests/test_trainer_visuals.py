@@ -4,7 +4,6 @@ every Step job, and never for a run nobody watches (drawing costs ~1-2% of the s
 import pytest
 
 from live import trainer as trainer_mod
-from test_trainer import make_trainer, wait_for  # noqa: F401 (make_trainer is a fixture)
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -23,7 +22,7 @@ def drawings(monkeypatch):
     return steps
 
 
-def test_an_unwatched_run_draws_only_when_it_pauses(make_trainer, drawings):
+def test_an_unwatched_run_draws_only_when_it_pauses(make_trainer, drawings, wait_for):
     t = make_trainer(visual_every_s=0.0)  # would draw after every read-back if anyone watched
     t.start()
     assert wait_for(lambda: t.gan.step >= 200)  # (reads the step, not a snapshot: nobody watches)
@@ -34,7 +33,7 @@ def test_an_unwatched_run_draws_only_when_it_pauses(make_trainer, drawings):
     assert s["status"] == "paused" and s["visual_step"] == s["step"] == drawings[0] >= 200
 
 
-def test_a_watched_run_keeps_drawing(make_trainer, drawings):
+def test_a_watched_run_keeps_drawing(make_trainer, drawings, wait_for):
     t = make_trainer(visual_every_s=0.0)
     t.start()
     shown = set()
@@ -45,7 +44,7 @@ def test_a_watched_run_keeps_drawing(make_trainer, drawings):
     assert s["samples"] is None and s["field"] is not None
 
 
-def test_drawing_waits_visual_every_s(make_trainer, drawings):
+def test_drawing_waits_visual_every_s(make_trainer, drawings, wait_for):
     t = make_trainer(visual_every_s=60.0)
     t.step(5)  # a Step job always ends with a picture
     assert drawings == [5]
@@ -56,7 +55,7 @@ def test_drawing_waits_visual_every_s(make_trainer, drawings):
     assert t.snapshot()["visual_step"] == drawings[1] >= 200
 
 
-def test_stop_shows_the_last_step(make_trainer, drawings):
+def test_stop_shows_the_last_step(make_trainer, drawings, wait_for):
     t = make_trainer()
     t.start()
     assert wait_for(lambda: t.gan.step >= 50)

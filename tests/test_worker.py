@@ -19,7 +19,6 @@ from gan_core.config import RunConfig
 from gan_core.data import DatasetError
 from live.sessions import SessionRegistry
 from live.trainer import Trainer
-from test_trainer import wait_for
 
 pytestmark = [pytest.mark.usefixtures("one_thread"),
               pytest.mark.skipif(not sys.platform.startswith("linux"), reason="run processes are Linux-only")]
@@ -61,7 +60,7 @@ def test_a_run_process_trains_exactly_what_a_trainer_thread_trains(remote):
     assert far.current_step == 40 and far.status == "paused" and far.alive
 
 
-def test_errors_come_back_with_their_type_and_message(remote, tmp_path):
+def test_errors_come_back_with_their_type_and_message(remote, tmp_path, wait_for):
     far = remote()
     with pytest.raises(ValueError, match="learning rates"):
         far.set_live(lr_g=5.0)
@@ -134,7 +133,7 @@ def test_a_killed_run_process_is_reported_not_raised(remote):
         sources.from_trainer(far)
 
 
-def test_close_ends_the_process_and_the_registry_closes_runs(monkeypatch):
+def test_close_ends_the_process_and_the_registry_closes_runs(monkeypatch, wait_for):
     monkeypatch.setenv("GAN_CLASSROOM_THREADS", "1")
     reg = SessionRegistry(trainer_factory=lambda cfg: worker.RemoteTrainer(cfg, device="cpu"))
     try:
