@@ -25,10 +25,9 @@ import sys
 import threading
 from multiprocessing.connection import Listener, arbitrary_address
 from pathlib import Path
-from gan_core.errors import WorkerError
 
-CALLS = frozenset({"start", "pause", "step", "set_live", "stop", "reset", "snapshot", "render", "save_checkpoint",
-                   "status", "alive", "current_step"})
+from gan_core.errors import WorkerError
+from live.run import RUN_CALLS as CALLS  # the Run protocol's members: what a run process answers
 
 
 RUN_NICENESS = 5  # run processes' niceness above the server's: the server answers first when cores are busy

@@ -1,0 +1,46 @@
+"""The contract between a student's run and the page: what every kind of run answers.
+
+A run alone in the server's process (`live.trainer.Trainer`, a thread), a run in a process of its
+own (`live.worker.RemoteTrainer`) and a run in the class's batched step (`live.class_member.
+ClassMember`) all answer these; the UI calls nothing else. A run process serves exactly these
+names (`RUN_CALLS`, read from this protocol), so the wire and the contract cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from gan_core.config import RunConfig
+
+
+@runtime_checkable
+class Run(Protocol):
+    cfg: RunConfig
+
+    # commands: never block on training; a dead or hung run ignores them, and its snapshot says why
+    def start(self) -> None: ...
+    def pause(self, reason: str = "") -> None: ...
+    def step(self, n: int = 1, mode: str = "both", wait: bool = True, timeout: float = 120.0) -> None: ...
+    def set_live(self, lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None) -> None: ...
+    def stop(self, timeout: float = 10.0) -> None: ...
+    def reset(self) -> None: ...
+    def close(self) -> None: ...
+
+    # reading: a snapshot is a consistent copy (dict: step, status, message, history, field or samples, ...)
+    def snapshot(self) -> dict: ...
+    def render(self) -> dict: ...
+    def save_checkpoint(self, path) -> Path: ...
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def last_status(self) -> str: ...
+    @property
+    def alive(self) -> bool: ...
+    @property
+    def current_step(self) -> int: ...
+
+
+# what a run process answers: the protocol's members, minus what only the server's handle does
+RUN_CALLS = frozenset(name for name in dir(Run) if not name.startswith("_") and name not in ("cfg", "close"))

@@ -1,0 +1,27 @@
+"""Every kind of run answers the Run protocol (live/run.py), and a run process serves exactly it."""
+
+import inspect
+
+import pytest
+
+from conftest import tiny_cfg
+from live.class_member import ClassMember
+from live.run import RUN_CALLS, Run
+from live.trainer import Trainer
+from live.worker import RemoteTrainer
+from live.zygote import CALLS
+
+
+@pytest.mark.parametrize("kind", [Trainer, RemoteTrainer, ClassMember])
+def test_every_kind_of_run_has_the_protocols_members_with_its_signatures(kind):
+    for name in RUN_CALLS | {"close"}:
+        ours, theirs = getattr(Run, name), getattr(kind, name, None)
+        assert theirs is not None, f"{kind.__name__} has no {name}"
+        if callable(ours) and not isinstance(ours, property) and name != "close":  # (Trainer.close is stop)
+            assert list(inspect.signature(theirs).parameters) == list(inspect.signature(ours).parameters), name
+
+
+def test_a_trainer_is_a_run_and_the_wire_serves_the_protocol():
+    t = Trainer(tiny_cfg(), device="cpu")
+    assert isinstance(t, Run)
+    assert CALLS == RUN_CALLS and "snapshot" in CALLS and "close" not in CALLS
