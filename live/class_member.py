@@ -16,9 +16,9 @@ import threading
 import time
 import uuid
 
+from live.batched import group_key
 from live.worker import COMMAND_TIMEOUT_S, INIT_TIMEOUT_S, READ_TIMEOUT_S, RemoteTrainer, Wire, WorkerError
 from live.zygote import zygote
-from live.batched import group_key
 
 CLASS_CONNECTIONS = 8  # serving threads in the class process, shared by every member
 MODE_ENV = "GAN_CLASSROOM_BATCHED"  # "0": every run trains in a process of its own, as before

@@ -20,12 +20,13 @@ from pathlib import Path
 import torch
 
 from gan_core import checkpoint
-from live.alerts import alerts_for
 from gan_core.config import RunConfig
 from gan_core.data import Dataset
 from gan_core.device import describe
 from gan_core.field_draw import field_picture_png
+from live.alerts import alerts_for
 from live.history import History
+from live.run import check_live_settings
 from live.trainer import SERIES, WATCHED_S, render_visuals
 
 VISUAL_EVERY_S = 1.5  # a watched run's picture at most this often: a picture costs ~25 ms, and a class is 30
@@ -183,11 +184,7 @@ class ClassRun:
             return sum(n for n, _, _ in self.jobs)
 
     def set_live(self, lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None) -> None:
-        if d_steps is not None and not 1 <= int(d_steps) <= 10:
-            raise ValueError("D steps per G step must be between 1 and 10")
-        for lr in (lr_g, lr_d):
-            if lr is not None and not 0 < lr <= 1:
-                raise ValueError("learning rates must be in (0, 1]")
+        check_live_settings(lr_g, lr_d, d_steps)
         with self.host.lock:
             self.host.set_live(self, lr_g, lr_d, None if d_steps is None else int(d_steps))
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import sys
 
 from live import worker
-from live.zygote import WorkerError
 from live.class_member import ClassMember, batchable
+from live.zygote import WorkerError
 
 
 def run_factory():

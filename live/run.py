@@ -44,3 +44,12 @@ class Run(Protocol):
 
 # what a run process answers: the protocol's members, minus what only the server's handle does
 RUN_CALLS = frozenset(name for name in dir(Run) if not name.startswith("_") and name not in ("cfg", "close"))
+
+
+def check_live_settings(lr_g: float | None, lr_d: float | None, d_steps: int | None) -> None:
+    """The bounds of what Run.set_live accepts (ValueError with a sentence), for every kind of run."""
+    if d_steps is not None and not 1 <= int(d_steps) <= 10:
+        raise ValueError("D steps per G step must be between 1 and 10")
+    for lr in (lr_g, lr_d):
+        if lr is not None and not 0 < lr <= 1:
+            raise ValueError("learning rates must be in (0, 1]")

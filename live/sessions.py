@@ -26,9 +26,9 @@ import time
 from typing import Callable
 
 from gan_core.config import RunConfig
+from gan_core.errors import CapacityError, Queued
 from .trainer import Trainer
 from .turns import TrainingQueue, minutes, wait_estimate_s
-from gan_core.errors import CapacityError, Queued
 
 MAX_STEP_JOB = 1000  # steps one Step press may ask for (the page offers 1, 10, 100)
 

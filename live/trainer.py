@@ -20,13 +20,14 @@ import torch
 from torch.utils import _pytree as pytree
 
 from gan_core import checkpoint
-from .alerts import alerts_for
 from gan_core.config import RunConfig
 from gan_core.device import describe, threads_for, use_cpu_threads
 from gan_core.field import compute_field
-from .history import History
 from gan_core.train import GAN, build_gan, train_step
 from gan_core.viz import image_grid
+from .alerts import alerts_for
+from .history import History
+from .run import check_live_settings
 
 SERIES = ("d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g")
 GOOD_EVERY = 50  # steps between copies of the last good state (a copy costs ~1% of the steps it covers at 10)
@@ -112,11 +113,7 @@ class Trainer:
 
     def set_live(self, lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None) -> None:
         """Change learning rates or D steps per G step while running (applied between chunks)."""
-        if d_steps is not None and not 1 <= int(d_steps) <= 10:
-            raise ValueError("D steps per G step must be between 1 and 10")
-        for lr in (lr_g, lr_d):
-            if lr is not None and not 0 < lr <= 1:
-                raise ValueError("learning rates must be in (0, 1]")
+        check_live_settings(lr_g, lr_d, d_steps)
         with self._cond:
             self._live.update({k: v for k, v in (("lr_g", lr_g), ("lr_d", lr_d), ("d_steps", d_steps)) if v is not None})
             if not self._running:
