@@ -224,7 +224,7 @@ class SessionRegistry:
         position, now = self._queue.position(session), self._clock()
         remaining = [self.turn_s - (now - t) for s, t in self._turn_began.items() if s in self._busy_sessions_locked()]
         wait = wait_estimate_s(position, remaining + [0.0] * (self.max_running - len(remaining)), self.turn_s)
-        return (f"⏳ All {self.max_running} training slots for runs alone are in use: you are number {position} of "
+        return (f"Queued: all {self.max_running} training slots for runs alone are in use; you are number {position} of "
                 f"{len(self._queue)} in the queue ({minutes(wait)}). Your run starts by itself when its turn comes; "
                 f"each turn is {self.turn_s / 60:.0f} min while others wait. The 2D presets never wait: they "
                 "train together with the class.")

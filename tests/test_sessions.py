@@ -52,7 +52,7 @@ def test_cap_on_concurrent_training(registry):
         reg.create(s, CFG)
     reg.start("a")
     reg.start("a")  # starting your own running run again is fine
-    with pytest.raises(CapacityError, match=r"All 1 training slots .* number 1 of 1 in the queue"):
+    with pytest.raises(CapacityError, match=r"Queued: all 1 training slots .* number 1 of 1 in the queue"):
         reg.start("b")
     with pytest.raises(CapacityError, match="already training"):  # Step trains too: it takes a slot
         reg.step("b", 100)

@@ -189,6 +189,7 @@ def build(ctx: AppContext) -> None:
         try:
             ctx.registry.start(session_id(request))
         except Queued as e:  # the run waits its turn: the notice says where it is (and each poll updates it)
+            gr.Info(str(e))  # (a toast too: on a phone the notice is a long scroll below the button)
             return render(run, layers_on, str(e), new_run=new, queued=True)
         except CapacityError as e:
             gr.Warning(str(e))
