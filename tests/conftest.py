@@ -213,3 +213,19 @@ def _wait_for(predicate, timeout_s: float = 30.0, every_s: float = 0.02):
 def wait_for():
     """wait_for(predicate, timeout_s=30) -> its value once truthy: for what a test can poll, never a sleep."""
     return _wait_for
+
+
+# -- tiers ------------------------------------------------------------------------------------------
+# A test that launches the app is `slow` and one that drives Chromium is `browser`, by the fixtures it
+# uses, so no marker can be forgotten: `pytest -m "not slow and not browser"` is the fast loop.
+SLOW_FIXTURES = {"app_server", "capped_app", "client", "client_factory", "post_event"}
+BROWSER_FIXTURES = {"browser", "page"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+        if used & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)

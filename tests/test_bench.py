@@ -165,6 +165,7 @@ def test_report_judges_the_slider_latency_through_the_app(tmp_path):
     assert "Skipped: Playwright is not installed." in write_report(r, tmp_path / "b.md", "cmd").read_text()
 
 
+@pytest.mark.slow
 def test_quick_bench_writes_every_section(tmp_path):
     out = tmp_path / "BENCHMARKS.md"
     assert run_bench(argparse.Namespace(quick=True, device="cpu", out=str(out))) == 0

@@ -163,6 +163,7 @@ def test_interpolate_gives_both_paths_a_plot_and_a_gif(ctx):
         tab.interpolate(None, 1, 2, 6, None)
 
 
+@pytest.mark.slow
 def test_wiring_through_the_running_tab(ckpts):
     """The endpoints the browser and scripts/latent_latency.py use, on a launched Blocks with this tab."""
     sys.path.insert(0, str(ROOT / "scripts"))

@@ -20,7 +20,7 @@ from gan_core.data import DatasetError
 from live.sessions import SessionRegistry
 from live.trainer import Trainer
 
-pytestmark = [pytest.mark.usefixtures("one_thread"),
+pytestmark = [pytest.mark.usefixtures("one_thread"), pytest.mark.slow,  # (forks run processes)
               pytest.mark.skipif(not sys.platform.startswith("linux"), reason="run processes are Linux-only")]
 
 
