@@ -31,7 +31,12 @@ EMPTY_EXIT_S = 5.0  # a class process with no runs for this long exits (the next
 
 
 class ClassHost:
-    def __init__(self):
+    """exit_when_empty: the class process's host ends its process once its last run has gone for
+    EMPTY_EXIT_S (never in the server's own process, or a test's)."""
+
+    def __init__(self, exit_when_empty: bool = False):
+        self.exit_when_empty = exit_when_empty
+        self._stopped = False
         self.lock = threading.RLock()
         self._work = threading.Condition(self.lock)
         self.groups: dict = {}  # GroupKey -> BatchedGroup
@@ -90,6 +95,10 @@ class ClassHost:
     def _group(self, run: ClassRun) -> BatchedGroup:
         return self.groups[self._group_of[run.run_id]]
 
+    def resume(self, run: ClassRun) -> None:
+        """A run its group halted (NaN/Inf, back at its last good weights) may step again."""
+        self._group(run).resume(run.run_id)
+
     def lrs(self, run: ClassRun) -> tuple[float, float]:
         book = self._group(run).book(run.run_id)
         return book.lr_g, book.lr_d
@@ -119,15 +128,23 @@ class ClassHost:
         return RunView(G=exported.G, D=exported.D, G_ema=exported.G_ema, data=run.data, cfg=exported.cfg,
                        step=exported.step)
 
+    def stop(self) -> None:
+        """End the loop (a host in the server's or a test's own process; the class process just exits)."""
+        with self.lock:
+            self._stopped = True
+            self._work.notify_all()
+
     # -- the loop ----------------------------------------------------------------------------------
     def _loop(self) -> None:
         torch.set_grad_enabled(True)
-        while True:
+        while not self._stopped:
             with self.lock:
-                while not any(r._mode() for r in self.runs.values()):
+                while not self._stopped and not any(r._mode() for r in self.runs.values()):
                     self._pictures(force_paused=True)
                     self._work.wait(timeout=1.0)
                     self._exit_if_empty()
+                if self._stopped:
+                    return
                 for key, group in list(self.groups.items()):
                     modes = {rid: self.runs[rid]._mode() for rid in group.run_ids}
                     modes = {rid: m for rid, m in modes.items() if m}
@@ -141,7 +158,7 @@ class ClassHost:
         """The class is over (every tab closed): give the memory back."""
         if self.runs:
             self._empty_since = time.monotonic()
-        elif time.monotonic() - self._empty_since > EMPTY_EXIT_S:
+        elif self.exit_when_empty and time.monotonic() - self._empty_since > EMPTY_EXIT_S:
             os._exit(0)
 
     def _step(self, group: BatchedGroup, modes: dict[str, str]) -> None:

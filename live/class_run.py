@@ -154,6 +154,7 @@ class ClassRun:
             if self.status == "error":
                 return
             self.running, self.status, self.message = True, "running", ""
+            self.host.resume(self)
             self.host.wake()
 
     resume = start
@@ -174,6 +175,7 @@ class ClassRun:
         with self.host.lock:
             self.running, self.status = False, "paused"
             self.jobs.append((int(n), mode, done))
+            self.host.resume(self)
             self.host.wake()
         if wait:
             done.wait(timeout)

@@ -209,7 +209,7 @@ def _class_call(state: dict, run_id: str, method: str, args: tuple, kwargs: dict
             if state.get("host") is None:
                 from live.class_host import ClassHost
 
-                state["host"] = ClassHost()
+                state["host"] = ClassHost(exit_when_empty=True)
         host = state["host"]
     if method == "add":
         host.add(run_id, *args, **kwargs)

@@ -90,3 +90,29 @@ def test_class_runs_take_no_training_slot(wait_for):
         assert registry.running_count() == 1
     finally:
         registry.shutdown()
+
+
+def test_a_nan_in_one_class_run_pauses_that_run_only(wait_for):
+    """In the class host itself (this process): one run's weights made NaN go back to its last good
+    copy and pause with a sentence, while the run beside it trains on."""
+    from live.class_host import ClassHost
+
+    host = ClassHost()
+    bad, good = (host.add(name, CFG.replace(train={"seed": i})) for i, name in enumerate(("bad", "good")))
+    bad.start()
+    good.start()
+    assert wait_for(lambda: min(bad.current_step, good.current_step) > 60)
+    with host.lock:
+        group = host.groups[host._group_of["bad"]]
+        group.rows["G"][group.slot("bad")].fill_(float("nan"))
+    assert wait_for(lambda: bad.snapshot()["status"] == "paused", 10)
+    snap = bad.snapshot()
+    assert "NaN" in snap["message"] and "last good weights" in snap["message"]
+    held = good.current_step
+    assert wait_for(lambda: good.current_step > held + 50) and good.snapshot()["status"] == "running"
+    assert bad.snapshot()["step"] == snap["step"]  # paused stays paused
+    bad.start()  # Resume: it trains again from its last good weights
+    assert wait_for(lambda: bad.snapshot()["step"] > snap["step"] + 10)
+    for run in (bad, good):
+        run.close()
+    host.stop()
