@@ -60,9 +60,10 @@ class ClassHost:
                 raise RuntimeError(f"the class process holds {MAX_CLASS_RUNS} runs already")
             if data_key not in self._data:
                 self._data[data_key] = load_dataset(cfg.data, "cpu", seed=cfg.train.seed)
-            group = self.groups.get(key) or self.groups.setdefault(key, BatchedGroup(key))
+            run = ClassRun(self, run_id, cfg, self._data[data_key], **run_kwargs)  # (first: it may raise)
+            group = self.groups.get(key) or BatchedGroup(key)
             group.add(run_id, cfg)
-            run = ClassRun(self, run_id, cfg, self._data[data_key], **run_kwargs)
+            self.groups[key] = group
             self.runs[run_id], self._group_of[run_id] = run, key
         return run
 
@@ -106,13 +107,20 @@ class ClassHost:
     def set_live(self, run: ClassRun, lr_g, lr_d, d_steps) -> None:
         self._group(run).set_lr(run.run_id, lr_g=lr_g, lr_d=lr_d)
         if d_steps is not None and d_steps != run.d_steps:  # another key: move, with everything, to its group
-            gan = self._group(run).release(run.run_id)
-            gan.d_steps = d_steps
             old = self._group_of[run.run_id]
-            if not len(self.groups[old]):
-                del self.groups[old]
+            gan = self.groups[old].release(run.run_id)
+            gan.d_steps = d_steps
             key = group_key(gan.current_config())
-            self.groups.setdefault(key, BatchedGroup(key)).adopt(run.run_id, gan)
+            try:
+                self.groups.setdefault(key, BatchedGroup(key)).adopt(run.run_id, gan)
+            except Exception:  # back where it was, as it was: the change is refused, the run goes on
+                gan.d_steps = run.d_steps
+                self.groups[old].adopt(run.run_id, gan)
+                raise
+            finally:
+                for k in (old, key):
+                    if k in self.groups and not len(self.groups[k]):
+                        del self.groups[k]
             self._group_of[run.run_id], run.d_steps = key, d_steps
             run.cfg = gan.current_config()
         run.version += 1
@@ -137,21 +145,24 @@ class ClassHost:
     # -- the loop ----------------------------------------------------------------------------------
     def _loop(self) -> None:
         torch.set_grad_enabled(True)
-        while not self._stopped:
+        while True:
             with self.lock:
-                while not self._stopped and not any(r._mode() for r in self.runs.values()):
-                    self._pictures(force_paused=True)
-                    self._work.wait(timeout=1.0)
-                    self._exit_if_empty()
                 if self._stopped:
                     return
-                for key, group in list(self.groups.items()):
-                    modes = {rid: self.runs[rid]._mode() for rid in group.run_ids}
-                    modes = {rid: m for rid, m in modes.items() if m}
-                    if modes:
-                        self._step(group, modes)
-                self.class_steps += 1
-                self._pictures()
+                busy = any(r._mode() for r in self.runs.values())
+                if busy:
+                    for group in list(self.groups.values()):
+                        modes = {rid: self.runs[rid]._mode() for rid in group.run_ids}
+                        modes = {rid: m for rid, m in modes.items() if m}
+                        if modes:
+                            self._step(group, modes)
+                    self.class_steps += 1
+                jobs = self._picture_jobs(force_paused=not busy)
+                if not busy and not jobs:
+                    self._work.wait(timeout=1.0)
+                    self._exit_if_empty()
+                    continue
+            self._draw(jobs)  # outside the lock: snapshots and commands are answered meanwhile
             time.sleep(0)  # let a waiting serving thread take the lock between class steps
 
     def _exit_if_empty(self) -> None:
@@ -162,7 +173,13 @@ class ClassHost:
             os._exit(0)
 
     def _step(self, group: BatchedGroup, modes: dict[str, str]) -> None:
-        result = group.step(modes)
+        """One batched step of a group; if it fails, its runs say so (and stop), the others go on."""
+        try:
+            result = group.step(modes)
+        except Exception as e:
+            for rid in group.run_ids:
+                self.runs[rid]._failed(f"training stopped: {type(e).__name__}: {e}")
+            return
         for rid in result.halted:
             self.runs[rid]._halted(group.halted[rid], group.step_of(rid))
         for rid in result.stepped:
@@ -172,10 +189,23 @@ class ClassHost:
             if run._stepped(result.for_run(rid), group.step_of(rid)):
                 run._read_back()
 
-    def _pictures(self, force_paused: bool = False) -> None:
-        """Pictures of watched runs (throttled), and of every run that stopped at a step not drawn yet."""
-        now = time.perf_counter()
+    def _picture_jobs(self, force_paused: bool) -> list[tuple[ClassRun, RunView]]:
+        """(run, a copy of its networks) for the watched runs due a picture (throttled), and for every
+        run that stopped at a step not drawn yet. Lock held: the copies are taken now."""
+        now, jobs = time.perf_counter(), []
         for run in list(self.runs.values()):
             if run._wants_picture(now, force=force_paused and not run._mode()):
                 run._read_back()
-                run._picture(self.view(run))
+                run.t_visual = now
+                jobs.append((run, self.view(run)))
+        return jobs
+
+    def _draw(self, jobs: list[tuple[ClassRun, RunView]]) -> None:
+        for run, view in jobs:
+            try:
+                drawn = run._draw(view)
+            except Exception as e:  # a picture must never stop the class
+                drawn = ({"samples": None, "field": None}, {"step": view.step, "error": f"{type(e).__name__}: {e}"})
+            with self.lock:
+                if self.runs.get(run.run_id) is run:
+                    run._publish(view.step, *drawn)

@@ -17,7 +17,7 @@ import time
 import uuid
 
 from live.batched import group_key
-from live.worker import COMMAND_TIMEOUT_S, INIT_TIMEOUT_S, READ_TIMEOUT_S, RemoteTrainer, Wire, WorkerError
+from live.worker import COMMAND_TIMEOUT_S, READ_TIMEOUT_S, RemoteTrainer, Wire, WorkerError
 from live.zygote import zygote
 
 CLASS_CONNECTIONS = 8  # serving threads in the class process, shared by every member
@@ -45,6 +45,19 @@ def class_wire() -> Wire:
             pid, address = z.fork()
             _WIRE = Wire(pid, address, z.authkey, max_connections=CLASS_CONNECTIONS)
         return _WIRE
+
+
+def _remove(wire: Wire, run_id: str, tries: int = 6) -> None:
+    """Take a closed run out of the class process, trying again while the process is busy (a run
+    left there would train on for nobody); the caller does not wait for it."""
+    for _ in range(tries):
+        try:
+            wire.call(("class", (run_id, "remove", (), {}), {}), COMMAND_TIMEOUT_S)
+            return
+        except TimeoutError:
+            continue
+        except (WorkerError, KeyError):
+            return
 
 
 def _alive(pid: int) -> bool:
@@ -75,7 +88,7 @@ class ClassMember(RemoteTrainer):
             for attempt in (1, 2):  # the class process may have exited (empty) just as this run came
                 self._wire = class_wire()
                 try:
-                    self._call("add", cfg, wait_s=INIT_TIMEOUT_S, **run_kwargs)
+                    self._call("add", cfg, wait_s=COMMAND_TIMEOUT_S, **run_kwargs)  # (2D data: no download)
                     break
                 except WorkerError:
                     if attempt == 2:
@@ -104,8 +117,10 @@ class ClassMember(RemoteTrainer):
             try:
                 if not self._call("steps_pending", wait_s=READ_TIMEOUT_S):
                     return
-            except (WorkerError, TimeoutError):
+            except WorkerError:
                 return
+            except TimeoutError:  # busy, not gone: keep waiting until the deadline
+                pass
             time.sleep(STEP_POLL_S)
 
     def close(self) -> None:
@@ -113,10 +128,7 @@ class ClassMember(RemoteTrainer):
         wire, dead = getattr(self, "_wire", None), self._dead
         self._closed = self._closed or "this run was closed"  # first: calls from other threads stop here
         if wire is not None and not dead:
-            try:
-                wire.call(("class", (self.run_id, "remove", (), {}), {}), READ_TIMEOUT_S)
-            except (WorkerError, TimeoutError, KeyError):
-                pass
+            threading.Thread(target=_remove, args=(wire, self.run_id), name="class-remove", daemon=True).start()
 
     def __del__(self):  # the class process outlives its members
         pass

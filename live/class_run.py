@@ -135,17 +135,34 @@ class ClassRun:
             return False
         return force or (now - self.t_visual >= VISUAL_EVERY_S and now - self.t_read <= WATCHED_S)
 
-    def _picture(self, view: RunView) -> None:
-        self.t_visual = time.perf_counter()
+    def _draw(self, view: RunView) -> tuple[dict, dict | None]:
+        """(visual, metrics or None) for a copy of this run's networks: the host calls it without
+        its lock (a picture takes a few ms)."""
         visual = render_visuals(view, self.fixed_z, None)
         visual["field"]["png"] = field_picture_png(visual["field"], view.step)  # the server only hands it out
-        self.visual, self.visual_step = visual, view.step
+        metrics = None
         if self.metric_fn is not None and (not self.metrics_history or
                                            view.step - self.metrics_history[-1]["step"] >= self.metrics_every):
             try:
-                self.metrics_history.append({"step": view.step, **dict(self.metric_fn(view))})
+                metrics = {"step": view.step, **dict(self.metric_fn(view))}
             except Exception as e:  # diagnostics must never stop training
-                self.metrics_history.append({"step": view.step, "error": f"{type(e).__name__}: {e}"})
+                metrics = {"step": view.step, "error": f"{type(e).__name__}: {e}"}
+        return visual, metrics
+
+    def _publish(self, step: int, visual: dict, metrics: dict | None) -> None:
+        """What _draw made, into the snapshot (host lock held)."""
+        if visual.get("field") is not None or visual.get("samples") is not None:
+            self.visual, self.visual_step = visual, step
+        if metrics is not None and (not self.metrics_history or metrics["step"] > self.metrics_history[-1]["step"]):
+            self.metrics_history.append(metrics)
+        self.version += 1
+
+    def _failed(self, message: str) -> None:
+        """The group's step raised: this run stops and says why (host lock held)."""
+        self.running, self.status, self.message = False, "error", message
+        for _, _, done in self.jobs:
+            done.set()
+        self.jobs.clear()
         self.version += 1
 
     # -- commands (serving threads) ----------------------------------------------------------------

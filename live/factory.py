@@ -20,7 +20,7 @@ def run_factory():
         if batchable(cfg):
             try:
                 return ClassMember(cfg, **kwargs)
-            except WorkerError as e:  # no class process on this machine: the run trains alone
+            except (WorkerError, TimeoutError) as e:  # no class process to be had now: the run trains alone
                 print(f"live.factory: {e}; this run trains alone", file=sys.stderr)
         return solo(cfg, **kwargs)
 

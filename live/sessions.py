@@ -115,14 +115,22 @@ class SessionRegistry:
             evicted.close()
         try:
             run = self._factory(cfg, **trainer_kwargs)
-        finally:
+        except BaseException:
             with self._lock:
                 self._pending.pop(session, None)
-        with self._lock:
-            old = self._runs.get(session)
-            self._runs[session] = run
-            self._seen[session] = self._clock()
-            self._client[session] = client
+            raise
+        with self._lock:  # one block: the reservation, the caps and the swap agree
+            still_wanted = self._pending.pop(session, None) is not None  # (a close meanwhile took it back)
+            old = self._runs.get(session) if still_wanted else None
+            if still_wanted:
+                self._runs[session] = run
+                self._seen[session] = self._clock()
+                self._client[session] = client
+                self._queue.leave(session)  # a new run waits for its own Start
+                self._turn_began.pop(session, None)
+        if not still_wanted:
+            run.close()
+            raise CapacityError("this tab was closed while its new run was being built.")
         if old is not None:
             old.close()
         return run
@@ -258,8 +266,9 @@ class SessionRegistry:
             started.append(head)
 
     def close(self, session: str) -> None:
-        """Stop and forget the session's run (tab closed, or replaced)."""
+        """Stop and forget the session's run (tab closed, or replaced), and any new run being built for it."""
         with self._lock:
+            self._pending.pop(session, None)
             run = self._forget_locked(session)
         if run is not None:
             run.close()  # a thread run stops; a process run also ends its process
@@ -273,6 +282,7 @@ class SessionRegistry:
             idle = [s for s, t in self._seen.items() if now - t > self.idle_timeout_s]
             full = self._busy_locked(exclude=None) >= self.max_running
             unwatched = [r for s, r in self._runs.items() if full and s not in idle and s not in self._stepping
+                         and not getattr(r, "shares_a_step", False)  # (a class run holds no slot to free)
                          and r.last_status == "running" and now - self._seen.get(s, now) > self.unwatched_pause_s]
         for run in unwatched:
             run.pause(reason=f"paused: nobody watched this run for {self.unwatched_pause_s:.0f} s, and the server's "

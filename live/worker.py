@@ -88,20 +88,63 @@ class Wire:
         self._open = 0  # connections open (idle or in a call)
         self._pool = threading.Condition()
         self.dead: str | None = None
-        self._answered = time.monotonic()  # when the process last answered anything
+        self._silent_since: float | None = None  # since when calls time out with no answer in between
 
     def _take(self, wait_s: float):
         with self._pool:
             if not self._pool.wait_for(lambda: self._free or self._open < self.max_connections, wait_s):
-                raise TimeoutError(NOT_RESPONDING)  # every connection is busy with a call not yet answered
+                self._timed_out()  # every connection is busy with a call not yet answered
             if self._free:
                 return self._free.pop()
             self._open += 1
         try:
-            return Client(self._address, "AF_UNIX", authkey=self._authkey)
+            return self._connect(wait_s)
         except BaseException:
             self._drop(None)
             raise
+
+    def _connect(self, wait_s: float):
+        """A new connection, or TimeoutError: the handshake needs the process to answer, and a frozen
+        one never does (multiprocessing's Client has no timeout: it runs in a thread of its own, which
+        closes what it got if nobody waits for it any more)."""
+        box: dict = {}
+        lock, done = threading.Lock(), threading.Event()
+
+        def connect():
+            try:
+                conn, error = Client(self._address, "AF_UNIX", authkey=self._authkey), None
+            except BaseException as e:
+                conn, error = None, e
+            with lock:
+                if box.get("abandoned"):
+                    if conn is not None:
+                        conn.close()
+                    return
+                box.update(conn=conn, error=error)
+                done.set()
+
+        threading.Thread(target=connect, name="wire-connect", daemon=True).start()
+        done.wait(wait_s)
+        with lock:
+            if not done.is_set():
+                box["abandoned"] = True
+        if not done.is_set():
+            self._timed_out()
+        if box["error"] is not None:
+            raise box["error"]
+        return box["conn"]
+
+    def _timed_out(self) -> None:
+        """A call got no answer in time: TimeoutError, or WorkerError once the process has been silent
+        for GIVE_UP_S (it is ended then)."""
+        now = time.monotonic()
+        if self._silent_since is None:
+            self._silent_since = now
+        elif now - self._silent_since > GIVE_UP_S:
+            self.kill(f"the training process did not answer for {GIVE_UP_S:.0f} s and was stopped. "
+                      "Press Start or Reset for a new run.")
+            raise WorkerError(self.dead)
+        raise TimeoutError(NOT_RESPONDING)
 
     def _give_back(self, conn) -> None:
         with self._pool:
@@ -129,20 +172,20 @@ class Wire:
             if not conn.poll(wait_s):
                 self._drop(conn)
                 conn = None
-                if time.monotonic() - self._answered > GIVE_UP_S:
-                    self.kill(f"the training process did not answer for {GIVE_UP_S:.0f} s and was stopped. "
-                              "Press Start or Reset for a new run.")
-                    raise WorkerError(self.dead)
-                raise TimeoutError(NOT_RESPONDING)
+                self._timed_out()
             kind, value = conn.recv()
-        except (EOFError, OSError) as e:  # (TimeoutError is an OSError: let it through as it is)
-            if isinstance(e, TimeoutError):
-                raise
+        except (TimeoutError, WorkerError):
+            raise
+        except (EOFError, OSError) as e:
             if conn is not None:
                 self._drop(conn)
             self.dead = self.dead or DIED
             raise WorkerError(self.dead) from e
-        self._answered = time.monotonic()
+        except BaseException:  # (a message that does not pickle, say): the connection's state is unknown
+            if conn is not None:
+                self._drop(conn)
+            raise
+        self._silent_since = None
         self._give_back(conn)
         if kind == "error":
             raise value
@@ -255,12 +298,15 @@ class RemoteTrainer:
         return snap
 
     def _last_problem(self, message: str) -> dict:
-        """The last snapshot marked with what is wrong; a new version the first time (the page redraws)."""
+        """The last snapshot marked with what is wrong. Its version is new the first time (the page
+        redraws) and negative: never one the process will send (real ones count up from 0), so the
+        page also redraws when the process answers again, even with the version it had."""
         last = self._last
         if last.get("message") != message:
             status = "error" if self._dead else last["status"]
+            self._problems = getattr(self, "_problems", 0) + 1
             self._last = last = {**last, "status": status, "message": message, "alerts": [],
-                                 "version": last["version"] + 1}
+                                 "version": -self._problems}
             self._last_status = status
         return last
 

@@ -112,15 +112,17 @@ def test_close_stops_the_thread(registry):
 
 
 def test_reap_idle_closes_only_idle_runs(registry):
-    reg = registry(idle_timeout_s=0.3)
+    clock = Clock()
+    reg = registry(idle_timeout_s=300, clock=clock, reap_every_s=3600)  # (the test moves the clock)
     idle, active = reg.create("idle", CFG), reg.create("active", CFG)
     reg.start("idle")
-    time.sleep(0.4)
+    clock.now += 200
     reg.get("active")  # the active tab polls
+    clock.now += 200
     assert reg.reap_idle() == ["idle"]
     assert not idle.alive and reg.get("idle") is None
     assert reg.get("active") is active
-    assert sorted(reg.reap_idle(now=time.monotonic() + 1.0)) == ["active"]
+    assert sorted(reg.reap_idle(now=clock.now + 301)) == ["active"]
     assert len(reg) == 0
 
 
