@@ -270,12 +270,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+def run_async(coro):
+    """asyncio.run(coro) in a thread of its own: the caller's thread may have a loop running already
+    (a test session that drives Chromium through Playwright's sync API has one)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="classroom-clients") as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def run(args) -> tuple[dict, dict]:
     if args.url:
-        res = asyncio.run(run_class(args.url, args.server_pid, args))
+        res = run_async(run_class(args.url, args.server_pid, args))
     else:
         with AppServer(log_path=args.log) as server:
-            res = asyncio.run(run_class(server.url, server.pid, args))
+            res = run_async(run_class(server.url, server.pid, args))
     return res, summary(res)
 
 

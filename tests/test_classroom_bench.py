@@ -11,6 +11,7 @@ import pytest
 
 from benchmarks import page_text
 from benchmarks.browser_client import StudentClient
+from benchmarks.classroom import run_async
 from ui import train_view as view
 
 
@@ -51,7 +52,7 @@ def test_one_poll_returns_the_status_text(app_server):
         finally:
             await c.close()
 
-    c, outputs = asyncio.run(visit())
+    c, outputs = run_async(visit())  # (a thread of its own: Playwright's loop may run in this one)
     assert c.rec.errors == []
     assert c.rec.outcome == "admitted", c.rec.start_notice
     status = outputs[c.page.output_index(c.page.event("poll"), "status")]

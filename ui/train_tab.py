@@ -238,7 +238,8 @@ def build(ctx: AppContext) -> None:
         note = ctx.registry.queue_note(sid) or ""
         if snap is not None and (note or last.note) and snap["version"] == last.version:
             # queued: only the notice moves (its place in the queue); when its turn came, it is cleared
-            return (gr.skip(), note) + (gr.skip(),) * (len(shown) - 3) + (dataclasses.replace(last, note=note),)
+            return (view.status_line(snap), note) + (gr.skip(),) * (len(shown) - 3) + \
+                (dataclasses.replace(last, note=note),)
         if snap is None or snap["version"] == last.version:
             return gr.skip()
         plots_due = snap["status"] != "running" or time.monotonic() - last.plots_at >= view.PLOTS_EVERY_S
