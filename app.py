@@ -14,7 +14,7 @@ from gan_core import checkpoint
 from live import worker
 from live.sessions import SessionRegistry
 from live.factory import run_factory
-from ui import diagnostics_tab, latent_tab, theory_tab, train_tab
+from ui import diagnostics_tab, latent_tab, lesson_panel, theory_tab, train_tab
 from ui.common import AppContext, session_id
 from ui.theme import CSS, HEADER
 
@@ -27,11 +27,13 @@ def build_demo(ctx: AppContext | None = None) -> gr.Blocks:
         worker.warm_up()  # the run processes' zygote imports torch now, not at the first Start
     with gr.Blocks(title="GAN Classroom", delete_cache=(600, 1800)) as demo:
         gr.Markdown(HEADER, elem_id="header")
-        with gr.Tabs(elem_id="tabs"):
-            train_tab.build(ctx)
+        lessons = lesson_panel.build()  # lessons + a link's setup + "Share this setup", above the tabs
+        with gr.Tabs(elem_id="tabs") as tabs:
+            train = train_tab.build(ctx)
             latent_tab.build(ctx)
             diagnostics_tab.build(ctx)
             theory_tab.build()
+        lesson_panel.wire(demo, lessons, tabs, train)
 
         def on_unload(request: gr.Request):
             ctx.registry.close(session_id(request))

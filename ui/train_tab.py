@@ -92,7 +92,18 @@ def _advanced_widgets(v: dict, w: dict) -> None:
         w["r1_gamma"] = gr.Slider(0, 10, v["r1_gamma"], step=0.5, label="R1 penalty (gamma)", info=info["r1_gamma"])
 
 
-def build(ctx: AppContext) -> None:
+@dataclasses.dataclass(frozen=True)
+class TrainHandles:
+    """What other parts of the page may set on this tab (the lesson panel, a link's settings)."""
+    preset: gr.Dropdown
+    settings: list  # one component per ui.train_settings.KEYS, in that order
+    preset_info: gr.Markdown
+    layers: gr.CheckboxGroup
+    samples: gr.Image
+    preview: object  # preview(cfg, layers_on, request) -> the untrained G's picture, or gr.skip() if a run exists
+
+
+def build(ctx: AppContext) -> TrainHandles:
     v0 = values_from_config(get_preset(DEFAULT_PRESET))
     with gr.Tab("Train (live)", id="train", elem_id="tab-train"):
         with gr.Row(equal_height=False):
@@ -310,3 +321,4 @@ def build(ctx: AppContext) -> None:
     preset.input(on_preset, [preset, layers], settings + [preset_info, layers, samples])
     w["dataset"].input(on_dataset, [w["dataset"], preset, layers], settings + [preset, preset_info, layers, samples])
     export.click(on_export, [layers], [downloads], api_name="export")
+    return TrainHandles(preset, settings, preset_info, layers, samples, preview)

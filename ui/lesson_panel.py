@@ -1,0 +1,135 @@
+"""The lesson panel above the tabs: a guided lesson one card at a time, the page's setup read from its
+link, and "Share this setup" as a link.
+
+Layout and wiring only: the lessons are data (ui/lessons.py), reading and writing links is pure
+(ui/url_state.py). `build()` lays the panel out (call it where it should appear, before the tabs);
+`wire()` connects it once the tabs exist. A step (picked, or from `?lesson=..&step=..`) selects its
+tab and sets the Train tab's preset and settings, exactly as picking them by hand would: nothing
+starts training, and a running run keeps running (learning rates, as always, apply to it live).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from gan_core.presets import describe_preset
+from ui.lessons import LESSONS, lesson_choices
+from ui.train_settings import KEYS, config_from_values, is_points
+from ui.url_state import PageSetup, page_setup, parse_query, query_items, share_query, step_values
+
+TAB_NAMES = {"train": "Train (live)", "latent": "Latent space", "diagnostics": "Mode-collapse diagnostics",
+             "theory": "Why GANs are hard"}
+INTRO = ("Pick a **lesson** to set the app up one step at a time, each with a question for the class. "
+         "**Share this setup** turns the Train tab's settings (and the lesson step) into a link: everyone who "
+         "opens it gets the same setup.")
+# Prefix the query with this page's own address (the server cannot know it behind a proxy), then copy it
+# when the browser allows (a click's user activation; refused without https or permission: the link is shown).
+SHARE_JS = """(query) => {
+    const url = window.location.origin + window.location.pathname + query;
+    try { navigator.clipboard.writeText(url).catch(() => {}); } catch (e) {}
+    return url;
+}"""
+
+
+@dataclass(frozen=True)
+class Panel:
+    box: gr.Accordion
+    pick: gr.Dropdown  # lesson key, "" for none
+    step: gr.State  # step index in the picked lesson
+    prev: gr.Button
+    next: gr.Button
+    card: gr.Markdown
+    note: gr.Markdown  # what the link asked for and could not be used
+    share: gr.Button
+    link: gr.Textbox
+
+
+def build() -> Panel:
+    with gr.Accordion("Lessons · share this setup", open=False, elem_id="lesson") as box:
+        with gr.Row(equal_height=False):
+            pick = gr.Dropdown(lesson_choices(), value="", label="Lesson", elem_id="lesson-pick", scale=3,
+                               min_width=220)
+            with gr.Row(elem_classes=["lesson-nav"]):
+                prev = gr.Button("◀ Previous", elem_id="lesson-prev", size="sm", min_width=90)
+                nxt = gr.Button("Next ▶", elem_id="lesson-next", size="sm", variant="primary", min_width=90)
+        card = gr.Markdown(INTRO, elem_id="lesson-card")
+        note = gr.Markdown("", elem_id="url-note")
+        with gr.Row(equal_height=False):
+            share = gr.Button("Share this setup", elem_id="share", size="sm", scale=1, min_width=150)
+            link = gr.Textbox(label="Link to this setup (copied when you press Share)", elem_id="share-link",
+                              buttons=["copy"], scale=3, min_width=200, max_lines=1)
+        step = gr.State(0)
+    return Panel(box, pick, step, prev, nxt, card, note, share, link)
+
+
+def card_text(lesson: str, step: int) -> str:
+    """The step's card: where we are, what to look at, the question (Markdown)."""
+    if lesson not in LESSONS:
+        return INTRO
+    steps = LESSONS[lesson].steps
+    s = steps[step]
+    return (f"**{LESSONS[lesson].title}** · step {step + 1} of {len(steps)} · *{TAB_NAMES[s.tab]}* tab\n\n"
+            f"### {s.title}\n{s.look_at}\n\n**Ask the class:** {s.question}")
+
+
+def notes_text(notes) -> str:
+    if not notes:
+        return ""
+    return "⚠️ **From the link, not used:** " + " ".join(notes)
+
+
+def wire(demo: gr.Blocks, panel: Panel, tabs: gr.Tabs, train) -> None:
+    """Connect the panel to the tabs and to the Train tab (`train`: ui.train_tab.TrainHandles)."""
+    setup_outputs = [tabs, train.preset, *train.settings, train.preset_info, train.layers, train.samples]
+
+    def apply(setup: PageSetup, layers_on, request) -> list:
+        """Values for setup_outputs: the tab, then the Train tab's widgets (or skips where unchanged)."""
+        tab = gr.Tabs(selected=setup.tab) if setup.tab else gr.skip()
+        if setup.values is None:
+            return [tab] + [gr.skip()] * (len(setup_outputs) - 1)
+        cfg = config_from_values(setup.values, setup.preset)
+        return [tab, setup.preset, *[setup.values[k] for k in KEYS], describe_preset(setup.preset),
+                gr.CheckboxGroup(visible=is_points(setup.values["dataset"])), train.preview(cfg, layers_on, request)]
+
+    def go_to(lesson: str, step: int, layers_on, request: gr.Request) -> list:
+        if lesson not in LESSONS:
+            return [0, INTRO, ""] + [gr.skip()] * len(setup_outputs)
+        step = min(max(int(step), 0), len(LESSONS[lesson].steps) - 1)
+        s = LESSONS[lesson].steps[step]
+        setup = PageSetup(s.tab, lesson, step, s.preset or "", step_values(s))
+        return [step, card_text(lesson, step), ""] + apply(setup, layers_on, request)
+
+    def on_load(layers_on, request: gr.Request) -> list:
+        """The page's link: a lesson step and/or Train-tab settings; bad values become a note."""
+        asked = parse_query(query_items(getattr(request, "query_params", None)))
+        if asked.empty:
+            return [gr.skip()] * (5 + len(setup_outputs))
+        setup = page_setup(asked)
+        opened = gr.Accordion(open=True) if setup.lesson or setup.notes else gr.skip()
+        return [opened, setup.lesson, setup.step, card_text(setup.lesson, setup.step),
+                notes_text(setup.notes)] + apply(setup, layers_on, request)
+
+    def on_share(lesson, step, preset, *values):
+        query, notes = share_query(lesson or "", int(step or 0), preset, dict(zip(KEYS, values)))
+        return query, notes_text(notes)
+
+    def on_pick(lesson, layers_on, request: gr.Request) -> list:
+        return go_to(lesson, 0, layers_on, request)
+
+    def on_prev(lesson, step, layers_on, request: gr.Request) -> list:
+        return go_to(lesson, int(step or 0) - 1, layers_on, request)
+
+    def on_next(lesson, step, layers_on, request: gr.Request) -> list:
+        return go_to(lesson, int(step or 0) + 1, layers_on, request)
+
+    nav = [panel.step, panel.card, panel.note] + setup_outputs
+    quiet = dict(show_progress="hidden")
+    panel.pick.input(on_pick, [panel.pick, train.layers], nav, **quiet)
+    panel.prev.click(on_prev, [panel.pick, panel.step, train.layers], nav, **quiet)
+    panel.next.click(on_next, [panel.pick, panel.step, train.layers], nav, **quiet)
+    demo.load(on_load, [train.layers], [panel.box, panel.pick, panel.step, panel.card, panel.note] + setup_outputs,
+              **quiet)
+    panel.share.click(on_share, [panel.pick, panel.step, train.preset, *train.settings], [panel.link, panel.note],
+                      api_name="share", **quiet).then(None, [panel.link], [panel.link], js=SHARE_JS, **quiet)

@@ -1,0 +1,134 @@
+"""Guided lessons as data: lesson -> steps -> {tab, preset, setting overrides, what to look at, a question}.
+
+No gradio here. A step sets the app up (which tab is open; for the Train tab, a preset and settings on top
+of it), says what to look at, and asks the class one question. The lesson panel (ui/lesson_panel.py)
+shows one step at a time; a link `?lesson=collapse&step=2` opens a step directly (ui/url_state.py).
+tests/test_lessons.py checks that every tab, preset and setting named here exists and is valid.
+
+To change a lesson, edit its steps below: `preset` is a name from gan_core/presets.py (None leaves the
+Train tab as the student has it), `overrides` are Train-tab settings by their widget key
+(ui/train_settings.py KEYS), written with `_set(pack=2, lr_d=2e-4)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TABS = ("train", "latent", "diagnostics", "theory")  # the gr.Tab ids in app.py
+
+
+def _set(**overrides) -> tuple[tuple[str, object], ...]:
+    """Setting overrides as a frozen, ordered tuple of (widget key, value) pairs."""
+    return tuple(overrides.items())
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str  # a few words, shown as the card's heading
+    tab: str  # which tab the step opens (one of TABS)
+    look_at: str  # what to do and look at, for the student (Markdown)
+    question: str  # the one question for the class
+    preset: str | None = None  # the Train tab's preset to load; None leaves the Train tab as it is
+    overrides: tuple[tuple[str, object], ...] = ()  # Train-tab settings on top of the preset (needs a preset)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    title: str  # shown in the lesson picker
+    steps: tuple[Step, ...]
+
+
+LESSONS: dict[str, Lesson] = {
+    "healthy": Lesson("A healthy GAN", (
+        Step("Meet G and D", "train", preset="ring8",
+             look_at="Before Start the picture shows the **untrained G**: every purple fake sits in one blob in the "
+                     "middle. Green points are the real data (8 Gaussians on a ring); the background is D's opinion "
+                     "of each place. Then press **Start**.",
+             question="Before you press Start: where will the purple points go, and what pulls them there?"),
+        Step("Watch them spread", "train", preset="ring8",
+             look_at="Press **Start** if it is not running. The fakes spread onto all 8 modes within a few thousand "
+                     "steps, and in the **D(x) and D(G(z))** plot both lines head to 0.5.",
+             question="Why does D end up saying 0.5 to real and fake points alike once G is good?"),
+        Step("Step D alone, then G alone", "train", preset="ring8",
+             look_at="Press **Pause**. Set *Step trains* to **D only** and press **Step** a few times: D's map "
+                     "sharpens. Then **G only**: the arrows on the fakes show where G moves its points.",
+             question="If only D trained for a long time, what would happen to the arrows G follows?"),
+        Step("A much faster D", "train", preset="ring8", overrides=_set(lr_d=0.1),
+             look_at="This step set **D's learning rate** to 0.1, ten times G's. Learning rates apply **live**: "
+                     "press **Start** (or Resume) and watch the curves and the field.",
+             question="Predict first, then look: does G still cover all 8 modes when D learns ten times faster?"),
+    )),
+    # Written against today's ring8-collapse preset and plain overrides; a redesign of the collapse presets
+    # only needs new preset names (and overrides) in these steps.
+    "collapse": Lesson("Mode collapse and its fixes", (
+        Step("A GAN that collapses", "train", preset="ring8-collapse",
+             look_at="The same ring with a **vanilla GAN**: no tricks, D learns 5x faster than G. Press **Start**: "
+                     "G's samples stay one tight clump that lands on a single mode (sometimes a few).",
+             question="The losses look calm. How could you tell from the curves alone that G covers one mode of 8?"),
+        Step("Measure it", "diagnostics",
+             look_at="This tab opens on the shipped **ring8-collapse** beside **ring8**. Press **Diagnose**: modes "
+                     "covered, the high-quality fraction and the verdict. Pick *this session's run* to measure yours.",
+             question="Which number would convince a sceptic that this is collapse, and which one could fool you?"),
+        Step("Fix 1: PacGAN", "train", preset="ring8-collapse", overrides=_set(pack=2),
+             look_at="The same vanilla run, but **D judges 2 samples at once** (PacGAN packing 2): a collapsed G "
+                     "shows as look-alike pairs. Press **Start** (a new run), then diagnose it.",
+             question="Why would seeing two samples at once help D notice that G makes only one thing?"),
+        Step("Fix 2: minibatch std-dev", "train", preset="ring8-collapse", overrides=_set(minibatch_std=True),
+             look_at="Instead of packing, **D also sees the batch's spread** (minibatch std-dev). Press **Start** "
+                     "and compare with fix 1 in the diagnostics tab.",
+             question="PacGAN and minibatch std-dev both let D see more than one sample. How do they differ?"),
+        Step("Fix 3: a slower D", "train", preset="ring8-collapse", overrides=_set(lr_d=2e-4),
+             look_at="Back to the vanilla GAN, with **D's learning rate equal to G's** (2e-4) instead of 5x faster. "
+                     "Press **Start** and watch whether the clump still lands on one mode.",
+             question="What did the 5x faster D do to G's samples, and does slowing D down undo it?"),
+        Step("Fix 4: WGAN-GP", "train", preset="ring8-wgan-gp",
+             look_at="A **critic** with a gradient penalty and 5 critic steps per G step. Press **Start**, then "
+                     "compare all the runs in the diagnostics tab.",
+             question="The critic's score is no longer a probability: what does its loss curve tell you instead?"),
+    )),
+    "theory": Lesson("Why GANs are hard (theory)", (
+        Step("The best D, and a flat JSD", "theory",
+             look_at="Section 1: drag **G's mean** away from the data. With the best D, G's loss is "
+                     "−log 4 + 2 JSD. Pull G far away: the JSD stops at log 2 and goes flat, W1 keeps its slope. "
+                     "Try the uniforms (compact supports) too.",
+             question="If G's loss does not change when G moves, what gradient does G get?"),
+        Step("When D wins, G's loss saturates", "theory",
+             look_at="Section 2: move **D(G(z))** towards 0, where D confidently rejects G's samples early on. "
+                     "Compare the gradient each G loss sends back.",
+             question="Which G loss would you use at the start of training, and why?"),
+        Step("Gradient steps circle", "theory",
+             look_at="Section 3, the Dirac-GAN: G is one point θ, D a line ψx. **Simultaneous** steps (purple) "
+                     "spiral out; **alternating** ones (orange) circle. Change the step size h.",
+             question="Both players follow their own gradient: why do they not arrive at the equilibrium (0, 0)?"),
+        Step("Make it converge", "theory",
+             look_at="Pick the objective **GAN + R1** (or instance noise) and raise **γ** (or σ): the paths are "
+                     "pulled in to (0, 0).",
+             question="What does R1 penalise in D, and why does that damp the circling?"),
+    )),
+    "digits": Lesson("Real digits", (
+        Step("Digits on a CPU", "train", preset="digits",
+             look_at="scikit-learn's 8x8 handwritten digits with a small DCGAN. Press **Start**. The grid is drawn "
+                     "from **fixed noise**: the same z every frame, so you watch each sample become a digit.",
+             question="Why draw every frame from the same noise z?"),
+        Step("MNIST", "train", preset="mnist5k",
+             look_at="5,000 real 28x28 MNIST digits with the DCGAN recipe scaled down for a CPU. Press **Start**: "
+                     "every digit class appears within about 1,200 steps.",
+             question="Which digits appear first, and what might make them easier for G?"),
+        Step("Walk the latent space", "latent",
+             look_at="Pick the shipped **mnist5k** generator (or your own run). Move a principal-direction slider, "
+                     "then interpolate two seeds with lerp and slerp side by side.",
+             question="Which path stays on real-looking digits all the way, lerp or slerp, and why?"),
+        Step("One z, every class", "latent",
+             look_at="Pick the conditional **mnist5k-cgan**: the same z under every class label.",
+             question="What does the class label control, and what is left for z to control?"),
+        Step("Did it collapse?", "diagnostics",
+             look_at="Diagnose **mnist5k** (or your run): the class histogram, precision and recall, and the "
+                     "closest pairs of samples.",
+             question="A G that draws perfect 1s only: which of these numbers would catch it?"),
+    )),
+}
+
+
+def lesson_choices() -> list[tuple[str, str]]:
+    """(label, key) pairs for the lesson picker; "" is no lesson."""
+    return [("(no lesson)", "")] + [(lesson.title, key) for key, lesson in LESSONS.items()]
