@@ -77,7 +77,7 @@ def card_text(lesson: str, step: int) -> str:
 def notes_text(notes) -> str:
     if not notes:
         return ""
-    return "⚠️ **From the link, not used:** " + " ".join(notes)
+    return "⚠️ **From the link, not used:**\n" + "\n".join(f"- {note}" for note in notes)
 
 
 def wire(demo: gr.Blocks, panel: Panel, tabs: gr.Tabs, train) -> None:
@@ -113,7 +113,7 @@ def wire(demo: gr.Blocks, panel: Panel, tabs: gr.Tabs, train) -> None:
 
     def on_share(lesson, step, preset, *values):
         query, notes = share_query(lesson or "", int(step or 0), preset, dict(zip(KEYS, values)))
-        return query, notes_text(notes)
+        return query, notes_text(notes) if notes else gr.skip()  # (a link's notes stay until there is news)
 
     def on_pick(lesson, layers_on, request: gr.Request) -> list:
         return go_to(lesson, 0, layers_on, request)

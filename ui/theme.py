@@ -8,5 +8,6 @@ Watch a Generative Adversarial Network learn, live: a **generator** G turns nois
 CSS = """
 #header h1 { margin-bottom: 0.2em; }
 .alert-box { border-left: 4px solid #d73027; padding-left: 8px; }
+.lesson-nav { align-self: end; }  /* the lesson panel's Previous / Next, level with the picker */
 .caption { margin-top: -6px; color: var(--body-text-color-subdued); }
 """

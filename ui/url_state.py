@@ -110,7 +110,7 @@ def parse_query(items: list[tuple[str, str]]) -> LinkRequest:
         if one["preset"] in PRESETS:
             preset = one["preset"]
         else:
-            notes.append(f"There is no preset `{shown(one['preset'])}`; the default is shown.")
+            notes.append(f"There is no preset `{shown(one['preset'])}`.")
     settings = {}
     for key in KEYS:
         if one.get(key) is None:
