@@ -123,7 +123,8 @@ def parse_setting(key: str, text: str):
     too_low = value <= bound.low if bound.low_open else value < bound.low
     if too_low or value > bound.high:
         bracket = "(" if bound.low_open else "["
-        raise BadValue(f"must be in {bracket}{bound.low:g}, {bound.high:g}]")
+        number = "{:,.0f}" if bound.kind == "int" else "{:g}"
+        raise BadValue(f"must be in {bracket}{number.format(bound.low)}, {number.format(bound.high)}]")
     if bound.kind == "int" and value != int(value):
         raise BadValue("must be a whole number")
     if bound.step and not _on_grid(value, bound):
