@@ -70,6 +70,8 @@ def test_a_lesson_link_gives_two_browsers_the_same_setup(app_server, browser, ar
             expect(page.locator("#lesson-card")).to_contain_text(f"step {step} of 6", timeout=WAIT)
         expect(page.locator("#lesson-card")).to_contain_text("Fix 2: minibatch std-dev")
         expect(page.locator("#tab-train")).to_be_visible()
+        # the address bar follows: the step, not the first link's settings, and other features' keys stay
+        expect(page).to_have_url(re.compile(r"\?room=abc&lesson=collapse&step=4$"), timeout=WAIT)
     links = [shared_link(page) for page in pages]
     assert links[0] == links[1] == url + "?lesson=collapse&step=4"
     assert setup_of(links[0]).values["minibatch_std"] is True and setup_of(links[0]).values["pack"] == 1

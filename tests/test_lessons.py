@@ -65,3 +65,11 @@ def test_every_card_renders(key, index, step):
     text = card_text(key, index)
     assert f"step {index + 1} of {len(LESSONS[key].steps)}" in text
     assert step.question in text and TAB_NAMES[step.tab] in text
+
+
+@pytest.mark.parametrize("sent, index", [(None, 0), (3, 3), (-5, 0), (10**9, 99), (float("nan"), 0),
+                                         (float("inf"), 0), ("x", 0), ("2", 2)])
+def test_the_step_the_page_sends_back_is_bounded(sent, index):
+    from ui.lesson_panel import step_index
+
+    assert step_index(sent) == index

@@ -10,6 +10,7 @@ starts training, and a running run keeps running (learning rates, as always, app
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import gradio as gr
@@ -26,6 +27,16 @@ INTRO = ("Pick a **lesson** to set the app up one step at a time, each with a qu
          "opens it gets the same setup.")
 # Prefix the query with this page's own address (the server cannot know it behind a proxy), then copy it
 # when the browser allows (a click's user activation; refused without https or permission: the link is shown).
+# After a step change: the address bar follows (lesson and step; a link's Train-tab settings are dropped, as
+# the step set its own; other features' keys such as `room` stay), so a reload or a copied address keeps the step.
+STEP_URL_JS = """(lesson, step) => {
+    const params = new URLSearchParams(window.location.search);
+    for (const key of %s) params.delete(key);
+    if (lesson) { params.set("lesson", lesson); params.set("step", String(step + 1)); }
+    const query = params.toString();
+    window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
+    return [];
+}""" % json.dumps(["lesson", "step", "tab", "preset", *KEYS])
 SHARE_JS = """(query) => {
     const url = window.location.origin + window.location.pathname + query;
     try { navigator.clipboard.writeText(url).catch(() => {}); } catch (e) {}
@@ -37,7 +48,7 @@ SHARE_JS = """(query) => {
 class Panel:
     box: gr.Accordion
     pick: gr.Dropdown  # lesson key, "" for none
-    step: gr.State  # step index in the picked lesson
+    step: gr.Number  # step index in the picked lesson (in the page, hidden: the address bar's JS reads it)
     prev: gr.Button
     next: gr.Button
     card: gr.Markdown
@@ -60,7 +71,7 @@ def build() -> Panel:
             share = gr.Button("Share this setup", elem_id="share", size="sm", scale=1, min_width=150)
             link = gr.Textbox(label="Link to this setup (copied when you press Share)", elem_id="share-link",
                               buttons=["copy"], scale=3, min_width=200, max_lines=1)
-        step = gr.State(0)
+        step = gr.Number(0, precision=0, visible="hidden", elem_id="lesson-step")
     return Panel(box, pick, step, prev, nxt, card, note, share, link)
 
 
@@ -72,6 +83,14 @@ def card_text(lesson: str, step: int) -> str:
     s = steps[step]
     return (f"**{LESSONS[lesson].title}** · step {step + 1} of {len(steps)} · *{TAB_NAMES[s.tab]}* tab\n\n"
             f"### {s.title}\n{s.look_at}\n\n**Ask the class:** {s.question}")
+
+
+def step_index(value) -> int:
+    """The step number the page sent back, bounded (a client may send anything a Number holds)."""
+    try:
+        return min(max(int(value or 0), 0), 99)
+    except (TypeError, ValueError, OverflowError):  # NaN, infinity, text
+        return 0
 
 
 def notes_text(notes) -> str:
@@ -96,7 +115,7 @@ def wire(demo: gr.Blocks, panel: Panel, tabs: gr.Tabs, train) -> None:
     def go_to(lesson: str, step: int, layers_on, request: gr.Request) -> list:
         if lesson not in LESSONS:
             return [0, INTRO, ""] + [gr.skip()] * len(setup_outputs)
-        step = min(max(int(step), 0), len(LESSONS[lesson].steps) - 1)
+        step = min(max(step, 0), len(LESSONS[lesson].steps) - 1)
         s = LESSONS[lesson].steps[step]
         setup = PageSetup(s.tab, lesson, step, s.preset or "", step_values(s))
         return [step, card_text(lesson, step), ""] + apply(setup, layers_on, request)
@@ -112,23 +131,24 @@ def wire(demo: gr.Blocks, panel: Panel, tabs: gr.Tabs, train) -> None:
                 notes_text(setup.notes)] + apply(setup, layers_on, request)
 
     def on_share(lesson, step, preset, *values):
-        query, notes = share_query(lesson or "", int(step or 0), preset, dict(zip(KEYS, values)))
+        query, notes = share_query(lesson or "", step_index(step), preset, dict(zip(KEYS, values)))
         return query, notes_text(notes) if notes else gr.skip()  # (a link's notes stay until there is news)
 
     def on_pick(lesson, layers_on, request: gr.Request) -> list:
         return go_to(lesson, 0, layers_on, request)
 
     def on_prev(lesson, step, layers_on, request: gr.Request) -> list:
-        return go_to(lesson, int(step or 0) - 1, layers_on, request)
+        return go_to(lesson, step_index(step) - 1, layers_on, request)
 
     def on_next(lesson, step, layers_on, request: gr.Request) -> list:
-        return go_to(lesson, int(step or 0) + 1, layers_on, request)
+        return go_to(lesson, step_index(step) + 1, layers_on, request)
 
     nav = [panel.step, panel.card, panel.note] + setup_outputs
     quiet = dict(show_progress="hidden")
-    panel.pick.input(on_pick, [panel.pick, train.layers], nav, **quiet)
-    panel.prev.click(on_prev, [panel.pick, panel.step, train.layers], nav, **quiet)
-    panel.next.click(on_next, [panel.pick, panel.step, train.layers], nav, **quiet)
+    for event in (panel.pick.input(on_pick, [panel.pick, train.layers], nav, **quiet),
+                  panel.prev.click(on_prev, [panel.pick, panel.step, train.layers], nav, **quiet),
+                  panel.next.click(on_next, [panel.pick, panel.step, train.layers], nav, **quiet)):
+        event.then(None, [panel.pick, panel.step], None, js=STEP_URL_JS, **quiet)
     demo.load(on_load, [train.layers], [panel.box, panel.pick, panel.step, panel.card, panel.note] + setup_outputs,
               **quiet)
     panel.share.click(on_share, [panel.pick, panel.step, train.preset, *train.settings], [panel.link, panel.note],
