@@ -32,8 +32,8 @@ def build_demo(ctx: AppContext | None = None) -> gr.Blocks:
             train = train_tab.build(ctx)
             latent_tab.build(ctx)
             diagnostics_tab.build(ctx)
-            theory_tab.build()
-        lesson_panel.wire(demo, lessons, tabs, train)
+            theory = theory_tab.build()
+        lesson_panel.wire(demo, lessons, tabs, train, theory)
 
         def on_unload(request: gr.Request):
             ctx.registry.close(session_id(request))

@@ -131,3 +131,14 @@ def test_a_bad_link_shows_notes_not_an_error(app_server, browser, artifacts):
     assert page.locator(".toast-body.error").count() == 0
     page.screenshot(path=str(artifacts / "lesson_390.png"), full_page=False)
     page.context.close()
+
+
+def test_a_theory_step_sets_the_theory_tabs_controls(app_server, browser):
+    _, url = app_server
+    page = open_page(browser, url + "?lesson=theory&step=1")
+    expect(page.locator("#tab-theory")).to_be_visible(timeout=WAIT)
+    expect(page.locator("#theory-g-mean input[type=number]")).to_have_value("4", timeout=WAIT)
+    expect(page.locator("#theory-jsd-numbers")).to_contain_text("JSD(p_data ‖ p_g) = 0.6931", timeout=WAIT)
+    page.locator("#lesson-next").click()
+    expect(page.locator("#theory-dgz input[type=number]")).to_have_value("0.01", timeout=WAIT)
+    page.context.close()

@@ -33,9 +33,18 @@ def test_the_tabs_are_the_apps():
             train_tab.build(ctx)
             latent_tab.build(ctx)
             diagnostics_tab.build(ctx)
-            theory_tab.build()
+            theory = theory_tab.build()
     ids = {block.id for block in demo.blocks.values() if isinstance(block, gr.Tab)}
     assert set(TABS) == ids
+    # and every theory control a step sets exists, with a value its widget can show
+    for key, index, step in STEPS:
+        assert not step.theory or step.tab == "theory", f"{key} step {index + 1} sets theory controls elsewhere"
+        for name, value in step.theory:
+            widget = theory[name]
+            if isinstance(widget, gr.Slider):
+                assert widget.minimum <= value <= widget.maximum, (key, index, name)
+            else:
+                assert value in [v for _, v in widget.choices], (key, index, name)
 
 
 @pytest.mark.parametrize("key, index, step", STEPS, ids=STEP_IDS)

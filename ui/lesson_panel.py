@@ -99,18 +99,23 @@ def notes_text(notes) -> str:
     return "⚠️ **From the link, not used:**\n" + "\n".join(f"- {note}" for note in notes)
 
 
-def wire(demo: gr.Blocks, panel: Panel, tabs: gr.Tabs, train) -> None:
-    """Connect the panel to the tabs and to the Train tab (`train`: ui.train_tab.TrainHandles)."""
-    setup_outputs = [tabs, train.preset, *train.settings, train.preset_info, train.layers, train.samples]
+def wire(demo: gr.Blocks, panel: Panel, tabs: gr.Tabs, train, theory: dict) -> None:
+    """Connect the panel to the tabs, the Train tab (`train`: ui.train_tab.TrainHandles) and the theory
+    tab's controls (`theory`: key -> component, from ui.theory_tab.build)."""
+    theory_keys = list(theory)
+    train_outputs = [train.preset, *train.settings, train.preset_info, train.layers, train.samples]
+    setup_outputs = [tabs, *train_outputs, *[theory[k] for k in theory_keys]]
 
-    def apply(setup: PageSetup, layers_on, request) -> list:
-        """Values for setup_outputs: the tab, then the Train tab's widgets (or skips where unchanged)."""
+    def apply(setup: PageSetup, layers_on, request, theory_values: dict | None = None) -> list:
+        """Values for setup_outputs: the tab, the Train tab's widgets, the theory controls (skips where unchanged)."""
         tab = gr.Tabs(selected=setup.tab) if setup.tab else gr.skip()
+        theory_now = [(theory_values or {}).get(k, gr.skip()) for k in theory_keys]
         if setup.values is None:
-            return [tab] + [gr.skip()] * (len(setup_outputs) - 1)
+            return [tab] + [gr.skip()] * len(train_outputs) + theory_now
         cfg = config_from_values(setup.values, setup.preset)
         return [tab, setup.preset, *[setup.values[k] for k in KEYS], describe_preset(setup.preset),
-                gr.CheckboxGroup(visible=is_points(setup.values["dataset"])), train.preview(cfg, layers_on, request)]
+                gr.CheckboxGroup(visible=is_points(setup.values["dataset"])), train.preview(cfg, layers_on, request),
+                *theory_now]
 
     def go_to(lesson: str, step: int, layers_on, request: gr.Request) -> list:
         if lesson not in LESSONS:
@@ -118,7 +123,7 @@ def wire(demo: gr.Blocks, panel: Panel, tabs: gr.Tabs, train) -> None:
         step = min(max(step, 0), len(LESSONS[lesson].steps) - 1)
         s = LESSONS[lesson].steps[step]
         setup = PageSetup(s.tab, lesson, step, s.preset or "", step_values(s))
-        return [step, card_text(lesson, step), ""] + apply(setup, layers_on, request)
+        return [step, card_text(lesson, step), ""] + apply(setup, layers_on, request, dict(s.theory))
 
     def on_load(layers_on, request: gr.Request) -> list:
         """The page's link: a lesson step and/or Train-tab settings; bad values become a note."""
@@ -127,8 +132,9 @@ def wire(demo: gr.Blocks, panel: Panel, tabs: gr.Tabs, train) -> None:
             return [gr.skip()] * (5 + len(setup_outputs))
         setup = page_setup(asked)
         opened = gr.Accordion(open=True) if setup.lesson or setup.notes else gr.skip()
+        step = LESSONS[setup.lesson].steps[setup.step] if setup.lesson else None
         return [opened, setup.lesson, setup.step, card_text(setup.lesson, setup.step),
-                notes_text(setup.notes)] + apply(setup, layers_on, request)
+                notes_text(setup.notes)] + apply(setup, layers_on, request, dict(step.theory) if step else None)
 
     def on_share(lesson, step, preset, *values):
         query, notes = share_query(lesson or "", step_index(step), preset, dict(zip(KEYS, values)))

@@ -7,7 +7,8 @@ tests/test_lessons.py checks that every tab, preset and setting named here exist
 
 To change a lesson, edit its steps below: `preset` is a name from gan_core/presets.py (None leaves the
 Train tab as the student has it), `overrides` are Train-tab settings by their widget key
-(ui/train_settings.py KEYS), written with `_set(pack=2, lr_d=2e-4)`.
+(ui/train_settings.py KEYS), written with `_set(pack=2, lr_d=2e-4)`; `theory` sets the theory tab's
+controls the same way (`_set(g_mean=4.0)`, keys returned by ui/theory_tab.build).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Step:
     question: str  # the one question for the class
     preset: str | None = None  # the Train tab's preset to load; None leaves the Train tab as it is
     overrides: tuple[tuple[str, object], ...] = ()  # Train-tab settings on top of the preset (needs a preset)
+    theory: tuple[tuple[str, object], ...] = ()  # the theory tab's controls (keys: ui/theory_tab.build's handles)
 
 
 @dataclass(frozen=True)
@@ -87,22 +89,22 @@ LESSONS: dict[str, Lesson] = {
              question="The critic's score is no longer a probability: what does its loss curve tell you instead?"),
     )),
     "theory": Lesson("Why GANs are hard (theory)", (
-        Step("The best D, and a flat JSD", "theory",
-             look_at="Section 1: drag **G's mean** away from the data. With the best D, G's loss is "
-                     "−log 4 + 2 JSD. Pull G far away: the JSD stops at log 2 and goes flat, W1 keeps its slope. "
-                     "Try the uniforms (compact supports) too.",
+        Step("The best D, and a flat JSD", "theory", theory=_set(shape="uniform", g_mean=4.0, g_std=0.5),
+             look_at="Section 1: G's distribution (uniform, compact support) sits at 4, far from the data at 0. "
+                     "With the best D, G's loss is −log 4 + 2 JSD: the JSD is stuck at log 2 with slope 0, while "
+                     "W1 keeps its slope. Drag **G's mean** towards 0 and watch when the JSD starts to move.",
              question="If G's loss does not change when G moves, what gradient does G get?"),
-        Step("When D wins, G's loss saturates", "theory",
-             look_at="Section 2: move **D(G(z))** towards 0, where D confidently rejects G's samples early on. "
-                     "Compare the gradient each G loss sends back.",
+        Step("When D wins, G's loss saturates", "theory", theory=_set(d_fake=0.01),
+             look_at="Section 2: **D(G(z)) = 0.01**, D confidently rejecting G's sample, as early in training. "
+                     "Compare the gradient each G loss sends back, then move the slider towards 1.",
              question="Which G loss would you use at the start of training, and why?"),
-        Step("Gradient steps circle", "theory",
+        Step("Gradient steps circle", "theory", theory=_set(objective="gan", lr=0.2, steps=500),
              look_at="Section 3, the Dirac-GAN: G is one point θ, D a line ψx. **Simultaneous** steps (purple) "
                      "spiral out; **alternating** ones (orange) circle. Change the step size h.",
              question="Both players follow their own gradient: why do they not arrive at the equilibrium (0, 0)?"),
-        Step("Make it converge", "theory",
-             look_at="Pick the objective **GAN + R1** (or instance noise) and raise **γ** (or σ): the paths are "
-                     "pulled in to (0, 0).",
+        Step("Make it converge", "theory", theory=_set(objective="gan-r1", gamma=1.0),
+             look_at="The objective is now **GAN + R1** with γ = 1: both paths are pulled in to (0, 0). Set γ to 0 "
+                     "and it is the plain GAN again; try **instance noise** and its σ too.",
              question="What does R1 penalise in D, and why does that damp the circling?"),
     )),
     "digits": Lesson("Real digits", (

@@ -68,8 +68,8 @@ def _image(value, elem_id: str, **kwargs) -> gr.Image:
                     buttons=[], **kwargs)
 
 
-def build() -> None:
-    """The tab. Defaults: G's Gaussian at mean 2 (overlapping a little), D(G(z)) = 0.05, the paper's GAN
+def build() -> dict:
+    """The tab; returns the controls a lesson step may set (key -> component). Defaults: G's Gaussian at mean 2 (overlapping a little), D(G(z)) = 0.05, the paper's GAN
     from (1, 1) with step 0.2 for 500 steps."""
     shape0, mean0, std0, d0 = "gaussian", 2.0, 0.5, 0.05
     dirac0 = ("gan", 0.2, 500, 1.0, 0.5, 1.0, 1.0)
@@ -130,3 +130,5 @@ def build() -> None:
         control.change(_dirac, dirac_inputs, [dirac_plot, frame, distance_plot, dirac_numbers],
                        **QUEUE)
     dirac_plot.select(_pick_start, frame, [theta0, psi0])
+    return dict(shape=shape, g_mean=g_mean, g_std=g_std, d_fake=d_fake, objective=objective, lr=lr, steps=steps,
+                gamma=gamma, sigma=sigma)
