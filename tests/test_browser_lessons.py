@@ -22,7 +22,7 @@ def open_page(browser, link: str, width: int = 1280):
     ctx = browser.new_context(viewport={"width": width, "height": 900}, has_touch=width < 500)
     page = ctx.new_page()
     page.goto(link)
-    expect(page.locator("#tab-train")).to_be_visible(timeout=WAIT)
+    expect(page.locator("#tabs")).to_be_visible(timeout=WAIT)  # (which tab shows is the link's to say)
     return page
 
 
