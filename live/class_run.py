@@ -24,6 +24,7 @@ from gan_core.config import RunConfig
 from gan_core.data import Dataset
 from gan_core.device import describe
 from gan_core.field_draw import field_picture_png
+from gan_core.noise import sample_z
 from live.alerts import alerts_for
 from live.history import History
 from live.run import check_live_settings
@@ -52,10 +53,7 @@ class RunView:
 
     def sample_z(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """z [n, nz] from the model's noise distribution (as GAN.sample_z)."""
-        nz = self.cfg.model.nz
-        if self.cfg.model.noise == "uniform":
-            return torch.rand(n, nz, device=self.device, generator=generator) * 2 - 1
-        return torch.randn(n, nz, device=self.device, generator=generator)
+        return sample_z(n, self.cfg.model.nz, self.cfg.model.noise, generator, self.device)
 
     def current_config(self) -> RunConfig:  # (checkpoint.save reads it)
         return self.cfg
@@ -69,8 +67,7 @@ class ClassRun:
         self.metric_fn, self.metrics_every = metric_fn, metrics_every
         self.d_steps = cfg.train.d_steps
         g = torch.Generator().manual_seed(cfg.train.seed + 1)  # the fixed noise: its own stream, as Trainer's
-        self.fixed_z = torch.randn(512, cfg.model.nz, generator=g) if cfg.model.noise != "uniform" else \
-            torch.rand(512, cfg.model.nz, generator=g) * 2 - 1
+        self.fixed_z = sample_z(512, cfg.model.nz, cfg.model.noise, g)
         self._clear()
 
     def _clear(self) -> None:
