@@ -19,15 +19,10 @@ from gan_core.config import RunConfig
 from gan_core.data import DatasetError
 from live.sessions import SessionRegistry
 from live.trainer import Trainer
+from conftest import tiny_cfg
 
 pytestmark = [pytest.mark.usefixtures("one_thread"), pytest.mark.slow,  # (forks run processes)
               pytest.mark.skipif(not sys.platform.startswith("linux"), reason="run processes are Linux-only")]
-
-
-def tiny_cfg(**train) -> RunConfig:
-    return RunConfig.from_dict({"data": {"name": "ring8", "n_points": 1000},
-                                "model": {"arch": "mlp", "hidden": 16, "depth": 2},
-                                "train": {"batch_size": 16, "log_every": 5, "device": "cpu", **train}})
 
 
 @pytest.fixture
