@@ -1,8 +1,8 @@
 """Training in a process of its own: `RemoteTrainer` is a Trainer that lives in a run process.
 
-Why. A ring8 step (~4 ms) is mostly Python handing small torch ops to C++, under the GIL. In the
-web server's process every poll of every student (HTTP, the plot tables, the PNG: ~30-45 ms of
-Python a second per watching tab) takes the GIL from the training thread, and two runs take it
+Why. A ring8 step is mostly Python handing small torch ops to C++, under the GIL. In the web
+server's process every poll of every student (HTTP, the curves, the PNG: tens of ms of Python a
+second per watching tab) takes the GIL from the training thread, and two runs take it
 from each other. In its own process a run has its own interpreter and its own GIL: the server
 polls it without slowing it, and two students' runs use two cores.
 
