@@ -138,13 +138,13 @@ def _panel(canvas: Image.Image, panel: Panel, xr, top: int, width: int, height: 
         draw.line((x, top + TOP + h, x, top + TOP + h + 3), fill=(0, 0, 0))
         _text(canvas, (x, top + TOP + h + 4), f"{v:,.0f}" if abs(v) >= 1000 else _fmt(v), 10, "mt")
     if x_title:  # left of the first tick, under the y axis's labels
-        _text(canvas, (LEFT - 6, top + TOP + h + 4), x_title, 10, "rt")
-    _text(canvas, (9, top + TOP + h / 2), panel.y_title, 10, "mm", vertical=True)
+        _text(canvas, (LEFT - 6, top + TOP + h + 4), x_title, 11, "rt")
+    _text(canvas, (9, top + TOP + h / 2), panel.y_title, 11, "mm", vertical=True)
     _text(canvas, (LEFT, top + TOP / 2), panel.title, 12, "lm")
     x = LEFT + w  # the legend, right-aligned on the title's line: "── label" per series, last first
     for s in reversed(panel.series):
-        _text(canvas, (x, top + TOP / 2), s.label, 10, "rm")
-        x -= _glyphs(s.label, 10, "rm", False)[0].width + 4
+        _text(canvas, (x, top + TOP / 2), s.label, 11, "rm")  # (at 10 px the font's hinting eats spaces)
+        x -= _glyphs(s.label, 11, "rm", False)[0].width + 4
         draw.line((x - 14, top + TOP / 2, x - 2, top + TOP / 2), fill=_rgb(s.colour), width=2)
         x -= 26
 
