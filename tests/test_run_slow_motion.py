@@ -84,3 +84,21 @@ def test_a_run_of_the_class_process(wait_for):
         assert "batched" in run.snapshot()["device"]
     finally:
         run.close()
+
+
+@pytest.mark.slow
+@LINUX_ONLY
+def test_a_dead_run_process_gives_no_frames_and_no_crash():
+    import os
+    import signal
+
+    from live.worker import RemoteTrainer, wait_for_exit
+
+    run = RemoteTrainer(tiny_cfg())
+    try:
+        os.kill(run.pid, signal.SIGKILL)
+        assert wait_for_exit(run.pid)
+        assert run.slow_motion() == []  # the page says the run did not answer; its snapshot says why
+        assert run.snapshot()["status"] == "error"
+    finally:
+        run.close()
