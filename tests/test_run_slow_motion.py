@@ -102,3 +102,23 @@ def test_a_dead_run_process_gives_no_frames_and_no_crash():
         assert run.snapshot()["status"] == "error"
     finally:
         run.close()
+
+
+def test_slow_motion_needs_a_training_slot_like_step():
+    from gan_core.errors import CapacityError
+    from live.sessions import SessionRegistry
+    from live.trainer import Trainer
+
+    registry = SessionRegistry(max_running=1, trainer_factory=lambda cfg: Trainer(cfg, device="cpu"))
+    try:
+        for session in ("a", "b"):
+            registry.create(session, tiny_cfg())
+        registry.start("a")
+        with pytest.raises(CapacityError, match="already training"):
+            registry.slow_motion("b")  # a loop of slow steps must not train around the cap
+        assert registry.get("b").current_step == 0
+        registry.get("a").pause()
+        assert [f.phase for f in registry.slow_motion("b")] == list(range(1, 11))
+        assert registry.get("b").current_step == 1 and registry.running_count() == 0
+    finally:
+        registry.shutdown()

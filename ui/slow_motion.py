@@ -21,10 +21,11 @@ import gradio as gr
 from gan_core.errors import ClassroomError
 from gan_core.slow_motion import PHASES
 from gan_core.slow_motion_draw import frame_picture
+from ui.common import session_id
 from ui.train_view import png_file
 
 SECONDS_PER_PHASE = 1.25
-RUN_ERRORS = (ClassroomError, ValueError, OverflowError, TimeoutError)
+RUN_ERRORS = (ClassroomError, ValueError, OverflowError, TimeoutError, KeyError)  # KeyError: the tab closed meanwhile
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,9 @@ def summary(frame) -> str:
             "Press **Slow motion** again for the next step, or **Start** to train on.")
 
 
-def wire(ui: SlowMotionUI, live_picture: gr.Image, get_run, inputs: list) -> None:
-    """get_run(request, *inputs) -> the tab's run (created or re-created as Step would)."""
+def wire(ui: SlowMotionUI, registry, live_picture: gr.Image, get_run, inputs: list) -> None:
+    """get_run(request, *inputs) -> the tab's run (created or re-created as Step would); the slow step
+    goes through the registry, which holds a training slot for it as for a Step."""
     outputs = [ui.caption, ui.picture, live_picture, ui.skip, ui.timer, ui.play]
 
     def show(play: Play, index: int):
@@ -86,9 +88,9 @@ def wire(ui: SlowMotionUI, live_picture: gr.Image, get_run, inputs: list) -> Non
 
     def on_slow_motion(request: gr.Request, *values):
         try:
-            run = get_run(request, *values)
-            frames = run.slow_motion()
-        except RUN_ERRORS as e:  # running (pause first), a run that cannot be built, a NaN step undone
+            get_run(request, *values)
+            frames = registry.slow_motion(session_id(request))
+        except RUN_ERRORS as e:  # running (pause first), no slot free, a run that cannot be built, a NaN step undone
             return end(f"⏸ {e}")
         if len(frames) != len(PHASES):
             return end("⚠️ The run did not answer in time: nothing to show (its status says why).")

@@ -312,5 +312,5 @@ def build(ctx: AppContext) -> None:
     preset.input(on_preset, [preset, layers], settings + [preset_info, layers, samples])
     w["dataset"].input(on_dataset, [w["dataset"], preset, layers], settings + [preset, preset_info, layers, samples])
     export.click(on_export, [layers], [downloads], api_name="export")
-    slow_motion.wire(slow, samples, lambda request, preset_name, *args: run_for(request, preset_name, args)[0],
+    slow_motion.wire(slow, ctx.registry, samples, lambda request, preset_name, *args: run_for(request, preset_name, args)[0],
                      [preset, *settings])
