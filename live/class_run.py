@@ -27,7 +27,7 @@ from gan_core.field_draw import field_picture_png
 from gan_core.noise import sample_z
 from live.alerts import alerts_for
 from live.history import History
-from live.run import check_live_settings
+from live.run import PAUSE_FIRST, check_live_settings
 from live.trainer import SERIES, WATCHED_S, render_visuals
 
 VISUAL_EVERY_S = 1.5  # a watched run's picture at most this often: a picture costs ~25 ms, and a class is 30
@@ -193,6 +193,23 @@ class ClassRun:
             self.host.wake()
         if wait:
             done.wait(timeout)
+
+    def slow_motion(self) -> list:
+        """One step of this paused run, phase by phase, on its own networks taken out of its group and
+        put back (live/batched/slow.py); the class's loop waits meanwhile (a few ms)."""
+        with self.host.lock:
+            if self.running or self.jobs:
+                raise ValueError(PAUSE_FIRST)
+            if self.status == "error":
+                raise ValueError(self.message)
+            self._read_back()
+            frames = self.host.slow_motion(self)
+            numbers = frames[-1].numbers
+            self.buffer.append({k: torch.tensor(numbers[k]) for k in SERIES if k in numbers})
+            self.step_count, self.status = frames[-1].step, "paused"
+            self._read_back()
+            self.host.wake()  # the loop draws the new step's picture
+        return frames
 
     def steps_pending(self) -> int:
         """Steps of Step jobs not yet taken (the server's handle waits for 0 without holding a call)."""

@@ -21,7 +21,7 @@ import time
 from multiprocessing.connection import Client
 from pathlib import Path
 
-from .trainer import Trainer
+from .trainer import SLOW_MOTION_TIMEOUT_S, Trainer
 from .zygote import WorkerError, zygote
 
 MODE_ENV = "GAN_CLASSROOM_TRAINING"  # "process" or "thread"
@@ -271,6 +271,15 @@ class RemoteTrainer:
             raise ValueError("step needs n >= 1 and mode in both, d, g")
         self._last_status = "paused"
         self._command("step", n, mode, wait=wait, timeout=timeout, wait_s=timeout + COMMAND_TIMEOUT_S)
+
+    def slow_motion(self) -> list:
+        """The process's slow step (its ValueError comes back as one); [] if it does not answer."""
+        try:
+            frames = self._call("slow_motion", wait_s=SLOW_MOTION_TIMEOUT_S + COMMAND_TIMEOUT_S)
+        except (WorkerError, TimeoutError):
+            return []
+        self._last_status = "paused"
+        return frames
 
     def set_live(self, lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None) -> None:
         self._command("set_live", lr_g=lr_g, lr_d=lr_d, d_steps=d_steps)  # its ValueError comes back as one

@@ -18,7 +18,7 @@ from gan_core.diagnostics import live_metrics
 from gan_core.errors import CapacityError, ClassroomError, Queued
 from gan_core.presets import describe_preset, get_preset, preset_names
 from gan_core.viz import FIELD_LAYERS
-from ui import temp_files
+from ui import slow_motion, temp_files
 from ui import train_view as view
 from ui.common import AppContext, client_id, session_id
 from ui.train_settings import (DATASETS, DEFAULT_PRESET, KEYS, TRICK_INFO, TTUR_LRS, base_config, config_from_values,
@@ -112,12 +112,14 @@ def build(ctx: AppContext) -> None:
                     step_count = gr.Dropdown(STEP_COUNTS, value=1, label="steps per click", elem_id="step-count",
                                              scale=2, min_width=100)
                     step = gr.Button("Step", elem_id="step", scale=1, min_width=80)
+                slow = slow_motion.buttons()  # slow motion: one step phase by phase (ui/slow_motion.py)
                 _live_widgets(v0, w)
                 _advanced_widgets(v0, w)
             with gr.Column(scale=2, min_width=360):
                 status = gr.Markdown("**no run yet** · step 0: the untrained G · press **Start** (or Step) to train",
                                      elem_id="status")
                 notice = gr.Markdown("", elem_id="notice")
+                slow_motion.panel(slow)  # its caption and picture, in the live picture's place while it plays
                 samples = gr.Image(view.preview_picture(get_preset(DEFAULT_PRESET)), label="What G makes now",
                                    show_label=False, type="numpy", format="png", height=440,
                                    interactive=False, buttons=["download", "fullscreen"], elem_id="samples")
@@ -309,3 +311,5 @@ def build(ctx: AppContext) -> None:
     preset.input(on_preset, [preset, layers], settings + [preset_info, layers, samples])
     w["dataset"].input(on_dataset, [w["dataset"], preset, layers], settings + [preset, preset_info, layers, samples])
     export.click(on_export, [layers], [downloads], api_name="export")
+    slow_motion.wire(slow, ctx.registry, samples, lambda request, preset_name, *args: run_for(request, preset_name, args)[0],
+                     [preset, *settings])
