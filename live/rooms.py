@@ -71,6 +71,8 @@ class Room:
     active: float  # last activity
     members: dict[str, Member] = field(default_factory=dict)  # session -> member
     joined: int = 0  # members ever joined (numbers them)
+    # the registry's key for the room's class run: random, so no client can send it as its session id
+    class_session: str = field(default_factory=lambda: "class-" + secrets.token_hex(12))
 
 
 class RoomRegistry:
@@ -115,6 +117,12 @@ class RoomRegistry:
             if room is not None:
                 room.active = now
             return room is not None
+
+    def class_session(self, code: str) -> str | None:
+        """The session id under which the room's class run lives in the SessionRegistry."""
+        with self._lock:
+            room = self._rooms.get(code)
+            return None if room is None else room.class_session
 
     def close_idle(self) -> list[str]:
         with self._lock:

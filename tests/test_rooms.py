@@ -123,3 +123,28 @@ def test_a_code_collision_draws_again(clock):
     codes = itertools.chain(["AAAA", "AAAA", "BBBB"])
     reg = RoomRegistry(clock=clock, new_code=lambda: next(codes))
     assert (reg.open(), reg.open()) == ("AAAA", "BBBB")
+
+
+def test_each_room_has_an_unguessable_class_run_session(clock):
+    reg = rooms(clock)
+    one, two = reg.open(), reg.open()
+    assert reg.class_session(one) != reg.class_session(two) and one not in reg.class_session(one)
+    assert len(reg.class_session(one)) > 20 and reg.class_session("ZZZZ") is None
+
+
+def test_shared_snapshots_fetch_at_most_once_per_max_age(clock):
+    from live.shared_snapshot import SharedSnapshots
+
+    class Run:
+        calls = 0
+        last_snapshot = {"step": 0}
+
+        def snapshot(self):
+            self.calls += 1
+            self.last_snapshot = {"step": self.calls}
+            return self.last_snapshot
+
+    run, shared = Run(), SharedSnapshots(max_age_s=1.0, clock=clock)
+    assert [shared.get(run)["step"] for _ in range(30)] == [1] * 30  # thirty watchers, one call
+    clock.now += 1.0
+    assert shared.get(run)["step"] == 2 and shared.get(run)["step"] == 2 and run.calls == 2

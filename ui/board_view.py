@@ -17,6 +17,10 @@ from gan_core.verdict import Verdict, live_verdict
 
 COLOURS = {"healthy": "#1a9850", "warning": "#e08214", "collapse": "#d73027", "waiting": "#9e9e9e"}
 NOT_STARTED, COVERS_ALL, COLLAPSED, LEARNING = "not started", "covers all", "collapsed", "learning"
+# Every run starts on one blob (the untrained G covers 0 or 1 mode): a measurement this early says
+# "not spread out yet", not "collapsed". Past it, the verdict stands (ring8-collapse stays collapsed).
+JUDGE_FROM_STEP = 500
+EARLY = Verdict("warning", f"too early to judge: measured before step {JUDGE_FROM_STEP}")
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,8 @@ def judge(snap: dict | None) -> tuple[str, Verdict | None]:
     cov = coverage(m)
     if cov is not None and cov[0] >= cov[1]:
         return COVERS_ALL, verdict
+    if m is not None and m.get("step", 0) < JUDGE_FROM_STEP:
+        return LEARNING, EARLY
     if verdict is not None and verdict.level == "collapse":
         return COLLAPSED, verdict
     return LEARNING, verdict
