@@ -46,11 +46,10 @@ def build(ctx: AppContext) -> dict:
                 loss_plot = gr.LinePlot(title="Losses", y_title="loss", elem_id="class-run-loss", **plot_args)
                 d_plot = gr.LinePlot(title="D(x) and D(G(z))", y_title="mean D output", elem_id="class-run-d",
                                      **plot_args)
-    room = gr.State("")
     seen = gr.State(view.Seen())
     timer = gr.Timer(WATCH_EVERY_S, active=False)
     return dict(banner=banner, info=info, nickname=nickname, watch=watch, panel=panel, status=status,
-                picture=picture, loss_plot=loss_plot, d_plot=d_plot, room=room, seen=seen, timer=timer)
+                picture=picture, loss_plot=loss_plot, d_plot=d_plot, seen=seen, timer=timer)
 
 
 def wire(ctx: AppContext, c: dict, tabs: gr.Tabs) -> dict:
@@ -60,18 +59,19 @@ def wire(ctx: AppContext, c: dict, tabs: gr.Tabs) -> dict:
         params = getattr(request, "query_params", None) or {}
         raw = params.get("room")
         if raw is None or str(params.get("teacher", ""))[:8] == "1":  # (the teacher's board page joins nothing)
-            return gr.skip(), gr.skip(), gr.skip()
+            return gr.skip(), gr.skip()
         code = normalize_code(raw)
         if code is None:
             message = "⚠️ This link's room code is not valid (4 to 6 letters and digits): ask your teacher for it."
-            return gr.Column(visible=True), message, gr.skip()
+            return gr.Column(visible=True), message
         try:
             member = ctx.rooms.join(code, session_id(request))
         except RoomError as e:
-            return gr.Column(visible=True), f"⚠️ {e}", gr.skip()
-        return gr.Column(visible=True), banner_text(code, member.name), code
+            return gr.Column(visible=True), f"⚠️ {e}"
+        return gr.Column(visible=True), banner_text(code, member.name)
 
-    def on_nickname(text, code, request: gr.Request):
+    def on_nickname(text, request: gr.Request):
+        code = ctx.rooms.room_of(session_id(request))
         if not code:
             return gr.skip()
         try:
@@ -81,11 +81,12 @@ def wire(ctx: AppContext, c: dict, tabs: gr.Tabs) -> dict:
         member = next((m for m in ctx.rooms.members(code) if m.session == session_id(request)), None)
         return banner_text(code, name or (member.name if member else "anonymous"))
 
-    def on_watch(watching: bool, code: str):
-        watching = bool(watching) and bool(code)
+    def on_watch(watching: bool, request: gr.Request):
+        watching = bool(watching) and ctx.rooms.room_of(session_id(request)) is not None
         return gr.Column(visible=watching), gr.Tabs(visible=not watching), gr.Timer(active=watching), view.Seen()
 
-    def on_tick(code: str, last):
+    def on_tick(last, request: gr.Request):
+        code = ctx.rooms.room_of(session_id(request))  # (the room, not a page's word: it may have closed)
         session = ctx.rooms.class_session(code) if code else None
         run = None if session is None else ctx.registry.peek(session)
         if run is None:
@@ -108,10 +109,9 @@ def wire(ctx: AppContext, c: dict, tabs: gr.Tabs) -> dict:
         return (f"**Class run** · {view.status_line(snap)}", gr.skip() if path is None else path, loss_df, d_df,
                 now_seen)
 
-    c["nickname"].submit(on_nickname, [c["nickname"], c["room"]], [c["info"]], api_name="room_nickname")
-    c["nickname"].blur(on_nickname, [c["nickname"], c["room"]], [c["info"]])
-    c["watch"].change(on_watch, [c["watch"], c["room"]], [c["panel"], tabs, c["timer"], c["seen"]])
-    c["timer"].tick(on_tick, [c["room"], c["seen"]], [c["status"], c["picture"], c["loss_plot"], c["d_plot"],
-                                                     c["seen"]],
+    c["nickname"].submit(on_nickname, [c["nickname"]], [c["info"]], api_name="room_nickname")
+    c["nickname"].blur(on_nickname, [c["nickname"]], [c["info"]])
+    c["watch"].change(on_watch, [c["watch"]], [c["panel"], tabs, c["timer"], c["seen"]])
+    c["timer"].tick(on_tick, [c["seen"]], [c["status"], c["picture"], c["loss_plot"], c["d_plot"], c["seen"]],
                     api_name="class_run_poll", concurrency_limit=None, show_progress="hidden")
-    return {"on_load": on_load, "outputs": [c["banner"], c["info"], c["room"]]}
+    return {"on_load": on_load, "outputs": [c["banner"], c["info"]]}
