@@ -3,7 +3,8 @@
 The teacher presses New room; three students open the room's link (each its own browser context,
 so its own session), one types a nickname, all press Start. The board shows three live thumbnails
 (one <img> per run inside #class-board) with the right counts, a click puts one full size, and a
-student closing their tab takes their run off the board.
+student closing their tab takes their run off the board. The teacher starts a class run and a
+student watches it, every control hidden.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def test_three_students_runs_show_live_on_the_board(app_server, browser, wait_fo
     nick.press("Enter")
     expect(students[0].locator("#room-info")).to_contain_text("<b>Ana</b>", timeout=10_000)
     expect(teacher.locator("#class-board")).to_contain_text("3 have not started", timeout=15_000)
+    students[0].screenshot(path=str(artifacts / "board_student_1280.png"))
     for page in students:
         page.locator("#start").click()
     for page in students:
@@ -69,6 +71,19 @@ def test_three_students_runs_show_live_on_the_board(app_server, browser, wait_fo
     expect(teacher.locator("#board-focus-line")).to_contain_text("step")
     teacher.locator("#board-back").click()
     expect(board).to_be_visible()
+
+    # the class run: the teacher starts it, a student watches it with the tabs (every control) hidden
+    teacher.locator("#class-run").click()
+    teacher.locator("#class-run-start").click()
+    expect(teacher.locator("#class-run-line")).to_contain_text("running", timeout=30_000)
+    watcher = students[1]
+    watcher.locator("#room-watch input").check()
+    expect(watcher.locator("#class-run-picture img")).to_be_visible(timeout=20_000)
+    expect(watcher.locator("#class-run-status")).to_contain_text("Class run")
+    expect(watcher.locator("#start")).to_be_hidden()
+    watcher.screenshot(path=str(artifacts / "board_watch_1280.png"))
+    watcher.locator("#room-watch input").uncheck()
+    expect(watcher.locator("#start")).to_be_visible(timeout=10_000)
 
     students[2].context.close()  # a tab closes: its run ends and leaves the board
     expect(board.locator("img")).to_have_count(2, timeout=40_000)
