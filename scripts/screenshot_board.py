@@ -71,7 +71,7 @@ def main() -> None:
     deadline = time.monotonic() + args.wait
     while time.monotonic() < deadline:
         metrics = [registry.peek(s).last_snapshot.get("metrics") or [{}] for s in trained]
-        if sum(m[-1].get("step", 0) >= 2000 for m in metrics) >= 0.8 * len(trained):
+        if sum(m[-1].get("step", 0) >= 1000 for m in metrics) >= 0.8 * len(trained):
             break
         time.sleep(2.0)
     try:
