@@ -23,7 +23,7 @@ WATCH_EVERY_S = 1.0
 
 
 def banner_text(code: str, name: str) -> str:
-    return (f"🎓 You are in room **{code}** as **{html.escape(name)}**: your run shows on the class board once you "
+    return (f"You are in room **{code}** as **{html.escape(name)}**: your run shows on the class board once you "
             "press Start.")
 
 
