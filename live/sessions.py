@@ -93,6 +93,11 @@ class SessionRegistry:
                 self._seen[session] = self._clock()
             return run
 
+    def peek(self, session: str) -> Trainer | None:
+        """The session's run without marking it watched (the class board looks on, the student may not)."""
+        with self._lock:
+            return self._runs.get(session)
+
     def running_count(self) -> int:
         with self._lock:
             return self._busy_locked(exclude=None)

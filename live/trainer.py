@@ -364,6 +364,11 @@ class Trainer:
                 "d_steps": self.gan.d_steps, "dataset": self.cfg.data.name, "is_points": self.gan.data.is_points,
             }
 
+    @property
+    def last_snapshot(self) -> dict:
+        """A run in this process has no older copy to give: a fresh (cheap) snapshot."""
+        return self.snapshot()
+
     def render(self) -> dict:
         """The picture's data now ({"samples", "field"}, as snapshot() has them), drawn by the caller's
         thread: for a run that is not training (a new run's step 0)."""

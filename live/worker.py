@@ -320,6 +320,11 @@ class RemoteTrainer:
         return last
 
     @property
+    def last_snapshot(self) -> dict:
+        """The snapshot as last fetched (by its own tab's poll): no IPC, for the class board."""
+        return self._last
+
+    @property
     def last_status(self) -> str:
         """The status as last seen (no IPC: what the registry's caps count)."""
         return "error" if self._dead else self._last_status
