@@ -10,6 +10,7 @@ whole room, however many watch).
 from __future__ import annotations
 
 import html
+import threading
 import time
 
 import gradio as gr
@@ -27,6 +28,26 @@ def banner_text(code: str, name: str) -> str:
             "press Start.")
 
 
+_CURVES: dict[str, tuple[int, str | None]] = {}  # class-run session -> (snapshot version, its curves file)
+_CURVES_LOCK = threading.Lock()
+
+
+def _curves_file(session: str, snap: dict, objective: str, folder) -> str | None:
+    """The class run's curves as a PNG file, drawn once per snapshot version however many students
+    watch it (each poll of each student would otherwise draw the same picture)."""
+    with _CURVES_LOCK:
+        hit = _CURVES.get(session)
+    if hit is not None and hit[0] == snap["version"]:
+        return hit[1]
+    image = view.curves_image(snap["history"], objective)
+    path = None if image is None else view.png_file(image, folder)
+    with _CURVES_LOCK:
+        _CURVES[session] = (snap["version"], path)
+        while len(_CURVES) > 64:  # (rooms are capped at 20: old class runs' entries go)
+            _CURVES.pop(next(iter(_CURVES)))
+    return path
+
+
 def build(ctx: AppContext) -> dict:
     """The banner and the class-run panel (both hidden); call above gr.Tabs, then `wire`."""
     with gr.Column(visible=False, elem_id="room-banner") as banner:
@@ -40,16 +61,12 @@ def build(ctx: AppContext) -> dict:
         with gr.Row(equal_height=False):
             picture = gr.Image(show_label=False, type="filepath", height=440, interactive=False,
                                buttons=["fullscreen"], elem_id="class-run-picture")
-            with gr.Column():
-                plot_args = dict(x="step", y="value", color="series", color_map=view.COLORS, height=200,
-                                 x_title="step", color_title="")
-                loss_plot = gr.LinePlot(title="Losses", y_title="loss", elem_id="class-run-loss", **plot_args)
-                d_plot = gr.LinePlot(title="D(x) and D(G(z))", y_title="mean D output", elem_id="class-run-d",
-                                     **plot_args)
+            curves = gr.Image(show_label=False, type="filepath", height=525, interactive=False,
+                              buttons=["fullscreen"], elem_id="class-run-curves")
     seen = gr.State(view.Seen())
     timer = gr.Timer(WATCH_EVERY_S, active=False)
     return dict(banner=banner, info=info, nickname=nickname, watch=watch, panel=panel, status=status,
-                picture=picture, loss_plot=loss_plot, d_plot=d_plot, seen=seen, timer=timer)
+                picture=picture, curves=curves, seen=seen, timer=timer)
 
 
 def wire(ctx: AppContext, c: dict, tabs: gr.Tabs) -> dict:
@@ -91,27 +108,23 @@ def wire(ctx: AppContext, c: dict, tabs: gr.Tabs) -> dict:
         run = None if session is None else ctx.registry.peek(session)
         if run is None:
             return ("The teacher has not started a class run yet: it appears here when they do.",) + \
-                (gr.skip(),) * 4
+                (gr.skip(),) * 3
         snap = ctx.watched.get(run)
         last = last if isinstance(last, view.Seen) else view.Seen()
         if snap["version"] == last.version:
-            return (gr.skip(),) * 5
+            return (gr.skip(),) * 4
         path = None
         if snap.get("visual_step") != last.visual_step:
             path = view.picture_file(snap, FIELD_LAYERS, c["picture"].GRADIO_CACHE)
         plots_due = snap["status"] != "running" or time.monotonic() - last.plots_at >= view.PLOTS_EVERY_S
-        if plots_due:
-            loss_df, d_df, _ = view.history_frames(snap["history"], run.cfg.loss.objective)
-        else:
-            loss_df = d_df = gr.skip()
+        curves = _curves_file(session, snap, run.cfg.loss.objective, c["curves"].GRADIO_CACHE) if plots_due else gr.skip()
         now_seen = view.Seen(snap["version"], snap.get("visual_step", -1), time.monotonic() if plots_due else
                              last.plots_at)
-        return (f"**Class run** · {view.status_line(snap)}", gr.skip() if path is None else path, loss_df, d_df,
-                now_seen)
+        return (f"**Class run** · {view.status_line(snap)}", gr.skip() if path is None else path, curves, now_seen)
 
     c["nickname"].submit(on_nickname, [c["nickname"]], [c["info"]], api_name="room_nickname")
     c["nickname"].blur(on_nickname, [c["nickname"]], [c["info"]])
     c["watch"].change(on_watch, [c["watch"]], [c["panel"], tabs, c["timer"], c["seen"]])
-    c["timer"].tick(on_tick, [c["seen"]], [c["status"], c["picture"], c["loss_plot"], c["d_plot"], c["seen"]],
+    c["timer"].tick(on_tick, [c["seen"]], [c["status"], c["picture"], c["curves"], c["seen"]],
                     api_name="class_run_poll", concurrency_limit=None, show_progress="hidden")
     return {"on_load": on_load, "outputs": [c["banner"], c["info"]]}
