@@ -15,11 +15,11 @@ from pathlib import Path
 from .errors import DatasetError
 
 MAX_ARCHIVE_BYTES = 64 * 1024 * 1024  # the upload itself (Gradio refuses larger ones as they arrive)
-MAX_ARCHIVE_ENTRIES = 5_000  # files and folders listed in the archive
-MAX_UPLOAD_IMAGES = 5_000  # images trained on (5,000 grey 32x32 images: 20 MB as float32)
+MAX_ARCHIVE_ENTRIES = 5_000  # files and folders listed: so at most 5,000 images (20 MB as grey 32x32 float32)
 MAX_DEPTH = 8  # folders inside folders in an entry's name
 MAX_UNCOMPRESSED = 256 * 1024 * 1024  # declared size of all entries together, inflated (zip bombs)
-MAX_RATIO = 200  # an entry that inflates more than this many times its compressed size is a bomb
+MAX_RATIO = 200  # an entry that inflates more than this many times its compressed size is a bomb...
+MIN_BOMB = 2**20  # ...when it inflates to more than 1 MB (a tiny blank PNG can compress far better than 200:1)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp")
 
 
@@ -40,7 +40,7 @@ def check_image_zip(path: str | Path) -> int:
         raise DatasetError(f"{name} is not a readable .zip archive ({e}).") from e
     if len(infos) > MAX_ARCHIVE_ENTRIES:
         raise DatasetError(f"{name} lists {len(infos):,} entries; an archive may hold at most "
-                           f"{MAX_ARCHIVE_ENTRIES:,} (images: at most {MAX_UPLOAD_IMAGES:,}).")
+                           f"{MAX_ARCHIVE_ENTRIES:,} files and folders (so at most {MAX_ARCHIVE_ENTRIES:,} images).")
     deepest = max((i.filename.strip("/").count("/") for i in infos), default=0)
     if deepest > MAX_DEPTH:
         raise DatasetError(f"{name} nests folders {deepest} deep; at most {MAX_DEPTH} levels are accepted.")
@@ -48,7 +48,7 @@ def check_image_zip(path: str | Path) -> int:
     if total > MAX_UNCOMPRESSED:
         raise DatasetError(f"{name} would inflate to {total / 2**20:,.0f} MB; at most "
                            f"{MAX_UNCOMPRESSED // 2**20} MB of files are accepted.")
-    bomb = next((i for i in infos if i.file_size > MAX_RATIO * max(i.compress_size, 1) and i.file_size > 2**20), None)
+    bomb = next((i for i in infos if i.file_size > MAX_RATIO * max(i.compress_size, 1) and i.file_size > MIN_BOMB), None)
     if bomb is not None:
         raise DatasetError(f"{name}: {bomb.filename[:60]!r} inflates {bomb.file_size // max(bomb.compress_size, 1):,} "
                            f"times its size (a zip bomb?); at most {MAX_RATIO} times is accepted.")
@@ -56,6 +56,4 @@ def check_image_zip(path: str | Path) -> int:
                  and not i.filename.startswith("__MACOSX/"))
     if images == 0:
         raise DatasetError(f"{name} holds no images ({len(infos)} entries, none .png, .jpg, .gif, .bmp or .webp).")
-    if images > MAX_UPLOAD_IMAGES:
-        raise DatasetError(f"{name} holds {images:,} images; at most {MAX_UPLOAD_IMAGES:,} are accepted.")
     return images

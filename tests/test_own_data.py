@@ -59,8 +59,6 @@ BAD_ARCHIVES = {
     "too large": (lambda d: make_zip(d / "x.zip", {"a.png": png()}), {"MAX_ARCHIVE_BYTES": 10}, "at most 0 MB"),
     "too many entries": (lambda d: make_zip(d / "x.zip", {f"{i}.png": png() for i in range(6)}),
                          {"MAX_ARCHIVE_ENTRIES": 5}, "6 entries; an archive may hold at most 5"),
-    "too many images": (lambda d: make_zip(d / "x.zip", {f"{i}.png": png() for i in range(6)}),
-                        {"MAX_UPLOAD_IMAGES": 5}, "6 images; at most 5"),
     "too deep": (lambda d: make_zip(d / "x.zip", {"a/" * 9 + "x.png": png()}), {}, "9 deep; at most 8"),
     "inflates too far in all": (lambda d: make_zip(d / "x.zip", {"a.png": png(), "b.png": b"\1" * 5000}),
                                 {"MAX_UNCOMPRESSED": 4000}, "would inflate"),

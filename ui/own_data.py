@@ -187,7 +187,7 @@ def build() -> OwnPanel:
         drawing = gr.Textbox("", visible="hidden", elem_id="draw-points", max_lines=1)
         upload = gr.File(label="Upload points (.csv, .npy) or images (.zip)", file_count="single",
                          file_types=[".csv", ".txt", ".npy", ".zip"], type="filepath", elem_id="own-upload",
-                         height=90)
+                         height=140)
         message = gr.Markdown(HELP, elem_id="own-message")
     return OwnPanel(drawing, upload, message)
 
