@@ -104,11 +104,15 @@ def test_a_drawing_sets_the_points_and_keeps_the_images(tmp_path):
     assert data_overrides(new, "ring8") == {}
 
 
-@pytest.mark.parametrize("text,words", [("", "Canvas cleared"), ("{bad", "could not be read"),
-                                        ('{"strokes": [[[1, 2, 3]]]}', "two numbers")])
-def test_a_cleared_or_bad_drawing_changes_nothing_and_says_why(text, words):
-    new, message = from_drawing(text, OwnData())
+@pytest.mark.parametrize("text,words", [("{bad", "could not be read"), ('{"strokes": [[[1, 2, 3]]]}', "two numbers")])
+def test_a_bad_drawing_changes_nothing_and_says_why(text, words):
+    new, message = from_drawing(text, OwnData(points=((0.0, 0.0),)))
     assert new is None and words in message
+
+
+def test_a_cleared_canvas_forgets_the_points_and_keeps_the_images():
+    new, message = from_drawing("", OwnData(points=((0.0, 0.0),), archive="/kept.zip"))
+    assert new == OwnData(archive="/kept.zip") and "Canvas cleared" in message
 
 
 @pytest.mark.parametrize("dataset,words", [("points", "Draw on the canvas"), ("folder", "Upload a .zip")])

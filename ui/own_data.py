@@ -114,10 +114,11 @@ def data_overrides(own: OwnData | None, dataset: str) -> dict:
 
 
 def from_drawing(text: str, own: OwnData | None) -> tuple[OwnData | None, str]:
-    """The canvas's JSON -> (the tab's new own data, or None when nothing changed; a message)."""
+    """The canvas's JSON -> (the tab's new own data, or None when nothing changed; a message).
+    An empty canvas (Clear) forgets the tab's own points."""
     own = own if isinstance(own, OwnData) else OwnData()
-    if not isinstance(text, str) or not text.strip():
-        return None, "Canvas cleared: draw something, then press Start."
+    if not isinstance(text, str) or not text.strip():  # the Clear button: no own points any more
+        return OwnData((), own.archive), "Canvas cleared: draw (or upload points), then press Start."
     try:
         pts = points_from_drawing(text)
     except DatasetError as e:
@@ -204,6 +205,8 @@ def wire(panel: OwnPanel, dataset: gr.Dropdown, choose, inputs: list, outputs: l
         if new is None:
             return [message] + skip_all
         panel.store.put(sid, new)
+        if not new.points:  # cleared: the dataset stays as it is (Start on "points" then asks for a drawing)
+            return [message] + skip_all
         return [message, OWN_POINTS] + list(choose(OWN_POINTS, *values, request))
 
     def on_upload(request: gr.Request, path, *values):
