@@ -62,7 +62,7 @@ def build(ctx: AppContext) -> dict:
             picture = gr.Image(show_label=False, type="filepath", height=440, interactive=False,
                                buttons=["fullscreen"], elem_id="class-run-picture")
             curves = gr.Image(show_label=False, type="filepath", height=525, interactive=False,
-                              buttons=["fullscreen"], elem_id="class-run-curves")
+                              buttons=[], elem_id="class-run-curves")  # (corner buttons would hide the legend)
     seen = gr.State(view.Seen())
     timer = gr.Timer(WATCH_EVERY_S, active=False)
     return dict(banner=banner, info=info, nickname=nickname, watch=watch, panel=panel, status=status,

@@ -136,7 +136,7 @@ def build(ctx: AppContext) -> None:
                 alerts = gr.Markdown(view.alerts_text({"alerts": [], "step": 0}), elem_id="alerts",
                                      elem_classes=["alert-box"])
                 curves = gr.Image(None, label="Training curves", show_label=False, type="filepath", format="png",
-                                  height=525, interactive=False, buttons=["download", "fullscreen"],
+                                  height=525, interactive=False, buttons=[],  # (corner buttons would hide the legend)
                                   elem_id="curves")
                 gr.Markdown(CURVES_NOTE, elem_classes=["caption"])
                 explain = gr.Markdown(view.explanation(v0["objective"]), elem_id="explain")
