@@ -117,7 +117,9 @@ def wire(ctx: AppContext, c: dict, tabs: gr.Tabs) -> dict:
         if snap.get("visual_step") != last.visual_step:
             path = view.picture_file(snap, FIELD_LAYERS, c["picture"].GRADIO_CACHE)
         plots_due = snap["status"] != "running" or time.monotonic() - last.plots_at >= view.PLOTS_EVERY_S
-        curves = _curves_file(session, snap, run.cfg.loss.objective, c["curves"].GRADIO_CACHE) if plots_due else gr.skip()
+        curves = gr.skip()
+        if plots_due:
+            curves = _curves_file(session, snap, run.cfg.loss.objective, c["curves"].GRADIO_CACHE)
         now_seen = view.Seen(snap["version"], snap.get("visual_step", -1), time.monotonic() if plots_due else
                              last.plots_at)
         return (f"**Class run** · {view.status_line(snap)}", gr.skip() if path is None else path, curves, now_seen)
