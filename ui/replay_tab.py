@@ -64,7 +64,7 @@ def build(ctx: AppContext) -> gr.Tab:
             with gr.Column(min_width=300):
                 gr.Markdown("**The curves up to this step** (faint: the rest of the run)")
                 curve_box = gr.Image(show_label=False, elem_id="replay-curves", format="png", interactive=False,
-                                     buttons=["download"])
+                                     buttons=[])  # (a download button would cover the legend)
         foot = gr.Markdown("", elem_id="replay-about")
         playing = gr.State(False)
         timer = gr.Timer(PLAY_EVERY_S, active=False)
