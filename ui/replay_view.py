@@ -29,7 +29,8 @@ from ui.replay_curves import background, draw_curves
 
 REPLAYS = ByteLRU(96 * 2**20, lambda r: r.nbytes)  # decoded replays, shared by every session
 FRAMES = ByteLRU(48 * 2**20, lambda pair: len(pair[0]) + len(pair[1]))  # (replay, mtime, frame) -> PNGs
-BACKGROUNDS = ByteLRU(16 * 2**20, lambda bg: 2 * bg.plot.width * bg.plot.height * 3)  # a run's curves' axes
+BACKGROUNDS = ByteLRU(32 * 2**20, lambda bg: bg.plot.width * bg.plot.height * 3 + bg.text.width * bg.text.height * 4)
+# (a run's curves' background: ~3 MB each)
 MIN_SIDE = 440
 LESSON_ORDER = ("ring8", "ring8-collapse", "digits", "mnist5k")  # README's teaching guide  # the sample grid is blown up (nearest) to about the field's size
 
