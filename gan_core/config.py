@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ConfigError
+from .noise import NOISES
 
 POINT_DATASETS = ("ring8", "grid25", "spiral", "moons", "two_gaussians", "line")
 IMAGE_DATASETS = ("digits", "mnist5k", "mnist", "fashion_mnist", "cifar10", "folder")
@@ -27,7 +28,6 @@ BCE_OBJECTIVES = ("minimax", "nonsaturating")
 CRITIC_OBJECTIVES = ("wgan", "wgan-gp")  # D is a critic: unbounded scores, no sigmoid
 ARCHS = ("mlp", "dcgan")
 ACTIVATIONS = ("relu", "leaky_relu", "tanh")
-NOISES = ("gaussian", "uniform")
 INITS = ("dcgan", "xavier", "kaiming", "default")
 OPTIMIZERS = ("adam", "sgd")
 COMPILE_MODES = ("off", "default", "reduce-overhead")  # torch.compile modes; reduce-overhead = CUDA graphs
