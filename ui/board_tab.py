@@ -118,11 +118,13 @@ def build(ctx: AppContext) -> dict:
             line += f"  \n{html.escape(verdict.text)}"
         return (gr.skip() if path is None else path), line
 
-    def class_run_now(code: str, note: str = "") -> str:
+    def class_run_now(code: str, note: str = "", fresh: bool = False) -> str:
+        """The class run's line; fresh: right after the teacher's own button, not the shared snapshot
+        (up to MAX_AGE_S old, it would still say "running" after Pause)."""
         session = ctx.rooms.class_session(code)
         run = None if session is None else ctx.registry.get(session)  # (get: the board keeps it watched)
-        return class_run_line(None if run is None else ctx.watched.get(run), note or ctx.registry.queue_note(
-            session or "") or "")
+        snap = None if run is None else (run.snapshot() if fresh else ctx.watched.get(run))
+        return class_run_line(snap, note or ctx.registry.queue_note(session or "") or "")
 
     def show_room(code: str, request: gr.Request):
         return (code, room_text(code, room_link(request, code)), board_now(code), gr.Timer(active=True), code,
@@ -196,12 +198,12 @@ def build(ctx: AppContext) -> dict:
             return "⚠️ There is no class run to pause: press Start the class run."
         if run.status == "running":
             run.pause()
-            return class_run_now(code)
+            return class_run_now(code, fresh=True)
         try:
             ctx.registry.start(session)
         except (Queued, CapacityError) as e:
-            return class_run_now(code, str(e))
-        return class_run_now(code)
+            return class_run_now(code, str(e), fresh=True)
+        return class_run_now(code, fresh=True)
 
     new_room.click(on_new, None, shown, api_name="board_new_room")
     open_room.click(on_open, [code_box], shown, api_name="board_open_room")

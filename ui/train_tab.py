@@ -13,16 +13,16 @@ import time
 
 import gradio as gr
 
-from gan_core.config import DOWNLOAD_DATASETS, OBJECTIVES
+from gan_core.config import OBJECTIVES
 from gan_core.diagnostics import live_metrics
 from gan_core.errors import CapacityError, ClassroomError, Queued
 from gan_core.presets import describe_preset, get_preset, preset_names
 from gan_core.viz import FIELD_LAYERS
-from ui import slow_motion, temp_files
+from ui import own_data, slow_motion, temp_files
 from ui import train_view as view
 from ui.common import AppContext, client_id, session_id
 from ui.train_settings import (DATASETS, DEFAULT_PRESET, KEYS, TRICK_INFO, TTUR_LRS, base_config, config_from_values,
-                               is_points, preset_for, same_run, values_from_config)
+                               dataset_label, is_points, preset_for, same_run, values_from_config)
 
 STEP_MODES = [("D and G", "both"), ("D only", "d"), ("G only", "g")]
 STEP_COUNTS = [1, 10, 100]
@@ -40,7 +40,7 @@ APPLY_NOTE = ("<small>Learning rates and D steps change the current run **live**
 
 def _data_widgets(v: dict, w: dict) -> None:
     """What to learn and with which objective (adds to w: {key: component})."""
-    w["dataset"] = gr.Dropdown([(f"{n} (download)" if n in DOWNLOAD_DATASETS else n, n) for n in DATASETS],
+    w["dataset"] = gr.Dropdown([(dataset_label(n), n) for n in DATASETS],
                                value=v["dataset"], label="Dataset", elem_id="dataset",
                                info="Loads the dataset's recommended settings. digits and mnist5k work offline.")
     w["objective"] = gr.Dropdown(list(OBJECTIVES), value=v["objective"], label="Objective (loss)", elem_id="objective")
@@ -103,6 +103,7 @@ def build(ctx: AppContext) -> None:
                 preset_info = gr.Markdown(describe_preset(DEFAULT_PRESET), elem_id="preset-info")
                 w: dict = {}
                 _data_widgets(v0, w)
+                own = own_data.build()  # "Your own data": draw or upload, kept per tab (ui/own_data.py)
                 with gr.Row():
                     start = gr.Button("▶ Start", variant="primary", elem_id="start", min_width=80)
                     pause = gr.Button("Pause", elem_id="pause", min_width=80)
@@ -175,7 +176,7 @@ def build(ctx: AppContext) -> None:
         """The session's run if the settings did not change (live ones applied), else a new run."""
         sid = session_id(request)
         values = values_of(args)
-        cfg = config_from_values(values, preset_name)
+        cfg = config_from_values(values, preset_name, own.overrides(request, values["dataset"]))
         run = ctx.registry.get(sid)
         if run is not None and run.status != "error" and same_run(run.cfg, cfg):
             run.set_live(lr_g=cfg.train.lr_g, lr_d=cfg.train.lr_d, d_steps=cfg.train.d_steps)
@@ -222,8 +223,9 @@ def build(ctx: AppContext) -> None:
 
     def on_reset(request: gr.Request, preset_name, layers_on, *args):
         try:
-            run = ctx.registry.create(session_id(request), config_from_values(values_of(args), preset_name),
-                                      client=client_id(request), metric_fn=live_metrics)
+            values = values_of(args)
+            cfg = config_from_values(values, preset_name, own.overrides(request, values["dataset"]))
+            run = ctx.registry.create(session_id(request), cfg, client=client_id(request), metric_fn=live_metrics)
         except RUN_ERRORS as e:
             return fail(str(e))
         return render(run, layers_on, "New run ready: press Start or Step.",
@@ -286,7 +288,11 @@ def build(ctx: AppContext) -> None:
         """A dataset brings its recommended settings: its own preset, or the current preset's when
         that fits (points vs images), else the default preset of its kind."""
         name = preset_for(dataset if dataset in preset_names() else preset_name, dataset)
-        cfg = base_config(name, dataset)
+        try:
+            cfg = base_config(name, dataset, own.overrides(request, dataset))
+        except RUN_ERRORS as e:  # an own dataset picked before anything was drawn or uploaded
+            gr.Warning(str(e))
+            return [gr.skip()] * (len(KEYS) + 4)
         v = values_from_config(cfg)
         return [v[k] for k in KEYS] + [name, describe_preset(name), gr.CheckboxGroup(visible=is_points(dataset)),
                                        preview(cfg, layers_on, request)]
@@ -310,6 +316,7 @@ def build(ctx: AppContext) -> None:
     w["objective"].change(view.explanation, [w["objective"]], [explain])
     preset.input(on_preset, [preset, layers], settings + [preset_info, layers, samples])
     w["dataset"].input(on_dataset, [w["dataset"], preset, layers], settings + [preset, preset_info, layers, samples])
+    own_data.wire(own, w["dataset"], on_dataset, [preset, layers], settings + [preset, preset_info, layers, samples])
     export.click(on_export, [layers], [downloads], api_name="export")
     slow_motion.wire(slow, ctx.registry, samples, lambda request, preset_name, *args: run_for(request, preset_name, args)[0],
                      [preset, *settings])

@@ -196,8 +196,9 @@ def first_visual(trainer, layers=FIELD_LAYERS) -> np.ndarray:
 def preview_picture(cfg: RunConfig, layers=FIELD_LAYERS) -> np.ndarray | None:
     """Before any run: the untrained G for these settings, i.e. what a run's step 0 shows (same seed,
     same fixed noise), so the tab never opens on an empty frame. None for a dataset that must be
-    downloaded (a preview must not start a download) or settings that cannot build a run."""
-    if cfg.data.name in DOWNLOAD_DATASETS:
+    downloaded (a preview must not start a download), an uploaded image folder (decoding it is the run
+    process's work, not the web server's) or settings that cannot build a run."""
+    if cfg.data.name in DOWNLOAD_DATASETS or cfg.data.name == "folder":  # (an upload is read by its run's process)
         return None
     try:
         return _preview(cfg, tuple(layers))
