@@ -15,6 +15,7 @@ from live import worker
 from live.sessions import SessionRegistry
 from live.factory import run_factory
 from ui import board_tab, diagnostics_tab, latent_tab, room_banner, theory_tab, train_tab
+from ui import replay_tab  # the Replays tab: recorded runs scrubbed with a slider (issue #18, section 4)
 from ui.common import AppContext, session_id
 from ui.theme import CSS, HEADER
 
@@ -32,6 +33,7 @@ def build_demo(ctx: AppContext | None = None) -> gr.Blocks:
             train_tab.build(ctx)
             latent_tab.build(ctx)
             diagnostics_tab.build(ctx)
+            replay_tab.build(ctx)
             theory_tab.build()
             board = board_tab.build(ctx)
         student = room_banner.wire(ctx, room, tabs)  # (class rooms: these two page-load handlers read ?room=)
