@@ -14,7 +14,9 @@ from gan_core import checkpoint
 from live import worker
 from live.sessions import SessionRegistry
 from live.factory import run_factory
-from ui import diagnostics_tab, latent_tab, lesson_panel, theory_tab, train_tab
+from ui import board_tab, diagnostics_tab, latent_tab, room_banner, theory_tab, train_tab
+from ui import replay_tab  # the Replays tab: recorded runs scrubbed with a slider (issue #18, section 4)
+from ui import lesson_panel  # guided lessons, a link's setup, "Share this setup" (issue #18, section 1)
 from ui.common import AppContext, session_id
 from ui.theme import CSS, HEADER
 
@@ -27,16 +29,23 @@ def build_demo(ctx: AppContext | None = None) -> gr.Blocks:
         worker.warm_up()  # the run processes' zygote imports torch now, not at the first Start
     with gr.Blocks(title="GAN Classroom", delete_cache=(600, 1800)) as demo:
         gr.Markdown(HEADER, elem_id="header")
+        room = room_banner.build(ctx)  # class rooms: hidden unless the page was opened with ?room=
         lessons = lesson_panel.build()  # lessons + a link's setup + "Share this setup", above the tabs
         with gr.Tabs(elem_id="tabs") as tabs:
             train = train_tab.build(ctx)
             latent_tab.build(ctx)
             diagnostics_tab.build(ctx)
+            replay_tab.build(ctx)
             theory = theory_tab.build()
-        lesson_panel.wire(demo, lessons, tabs, train, theory)
+            board = board_tab.build(ctx)
+        student = room_banner.wire(ctx, room, tabs)  # (class rooms: these two page-load handlers read ?room=)
+        demo.load(student["on_load"], None, student["outputs"], show_progress="hidden")
+        demo.load(board["on_load"], None, board["shown"] + [tabs], show_progress="hidden")
+        lesson_panel.wire(demo, lessons, tabs, train, theory)  # (its page-load handler reads ?lesson=, ?preset=, ...)
 
         def on_unload(request: gr.Request):
             ctx.registry.close(session_id(request))
+            ctx.rooms.leave(session_id(request))
 
         demo.unload(on_unload)
     demo.ctx = ctx  # tests reach the registry through this

@@ -294,7 +294,7 @@ def _streaming_app(preset: str, plan: Plan) -> dict:
 
 def _streaming_in_process(preset: str, device: torch.device, plan: Plan, why: str) -> dict:
     """A Trainer in its thread, and a reader that builds what the Train tab builds each tick:
-    snapshot, the three DataFrames and the picture, PNG-encoded."""
+    snapshot, the curves and the picture, PNG-encoded."""
     sys.path.insert(0, str(ROOT))
     from ui import train_view as view
 
@@ -303,7 +303,7 @@ def _streaming_in_process(preset: str, device: torch.device, plan: Plan, why: st
 
     def poll():
         snap = trainer.snapshot()
-        view.history_frames(snap["history"], cfg.loss.objective)
+        png_bytes(view.curves_image(snap["history"], cfg.loss.objective), compress_level=1)
         image = view.visual_image(snap)
         if image is not None:
             png_bytes(image, compress_level=1)  # as ui.train_view.png_file

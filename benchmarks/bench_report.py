@@ -277,6 +277,14 @@ def _classroom() -> list[str]:
             "`docs/BATCHED.md`.", ""]
 
 
+def _replays() -> list[str]:
+    """The Replays tab's slider is measured by a script of its own (it launches the app and Chromium)."""
+    return ["## 8. Replay slider latency", "",
+            "`python scripts/replay_latency.py`: headless Chromium scrubs each shipped replay's `replay-slider` "
+            "through the running app, click to the new picture and curves shown; `--methods handler` times the "
+            "server's share alone. Results, with the machine and the date: `docs/REPLAY_LATENCY.md`.", ""]
+
+
 def write_report(r: dict, path: Path, command: str) -> Path:
     v = r["versions"]
     lines = ["# Benchmarks", "",
@@ -290,7 +298,7 @@ def write_report(r: dict, path: Path, command: str) -> Path:
              f"| OMP_WAIT_POLICY | {v['OMP_WAIT_POLICY']} |",
              f"| wall time | {r['seconds']:.0f} s |", "",
              "## Targets", "", *_targets(r), "",
-             *_throughput(r), *_threads(r), *_quality(r), *_streaming(r), *_latency(r), *_gpu(r), *_classroom()]
+             *_throughput(r), *_threads(r), *_quality(r), *_streaming(r), *_latency(r), *_gpu(r), *_classroom(), *_replays()]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines).rstrip() + "\n")
     return path

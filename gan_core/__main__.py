@@ -53,11 +53,14 @@ def cmd_train(args) -> int:
         use_cpu_threads(cfg.model.arch)  # the run's policy (1 thread for the 2D MLPs), as the app's Trainer
     gan = build_gan(cfg, device)
     steps, k = cfg.train.steps, cfg.train.log_every
+    recorder = _recorder(args, gan)  # --record: a replay of this run (gan_core/replay_record.py), else None
     t0 = time.perf_counter()
     with tqdm(total=steps, desc=f"{args.preset} seed {cfg.train.seed}", unit="step", disable=args.quiet) as bar:
         pending = []
         for i in range(steps):
             pending.append(train_step(gan))
+            if recorder is not None:
+                recorder.step_done(gan, pending, final=i == steps - 1)
             if len(pending) == k or i == steps - 1:  # one device sync every k steps
                 last = {key: float(v) for key, v in pending[-1].items()}
                 bar.set_postfix(d_loss=f"{last.get('d_loss', 0):.3f}", g_loss=f"{last.get('g_loss', 0):.3f}")
@@ -79,8 +82,34 @@ def cmd_train(args) -> int:
     saved = checkpoint.save(gan, path, metrics=metrics, extra=extra, include_d=not args.no_d)
     print(f"trained {steps} steps in {seconds:.1f} s ({steps / seconds:.0f} steps/s on {describe(device)})")
     print(f"wrote {saved} and {saved.with_suffix('.json')}")
+    if recorder is not None:
+        from .presets import PRESETS
+        from .replay import replay_path
+
+        info = {k: extra[k] for k in ("command", "preset", "seed", "created")}
+        written = recorder.save(replay_path(saved), gan, {**info, "checkpoint": saved.name,
+                                                          "title": PRESETS[args.preset][0][:300]})
+        print(f"wrote {written} ({len(recorder.steps)} frames, every {recorder.every} steps)")
     print(_summary(metrics))
     return 0
+
+
+def _recorder(args, gan):
+    """The replay recorder for --record (its frame spacing checked before training starts), or None."""
+    if not args.record:
+        return None
+    from .config import ConfigError
+    from .replay_record import Recorder, auto_every, check_every
+
+    steps = gan.cfg.train.steps
+    every = args.record_every or auto_every(steps, gan.cfg.train.log_every)
+    try:
+        check_every(every, steps)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+    recorder = Recorder(gan, every)
+    recorder.add_frame(gan)  # step 0: the untrained G
+    return recorder
 
 
 def _summary(metrics: dict) -> str:
@@ -194,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--eval-n", type=int, default=2500, help="samples for the evaluation stored in the metadata")
     t.add_argument("--no-d", action="store_true", help="do not store the discriminator")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--record", action="store_true", help="also write <name>.replay.npz: frames for the Replays tab")
+    t.add_argument("--record-every", type=int, default=0,
+                   help="steps between replay frames; must divide the steps (default: at most 80 frames)")
     t.set_defaults(fn=cmd_train)
 
     s = sub.add_parser("sample", help="write samples from a checkpoint as .npy or a .png grid")

@@ -13,8 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ConfigError
+from .noise import NOISES
 
 POINT_DATASETS = ("ring8", "grid25", "spiral", "moons", "two_gaussians", "line")
+OWN_POINTS = "points"  # a student's own 2D points (drawn or uploaded), carried in DataConfig.points
+MAX_OWN_POINTS = 2_000  # rows DataConfig.points may carry (gan_core/own_points.py says why inline)
 IMAGE_DATASETS = ("digits", "mnist5k", "mnist", "fashion_mnist", "cifar10", "folder")
 OFFLINE_IMAGE_DATASETS = ("digits", "mnist5k")
 DOWNLOAD_DATASETS = ("mnist", "fashion_mnist", "cifar10")
@@ -27,7 +30,6 @@ BCE_OBJECTIVES = ("minimax", "nonsaturating")
 CRITIC_OBJECTIVES = ("wgan", "wgan-gp")  # D is a critic: unbounded scores, no sigmoid
 ARCHS = ("mlp", "dcgan")
 ACTIVATIONS = ("relu", "leaky_relu", "tanh")
-NOISES = ("gaussian", "uniform")
 INITS = ("dcgan", "xavier", "kaiming", "default")
 OPTIMIZERS = ("adam", "sgd")
 COMPILE_MODES = ("off", "default", "reduce-overhead")  # torch.compile modes; reduce-overhead = CUDA graphs
@@ -68,20 +70,42 @@ class DataConfig:
     image_size: int = 0  # for name="folder": resize to this (one of IMAGE_SIZES); 0 = dataset's own
     channels: int = 0  # for name="folder": 1 (grey) or 3 (colour); 0 = 1
     n_points: int = 20_000  # 2D sets: how many real points to pre-draw (the "training set")
+    points: tuple[tuple[float, float], ...] = ()  # for name="points": the student's own points [N, 2]
+
 
     def __post_init__(self) -> None:
         _check_types(self, "data")
-        _one_of(self.name, POINT_DATASETS + IMAGE_DATASETS, "data.name")
+        _one_of(self.name, POINT_DATASETS + (OWN_POINTS,) + IMAGE_DATASETS, "data.name")
         _check(self.name != "folder" or bool(self.path), "data.name='folder' needs data.path: a folder or .zip of images.")
         _check(self.image_size in (0,) + IMAGE_SIZES, f"data.image_size must be one of {IMAGE_SIZES} (or 0 for the dataset's own); got {self.image_size}.")
         _check(self.channels in (0, 1, 3), f"data.channels must be 1 or 3 (or 0 for the default); got {self.channels}.")
         _check(100 <= self.n_points <= MAX_POINTS,
                f"data.n_points must be between 100 and {MAX_POINTS:,}; got {self.n_points}.")
         _check(len(self.path) <= 4096, "data.path is longer than any real path.")
+        _check((self.name == OWN_POINTS) == bool(self.points),
+               "data.points (your own 2D points) go with data.name='points' only, and it needs them: "
+               "draw on the canvas or upload a CSV / .npy file." if self.name == OWN_POINTS
+               else f"data.points are only for data.name='points'; got {len(self.points)} for {self.name!r}.")
+        object.__setattr__(self, "points", _own_points(self.points))  # lists from JSON -> tuple of pairs
+
 
     @property
     def is_points(self) -> bool:
-        return self.name in POINT_DATASETS
+        return self.name in POINT_DATASETS or self.name == OWN_POINTS
+
+
+def _own_points(points) -> tuple[tuple[float, float], ...]:
+    """data.points, checked before anything is built from them: at most MAX_OWN_POINTS pairs of
+    finite numbers within +-10 (the models' plane is about +-2.5). Returns a tuple of float pairs."""
+    _check(isinstance(points, (tuple, list)), f"data.points must be a list of [x, y] pairs; got {type(points).__name__}.")
+    _check(len(points) <= MAX_OWN_POINTS, f"data.points may hold at most {MAX_OWN_POINTS:,} points; got {len(points):,}.")
+    pairs = []
+    for p in points:
+        ok = isinstance(p, (tuple, list)) and len(p) == 2 and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and abs(v) <= 10 for v in p)
+        _check(ok, f"each of data.points must be two finite numbers within +-10; got {str(p)[:40]}.")
+        pairs.append((float(p[0]), float(p[1])))
+    return tuple(pairs)
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .config import DOWNLOAD_DATASETS, OFFLINE_IMAGE_DATASETS, DataConfig
+from .config import DOWNLOAD_DATASETS, OFFLINE_IMAGE_DATASETS, OWN_POINTS, DataConfig
 from .errors import DatasetError
+from .own_points import OWN_POINTS_STD, sample_own_points
 
 
 
@@ -168,6 +169,8 @@ def resize_images(x: torch.Tensor, size: int) -> torch.Tensor:
 def load_dataset(cfg: DataConfig, device: torch.device | str = "cpu", seed: int = 0) -> Dataset:
     """Load the configured dataset onto `device`. Raises DatasetError with a clear message."""
     name = cfg.name
+    if name == OWN_POINTS:  # a student's drawing or file: no known modes
+        return Dataset(name, sample_own_points(cfg.points, cfg.n_points, seed).to(device), std=OWN_POINTS_STD)
     if cfg.is_points:
         centers, std = mixture_centers(name)
         x = make_points(name, cfg.n_points, seed)

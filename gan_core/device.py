@@ -45,10 +45,10 @@ def threads_for(arch: str | None = None) -> int:
     """Intra-op threads for one CPU run (measured in docs/BENCHMARKS.md, section 2).
 
     $GAN_CLASSROOM_THREADS, when set, wins ($CPU_CORES only says how many cores there are).
-    Otherwise: 1 for the 2D MLPs (too small to gain from threads: ring8 trains at ~5 ms/step on
-    1 thread vs 13-18 on 2); 1 for everything on <= 2 cores (an mnist5k DCGAN step costs 7-14%
-    more, and the other core stays free for the web server, the pictures and a second student's
-    run); all cores for the convolutional runs on bigger machines.
+    Otherwise: 1 for the 2D MLPs (too small to gain from threads: a second thread only adds
+    synchronisation); 1 for everything on <= 2 cores (a DCGAN step costs a little more, and the
+    other core stays free for the web server, the pictures and a second student's run); all cores
+    for the convolutional runs on bigger machines.
     """
     env = os.environ.get("GAN_CLASSROOM_THREADS")
     if env:

@@ -1,8 +1,8 @@
-"""GAN Lab's layered 2D view drawn straight into pixels (numpy + PIL): ~15 ms a frame on one core.
+"""GAN Lab's layered 2D view drawn straight into pixels (numpy + PIL), cheap enough for every second.
 
 The Train tab redraws the field every second while training runs in the same process, so the
-picture must be cheap: matplotlib took ~0.4 s of CPU per frame (most of it layout and text),
-which slowed training itself by a quarter. Here the plot is drawn at 2x and box-averaged down
+picture must be cheap: matplotlib spent over an order of magnitude more CPU per frame (most of it
+layout and text) and slowed training itself (docs/BENCHMARKS.md). Here the plot is drawn at 2x and box-averaged down
 (anti-aliasing), and the text (title, ticks, legend, colour bar) is drawn at 1x on top.
 
 Layers, bottom to top: D's output as a smooth heat map (`heat`), G's image of a square noise

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-NOISES = ("gaussian", "uniform")
+from .noise import sample_z
+
 METHODS = ("slerp", "lerp")
 
 
@@ -105,18 +106,12 @@ def sample_latent(n: int, nz: int, noise: str = "gaussian", seed: int | None = N
     """
     if n < 1 or nz < 1:
         raise ValueError(f"n and nz must be >= 1, got n={n}, nz={nz}")
-    if noise not in NOISES:
-        raise ValueError(f"noise must be one of {NOISES}, got {noise!r}")
     gen = torch.Generator()
     if seed is None:
         gen.seed()
     else:
         gen.manual_seed(seed)
-    if noise == "gaussian":
-        z = torch.randn(n, nz, generator=gen)
-    else:
-        z = torch.rand(n, nz, generator=gen) * 2 - 1
-    return z.to(device)
+    return sample_z(n, nz, noise, gen).to(device)
 
 
 @dataclass(frozen=True)

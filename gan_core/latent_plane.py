@@ -1,8 +1,8 @@
 """The data plane of a 2D GAN as a picture that a slider can move a point across, fast.
 
 Matplotlib draws the plane once per source (real data, G's cloud of samples, axes); then the
-slider path only paints a marker into a copy of that raster with numpy: 0.05 ms, where drawing
-the figure again took 330 ms on the shared 2-core test machine. Interpolation paths, drawn
+slider path only paints a marker into a copy of that raster with numpy, thousands of times
+cheaper than drawing the figure again (docs/LATENT_LATENCY.md). Interpolation paths, drawn
 once per click, use matplotlib.
 """
 

@@ -10,8 +10,7 @@ The slider path (`latent_at` + `render`) does one forward pass of G on one laten
 images, a nearest-neighbour upscale; for 2D data it paints one marker onto a cached picture of
 the data plane. It never calls matplotlib, and it runs on one dedicated single-threaded worker:
 one small image gains nothing from two OpenMP threads, and on a busy 2-core machine a two-thread
-team waiting for a core it cannot get raised the 95th percentile of this step from 4-16 ms to
-80-140 ms in our measurements (docs/LATENT_LATENCY.md).
+team waiting for a core it cannot get multiplies the slider's tail latency (docs/LATENT_LATENCY.md).
 """
 
 from __future__ import annotations

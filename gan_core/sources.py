@@ -18,6 +18,7 @@ from . import checkpoint as ckpt
 from .config import RunConfig
 from .data import Dataset, DatasetError, load_dataset
 from .lru import ByteLRU
+from .noise import seeded_z
 
 
 def _tensor_bytes(tensors) -> int:
@@ -64,12 +65,7 @@ class Source:
 
     def sample_z(self, n: int, seed: int = 0) -> torch.Tensor:
         """z [n, nz] from the model's noise distribution, reproducible from `seed` on any device."""
-        g = torch.Generator().manual_seed(int(seed))
-        if self.cfg.model.noise == "uniform":
-            z = torch.rand(n, self.nz, generator=g) * 2 - 1
-        else:
-            z = torch.randn(n, self.nz, generator=g)
-        return z.to(self.device)
+        return seeded_z(n, self.nz, self.cfg.model.noise, seed).to(self.device)
 
     @torch.no_grad()
     def generate(self, z: torch.Tensor, y: torch.Tensor | int | None = None) -> torch.Tensor:

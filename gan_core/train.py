@@ -23,6 +23,7 @@ from .config import BCE_OBJECTIVES, ConfigError, RunConfig
 from .data import Dataset, load_dataset
 from .device import resolve_device
 from .models import build_models
+from .noise import sample_z
 
 
 @dataclass
@@ -58,11 +59,7 @@ class GAN:
 
     def sample_z(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """z [n, nz] from N(0, I) or U(-1, 1)."""
-        g = generator or self.gen
-        nz = self.cfg.model.nz
-        if self.cfg.model.noise == "uniform":
-            return torch.rand(n, nz, device=self.device, generator=g) * 2 - 1
-        return torch.randn(n, nz, device=self.device, generator=g)
+        return sample_z(n, self.cfg.model.nz, self.cfg.model.noise, generator or self.gen, self.device)
 
     def sample_labels(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor | None:
         if not self.num_classes:

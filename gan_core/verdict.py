@@ -130,3 +130,32 @@ def pr_verdict(pr: PrecisionRecall) -> Verdict:
         return Verdict("warning", f"warning: poor quality ({scores}): many samples fall outside "
                                   "the real data")
     return Verdict("healthy", f"healthy: good quality and variety ({scores})")
+
+
+def live_verdict(m: dict) -> Verdict | None:
+    """Verdict on the cheap metrics a run records while it trains (diagnostics.live_metrics: counts,
+    no per-mode histogram), e.g. for the class board's colours. Same thresholds as above, minus the
+    tests that need the histogram (one dominant mode). None when the metrics judge nothing."""
+    if "modes_covered" in m:
+        covered, n, noun = int(m["modes_covered"]), int(m["n_modes"]), "modes"
+    elif "classes_covered" in m:
+        covered, n, noun = int(m["classes_covered"]), int(m["n_classes"]), "classes"
+    else:
+        return None
+    if covered <= COLLAPSE_MODES_SHARE * n:
+        return Verdict("collapse", f"collapse suspected: only {covered} of {n} {noun} covered")
+    problems = []
+    if covered < n:
+        problems.append(f"{n - covered} of {n} {noun} missed")
+    kl = m.get("kl_to_uniform")
+    if kl is not None and kl > UNEVEN_KL:
+        problems.append(f"uneven use of {noun} (KL to uniform {kl:.2f} nats)")
+    quality = m.get("high_quality_fraction")
+    if quality is not None and quality < LOW_QUALITY_FRACTION:
+        problems.append(f"only {quality:.0%} of samples are close to a mode")
+    confidence = m.get("mean_confidence")
+    if confidence is not None and confidence < LOW_CONFIDENCE:
+        problems.append(f"samples look like garbage to the classifier (mean confidence {confidence:.0%})")
+    if problems:
+        return Verdict("warning", "warning: " + "; ".join(problems))
+    return Verdict("healthy", f"healthy: all {n} {noun} covered")

@@ -2,7 +2,7 @@
 
 Never pyplot: its global state is not thread-safe and the app serves many sessions at once.
 The live 2D field (GAN Lab's layers) is drawn straight into pixels by `field_draw.draw_field`:
-matplotlib took ~0.4 s a frame, too slow to redraw every second beside training.
+matplotlib's layout and text are too slow to redraw every second beside training.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ import torch
 from gan_core.config import RunConfig
 from gan_core.data import load_dataset
 from live.batched import BatchedGroup, group_key, why_not_batched
+from live.batched.slow import slow_motion_in_group
 from live.class_run import ClassRun, RunView
 
 MAX_CLASS_RUNS = 64  # runs one class process holds (the registry's own caps are lower)
@@ -130,6 +131,10 @@ class ClassHost:
         for _, _, done in run.jobs:
             done.set()
         run._clear()
+
+    def slow_motion(self, run: ClassRun) -> list:
+        """The run's one slow step on its own networks (they leave its group and come back)."""
+        return slow_motion_in_group(self._group(run), run.run_id)
 
     def view(self, run: ClassRun) -> RunView:
         exported = self._group(run).export(run.run_id)

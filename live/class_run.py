@@ -24,9 +24,10 @@ from gan_core.config import RunConfig
 from gan_core.data import Dataset
 from gan_core.device import describe
 from gan_core.field_draw import field_picture_png
+from gan_core.noise import sample_z
 from live.alerts import alerts_for
 from live.history import History
-from live.run import check_live_settings
+from live.run import PAUSE_FIRST, check_live_settings
 from live.trainer import SERIES, WATCHED_S, render_visuals
 
 VISUAL_EVERY_S = 1.5  # a watched run's picture at most this often: a picture costs ~25 ms, and a class is 30
@@ -52,10 +53,7 @@ class RunView:
 
     def sample_z(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """z [n, nz] from the model's noise distribution (as GAN.sample_z)."""
-        nz = self.cfg.model.nz
-        if self.cfg.model.noise == "uniform":
-            return torch.rand(n, nz, device=self.device, generator=generator) * 2 - 1
-        return torch.randn(n, nz, device=self.device, generator=generator)
+        return sample_z(n, self.cfg.model.nz, self.cfg.model.noise, generator, self.device)
 
     def current_config(self) -> RunConfig:  # (checkpoint.save reads it)
         return self.cfg
@@ -69,8 +67,7 @@ class ClassRun:
         self.metric_fn, self.metrics_every = metric_fn, metrics_every
         self.d_steps = cfg.train.d_steps
         g = torch.Generator().manual_seed(cfg.train.seed + 1)  # the fixed noise: its own stream, as Trainer's
-        self.fixed_z = torch.randn(512, cfg.model.nz, generator=g) if cfg.model.noise != "uniform" else \
-            torch.rand(512, cfg.model.nz, generator=g) * 2 - 1
+        self.fixed_z = sample_z(512, cfg.model.nz, cfg.model.noise, g)
         self._clear()
 
     def _clear(self) -> None:
@@ -196,6 +193,23 @@ class ClassRun:
             self.host.wake()
         if wait:
             done.wait(timeout)
+
+    def slow_motion(self) -> list:
+        """One step of this paused run, phase by phase, on its own networks taken out of its group and
+        put back (live/batched/slow.py); the class's loop waits meanwhile (a few ms)."""
+        with self.host.lock:
+            if self.running or self.jobs:
+                raise ValueError(PAUSE_FIRST)
+            if self.status == "error":
+                raise ValueError(self.message)
+            self._read_back()
+            frames = self.host.slow_motion(self)
+            numbers = frames[-1].numbers
+            self.buffer.append({k: torch.tensor(numbers[k]) for k in SERIES if k in numbers})
+            self.step_count, self.status = frames[-1].step, "paused"
+            self._read_back()
+            self.host.wake()  # the loop draws the new step's picture
+        return frames
 
     def steps_pending(self) -> int:
         """Steps of Step jobs not yet taken (the server's handle waits for 0 without holding a call)."""

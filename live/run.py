@@ -26,6 +26,9 @@ class Run(Protocol):
     def stop(self, timeout: float = 10.0) -> None: ...
     def reset(self) -> None: ...
     def close(self) -> None: ...
+    # one step played phase by phase (gan_core.slow_motion): ten Frames, the step count one higher and
+    # the history one row longer; ValueError (PAUSE_FIRST) while the run trains; [] if it did not answer
+    def slow_motion(self) -> list: ...
 
     # reading: a snapshot is a consistent copy (dict: step, status, message, history, field or samples, ...)
     def snapshot(self) -> dict: ...
@@ -44,6 +47,9 @@ class Run(Protocol):
 
 # what a run process answers: the protocol's members, minus what only the server's handle does
 RUN_CALLS = frozenset(name for name in dir(Run) if not name.startswith("_") and name not in ("cfg", "close"))
+
+
+PAUSE_FIRST = "Pause the run first: slow motion plays one step of a paused run, phase by phase."
 
 
 def check_live_settings(lr_g: float | None, lr_d: float | None, d_steps: int | None) -> None:

@@ -93,6 +93,11 @@ class SessionRegistry:
                 self._seen[session] = self._clock()
             return run
 
+    def peek(self, session: str) -> Trainer | None:
+        """The session's run without marking it watched (the class board looks on, the student may not)."""
+        with self._lock:
+            return self._runs.get(session)
+
     def running_count(self) -> int:
         with self._lock:
             return self._busy_locked(exclude=None)
@@ -205,6 +210,18 @@ class SessionRegistry:
             with self._lock:
                 self._stepping.discard(session)
         return run
+
+    def slow_motion(self, session: str) -> list:
+        """One step of the session's paused run played phase by phase (Run.slow_motion): a step like
+        Step's, so it needs a training slot as Step does (a loop of slow steps must not train around the cap)."""
+        with self._lock:
+            run = self._take_slot_locked(session)
+            self._stepping.add(session)
+        try:
+            return run.slow_motion()
+        finally:
+            with self._lock:
+                self._stepping.discard(session)
 
     def _take_slot_locked(self, session: str, queue_first: bool = False) -> Trainer:
         """The session's run, if it holds or may take a training slot now (else CapacityError). With

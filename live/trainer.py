@@ -23,15 +23,18 @@ from gan_core import checkpoint
 from gan_core.config import RunConfig
 from gan_core.device import describe, threads_for, use_cpu_threads
 from gan_core.field import compute_field
+from gan_core.slow_motion import slow_motion_step
 from gan_core.train import GAN, build_gan, train_step
 from gan_core.viz import image_grid
 from .alerts import alerts_for
 from .history import History
-from .run import check_live_settings
+from .run import PAUSE_FIRST, check_live_settings
 
 SERIES = ("d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g")
 GOOD_EVERY = 50  # steps between copies of the last good state (a copy costs ~1% of the steps it covers at 10)
 WATCHED_S = 3.0  # a run whose snapshot nobody has read for this long has no viewer: skip its pictures
+SLOW_MOTION = "slow-motion"  # a job's mode: one step played phase by phase (its Event carries the frames back)
+SLOW_MOTION_TIMEOUT_S = 60.0
 
 
 class Trainer:
@@ -111,6 +114,22 @@ class Trainer:
         if wait:
             done.wait(timeout)
 
+    def slow_motion(self) -> list:
+        """One step of the paused run, played phase by phase (gan_core.slow_motion): its ten Frames.
+        The training thread takes it as a job, as it takes a Step (it stays the only writer)."""
+        done = threading.Event()
+        with self._cond:
+            if self._running or self._status == "running":
+                raise ValueError(PAUSE_FIRST)
+            if self._status == "error":
+                raise ValueError(self._message)
+            self._status = "paused"
+            self._jobs.append((1, SLOW_MOTION, done))
+            self._ensure_thread()
+            self._cond.notify_all()
+        done.wait(SLOW_MOTION_TIMEOUT_S)
+        return getattr(done, "frames", [])
+
     def set_live(self, lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None) -> None:
         """Change learning rates or D steps per G step while running (applied between chunks)."""
         check_live_settings(lr_g, lr_d, d_steps)
@@ -185,7 +204,10 @@ class Trainer:
                 if job is not None:
                     n, mode, done = job
                     try:
-                        self._train(n, mode)
+                        if mode == SLOW_MOTION:
+                            done.frames = self._slow_motion()
+                        else:
+                            self._train(n, mode)
                         self._sync()
                         self._publish_visuals(force=True)
                     finally:
@@ -225,6 +247,13 @@ class Trainer:
                 self._publish_visuals()
                 if self.metric_fn is not None and self.gan.step % self.metrics_every < self.cfg.train.log_every:
                     self._record_metrics()
+
+    def _slow_motion(self) -> list:
+        """The slow step itself (training thread): its numbers go into the history like a Step's."""
+        frames = slow_motion_step(self.gan)
+        numbers = frames[-1].numbers
+        self._buffer.append({k: torch.tensor(numbers[k]) for k in SERIES if k in numbers})
+        return frames
 
     def _sync(self) -> bool:
         """Read the buffered per-step numbers back (one sync); False if they went NaN/Inf. A history
@@ -334,6 +363,11 @@ class Trainer:
                 "lr_g": self.gan.opt_g.param_groups[0]["lr"], "lr_d": self.gan.opt_d.param_groups[0]["lr"],
                 "d_steps": self.gan.d_steps, "dataset": self.cfg.data.name, "is_points": self.gan.data.is_points,
             }
+
+    @property
+    def last_snapshot(self) -> dict:
+        """A run in this process has no older copy to give: a fresh (cheap) snapshot."""
+        return self.snapshot()
 
     def render(self) -> dict:
         """The picture's data now ({"samples", "field"}, as snapshot() has them), drawn by the caller's

@@ -1,8 +1,8 @@
 """Training in a process of its own: `RemoteTrainer` is a Trainer that lives in a run process.
 
-Why. A ring8 step (~4 ms) is mostly Python handing small torch ops to C++, under the GIL. In the
-web server's process every poll of every student (HTTP, the plot tables, the PNG: ~30-45 ms of
-Python a second per watching tab) takes the GIL from the training thread, and two runs take it
+Why. A ring8 step is mostly Python handing small torch ops to C++, under the GIL. In the web
+server's process every poll of every student (HTTP, the curves, the PNG: tens of ms of Python a
+second per watching tab) takes the GIL from the training thread, and two runs take it
 from each other. In its own process a run has its own interpreter and its own GIL: the server
 polls it without slowing it, and two students' runs use two cores.
 
@@ -21,7 +21,7 @@ import time
 from multiprocessing.connection import Client
 from pathlib import Path
 
-from .trainer import Trainer
+from .trainer import SLOW_MOTION_TIMEOUT_S, Trainer
 from .zygote import WorkerError, zygote
 
 MODE_ENV = "GAN_CLASSROOM_TRAINING"  # "process" or "thread"
@@ -272,6 +272,15 @@ class RemoteTrainer:
         self._last_status = "paused"
         self._command("step", n, mode, wait=wait, timeout=timeout, wait_s=timeout + COMMAND_TIMEOUT_S)
 
+    def slow_motion(self) -> list:
+        """The process's slow step (its ValueError comes back as one); [] if it does not answer."""
+        try:
+            frames = self._call("slow_motion", wait_s=SLOW_MOTION_TIMEOUT_S + COMMAND_TIMEOUT_S)
+        except (WorkerError, TimeoutError):
+            return []
+        self._last_status = "paused"
+        return frames
+
     def set_live(self, lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None) -> None:
         self._command("set_live", lr_g=lr_g, lr_d=lr_d, d_steps=d_steps)  # its ValueError comes back as one
 
@@ -309,6 +318,11 @@ class RemoteTrainer:
                                  "version": -self._problems}
             self._last_status = status
         return last
+
+    @property
+    def last_snapshot(self) -> dict:
+        """The snapshot as last fetched (by its own tab's poll): no IPC, for the class board."""
+        return self._last
 
     @property
     def last_status(self) -> str:

@@ -4,8 +4,8 @@ for each run (`worker.RemoteTrainer` is the server's handle on one).
     server ──stdin "fork <socket>"──> zygote ──os.fork()──> run process: a Listener on <socket>,
                                                             a thread per connection calling its Trainer
 
-A fork copies the zygote's imported pages instead of importing torch again (~10 ms instead of ~4 s
-for a new interpreter). Forking is only safe from a process without threads, which is why the
+A fork copies the zygote's imported pages instead of importing torch again (milliseconds instead
+of seconds for a new interpreter). Forking is only safe from a process without threads, which is why the
 zygote runs no torch op and keeps OpenBLAS at one thread, and checks that it has one thread
 before it serves. (multiprocessing's forkserver does the same, but re-imports the server's
 `__main__`, app.py and gradio, in every child.) A run process dies with the zygote

@@ -164,18 +164,19 @@ def _post_event(url: str, api_name: str, data: list, session: str) -> list:
 
 # -- one tiny config, one trainer factory, one wait helper ------------------------------------------
 
-def tiny_cfg(dataset="ring8", loss=None, train=None, model=None):
-    """A run small enough for a unit test: 2D points with a 2 x 16 MLP, or images with an 8-map DCGAN."""
-    from gan_core.config import RunConfig
+def tiny_cfg(dataset="ring8", image_dir=None, *, loss=None, train=None, model=None):
+    """A run small enough for a unit test: 2D points with a 2 x 16 MLP, or images with an 8-map DCGAN.
+    dataset "folder" / "zip" need image_dir: {"folder": path, "zip": path} (8 px RGB images)."""
+    from gan_core.config import POINT_DATASETS, RunConfig
 
-    points = dataset in ("ring8", "grid25")
-    return RunConfig.from_dict({
-        "data": {"name": dataset, **({"n_points": 1000} if points else {})},
-        "model": {**({"arch": "mlp", "hidden": 16, "depth": 2} if points else {"arch": "dcgan", "nz": 8, "ngf": 8,
-                                                                                "ndf": 8}), **(model or {})},
-        "loss": loss or {},
-        "train": {"batch_size": 16, "log_every": 5, "device": "cpu", **(train or {})},
-    })
+    if dataset in POINT_DATASETS:
+        data, arch = {"name": dataset, "n_points": 1000}, {"arch": "mlp", "hidden": 16, "depth": 2}
+    else:
+        data, arch = {"name": dataset}, {"arch": "dcgan", "nz": 8, "ngf": 8, "ndf": 8}
+        if dataset in ("folder", "zip"):
+            data = {"name": "folder", "path": image_dir[dataset], "image_size": 8, "channels": 3}
+    return RunConfig.from_dict({"data": data, "model": {**arch, **(model or {})}, "loss": loss or {},
+                                "train": {"batch_size": 16, "log_every": 5, "device": "cpu", **(train or {})}})
 
 
 @pytest.fixture

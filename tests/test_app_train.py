@@ -12,6 +12,7 @@ import os
 import re
 import time
 
+import numpy as np
 import pytest
 
 from live import worker
@@ -67,29 +68,36 @@ HISTORY = {"step": [10, 20, 30], "d_loss": [1.3, 1.2, 1.1], "g_loss": [0.7, 0.8,
            "d_fake": [0.4, math.nan, 0.3], "grad_norm_d": [1.0, 2.0, 3.0], "grad_norm_g": [0.5, 0.5, 0.5]}
 
 
-def test_history_frames_are_long_with_the_equilibrium_line_only_where_it_means_something():
-    losses, d_out, grads = view.history_frames(HISTORY, "nonsaturating")
-    assert list(losses.columns) == ["step", "value", "series"] and len(losses) == 6
-    assert set(d_out["series"]) == {"D(x) real", "D(G(z)) fake", view.EQUILIBRIUM}
-    assert len(d_out[d_out["series"] == "D(G(z)) fake"]) == 2  # the NaN row is dropped
-    assert set(grads["series"]) == {"D grad norm", "G grad norm"}
-    _, critic, _ = view.history_frames(HISTORY, "wgan-gp")
-    assert view.EQUILIBRIUM not in set(critic["series"])
-    assert view.d_output_limits("minimax") == [0, 1] and view.d_output_limits("wgan") is None
+def _labels(panel):
+    return [s.label for s in panel.series]
 
 
-def test_nothing_to_plot_is_none_not_an_empty_frame():
-    assert view.history_frames({"step": []}, "nonsaturating") == (None, None, None)
+def test_curve_panels_carry_the_equilibrium_line_only_where_it_means_something():
+    losses, d_out, grads = view.curve_panels(HISTORY, "nonsaturating")
+    assert _labels(losses) == ["D loss", "G loss"] and list(losses.series[0].values) == [1.3, 1.2, 1.1]
+    assert _labels(d_out) == ["D(x) real", "D(G(z)) fake", view.EQUILIBRIUM]
+    assert math.isnan(d_out.series[1].values[1])  # a gap in the line, not a dropped point
+    assert list(d_out.series[2].steps) == [10, 30] and list(d_out.series[2].values) == [0.5, 0.5]
+    assert d_out.y_lim == (0.0, 1.0) and _labels(grads) == ["D grad norm", "G grad norm"]
+    _, critic, _ = view.curve_panels(HISTORY, "wgan-gp")
+    assert view.EQUILIBRIUM not in _labels(critic) and critic.y_lim is None
+
+
+def test_nothing_to_plot_is_no_picture():
+    assert view.curve_panels({"step": []}, "nonsaturating") is None
+    assert view.curves_image({"step": []}, "nonsaturating") is None
     only_g = {"step": [1], "g_loss": [0.7], "grad_norm_g": [0.1]}
-    losses, d_out, _ = view.history_frames(only_g, "wgan")
-    assert len(losses) == 1 and d_out is None
+    losses, d_out, _ = view.curve_panels(only_g, "wgan")
+    assert _labels(losses) == ["G loss"] and d_out.series == ()
+    image = view.curves_image(only_g, "wgan")  # one point, empty panels: still a picture
+    assert image.dtype == np.uint8 and image.shape == (525, view.PICTURE_WIDTH, 3)
 
 
-def test_history_is_thinned_for_the_browser():
+def test_history_is_thinned_for_drawing():
     n = 5000
     h = {"step": list(range(n)), "d_loss": [1.0] * n}
-    losses, _, _ = view.history_frames(h, "hinge")
-    assert len(losses) <= view.MAX_POINTS
+    losses, _, _ = view.curve_panels(h, "hinge")
+    assert len(losses.series[0].steps) <= view.MAX_POINTS
 
 
 def test_explanation_follows_the_objective():

@@ -11,6 +11,7 @@ from gan_core import checkpoint as ckpt
 from gan_core.checkpoint import CheckpointError
 from gan_core.config import RunConfig
 from gan_core.train import build_gan, train_step
+from conftest import tiny_cfg
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -28,16 +29,6 @@ def load(path):
         return ckpt.load(path)
 
 
-def tiny_cfg(dataset="digits", model=None, train=None) -> RunConfig:
-    points = dataset == "ring8"
-    return RunConfig.from_dict({
-        "data": {"name": dataset, **({"n_points": 1000} if points else {})},
-        "model": {**({"arch": "mlp", "hidden": 16, "depth": 2} if points else {"arch": "dcgan", "nz": 8, "ngf": 8,
-                                                                                "ndf": 8}), **(model or {})},
-        "train": {"batch_size": 16, "device": "cpu", **(train or {})},
-    })
-
-
 def trained(cfg, steps=3):
     gan = build_gan(cfg, "cpu")
     for _ in range(steps):
@@ -47,7 +38,7 @@ def trained(cfg, steps=3):
 
 @pytest.fixture(scope="module")
 def digits_gan():
-    return trained(tiny_cfg())
+    return trained(tiny_cfg("digits"))
 
 
 @pytest.fixture
@@ -71,7 +62,7 @@ def outputs(G, nz, num_classes=0, n=8):
     ("ring8", {"pack": 4}, {}),
 ])
 def test_round_trip_gives_identical_outputs(tmp_path, dataset, model, train):
-    gan = trained(tiny_cfg(dataset, model, train))
+    gan = trained(tiny_cfg(dataset, model=model, train=train))
     gan.set_lr(lr_g=3e-4)  # a live change: the checkpoint records the lr in use
     path = ckpt.save(gan, tmp_path / "run", metrics={"fd": 1.5})
     assert path.suffix == ".safetensors" and path.with_suffix(".json").is_file()
@@ -90,7 +81,7 @@ def test_round_trip_gives_identical_outputs(tmp_path, dataset, model, train):
 
 
 def test_ema_generator_is_what_gets_saved(tmp_path):
-    gan = trained(tiny_cfg(train={"ema": 0.5}))
+    gan = trained(tiny_cfg("digits", train={"ema": 0.5}))
     c = load(ckpt.save(gan, tmp_path / "ema"))
     assert torch.equal(outputs(c.G, 8), outputs(gan.G_ema, 8))
     assert not torch.equal(outputs(c.G, 8), outputs(gan.G, 8))

@@ -24,7 +24,7 @@ def test_the_tabs_are_the_apps():
     """TABS names the gr.Tab ids the app really has."""
     import gradio as gr
 
-    from ui import diagnostics_tab, latent_tab, theory_tab, train_tab
+    from ui import board_tab, diagnostics_tab, latent_tab, replay_tab, theory_tab, train_tab
     from ui.common import AppContext
 
     ctx = AppContext(registry=None)
@@ -33,7 +33,9 @@ def test_the_tabs_are_the_apps():
             train_tab.build(ctx)
             latent_tab.build(ctx)
             diagnostics_tab.build(ctx)
+            replay_tab.build(ctx)
             theory = theory_tab.build()
+            board_tab.build(ctx)
     ids = {block.id for block in demo.blocks.values() if isinstance(block, gr.Tab)}
     assert set(TABS) == ids
     # and every theory control a step sets exists, with a value its widget can show

@@ -17,6 +17,7 @@ from gan_core import losses, train
 from gan_core.config import OBJECTIVES, POINT_DATASETS, RunConfig
 from gan_core.data import load_dataset
 from gan_core.train import build_gan, instance_noise_std, train_step
+from conftest import tiny_cfg
 
 IMAGE_SETS = ("digits", "mnist5k", "folder", "zip")
 _DATA: dict = {}
@@ -41,20 +42,6 @@ def image_dir(tmp_path_factory):
         for f in sorted(folder.iterdir()):
             zf.write(f, f.name)
     return {"folder": str(folder), "zip": str(archive)}
-
-
-def tiny_cfg(dataset: str, image_dir=None, *, model=None, loss=None, train_=None) -> RunConfig:
-    """A tiny config for `dataset` (a point set, digits, mnist5k, "folder" or "zip")."""
-    if dataset in POINT_DATASETS:
-        data = {"name": dataset, "n_points": 1000}
-        m = {"arch": "mlp", "nz": 2, "hidden": 16, "depth": 2}
-    else:
-        data = {"name": dataset}
-        if dataset in ("folder", "zip"):
-            data = {"name": "folder", "path": image_dir[dataset], "image_size": 8, "channels": 3}
-        m = {"arch": "dcgan", "nz": 8, "ngf": 8, "ndf": 8}
-    return RunConfig.from_dict({"data": data, "model": {**m, **(model or {})}, "loss": loss or {},
-                                "train": {"batch_size": 16, "device": "cpu", **(train_ or {})}})
 
 
 def gan_for(cfg: RunConfig):
@@ -138,7 +125,7 @@ def test_instance_noise_anneals_to_zero():
 
 
 def test_unrolled_g_step_puts_d_back():
-    gan = gan_for(tiny_cfg("ring8", train_={"unrolled_steps": 3}))
+    gan = gan_for(tiny_cfg("ring8", train={"unrolled_steps": 3}))
     train_step(gan, "d")
     d_state = copy.deepcopy(gan.D.state_dict())
     d_opt_steps = gan.opt_d.state_dict()["state"][0]["step"].item()
@@ -150,7 +137,7 @@ def test_unrolled_g_step_puts_d_back():
 
 
 def test_unrolled_g_differs_from_plain_g():
-    plain, unrolled = gan_for(tiny_cfg("ring8")), gan_for(tiny_cfg("ring8", train_={"unrolled_steps": 3}))
+    plain, unrolled = gan_for(tiny_cfg("ring8")), gan_for(tiny_cfg("ring8", train={"unrolled_steps": 3}))
     train_step(plain, "g")
     train_step(unrolled, "g")
     assert not same(params(plain.G), unrolled.G.parameters())
@@ -169,7 +156,7 @@ def test_feature_matching_g_loss(dataset, monkeypatch):
 
 @pytest.mark.parametrize("mode,net", [("d", "D"), ("g", "G")])
 def test_grad_clip_bounds_the_gradient_norm(mode, net):
-    gan = gan_for(tiny_cfg("ring8", model={"init": "kaiming"}, train_={"grad_clip": 1e-3}))
+    gan = gan_for(tiny_cfg("ring8", model={"init": "kaiming"}, train={"grad_clip": 1e-3}))
     out = train_step(gan, mode)
     grads = [p.grad for p in getattr(gan, net).parameters() if p.grad is not None]
     assert torch.linalg.vector_norm(torch.stack([g.norm() for g in grads])) <= 1e-3 * (1 + 1e-4)
@@ -177,7 +164,7 @@ def test_grad_clip_bounds_the_gradient_norm(mode, net):
 
 
 def test_ema_generator_is_the_moving_average():
-    gan = gan_for(tiny_cfg("digits", train_={"ema": 0.9}))
+    gan = gan_for(tiny_cfg("digits", train={"ema": 0.9}))
     before = params(gan.G)
     assert same(before, gan.G_ema.parameters()) and gan.G_eval is gan.G_ema
     train_step(gan)
@@ -205,7 +192,7 @@ def test_wgan_clips_critic_weights():
 
 @pytest.mark.parametrize("d_steps", [1, 3])
 def test_d_steps_updates_d_that_many_times(d_steps):
-    gan = gan_for(tiny_cfg("ring8", train_={"d_steps": d_steps}))
+    gan = gan_for(tiny_cfg("ring8", train={"d_steps": d_steps}))
     train_step(gan)
     assert gan.opt_d.state_dict()["state"][0]["step"].item() == d_steps
     assert gan.opt_g.state_dict()["state"][0]["step"].item() == 1
@@ -215,7 +202,7 @@ def test_d_steps_updates_d_that_many_times(d_steps):
 
 
 def test_ttur_learning_rates():
-    gan = gan_for(tiny_cfg("ring8", train_={"lr_g": 1e-4, "lr_d": 4e-4}))
+    gan = gan_for(tiny_cfg("ring8", train={"lr_g": 1e-4, "lr_d": 4e-4}))
     assert gan.opt_g.param_groups[0]["lr"] == 1e-4 and gan.opt_d.param_groups[0]["lr"] == 4e-4
     assert finite(train_step(gan))
     gan.set_lr(lr_d=1e-3)
@@ -226,7 +213,7 @@ def test_ttur_learning_rates():
 
 
 def test_sgd_optimiser_takes_plain_gradient_steps():
-    gan = gan_for(tiny_cfg("ring8", train_={"optimizer": "sgd", "lr_d": 0.1}))
+    gan = gan_for(tiny_cfg("ring8", train={"optimizer": "sgd", "lr_d": 0.1}))
     assert isinstance(gan.opt_g, torch.optim.SGD) and isinstance(gan.opt_d, torch.optim.SGD)
     before = params(gan.D)
     train_step(gan, "d")

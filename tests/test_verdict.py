@@ -69,3 +69,19 @@ def test_one_tight_clump_beside_the_modes_is_collapse_not_early_training():
     clumped = modes_verdict(empty, clump=0.05)
     assert clumped.level == "collapse" and "one tight clump (spread 5% of the gap between modes)" in clumped.text
     assert "no good samples" in modes_verdict(empty, clump=0.9).text  # spread out: still just early or diverged
+
+
+def test_live_verdict_on_the_metrics_a_run_records_while_it_trains():
+    from gan_core.verdict import live_verdict
+
+    ring = {"n_modes": 8, "high_quality_fraction": 0.9, "kl_to_uniform": 0.01}
+    assert live_verdict({**ring, "modes_covered": 8}).level == "healthy"
+    assert live_verdict({**ring, "modes_covered": 4}) == Verdict("collapse", "collapse suspected: only 4 of 8 "
+                                                                             "modes covered")
+    assert "2 of 8 modes missed" in live_verdict({**ring, "modes_covered": 6}).text
+    assert live_verdict({**ring, "modes_covered": 8, "high_quality_fraction": 0.3}).level == "warning"
+    digits = {"classes_covered": 10, "n_classes": 10, "kl_to_uniform": 0.02, "mean_confidence": 0.9}
+    assert live_verdict(digits).level == "healthy"
+    assert live_verdict({**digits, "mean_confidence": 0.2}).level == "warning"
+    assert live_verdict({**digits, "classes_covered": 3}).level == "collapse"
+    assert live_verdict({}) is None and live_verdict({"error": "boom"}) is None

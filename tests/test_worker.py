@@ -19,15 +19,10 @@ from gan_core.config import RunConfig
 from gan_core.data import DatasetError
 from live.sessions import SessionRegistry
 from live.trainer import Trainer
+from conftest import tiny_cfg
 
 pytestmark = [pytest.mark.usefixtures("one_thread"), pytest.mark.slow,  # (forks run processes)
               pytest.mark.skipif(not sys.platform.startswith("linux"), reason="run processes are Linux-only")]
-
-
-def tiny_cfg(**train) -> RunConfig:
-    return RunConfig.from_dict({"data": {"name": "ring8", "n_points": 1000},
-                                "model": {"arch": "mlp", "hidden": 16, "depth": 2},
-                                "train": {"batch_size": 16, "log_every": 5, "device": "cpu", **train}})
 
 
 @pytest.fixture
@@ -47,8 +42,8 @@ def remote(monkeypatch):
         assert worker.wait_for_exit(r.pid), f"run process {r.pid} outlived close()"
 
 
-def test_a_run_process_trains_exactly_what_a_trainer_thread_trains(remote):
-    local = Trainer(tiny_cfg(), device="cpu")
+def test_a_run_process_trains_exactly_what_a_trainer_thread_trains(remote, make_trainer):
+    local = make_trainer()
     far = remote()
     assert far.pid != os.getpid()
     local.step(40, wait=True)
@@ -149,8 +144,8 @@ def test_close_ends_the_process_and_the_registry_closes_runs(monkeypatch, wait_f
         reg.shutdown()
 
 
-def test_the_live_networks_arrive_as_the_same_generator(remote):
-    local = Trainer(tiny_cfg(), device="cpu")
+def test_the_live_networks_arrive_as_the_same_generator(remote, make_trainer):
+    local = make_trainer()
     far = remote()
     local.step(30, wait=True)
     far.step(30, wait=True)
@@ -161,8 +156,8 @@ def test_the_live_networks_arrive_as_the_same_generator(remote):
     assert torch.equal(a.D(a.generate(z)), b.D(b.generate(z)))
 
 
-def test_render_draws_step_0_in_the_run_process(remote):
-    local, far = Trainer(tiny_cfg(), device="cpu"), remote()
+def test_render_draws_step_0_in_the_run_process(remote, make_trainer):
+    local, far = make_trainer(), remote()
     a, b = local.render(), far.render()
     assert a["samples"] is None and b["samples"] is None
     assert (a["field"]["heat"] == b["field"]["heat"]).all()

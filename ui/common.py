@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from live.rooms import RoomRegistry
 from live.sessions import SessionRegistry
+from live.shared_snapshot import SharedSnapshots
 
 ROOT = Path(__file__).resolve().parent.parent
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -19,6 +21,8 @@ CHECKPOINT_DIR = Path(os.environ.get("GAN_CLASSROOM_CHECKPOINTS", ROOT / "checkp
 class AppContext:
     registry: SessionRegistry  # session hash -> that tab's training run
     checkpoint_dir: Path = CHECKPOINT_DIR
+    rooms: RoomRegistry = field(default_factory=RoomRegistry)  # class rooms: code -> member sessions
+    watched: SharedSnapshots = field(default_factory=SharedSnapshots)  # runs many tabs watch (class runs)
 
 
 def session_id(request) -> str:

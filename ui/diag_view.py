@@ -1,12 +1,14 @@
 """What the diagnostics tab says: a report (gan_core.diagnostics.diagnose) -> Markdown, HTML cards,
-a side-by-side table, and the live-metrics timeline as a DataFrame. No Gradio here."""
+a side-by-side table, and the live-metrics timeline as a picture. No Gradio here."""
 
 from __future__ import annotations
 
 import html
 import math
 
-import pandas as pd
+import numpy as np
+
+from gan_core.curves_draw import Panel, Series, draw_curves
 
 # A coloured dot per verdict level (emoji need an emoji font, which projector PCs often lack)
 ICONS = {level: f"<span style='color:{colour}'>●</span>" for level, colour in
@@ -125,10 +127,13 @@ def nearest_caption(r: dict) -> str:
 
 # --------------------------------------------------------------------------------------- timeline
 
-def timeline_frame(metrics: list[dict]) -> pd.DataFrame | None:
-    """Live metrics (Trainer snapshot "metrics") in long format, every series scaled to [0, 1]:
-    share of modes / classes covered, high-quality fraction or mean confidence, KL / its maximum."""
-    rows = []
+TIMELINE_COLOURS = ("#1a9850", "#762a83", "#e66101")  # coverage, quality, KL: the same order for 2D and images
+
+
+def timeline_panel(metrics: list[dict]) -> Panel | None:
+    """Live metrics (a run snapshot's "metrics") as one panel, every series scaled to [0, 1]: share
+    of modes / classes covered, high-quality fraction or mean confidence, KL / its maximum."""
+    columns: dict[str, list] = {}
     for m in metrics:
         if "modes_covered" in m:
             k = m["n_modes"]
@@ -141,5 +146,17 @@ def timeline_frame(metrics: list[dict]) -> pd.DataFrame | None:
             continue
         if m.get("kl_to_uniform") is not None:
             values["KL to uniform / ln K"] = m["kl_to_uniform"] / math.log(k)
-        rows += [{"step": m["step"], "value": v, "series": s} for s, v in values.items()]
-    return pd.DataFrame(rows) if rows else None
+        for label, v in values.items():
+            columns.setdefault(label, []).append((m["step"], v))
+    if not columns:
+        return None
+    series = tuple(Series(label, colour, np.array([s for s, _ in pts], dtype=np.float64),
+                          np.array([v for _, v in pts], dtype=np.float64))
+                   for (label, pts), colour in zip(columns.items(), TIMELINE_COLOURS))
+    return Panel("Live metrics of this tab's run", "share", series, y_lim=(0.0, 1.05))
+
+
+def timeline_image(metrics: list[dict], width: int = 900) -> np.ndarray | None:
+    """The timeline as uint8 [220, width, 3], or None before the first metrics point."""
+    panel = timeline_panel(metrics)
+    return None if panel is None else draw_curves([panel], width=width, panel_height=220)

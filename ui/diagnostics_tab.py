@@ -54,8 +54,8 @@ def timeline(ctx: AppContext, choice: str | None, seen: int, session: str) -> tu
     metrics = run.snapshot()["metrics"] if run is not None else []
     if len(metrics) == seen:
         return gr.skip(), gr.skip()
-    frame = view.timeline_frame(metrics)
-    return gr.LinePlot(frame, visible=frame is not None), len(metrics)
+    image = view.timeline_image(metrics)
+    return gr.Image(image, visible=image is not None), len(metrics)
 
 
 def build(ctx: AppContext) -> None:
@@ -94,9 +94,8 @@ def build(ctx: AppContext) -> None:
                                        height=220, elem_id="diag-nearest")
                     nearest_text = gr.Markdown()
         gr.Markdown(TIMELINE_NOTE)
-        timeline_plot = gr.LinePlot(x="step", y="value", color="series", y_lim=[0, 1.05], height=220,
-                                    x_title="step", y_title="share", color_title="", visible=False,
-                                    elem_id="diag-timeline")
+        timeline_plot = gr.Image(None, label="Live metrics", show_label=False, type="numpy", format="png",
+                                 height=220, interactive=False, visible=False, elem_id="diag-timeline")
         seen = gr.State(-1)  # how many live-metric points the timeline shows
         shown = gr.State(False)  # has this browser tab shown a diagnosis yet?
         timer = gr.Timer(2.0)

@@ -21,7 +21,7 @@ from ui.train_settings import KEYS, config_from_values, is_points
 from ui.url_state import PageSetup, page_setup, parse_query, query_items, share_query, step_values
 
 TAB_NAMES = {"train": "Train (live)", "latent": "Latent space", "diagnostics": "Mode-collapse diagnostics",
-             "theory": "Why GANs are hard"}
+             "replays": "Replays", "theory": "Why GANs are hard", "board": "Class board"}
 INTRO = ("Pick a **lesson** to set the app up one step at a time, each with a question for the class. "
          "**Share this setup** turns the Train tab's settings (and the lesson step) into a link: everyone who "
          "opens it gets the same setup.")

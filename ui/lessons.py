@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-TABS = ("train", "latent", "diagnostics", "theory")  # the gr.Tab ids in app.py
+TABS = ("train", "latent", "diagnostics", "replays", "theory", "board")  # the gr.Tab ids in app.py
 
 
 def _set(**overrides) -> tuple[tuple[str, object], ...]:

@@ -13,12 +13,13 @@ import math
 import re
 from dataclasses import dataclass
 
-from gan_core.config import MAX_SEED, OBJECTIVES
+from gan_core.config import MAX_SEED, OBJECTIVES, OWN_POINTS
 from ui.train_settings import DATASETS, KEYS
 
 MAX_VALUE_CHARS = 40  # longer text is refused unread: no real setting needs more ("0.00050000000000000001")
 BATCH_SIZES = (16, 32, 64, 128, 256, 512, 1024)  # the Train tab's batch-size dropdown
 EMA_DECAYS = (0.0, 0.99, 0.995, 0.999, 0.9999)  # the Train tab's EMA dropdown
+OWN_DATASETS = (OWN_POINTS, "folder")  # drawn or uploaded on one page (ui/own_data.py): not in links
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 
@@ -110,6 +111,8 @@ def parse_setting(key: str, text: str):
             return False
         raise BadValue("must be true or false")
     if bound.kind == "choice":
+        if key == "dataset" and text in OWN_DATASETS:
+            raise BadValue("is a student's own data, which stays on their page: a link cannot carry it")
         if isinstance(bound.choices[0], str):
             if text in bound.choices:
                 return text

@@ -8,13 +8,19 @@ init, optimizer, ...) come from the preset that was picked last.
 
 from __future__ import annotations
 
-from gan_core.config import IMAGE_DATASETS, POINT_DATASETS, ConfigError, RunConfig
+from gan_core.config import DOWNLOAD_DATASETS, IMAGE_DATASETS, OWN_POINTS, POINT_DATASETS, ConfigError, RunConfig
 from gan_core.presets import PRESETS, get_preset
 
 DEFAULT_PRESET = "ring8"  # trains healthily: covers all 8 modes in a few thousand steps
 
-# Datasets the tab offers: every 2D set and every image set but "folder" (it needs an upload).
-DATASETS = tuple(POINT_DATASETS) + tuple(n for n in IMAGE_DATASETS if n != "folder")
+# Datasets the tab offers: every 2D set, then a student's own points and images (ui/own_data.py), every image set.
+DATASETS = tuple(POINT_DATASETS) + (OWN_POINTS,) + tuple(n for n in IMAGE_DATASETS if n != "folder") + ("folder",)
+OWN_LABELS = {OWN_POINTS: "points (your own: draw or upload)", "folder": "folder (your own images: a .zip)"}
+
+
+def dataset_label(name: str) -> str:
+    """What the Dataset dropdown shows for `name`."""
+    return OWN_LABELS.get(name) or (f"{name} (download)" if name in DOWNLOAD_DATASETS else name)
 
 # Settings applied to a running run without restarting it (Trainer.set_live).
 LIVE_KEYS = ("lr_g", "lr_d", "d_steps")
@@ -69,7 +75,7 @@ TTUR_LRS = {"lr_g": 1e-4, "lr_d": 4e-4}
 
 
 def is_points(dataset: str) -> bool:
-    return dataset in POINT_DATASETS
+    return dataset in POINT_DATASETS or dataset == OWN_POINTS
 
 
 def preset_for(preset: str, dataset: str) -> str:
@@ -83,9 +89,10 @@ def preset_for(preset: str, dataset: str) -> str:
     return DEFAULT_PRESET if is_points(dataset) else "mnist5k"
 
 
-def base_config(preset: str, dataset: str) -> RunConfig:
-    """The config of `preset_for(preset, dataset)`, on `dataset`."""
-    return get_preset(preset_for(preset, dataset), data={"name": dataset})
+def base_config(preset: str, dataset: str, own: dict | None = None) -> RunConfig:
+    """The config of `preset_for(preset, dataset)`, on `dataset` (`own`: its points or path, for a
+    student's own data: ui/own_data.data_overrides)."""
+    return get_preset(preset_for(preset, dataset), data={"name": dataset, **(own or {})})
 
 
 def values_from_config(cfg: RunConfig) -> dict:
@@ -101,10 +108,10 @@ def values_from_config(cfg: RunConfig) -> dict:
     return out
 
 
-def config_from_values(values: dict, preset: str) -> RunConfig:
+def config_from_values(values: dict, preset: str, own: dict | None = None) -> RunConfig:
     """A validated RunConfig from the widget values (raises ConfigError with a readable message)."""
     dataset = values["dataset"]
-    base = base_config(preset, dataset)
+    base = base_config(preset, dataset, own)
     sections = {"data": {}, "model": {}, "loss": {}, "train": {}}
     for key, (section, name) in SETTINGS.items():
         if not key.startswith("beta") and key != "width":

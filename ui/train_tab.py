@@ -13,16 +13,16 @@ import time
 
 import gradio as gr
 
-from gan_core.config import DOWNLOAD_DATASETS, OBJECTIVES
+from gan_core.config import OBJECTIVES
 from gan_core.diagnostics import live_metrics
 from gan_core.errors import CapacityError, ClassroomError, Queued
 from gan_core.presets import describe_preset, get_preset, preset_names
 from gan_core.viz import FIELD_LAYERS
-from ui import temp_files
+from ui import own_data, slow_motion, temp_files
 from ui import train_view as view
 from ui.common import AppContext, client_id, session_id
 from ui.train_settings import (DATASETS, DEFAULT_PRESET, KEYS, TRICK_INFO, TTUR_LRS, base_config, config_from_values,
-                               is_points, preset_for, same_run, values_from_config)
+                               dataset_label, is_points, preset_for, same_run, values_from_config)
 
 STEP_MODES = [("D and G", "both"), ("D only", "d"), ("G only", "g")]
 STEP_COUNTS = [1, 10, 100]
@@ -32,13 +32,15 @@ EMA_DECAYS = [0.0, 0.99, 0.995, 0.999, 0.9999]
 RUN_ERRORS = (ClassroomError, ValueError, OverflowError, TimeoutError)
 SAMPLES_NOTE = ("<small>G's output for the same noise z every frame. Images: a grid of samples (one column per "
                 "class for a conditional G). 2D: GAN Lab's view; toggle its layers below.</small>")
+CURVES_NOTE = ("<small>Top: the losses. Middle: D's mean output on real data and on G's fakes (at the "
+               "equilibrium both are 0.5 for the standard GAN). Bottom: the size of each network's gradient.</small>")
 APPLY_NOTE = ("<small>Learning rates and D steps change the current run **live**. Data, model, loss and "
               "tricks apply to a **new run**: press Start after changing them, or Reset.</small>")
 
 
 def _data_widgets(v: dict, w: dict) -> None:
     """What to learn and with which objective (adds to w: {key: component})."""
-    w["dataset"] = gr.Dropdown([(f"{n} (download)" if n in DOWNLOAD_DATASETS else n, n) for n in DATASETS],
+    w["dataset"] = gr.Dropdown([(dataset_label(n), n) for n in DATASETS],
                                value=v["dataset"], label="Dataset", elem_id="dataset",
                                info="Loads the dataset's recommended settings. digits and mnist5k work offline.")
     w["objective"] = gr.Dropdown(list(OBJECTIVES), value=v["objective"], label="Objective (loss)", elem_id="objective")
@@ -112,6 +114,7 @@ def build(ctx: AppContext) -> TrainHandles:
                 preset_info = gr.Markdown(describe_preset(DEFAULT_PRESET), elem_id="preset-info")
                 w: dict = {}
                 _data_widgets(v0, w)
+                own = own_data.build()  # "Your own data": draw or upload, kept per tab (ui/own_data.py)
                 with gr.Row():
                     start = gr.Button("▶ Start", variant="primary", elem_id="start", min_width=80)
                     pause = gr.Button("Pause", elem_id="pause", min_width=80)
@@ -121,12 +124,14 @@ def build(ctx: AppContext) -> TrainHandles:
                     step_count = gr.Dropdown(STEP_COUNTS, value=1, label="steps per click", elem_id="step-count",
                                              scale=2, min_width=100)
                     step = gr.Button("Step", elem_id="step", scale=1, min_width=80)
+                slow = slow_motion.buttons()  # slow motion: one step phase by phase (ui/slow_motion.py)
                 _live_widgets(v0, w)
                 _advanced_widgets(v0, w)
             with gr.Column(scale=2, min_width=360):
                 status = gr.Markdown("**no run yet** · step 0: the untrained G · press **Start** (or Step) to train",
                                      elem_id="status")
                 notice = gr.Markdown("", elem_id="notice")
+                slow_motion.panel(slow)  # its caption and picture, in the live picture's place while it plays
                 samples = gr.Image(view.preview_picture(get_preset(DEFAULT_PRESET)), label="What G makes now",
                                    show_label=False, type="numpy", format="png", height=440,
                                    interactive=False, buttons=["download", "fullscreen"], elem_id="samples")
@@ -141,40 +146,37 @@ def build(ctx: AppContext) -> TrainHandles:
             with gr.Column(scale=2, min_width=360):
                 alerts = gr.Markdown(view.alerts_text({"alerts": [], "step": 0}), elem_id="alerts",
                                      elem_classes=["alert-box"])
-                plot_args = dict(x="step", y="value", color="series", color_map=view.COLORS, height=200,
-                                 x_title="step", color_title="")
-                loss_plot = gr.LinePlot(title="Losses", y_title="loss", elem_id="loss-plot", **plot_args)
-                d_plot = gr.LinePlot(title="D(x) and D(G(z))", y_title="mean D output", elem_id="d-plot",
-                                     y_lim=view.d_output_limits(v0["objective"]), **plot_args)
-                grad_plot = gr.LinePlot(title="Gradient norms", y_title="norm", elem_id="grad-plot", **plot_args)
+                curves = gr.Image(None, label="Training curves", show_label=False, type="filepath", format="png",
+                                  height=525, interactive=False, buttons=[],  # (corner buttons would hide the legend)
+                                  elem_id="curves")
+                gr.Markdown(CURVES_NOTE, elem_classes=["caption"])
                 explain = gr.Markdown(view.explanation(v0["objective"]), elem_id="explain")
         seen = gr.State(view.Seen())  # what this page shows: snapshot version, picture's step, curves' time
         timer = gr.Timer(1.0)
 
     settings = [w[k] for k in KEYS]
-    shown = [status, notice, pause, samples, loss_plot, d_plot, grad_plot, alerts, seen]
+    shown = [status, notice, pause, samples, curves, alerts, seen]
 
     def values_of(args) -> dict:
         return dict(zip(KEYS, args))
 
-    def render(run, layers_on, message: str = "", new_run: bool = False, picture=None, snap=None,
+    def render(run, layers_on, message: str = "", picture=None, snap=None,
                draw_picture: bool = True, draw_plots: bool = True, queued: bool = False):
         """Everything `shown` from the run's snapshot (the picture and the curves unless told not to:
-        gr.skip() keeps what the page has); a new run also re-scales the D-output plot."""
+        gr.skip() keeps what the page has). The curves are a picture, not gr.LinePlot data: a class
+        of 30 sending LinePlots grew the server's memory ~90 KB a poll without bound."""
         snap = snap or run.snapshot()
+        curves_path = gr.skip()
         if draw_plots:
-            loss_df, d_df, grad_df = view.history_frames(snap["history"], run.cfg.loss.objective)
-            if new_run:
-                d_df = gr.LinePlot(d_df, y_lim=view.d_output_limits(run.cfg.loss.objective))
-        else:
-            loss_df = d_df = grad_df = gr.skip()
+            image = view.curves_image(snap["history"], run.cfg.loss.objective)
+            curves_path = None if image is None else view.png_file(image, curves.GRADIO_CACHE)
         if picture is not None:
             picture_path = view.png_file(picture, samples.GRADIO_CACHE)
         else:
             picture_path = view.picture_file(snap, layers_on, samples.GRADIO_CACHE) if draw_picture else None
         seen = view.Seen(snap["version"], snap.get("visual_step", -1), time.monotonic(), message if queued else "")
         return (view.status_line(snap), message, "Resume" if snap["status"] != "running" and snap["step"] else "Pause",
-                gr.skip() if picture_path is None else picture_path, loss_df, d_df, grad_df,
+                gr.skip() if picture_path is None else picture_path, curves_path,
                 view.alerts_text(snap), seen)
 
     def fail(message: str):
@@ -185,7 +187,7 @@ def build(ctx: AppContext) -> TrainHandles:
         """The session's run if the settings did not change (live ones applied), else a new run."""
         sid = session_id(request)
         values = values_of(args)
-        cfg = config_from_values(values, preset_name)
+        cfg = config_from_values(values, preset_name, own.overrides(request, values["dataset"]))
         run = ctx.registry.get(sid)
         if run is not None and run.status != "error" and same_run(run.cfg, cfg):
             run.set_live(lr_g=cfg.train.lr_g, lr_d=cfg.train.lr_d, d_steps=cfg.train.d_steps)
@@ -194,18 +196,18 @@ def build(ctx: AppContext) -> TrainHandles:
 
     def on_start(request: gr.Request, preset_name, layers_on, *args):
         try:
-            run, new = run_for(request, preset_name, args)
+            run, _ = run_for(request, preset_name, args)
         except RUN_ERRORS as e:
             return fail(str(e))
         try:
             ctx.registry.start(session_id(request))
         except Queued as e:  # the run waits its turn: the notice says where it is (and each poll updates it)
             gr.Info(str(e))  # (a toast too: on a phone the notice is a long scroll below the button)
-            return render(run, layers_on, str(e), new_run=new, queued=True)
+            return render(run, layers_on, str(e), queued=True)
         except CapacityError as e:
             gr.Warning(str(e))
-            return render(run, layers_on, f"⚠️ {e}", new_run=new)
-        return render(run, layers_on, new_run=new)
+            return render(run, layers_on, f"⚠️ {e}")
+        return render(run, layers_on)
 
     def on_pause(layers_on, request: gr.Request):
         run = ctx.registry.get(session_id(request))
@@ -224,19 +226,20 @@ def build(ctx: AppContext) -> TrainHandles:
 
     def on_step(request: gr.Request, preset_name, layers_on, mode, n, *args):
         try:
-            run, new = run_for(request, preset_name, args)
+            run, _ = run_for(request, preset_name, args)
             ctx.registry.step(session_id(request), int(n), mode)
         except RUN_ERRORS as e:
             return fail(str(e))
-        return render(run, layers_on, new_run=new)
+        return render(run, layers_on)
 
     def on_reset(request: gr.Request, preset_name, layers_on, *args):
         try:
-            run = ctx.registry.create(session_id(request), config_from_values(values_of(args), preset_name),
-                                      client=client_id(request), metric_fn=live_metrics)
+            values = values_of(args)
+            cfg = config_from_values(values, preset_name, own.overrides(request, values["dataset"]))
+            run = ctx.registry.create(session_id(request), cfg, client=client_id(request), metric_fn=live_metrics)
         except RUN_ERRORS as e:
             return fail(str(e))
-        return render(run, layers_on, "New run ready: press Start or Step.", new_run=True,
+        return render(run, layers_on, "New run ready: press Start or Step.",
                       picture=view.first_visual(run, layers_on))
 
     def on_tick(last_seen, layers_on, request: gr.Request):
@@ -296,7 +299,11 @@ def build(ctx: AppContext) -> TrainHandles:
         """A dataset brings its recommended settings: its own preset, or the current preset's when
         that fits (points vs images), else the default preset of its kind."""
         name = preset_for(dataset if dataset in preset_names() else preset_name, dataset)
-        cfg = base_config(name, dataset)
+        try:
+            cfg = base_config(name, dataset, own.overrides(request, dataset))
+        except RUN_ERRORS as e:  # an own dataset picked before anything was drawn or uploaded
+            gr.Warning(str(e))
+            return [gr.skip()] * (len(KEYS) + 4)
         v = values_from_config(cfg)
         return [v[k] for k in KEYS] + [name, describe_preset(name), gr.CheckboxGroup(visible=is_points(dataset)),
                                        preview(cfg, layers_on, request)]
@@ -320,5 +327,8 @@ def build(ctx: AppContext) -> TrainHandles:
     w["objective"].change(view.explanation, [w["objective"]], [explain])
     preset.input(on_preset, [preset, layers], settings + [preset_info, layers, samples])
     w["dataset"].input(on_dataset, [w["dataset"], preset, layers], settings + [preset, preset_info, layers, samples])
+    own_data.wire(own, w["dataset"], on_dataset, [preset, layers], settings + [preset, preset_info, layers, samples])
     export.click(on_export, [layers], [downloads], api_name="export")
+    slow_motion.wire(slow, ctx.registry, samples, lambda request, preset_name, *args: run_for(request, preset_name, args)[0],
+                     [preset, *settings])
     return TrainHandles(preset, settings, preset_info, layers, samples, preview)

@@ -1,6 +1,6 @@
 """What the Train tab shows, computed from a `Trainer.snapshot()`: plain data and text, no gradio.
 
-- `history_frames`: the history as three long-format DataFrames (step, value, series) for LinePlots.
+- `curves_image`: the history as three stacked panels (losses, D outputs, gradient norms), a picture.
 - `status_line`, `alerts_text`, `explanation`: Markdown a student can read beside the curves.
 - `visual_image`: the sample grid, or the 2D field (GAN Lab's layers) rendered to an RGB array.
 - `export_files`: the loss history as CSV and the current picture as PNG, for download.
@@ -19,22 +19,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from gan_core.config import BCE_OBJECTIVES, CRITIC_OBJECTIVES, DOWNLOAD_DATASETS, RunConfig
 from live.trainer import Trainer, history_csv
+from gan_core.curves_draw import Panel, Series, draw_curves
 from gan_core.field_draw import PICTURE_WIDTH, field_title
 from gan_core.viz import FIELD_LAYERS, draw_field, png_bytes
 
-MAX_POINTS = 200  # per series sent to the browser each second: ~2 px apart on a plot ~450 px wide.
-# Gradio walks every row of a LinePlot's data twice per update (~10 us a row, holding the GIL that
-# the training thread needs): 600 per series (3,600 rows in all) took ~35-45 ms of every poll.
+MAX_POINTS = 400  # per series drawn: ~1 px apart on a plot ~400 px wide
 EQUILIBRIUM = "0.5 (equilibrium)"
 LOSS_SERIES = {"d_loss": "D loss", "g_loss": "G loss"}
 D_SERIES = {"d_real": "D(x) real", "d_fake": "D(G(z)) fake"}
 GRAD_SERIES = {"grad_norm_d": "D grad norm", "grad_norm_g": "G grad norm"}
 COLORS = {"D loss": "#e66101", "G loss": "#5e3c99", "D(x) real": "#1a9850", "D(G(z)) fake": "#762a83",
-          EQUILIBRIUM: "#999999", "D grad norm": "#e66101", "G grad norm": "#5e3c99"}
+          EQUILIBRIUM: "#777777", "D grad norm": "#e66101", "G grad norm": "#5e3c99"}
 LAYER_LABELS = {"real": "real points", "fake": "fake points", "heat": "D's heat map",
                 "manifold": "G's noise grid", "arrows": "gradient arrows"}
 FIELD_WIDTH = PICTURE_WIDTH
@@ -42,43 +40,40 @@ _FIELD_CACHE: OrderedDict = OrderedDict()  # (field content, layers, step) -> pi
 _FIELD_CACHE_LOCK = threading.Lock()  # Gradio runs handlers of many sessions in threads
 
 
-def _long(history: dict, names: dict[str, str], stride: int, extra: tuple | None = None) -> pd.DataFrame | None:
-    """Long format (step, value, series), NaN rows dropped; None when there is nothing to draw:
-    Gradio 6.31's LinePlot stops redrawing for good after it is sent an empty DataFrame, while None
-    just clears it. Built from numpy columns in one go: pandas' concat/dropna/astype cost ~10 ms a
-    call, every second, on the training process's cores."""
-    steps = np.asarray(history.get("step", [])[::stride], dtype=np.int64)
-    columns = [(np.asarray(history[key][::stride], dtype=np.float64), label) for key, label in names.items()
-               if key in history]
-    keep = [~np.isnan(values) for values, _ in columns]
-    if not sum(int(k.sum()) for k in keep):
-        return None
-    step = [steps[k] for k in keep]
-    value = [values[k] for (values, _), k in zip(columns, keep)]
-    series = [np.full(int(k.sum()), label, dtype=object) for (_, label), k in zip(columns, keep)]
-    if extra is not None:  # (steps, values, label): a reference line
-        step.append(np.asarray(extra[0], dtype=np.int64))
-        value.append(np.asarray(extra[1], dtype=np.float64))
-        series.append(np.full(len(extra[0]), extra[2], dtype=object))
-    return pd.DataFrame({"step": np.concatenate(step), "value": np.concatenate(value),
-                         "series": np.concatenate(series)})
+def _series(history: dict, names: dict[str, str], stride: int) -> list[Series]:
+    steps = np.asarray(history.get("step", [])[::stride], dtype=np.float64)
+    return [Series(label, COLORS[label], steps, np.asarray(history[key][::stride], dtype=np.float64))
+            for key, label in names.items() if key in history]
 
 
-def history_frames(history: dict, objective: str) -> tuple[pd.DataFrame | None, ...]:
-    """(losses, D outputs, gradient norms) as long DataFrames (or None before the first step); D
-    outputs get the 0.5 line when it is the equilibrium (BCE probabilities, LSGAN's targets 0/1)."""
+def curve_panels(history: dict, objective: str) -> tuple[Panel, ...] | None:
+    """(losses, D outputs, gradient norms) as panels, at most MAX_POINTS points a line; None before
+    the first step. D outputs get the 0.5 line where it is the equilibrium (BCE probabilities,
+    LSGAN's targets 0/1) and a fixed 0..1 range where they are probabilities."""
     n = len(history.get("step", []))
+    if not n:
+        return None
     stride = max(1, math.ceil(n / MAX_POINTS))
-    reference = None
-    if n and objective not in CRITIC_OBJECTIVES and objective != "hinge":
-        reference = ([history["step"][0], history["step"][-1]], [0.5, 0.5], EQUILIBRIUM)
-    return (_long(history, LOSS_SERIES, stride), _long(history, D_SERIES, stride, reference),
-            _long(history, GRAD_SERIES, stride))
+    critic = objective in CRITIC_OBJECTIVES or objective == "hinge"
+    d_series = _series(history, D_SERIES, stride)
+    if not critic:
+        ends = np.asarray([history["step"][0], history["step"][-1]], dtype=np.float64)
+        d_series.append(Series(EQUILIBRIUM, COLORS[EQUILIBRIUM], ends, np.array([0.5, 0.5]), dashed=True))
+    return (Panel("Losses", "loss", tuple(_series(history, LOSS_SERIES, stride))),
+            Panel("critic scores" if critic else "D(x) and D(G(z))", "D output (mean)", tuple(d_series),
+                  d_output_limits(objective)),
+            Panel("Gradient norms", "norm", tuple(_series(history, GRAD_SERIES, stride))))
 
 
-def d_output_limits(objective: str) -> list | None:
+def curves_image(history: dict, objective: str) -> np.ndarray | None:
+    """The three panels stacked as uint8 [525, 460, 3] (a few ms), or None before the first step."""
+    panels = curve_panels(history, objective)
+    return None if panels is None else draw_curves(panels, width=PICTURE_WIDTH)
+
+
+def d_output_limits(objective: str) -> tuple[float, float] | None:
     """Fixed y-range of the D-output plot: probabilities live in [0, 1]; scores are unbounded."""
-    return [0, 1] if objective in BCE_OBJECTIVES else None
+    return (0.0, 1.0) if objective in BCE_OBJECTIVES else None
 
 
 PLOTS_EVERY_S = 2.0  # while a run trains, its curves are redrawn at most this often (each costs the server)
@@ -201,8 +196,9 @@ def first_visual(trainer, layers=FIELD_LAYERS) -> np.ndarray:
 def preview_picture(cfg: RunConfig, layers=FIELD_LAYERS) -> np.ndarray | None:
     """Before any run: the untrained G for these settings, i.e. what a run's step 0 shows (same seed,
     same fixed noise), so the tab never opens on an empty frame. None for a dataset that must be
-    downloaded (a preview must not start a download) or settings that cannot build a run."""
-    if cfg.data.name in DOWNLOAD_DATASETS:
+    downloaded (a preview must not start a download), an uploaded image folder (decoding it is the run
+    process's work, not the web server's) or settings that cannot build a run."""
+    if cfg.data.name in DOWNLOAD_DATASETS or cfg.data.name == "folder":  # (an upload is read by its run's process)
         return None
     try:
         return _preview(cfg, tuple(layers))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import torch
 
+from gan_core.noise import sample_z
+
 
 def batch_indices(gens: list[torch.Generator], n: int, batch: int, device) -> torch.Tensor:
     """Indices [A, B] of each run's real batch (Dataset.sample: randint over the n points)."""
@@ -31,11 +33,9 @@ def real_batch(X: torch.Tensor, data_index: torch.Tensor, idx: torch.Tensor) -> 
 
 
 def latents(gens: list[torch.Generator], batch: int, nz: int, uniform: bool, device) -> torch.Tensor:
-    """z [A, B, nz]: N(0, I), or U(-1, 1) when `uniform` (GAN.sample_z)."""
-    out = torch.empty(len(gens), batch, nz, device=device)
-    for row, g in zip(out, gens):
-        (torch.rand if uniform else torch.randn)(batch, nz, generator=g, out=row)
-    return out * 2 - 1 if uniform else out
+    """z [A, B, nz]: each run's batch from its own generator, N(0, I) or U(-1, 1) when `uniform`."""
+    noise = "uniform" if uniform else "gaussian"
+    return torch.stack([sample_z(batch, nz, noise, g, device) for g in gens])
 
 
 def with_instance_noise(x: torch.Tensor, gens: list[torch.Generator], stds: list[float]) -> torch.Tensor:

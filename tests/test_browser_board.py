@@ -1,0 +1,93 @@
+"""The class board in a real headless Chromium: a teacher's board and three students' tabs in one room.
+
+The teacher presses New room; three students open the room's link (each its own browser context,
+so its own session), one types a nickname, all press Start. The board shows three live thumbnails
+(one <img> per run inside #class-board) with the right counts, a click puts one full size, and a
+student closing their tab takes their run off the board. The teacher starts a class run and a
+student watches it, every control hidden.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+
+def board_steps(page) -> list[int]:
+    return [int(s.replace(",", "")) for s in re.findall(r"step ([\d,]+)", page.locator("#class-board").inner_text())]
+
+
+@pytest.fixture
+def fast_unload(monkeypatch):
+    monkeypatch.setenv("GRADIO_HEARTBEAT_INTERVAL", "1")  # the server notices a closed page within ~1 s
+
+
+def test_three_students_runs_show_live_on_the_board(app_server, browser, wait_for, artifacts, fast_unload):
+    demo, url = app_server
+    teacher = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    teacher.goto(url)
+    teacher.get_by_role("tab", name="Class board").click()
+    teacher.locator("#board-new").click()
+    expect(teacher.locator("#board-room")).to_contain_text("?room=", timeout=15_000)
+    code = re.search(r"Room (\w+)", teacher.locator("#board-room").inner_text()).group(1)
+    expect(teacher.locator("#class-board")).to_contain_text("No runs in this room yet")
+
+    students = []
+    for i in range(3):
+        page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        page.goto(f"{url}?room={code.lower()}")  # (a code typed in lower case still opens the room)
+        expect(page.locator("#room-info")).to_contain_text(f"room {code}", timeout=15_000)
+        students.append(page)
+    nick = students[0].locator("#room-nickname textarea, #room-nickname input").first
+    nick.fill("<b>Ana</b>")
+    nick.press("Enter")
+    expect(students[0].locator("#room-info")).to_contain_text("<b>Ana</b>", timeout=10_000)
+    expect(teacher.locator("#class-board")).to_contain_text("3 have not started", timeout=15_000)
+    students[0].screenshot(path=str(artifacts / "board_student_1280.png"))
+    for page in students:
+        page.locator("#start").click()
+    for page in students:
+        expect(page.locator("#status")).to_contain_text("running", timeout=30_000)
+
+    board = teacher.locator("#class-board")
+    expect(board.locator("img")).to_have_count(3, timeout=20_000)
+    expect(board).to_contain_text("of 3 runs cover all 8 modes", timeout=20_000)
+    expect(board).to_contain_text("<b>Ana</b>")  # the nickname, escaped: shown as typed, not as HTML
+    assert board.locator("b", has_text="Ana").count() == 0
+    first = board_steps(teacher)
+    assert len(first) == 3
+    assert wait_for(lambda: (lambda now: len(now) == 3 and all(a > b for a, b in zip(now, first)))(
+        board_steps(teacher)), timeout_s=30), "the board's step counts did not rise: not live"
+    srcs = [board.locator("img").nth(i).get_attribute("src") for i in range(3)]
+    assert wait_for(lambda: [board.locator("img").nth(i).get_attribute("src") for i in range(3)] != srcs,
+                    timeout_s=20), "the thumbnails were not redrawn"
+    teacher.screenshot(path=str(artifacts / "board_1920.png"))
+
+    board.locator("figure").first.click()  # a thumbnail, full size on the projector
+    expect(teacher.locator("#board-focus img")).to_be_visible(timeout=15_000)
+    expect(teacher.locator("#board-focus-line")).to_contain_text("step")
+    teacher.locator("#board-back").click()
+    expect(board).to_be_visible()
+
+    # the class run: the teacher starts it, a student watches it with the tabs (every control) hidden
+    teacher.locator("#class-run").click()
+    teacher.locator("#class-run-start").click()
+    expect(teacher.locator("#class-run-line")).to_contain_text("running", timeout=30_000)
+    watcher = students[1]
+    watcher.locator("#room-watch input").check()
+    expect(watcher.locator("#class-run-picture img")).to_be_visible(timeout=20_000)
+    expect(watcher.locator("#class-run-status")).to_contain_text("Class run")
+    expect(watcher.locator("#start")).to_be_hidden()
+    watcher.screenshot(path=str(artifacts / "board_watch_1280.png"))
+    watcher.locator("#room-watch input").uncheck()
+    expect(watcher.locator("#start")).to_be_visible(timeout=10_000)
+
+    students[2].context.close()  # a tab closes: its run ends and leaves the board
+    expect(board.locator("img")).to_have_count(2, timeout=40_000)
+    expect(board).to_contain_text("of 2 runs")
+    for page in [teacher] + students[:2]:
+        page.context.close()
+    demo.ctx.registry.close(demo.ctx.rooms.class_session(code))  # the room's run outlives its tabs: not the test's

@@ -1,0 +1,223 @@
+"""The Train tab's "Your own data" panel: draw a 2D distribution, or upload points or images.
+
+- Draw: a <canvas> in a gr.HTML (ui/draw_canvas.js) writes its strokes as JSON into a hidden
+  textbox (#draw-points); the textbox's change event validates them here (gan_core/own_points.py).
+- Upload: a .csv / .txt / .npy file of two columns (your own points), or a .zip of images (the
+  engine's `folder` dataset), each checked before anything is built from it.
+
+What a tab gave is an `OwnData` kept on the server per tab (`OwnStore`, keyed by the session like
+the tab's run, bounded): not a gr.State, so the Train tab's Start / Step / Reset events keep their
+inputs and API as they were. The tab folds it into a run's config with `OwnPanel.overrides`. A
+drawing or an upload also switches the Dataset dropdown to "points" or "folder" and, in the same
+event, runs the tab's usual dataset handler (recommended settings, the untrained G on the new data).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import gradio as gr
+
+from gan_core.config import OWN_POINTS, ConfigError
+from gan_core.errors import DatasetError
+from gan_core.own_images import MAX_ARCHIVE_BYTES, check_image_zip
+from gan_core.own_points import (MAX_OWN_POINTS, OWN_POINTS_STD, POINT_FILE_TYPES, as_config_points,
+                                 points_from_drawing, points_from_file)
+from ui import temp_files
+from ui.common import session_id
+
+OWN_IMAGES = "folder"  # the engine's image-folder dataset
+ARCHIVES = temp_files.ROOT / "own-images"  # validated uploads, named by their content's digest
+MAX_ARCHIVES = 32  # kept at once on the server (the oldest go first): at most 32 x 64 MB
+MAX_TABS = 100  # tabs whose own data the server keeps (the least recently used go first): <= 100 x ~200 KB
+DRAW_JS = (Path(__file__).parent / "draw_canvas.js").read_text()
+CANVAS_HTML = """<div class="draw-wrap">
+  <canvas id="draw-canvas" width="480" height="480" aria-label="Drawing canvas: draw your own 2D data"></canvas>
+  <div class="draw-bar"><button type="button" class="draw-clear">Clear</button>
+    <span>Draw with a mouse or a finger; each stroke becomes real data.</span></div>
+</div>"""
+CANVAS_CSS = """
+#draw-canvas { width: 100%; max-width: 480px; aspect-ratio: 1; touch-action: none; display: block;
+               border: 1px solid var(--border-color-primary); border-radius: 6px; background: #fafaf5; cursor: crosshair; }
+.draw-bar { display: flex; gap: 8px; align-items: center; margin-top: 6px; font-size: 0.85em; }
+.draw-clear { padding: 2px 10px; border: 1px solid var(--border-color-primary); border-radius: 4px; }
+"""
+HELP = (f"<small>Points: **draw** above, or **upload** a .csv / .npy of two columns (x, y; at most "
+        f"{MAX_OWN_POINTS:,} rows; scaled into the plane the models use). Images: a **.zip** of PNG or JPEG "
+        f"files (at most {MAX_ARCHIVE_BYTES // 2**20} MB; limits in docs/SECURITY.md). Then press Start.</small>")
+
+
+@dataclass(frozen=True)
+class OwnData:
+    """A tab's own data: the points it drew or uploaded, and the images archive it uploaded."""
+
+    points: tuple[tuple[float, float], ...] = ()  # [N, 2] in the models' plane (a DataConfig's points)
+    archive: str = ""  # a validated .zip under ARCHIVES (a path the server chose, never a client's)
+
+
+class OwnStore:
+    """session id -> OwnData, the MAX_TABS most recently used (thread-safe: events run in threads)."""
+
+    def __init__(self, max_tabs: int = MAX_TABS):
+        self.max_tabs = max_tabs
+        self._data: OrderedDict[str, OwnData] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, session: str) -> OwnData:
+        with self._lock:
+            if session in self._data:
+                self._data.move_to_end(session)
+            return self._data.get(session, OwnData())
+
+    def put(self, session: str, own: OwnData) -> None:
+        with self._lock:
+            self._data[session] = own
+            self._data.move_to_end(session)
+            while len(self._data) > self.max_tabs:
+                self._data.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+@dataclass
+class OwnPanel:
+    drawing: gr.Textbox
+    upload: gr.File
+    message: gr.Markdown
+    store: OwnStore = field(default_factory=OwnStore)
+
+    def overrides(self, request, dataset: str) -> dict:
+        """What this tab's run config on `dataset` takes from its own data (see data_overrides)."""
+        return data_overrides(self.store.get(session_id(request)), dataset)
+
+
+def data_overrides(own: OwnData | None, dataset: str) -> dict:
+    """What the DataConfig of `dataset` takes from the tab's own data ({} for the built-in sets).
+    Raises ConfigError with a sentence when an own dataset is picked before anything was given."""
+    own = own if isinstance(own, OwnData) else OwnData()
+    if dataset == OWN_POINTS:
+        if not own.points:
+            raise ConfigError("Draw on the canvas or upload a .csv / .npy of points first (Your own data).")
+        return {"points": own.points}
+    if dataset == OWN_IMAGES:
+        if not own.archive:
+            raise ConfigError("Upload a .zip of your images first (Your own data).")
+        return {"path": own.archive}
+    return {}
+
+
+def from_drawing(text: str, own: OwnData | None) -> tuple[OwnData | None, str]:
+    """The canvas's JSON -> (the tab's new own data, or None when nothing changed; a message).
+    An empty canvas (Clear) forgets the tab's own points."""
+    own = own if isinstance(own, OwnData) else OwnData()
+    if not isinstance(text, str) or not text.strip():  # the Clear button: no own points any more
+        return OwnData((), own.archive), "Canvas cleared: draw (or upload points), then press Start."
+    try:
+        pts = points_from_drawing(text)
+    except DatasetError as e:
+        return None, f"⚠️ {e}"
+    return OwnData(as_config_points(pts), own.archive), (
+        f"**{len(pts):,} points** from your drawing (plus Gaussian noise of std {OWN_POINTS_STD} when the "
+        "training set is drawn). Dataset set to **points**: press **Start**.")
+
+
+def from_upload(path: str | None, own: OwnData | None) -> tuple[OwnData | None, str | None, str]:
+    """An uploaded file -> (the tab's new own data or None, the dataset it selects or None, a message)."""
+    own = own if isinstance(own, OwnData) else OwnData()
+    if not path:
+        return None, None, ""
+    name = Path(path).name
+    try:
+        if name.lower().endswith(POINT_FILE_TYPES):
+            raw = _read_bounded(Path(path))
+            pts = points_from_file(name, raw)
+            return OwnData(as_config_points(pts), own.archive), OWN_POINTS, (
+                f"**{len(pts):,} points** from {name[:60]}, centred and scaled into the plane the models use. "
+                "Dataset set to **points**: press **Start**.")
+        if name.lower().endswith(".zip"):
+            images = check_image_zip(path)
+            return OwnData(own.points, str(keep_archive(Path(path)))), OWN_IMAGES, (
+                f"**{images:,} image files** in {name[:60]} (files that do not decode are skipped). "
+                "Dataset set to **folder**: press **Start**.")
+    except (DatasetError, OSError) as e:
+        return None, None, f"⚠️ {e}"
+    finally:
+        Path(path).unlink(missing_ok=True)  # refused or copied: Gradio's copy is not needed again
+    return None, None, f"⚠️ {name[:60]!r}: upload points as .csv, .txt or .npy, or images as a .zip."
+
+
+def _read_bounded(path: Path) -> bytes:
+    """At most one byte more than a points file may have (points_from_file then refuses it)."""
+    from gan_core.own_points import MAX_FILE_BYTES
+
+    with path.open("rb") as f:
+        return f.read(MAX_FILE_BYTES + 1)
+
+
+def keep_archive(path: Path) -> Path:
+    """Copy a validated archive to ARCHIVES/<sha256>.zip (the same images twice: one copy), keeping
+    the MAX_ARCHIVES most recent. A run's process reads it from there when it is built."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    ARCHIVES.mkdir(parents=True, exist_ok=True)
+    kept = ARCHIVES / f"{digest.hexdigest()[:32]}.zip"
+    if not kept.exists():
+        tmp = kept.with_suffix(f".{os.getpid()}.part")
+        shutil.copyfile(path, tmp)
+        tmp.replace(kept)
+    os.utime(kept)  # most recently used
+    old = sorted(ARCHIVES.glob("*.zip"), key=lambda p: p.stat().st_mtime, reverse=True)[MAX_ARCHIVES:]
+    for p in old:
+        p.unlink(missing_ok=True)
+    return kept
+
+
+def build() -> OwnPanel:
+    """The panel's components (call inside the Train tab's controls column)."""
+    with gr.Accordion("Your own data: draw or upload", open=False, elem_id="own-data"):
+        gr.HTML(CANVAS_HTML, css_template=CANVAS_CSS, js_on_load=DRAW_JS, elem_id="draw-panel")
+        drawing = gr.Textbox("", visible="hidden", elem_id="draw-points", max_lines=1)
+        upload = gr.File(label="Upload points (.csv, .npy) or images (.zip)", file_count="single",
+                         file_types=[".csv", ".txt", ".npy", ".zip"], type="filepath", elem_id="own-upload",
+                         height=140)
+        message = gr.Markdown(HELP, elem_id="own-message")
+    return OwnPanel(drawing, upload, message)
+
+
+def wire(panel: OwnPanel, dataset: gr.Dropdown, choose, inputs: list, outputs: list) -> None:
+    """A drawing or an upload sets the tab's own data and the Dataset dropdown, then calls the Train
+    tab's dataset handler `choose(dataset_name, *inputs' values, request)` (-> `outputs`: the
+    recommended settings and the preview) in the same event; a refusal changes only the message."""
+    skip_all = [gr.skip()] * (len(outputs) + 1)
+
+    def on_drawing(request: gr.Request, text, *values):
+        sid = session_id(request)
+        new, message = from_drawing(text, panel.store.get(sid))
+        if new is None:
+            return [message] + skip_all
+        panel.store.put(sid, new)
+        if not new.points:  # cleared: the dataset stays as it is (Start on "points" then asks for a drawing)
+            return [message] + skip_all
+        return [message, OWN_POINTS] + list(choose(OWN_POINTS, *values, request))
+
+    def on_upload(request: gr.Request, path, *values):
+        sid = session_id(request)
+        new, name, message = from_upload(path, panel.store.get(sid))
+        if new is None:
+            return [None, message or gr.skip()] + skip_all
+        panel.store.put(sid, new)
+        return [None, message, name] + list(choose(name, *values, request))
+
+    panel.drawing.change(on_drawing, [panel.drawing, *inputs], [panel.message, dataset, *outputs],
+                         api_name="draw", show_progress="hidden", trigger_mode="always_last")
+    panel.upload.upload(on_upload, [panel.upload, *inputs], [panel.upload, panel.message, dataset, *outputs],
+                        api_name="own_upload")
