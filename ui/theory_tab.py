@@ -69,8 +69,8 @@ def _image(value, elem_id: str, **kwargs) -> gr.Image:
 
 
 def build() -> dict:
-    """The tab; returns the controls a lesson step may set (key -> component). Defaults: G's Gaussian at mean 2 (overlapping a little), D(G(z)) = 0.05, the paper's GAN
-    from (1, 1) with step 0.2 for 500 steps."""
+    """The tab; returns the controls a lesson step may set (key -> component). Defaults: G's Gaussian at
+    mean 2 (overlapping a little), D(G(z)) = 0.05, the paper's GAN from (1, 1) with step 0.2 for 500 steps."""
     shape0, mean0, std0, d0 = "gaussian", 2.0, 0.5, 0.05
     dirac0 = ("gan", 0.2, 500, 1.0, 0.5, 1.0, 1.0)
     jsd_pics, gloss_pics, dirac_pics = _divergence(shape0, mean0, std0), _g_loss(d0), _dirac(*dirac0)
