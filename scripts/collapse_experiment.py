@@ -21,6 +21,7 @@ import json
 import statistics
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,25 @@ from gan_core.diagnostics import diagnose  # noqa: E402
 from gan_core.presets import get_preset  # noqa: E402
 from gan_core.sources import from_gan  # noqa: E402
 from gan_core.train import build_gan, train_step  # noqa: E402
+
+# The collapse lesson (docs/MODE_COLLAPSE.md, issue #17): the `ring8-collapse` preset, each of its
+# `ring8-collapse+<fix>` presets, the same fix switched on live on the collapsing run (what the Train
+# tab's live controls do), and the lecture fixes that do not rescue it here (their tooltips say so).
+LESSON_LIVE_AT = 1000  # the live switch happens here: the clump has hopped for ~30 s; at 2,000 G is too far gone
+
+
+def _lesson_configs() -> dict[str, tuple]:
+    from gan_core.presets import COLLAPSE_FIXES, COLLAPSE_NO_HELP  # noqa: E402 (after sys.path)
+    out: dict[str, tuple] = {"ring8-collapse (G 20x faster than D)": ("ring8-collapse", {})}
+    for fix in COLLAPSE_FIXES:
+        out[f"+{fix}"] = (f"ring8-collapse+{fix}", {})
+    for fix, (_, _, live) in COLLAPSE_FIXES.items():
+        if live:
+            out[f"+{fix}, switched on live at step {LESSON_LIVE_AT}"] = ("ring8-collapse", {}, (LESSON_LIVE_AT, live))
+    for name, (_, overrides) in COLLAPSE_NO_HELP.items():
+        out[f"+{name}"] = ("ring8-collapse", overrides)
+    return out
+
 
 # Vanilla = the original minimax objective (Goodfellow 2014), one D step per G step, no tricks.
 # The ring8/grid25 presets carry EMA, packing and minibatch std-dev: switch them all off (as recorded).
@@ -60,7 +80,8 @@ def _mixture_configs(preset: str) -> dict[str, tuple[str, dict]]:
 
 # The digits DCGAN preset uses the non-saturating G loss; vanilla here is the minimax loss, like 2D.
 VANILLA_DIGITS = {"loss": {"objective": "minimax"}, "model": {"pack": 1, "minibatch_std": False}}
-CONFIGS: dict[str, dict[str, tuple[str, dict]]] = {
+CONFIGS: dict[str, dict[str, tuple]] = {  # name -> (preset, overrides[, (step, live settings)])
+    "ring8-collapse": _lesson_configs(),
     "ring8": _mixture_configs("ring8"),
     "grid25": _mixture_configs("grid25"),
     "digits": {
@@ -75,25 +96,41 @@ CONFIGS: dict[str, dict[str, tuple[str, dict]]] = {
 # Unrolling costs 6 D passes per step (WGAN-GP's 5 critic steps cost about as much): off by
 # default on this shared CPU; name it with --configs to include it.
 OPTIONAL = {"unrolled D (5 steps)"}
-DEFAULT_STEPS = {"ring8": 1500, "grid25": 2000, "digits": 1000}  # G steps: short, CPU time is shared
-EVAL_N = {"ring8": 2500, "grid25": 2500, "digits": 2000}
+DEFAULT_STEPS = {"ring8-collapse": 6000, "ring8": 1500, "grid25": 2000, "digits": 1000}  # G steps: short, CPU time is shared
+EVAL_N = {"ring8-collapse": 2500, "ring8": 2500, "grid25": 2500, "digits": 2000}
+
+
+def _costly(data: str, name: str) -> bool:
+    """Runs that take several D passes per step (unrolling, WGAN-GP, D steps)."""
+    preset, overrides, *_ = CONFIGS[data][name]
+    t = get_preset(preset, **overrides).train
+    return t.unrolled_steps > 0 or t.d_steps > 1
+
+
+def _run_job(job: tuple) -> dict:
+    torch.set_num_threads(1)
+    return run_one(*job)
 
 
 def run_one(data: str, name: str, seed: int, steps: int) -> dict:
     """Train one configuration for `steps` G steps from `seed`, then diagnose it."""
-    preset, overrides = CONFIGS[data][name]
+    preset, overrides, *live = CONFIGS[data][name]
     cfg = get_preset(preset, **_with(overrides, {"train": {"seed": seed, "steps": steps, "device": "cpu"}}))
     t0 = time.perf_counter()
     gan = build_gan(cfg, "cpu")
     diverged = False
     for i in range(steps):
+        if live and i == live[0][0]:  # what Run.set_live does between two steps
+            settings = live[0][1]
+            gan.set_lr(lr_g=settings.get("lr_g"), lr_d=settings.get("lr_d"))
+            gan.d_steps = settings.get("d_steps", gan.d_steps)
         out = train_step(gan)
         if i % 100 == 99 and not all(torch.isfinite(v).item() for v in out.values()):
             diverged = True
             break
     seconds = time.perf_counter() - t0
     row = {"data": data, "config": name, "seed": seed, "steps": steps, "train_seconds": round(seconds, 1),
-           "run_config": cfg.to_dict(), "diverged": diverged}
+           "run_config": cfg.to_dict(), "diverged": diverged, **({"live": list(live[0])} if live else {})}
     if diverged:
         return row
     report = diagnose(from_gan(gan, f"{data} {name} seed {seed}"), n=EVAL_N[data], seed=seed)
@@ -171,6 +208,7 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="2 seeds, 200 steps: checks the script, not the fixes")
     ap.add_argument("--results", default=str(ROOT / "docs" / "collapse_results.jsonl"),
                     help="JSON lines, one per run; runs already in it are skipped")
+    ap.add_argument("--jobs", type=int, default=1, help="runs in parallel, one process and one thread each")
     ap.add_argument("--markdown", default="", help="also write the tables to this file")
     args = ap.parse_args()
     torch.set_num_threads(1)  # the machine is shared; tiny nets gain little from more threads
@@ -188,18 +226,18 @@ def main() -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
     done = {(r["data"], r["config"], r["seed"], r["steps"]) for r in rows}
-    for data in args.data:
-        for seed in args.seeds:  # seed-major: a stopped run still has every configuration on a few seeds
-            for name in CONFIGS[data]:
-                if name not in args.configs or (data, name, seed, steps[data]) in done:
-                    continue
-                row = run_one(data, name, seed, steps[data])
-                rows.append(row)
-                with path.open("a") as f:
-                    f.write(json.dumps(row) + "\n")
-                shown = {k: row.get(k) for k in ("modes_covered", "high_quality_fraction", "classes_covered",
-                                                  "class_kl", "level", "train_seconds")}
-                print(f"{data:7s} {name:22s} seed {seed}: {shown}", flush=True)
+    todo = [(data, name, seed, steps[data]) for data in args.data
+            for seed in args.seeds  # seed-major: a stopped run still has every configuration on a few seeds
+            for name in CONFIGS[data] if name in args.configs and (data, name, seed, steps[data]) not in done]
+    todo.sort(key=lambda job: _costly(*job[:2]))  # the cheap runs first (a stable sort keeps seed-major)
+    with ProcessPoolExecutor(args.jobs) as pool:  # one thread each; rows are written as runs finish
+        for row in pool.map(_run_job, todo):
+            rows.append(row)
+            with path.open("a") as f:
+                f.write(json.dumps(row) + "\n")
+            shown = {k: row.get(k) for k in ("modes_covered", "high_quality_fraction", "classes_covered",
+                                              "class_kl", "level", "train_seconds")}
+            print(f"{row['data']:7s} {row['config']:22s} seed {row['seed']}: {shown}", flush=True)
     wanted = [r for r in rows if r["data"] in args.data and r["seed"] in args.seeds
               and r["steps"] == steps[r["data"]] and r["config"] in args.configs]
     lines = [line for data in args.data for line in table(wanted, data)]
