@@ -13,7 +13,7 @@ import torch
 from gan_core.config import RunConfig
 from gan_core.data import mixture_centers
 from gan_core.metrics import mode_coverage
-from gan_core.presets import COLLAPSE_FIXES, COLLAPSE_LESSON, COLLAPSE_NO_HELP, get_preset, preset_names
+from gan_core.presets import COLLAPSE_FIXES, COLLAPSE_NO_HELP, get_preset, preset_names
 from gan_core.train import build_gan, train_step
 from live.batched import group_key
 from live.run import check_live_settings
@@ -77,24 +77,26 @@ def test_the_measured_non_fixes_are_valid_overrides_with_a_reason(name):
 
 @pytest.mark.slow
 def test_switching_a_fix_on_live_rescues_the_collapsed_run():
-    """Seed 0 of the lesson: collapsed at step 2,000 (at most 3 modes); the TTUR switch then, through
-    the Trainer's live controls, gives >= 7 of 8 modes with >= 60% of samples on a mode by step 6,000."""
+    """Seed 2 of the lesson: collapsed at step 1,000 (G's samples one clump, on no mode); switching to
+    the ring8-collapse+ttur learning rates then, through the Trainer's live controls (what the Train
+    tab calls), gives >= 7 of 8 modes with >= 60% of samples on a mode by step 6,000. (Over 5 seeds
+    the same switch is in docs/MODE_COLLAPSE.md.)"""
     from live.trainer import Trainer
     torch.set_num_threads(1)
-    cfg = get_preset("ring8-collapse", train={"seed": 0, "device": "cpu"})
+    cfg = get_preset("ring8-collapse", train={"seed": 2, "device": "cpu"})
+    assert cfg.train.steps == 6000
     trainer = Trainer(cfg, device="cpu")
     try:
-        trainer.step(2000, timeout=600)
-        assert trainer.current_step == 2000
+        trainer.step(1000, timeout=600)
+        assert trainer.current_step == 1000
         assert _coverage(trainer.gan.G_eval).modes_covered <= 3
         trainer.set_live(**COLLAPSE_FIXES["ttur"][2])
-        trainer.step(4000, timeout=600)
+        trainer.step(5000, timeout=600)
         assert trainer.current_step == 6000
         cov = _coverage(trainer.gan.G_eval)
         assert cov.modes_covered >= 7 and cov.high_quality_fraction >= 0.6
     finally:
         trainer.stop()
-    assert COLLAPSE_LESSON["train"]["steps"] == 6000
 
 
 @pytest.mark.parametrize("name", ["ring8-collapse", *FIX_PRESETS])
