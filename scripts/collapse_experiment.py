@@ -169,6 +169,10 @@ def table(rows: list[dict], data: str) -> list[str]:
         lines += ["| configuration | classes covered (of 10) | KL(classes ‖ uniform) | mean confidence | recall "
                   "| Fréchet distance | runs judged collapsed | per seed: classes covered |",
                   "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    elif data == "ring8-collapse":  # the lesson's bars (issue #17): healthy >= 7 of 8 modes and HQ >= 0.6, collapsed <= 3
+        lines += ["| configuration | healthy (>= 7 of 8 modes, HQ >= 0.6) | collapsed (<= 3 modes) | modes covered "
+                  "| high-quality fraction | runs judged collapsed | per seed: modes / HQ |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
     else:
         lines += ["| configuration | modes covered | high-quality fraction | KL(modes ‖ uniform) "
                   "| runs judged collapsed | per seed: modes covered |", "| --- | --- | --- | --- | --- | --- |"]
@@ -187,6 +191,13 @@ def table(rows: list[dict], data: str) -> list[str]:
                          f"| {_mean_sd([r['mean_confidence'] for r in ok], '.2f')} "
                          f"| {_mean_sd([r['recall'] for r in ok], '.2f')} "
                          f"| {_mean_sd([r['frechet_distance'] for r in ok], '.1f')} | {collapsed} | {per_seed} |")
+        elif data == "ring8-collapse":
+            healthy = sum(r["modes_covered"] >= 7 and r["high_quality_fraction"] >= 0.6 for r in ok)
+            few = sum(r["modes_covered"] <= 3 for r in ok)
+            per_seed = ", ".join(f"{r['modes_covered']} / {r['high_quality_fraction']:.2f}" for r in ok)
+            lines.append(f"| {name} | **{healthy} of {len(runs)}** | {few} of {len(runs)} "
+                         f"| {_mean_sd([r['modes_covered'] for r in ok], '.1f')} / 8 "
+                         f"| {_mean_sd([r['high_quality_fraction'] for r in ok], '.2f')} | {collapsed} | {per_seed} |")
         else:
             per_seed = ", ".join(str(r.get("modes_covered", "NaN")) for r in runs)
             n_modes = ok[0]["n_modes"] if ok else "?"

@@ -29,13 +29,13 @@ CHECKS = {  # what each preset must show (the engine issue's "must show")
     "ring8": ("8/8 modes with high-quality fraction >= 0.8, for at least 4 of 5 seeds",
               lambda m: m["modes_covered"] == 8 and m["high_quality_fraction"] >= 0.8),
     "ring8-collapse": ("at most 3 modes, for at least 4 of 5 seeds", lambda m: m["modes_covered"] <= 3),
+    # the collapse lesson's fixes (issue #17 §1): each restores the ring
+    **{f"ring8-collapse+{fix}": ("at least 7 of 8 modes with high-quality fraction >= 0.6, for at least 4 of 5 seeds",
+                                 lambda m: m["modes_covered"] >= 7 and m["high_quality_fraction"] >= 0.6)
+       for fix in COLLAPSE_FIXES},
     "grid25": ("at least 22 of 25 modes and high-quality fraction >= 0.5, for at least 4 of 5 seeds",
                lambda m: m["modes_covered"] >= 22 and m["high_quality_fraction"] >= 0.5),
 }
-# the collapse lesson's fixes (issue #17 §1): each restores the ring
-CHECKS.update({f"ring8-collapse+{fix}": ("at least 7 of 8 modes with high-quality fraction >= 0.6, for at least 4 of 5 seeds",
-                                         lambda m: m["modes_covered"] >= 7 and m["high_quality_fraction"] >= 0.6)
-               for fix in COLLAPSE_FIXES})
 
 
 def kept_sections(path: Path, redone: list[str]) -> dict[str, list[str]]:
