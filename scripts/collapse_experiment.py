@@ -9,9 +9,14 @@ measured with gan_core.diagnostics.diagnose:
 Results go to a JSON-lines file, one run per line with its full config, so an interrupted run
 resumes where it stopped; the tables are printed as Markdown (and written with --markdown).
 
-    python scripts/collapse_experiment.py                       # the published table (~40 CPU-minutes, 1 thread)
+    python scripts/collapse_experiment.py --data ring8-collapse --jobs 4   # the collapse lesson (6,000 steps, 5 seeds)
+    python scripts/collapse_experiment.py                       # the earlier table (~40 CPU-minutes, 1 thread)
     python scripts/collapse_experiment.py --quick               # a 2-minute smoke test of the script
     python scripts/collapse_experiment.py --data ring8 --seeds 0 1 --steps ring8=500
+
+The collapse lesson ("ring8-collapse") runs the `ring8-collapse` preset, each `ring8-collapse+<fix>`
+preset, each live-switchable fix switched on the baseline at step LESSON_LIVE_AT (as Run.set_live
+does), and the measured non-fixes of gan_core.presets.COLLAPSE_NO_HELP.
 """
 
 from __future__ import annotations
@@ -210,7 +215,7 @@ def table(rows: list[dict], data: str) -> list[str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
+    ap.add_argument("--data", nargs="+", default=["ring8", "grid25", "digits"], choices=list(CONFIGS))
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     ap.add_argument("--steps", nargs="*", default=[], metavar="DATA=N",
                     help=f"G steps per run, per data set (default {DEFAULT_STEPS})")
