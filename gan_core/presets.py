@@ -63,7 +63,7 @@ PRESETS: dict[str, tuple[str, dict]] = {
               {"data": {"name": "ring8"}, "model": {**_MLP, "hidden": 32, "depth": 2, "pack": 2},
                "train": {"batch_size": 128, "lr_g": 1e-2, "lr_d": 1e-2, "ema": 0.99, "steps": 4000}}),
     "ring8-collapse": ("The ring with a vanilla GAN whose G learns 20x faster than D: G's samples hop round the ring "
-                       "as one clump, mode after mode, instead of covering all 8. Try a ring8-collapse+ fix.",
+                       "as one clump from place to place instead of covering all 8. Try a ring8-collapse+ fix.",
                        COLLAPSE_LESSON),
     **{f"ring8-collapse+{fix}": (f"The collapse lesson fixed: {what}", _merged(COLLAPSE_LESSON, overrides))
        for fix, (what, overrides, _live) in COLLAPSE_FIXES.items()},
