@@ -7,6 +7,53 @@ from .config import ConfigError, RunConfig
 _MLP = {"arch": "mlp", "nz": 2, "hidden": 128, "depth": 3, "init": "default"}
 _DCGAN = {"arch": "dcgan", "init": "dcgan"}
 
+# -- the collapse lesson (issue #17 §1; measured in docs/MODE_COLLAPSE.md) -------------------------------
+# ring8's class network (2 x 32, batch 128) with no tricks and G learning 20x faster than D (Adam lr 2e-2
+# against 1e-3; Metz et al. 2017's ring used 10x). D cannot keep up: G throws all its samples at the spot
+# D currently rates best, D learns to reject it, and G's clump hops on round the ring (their Fig. 1, top
+# row) instead of spreading over the 8 modes. EMA 0.9 only steadies the picture (it averages G over ~10
+# steps, far shorter than a hop; 0.99 would average the hops into one blob in the middle).
+COLLAPSE_LESSON = {"data": {"name": "ring8"}, "model": {**_MLP, "hidden": 32, "depth": 2},
+                   "loss": {"objective": "nonsaturating"},
+                   "train": {"batch_size": 128, "lr_g": 2e-2, "lr_d": 1e-3, "ema": 0.9, "steps": 6000}}
+# fix -> (what it does, overrides of COLLAPSE_LESSON, the same change as live settings or None). Each is
+# the preset `ring8-collapse+<fix>` and restores the ring (>= 7 of 8 modes, >= 60% of samples on a mode) in
+# at least 4 of 5 seeds; those with live settings can also be switched on the collapsing run from the Train
+# tab (Run.set_live): how often that rescues it is measured in docs/MODE_COLLAPSE.md.
+COLLAPSE_FIXES: dict[str, tuple[str, dict, dict | None]] = {
+    "ttur": ("two time-scales the other way round: D learns faster than G (Adam lr 1e-2 for D, 3e-3 for G), "
+             "so D keeps up and G spreads out.", {"train": {"lr_g": 3e-3, "lr_d": 1e-2}}, {"lr_g": 3e-3, "lr_d": 1e-2}),
+    "slow-g": ("G slowed down to D's pace (Adam lr 1e-3 for both): G no longer outruns D, and spreads out.",
+               {"train": {"lr_g": 1e-3}}, {"lr_g": 1e-3}),
+    "mbstd": ("Minibatch std-dev: D sees how spread out a batch is, so one clump gives itself away.",
+              {"model": {"minibatch_std": True}}, None),
+    "unrolled": ("unrolled D (Metz et al. 2017): G looks 5 D updates ahead, so it cannot just chase D's current weak spot.",
+                 {"train": {"unrolled_steps": 5}}, None),
+}
+# Lecture fixes measured on the same lesson that do not rescue it in 6,000 steps, in at least 4 of 5 seeds
+# (docs/MODE_COLLAPSE.md; the Train tab's tooltips say so): name -> (why, overrides of COLLAPSE_LESSON).
+COLLAPSE_NO_HELP: dict[str, tuple[str, dict]] = {
+    "pacgan": ("pairs of samples let D spot the clump, but with G 20x faster D still falls behind in 2 of 5 seeds",
+               {"model": {"pack": 2}}),
+    "d-steps": ("5 D updates per G update stop the hopping, but G then settles on only 5 of the 8 modes in most seeds",
+                {"train": {"d_steps": 5}}),
+    "label smoothing": ("D here is not overconfident but too slow; capping its target at 0.9 slows nothing down",
+                        {"loss": {"label_smoothing": 0.1}}),
+    "instance noise": ("blurring what D sees makes D even slower to find G's clump, which keeps hopping",
+                       {"loss": {"instance_noise": 0.3, "instance_noise_steps": 4000}}),
+    "TTUR button": ("D 4e-4 and G 1e-4 stop the hopping, but G at 1e-4 is too slow to reach the modes in 6,000 steps",
+                    {"train": {"lr_g": 1e-4, "lr_d": 4e-4}}),
+}
+
+
+def _merged(base: dict, extra: dict) -> dict:
+    out = {k: dict(v) for k, v in base.items()}
+    for section, values in extra.items():
+        out.setdefault(section, {}).update(values)
+    return out
+
+
+
 # name -> (one-line description, nested overrides of the RunConfig defaults)
 PRESETS: dict[str, tuple[str, dict]] = {
     # The class's default, so small that thirty students' runs step together in a few ms (live.batched):
@@ -15,14 +62,11 @@ PRESETS: dict[str, tuple[str, dict]] = {
     "ring8": ("8 Gaussians on a ring; a healthy GAN covers all 8 modes within a few thousand steps.",
               {"data": {"name": "ring8"}, "model": {**_MLP, "hidden": 32, "depth": 2, "pack": 2},
                "train": {"batch_size": 128, "lr_g": 1e-2, "lr_d": 1e-2, "ema": 0.99, "steps": 4000}}),
-    # Vanilla: plain non-saturating loss, no pack/EMA/minibatch std/spectral norm. DCGAN's small initial
-    # weights make G map every z to about one point, and D learning 5x faster than G keeps the pull on
-    # all of G's samples alike, so they move as one clump onto a mode (the picture of Metz et al. 2017, Fig. 1).
-    "ring8-collapse": ("The same ring with a vanilla GAN (no tricks, D 5x faster than G): G's samples bunch up "
-                       "in one tight clump on one mode (sometimes a few) instead of covering all 8.",
-                       {"data": {"name": "ring8"}, "model": {**_MLP, "init": "dcgan"},
-                        "loss": {"objective": "nonsaturating"},
-                        "train": {"batch_size": 256, "lr_g": 2e-4, "lr_d": 1e-3, "steps": 3000}}),
+    "ring8-collapse": ("The ring with a vanilla GAN whose G learns 20x faster than D: G's samples hop round the ring "
+                       "as one clump from place to place instead of covering all 8. Try a ring8-collapse+ fix.",
+                       COLLAPSE_LESSON),
+    **{f"ring8-collapse+{fix}": (f"The collapse lesson fixed: {what}", _merged(COLLAPSE_LESSON, overrides))
+       for fix, (what, overrides, _live) in COLLAPSE_FIXES.items()},
     "grid25": ("25 Gaussians on a 5x5 grid: a harder mode-coverage test (PacGAN + minibatch std-dev + EMA).",
                {"data": {"name": "grid25"}, "model": {**_MLP, "pack": 2, "minibatch_std": True},
                 "train": {"batch_size": 256, "lr_g": 1e-3, "lr_d": 1e-3, "ema": 0.99, "steps": 6000}}),

@@ -9,9 +9,14 @@ measured with gan_core.diagnostics.diagnose:
 Results go to a JSON-lines file, one run per line with its full config, so an interrupted run
 resumes where it stopped; the tables are printed as Markdown (and written with --markdown).
 
-    python scripts/collapse_experiment.py                       # the published table (~40 CPU-minutes, 1 thread)
+    python scripts/collapse_experiment.py --data ring8-collapse --jobs 4   # the collapse lesson (6,000 steps, 5 seeds)
+    python scripts/collapse_experiment.py                       # the earlier table (~40 CPU-minutes, 1 thread)
     python scripts/collapse_experiment.py --quick               # a 2-minute smoke test of the script
     python scripts/collapse_experiment.py --data ring8 --seeds 0 1 --steps ring8=500
+
+The collapse lesson ("ring8-collapse") runs the `ring8-collapse` preset, each `ring8-collapse+<fix>`
+preset, each live-switchable fix switched on the baseline at step LESSON_LIVE_AT (as Run.set_live
+does), and the measured non-fixes of gan_core.presets.COLLAPSE_NO_HELP.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import json
 import statistics
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +38,25 @@ from gan_core.diagnostics import diagnose  # noqa: E402
 from gan_core.presets import get_preset  # noqa: E402
 from gan_core.sources import from_gan  # noqa: E402
 from gan_core.train import build_gan, train_step  # noqa: E402
+
+# The collapse lesson (docs/MODE_COLLAPSE.md, issue #17): the `ring8-collapse` preset, each of its
+# `ring8-collapse+<fix>` presets, the same fix switched on live on the collapsing run (what the Train
+# tab's live controls do), and the lecture fixes that do not rescue it here (their tooltips say so).
+LESSON_LIVE_AT = 1000  # the live switch happens here: the clump has hopped for ~30 s; at 2,000 G is too far gone
+
+
+def _lesson_configs() -> dict[str, tuple]:
+    from gan_core.presets import COLLAPSE_FIXES, COLLAPSE_NO_HELP  # noqa: E402 (after sys.path)
+    out: dict[str, tuple] = {"ring8-collapse (G 20x faster than D)": ("ring8-collapse", {})}
+    for fix in COLLAPSE_FIXES:
+        out[f"+{fix}"] = (f"ring8-collapse+{fix}", {})
+    for fix, (_, _, live) in COLLAPSE_FIXES.items():
+        if live:
+            out[f"+{fix}, switched on live at step {LESSON_LIVE_AT}"] = ("ring8-collapse", {}, (LESSON_LIVE_AT, live))
+    for name, (_, overrides) in COLLAPSE_NO_HELP.items():
+        out[f"+{name}"] = ("ring8-collapse", overrides)
+    return out
+
 
 # Vanilla = the original minimax objective (Goodfellow 2014), one D step per G step, no tricks.
 # The ring8/grid25 presets carry EMA, packing and minibatch std-dev: switch them all off (as recorded).
@@ -60,7 +85,8 @@ def _mixture_configs(preset: str) -> dict[str, tuple[str, dict]]:
 
 # The digits DCGAN preset uses the non-saturating G loss; vanilla here is the minimax loss, like 2D.
 VANILLA_DIGITS = {"loss": {"objective": "minimax"}, "model": {"pack": 1, "minibatch_std": False}}
-CONFIGS: dict[str, dict[str, tuple[str, dict]]] = {
+CONFIGS: dict[str, dict[str, tuple]] = {  # name -> (preset, overrides[, (step, live settings)])
+    "ring8-collapse": _lesson_configs(),
     "ring8": _mixture_configs("ring8"),
     "grid25": _mixture_configs("grid25"),
     "digits": {
@@ -75,25 +101,41 @@ CONFIGS: dict[str, dict[str, tuple[str, dict]]] = {
 # Unrolling costs 6 D passes per step (WGAN-GP's 5 critic steps cost about as much): off by
 # default on this shared CPU; name it with --configs to include it.
 OPTIONAL = {"unrolled D (5 steps)"}
-DEFAULT_STEPS = {"ring8": 1500, "grid25": 2000, "digits": 1000}  # G steps: short, CPU time is shared
-EVAL_N = {"ring8": 2500, "grid25": 2500, "digits": 2000}
+DEFAULT_STEPS = {"ring8-collapse": 6000, "ring8": 1500, "grid25": 2000, "digits": 1000}  # G steps: short, CPU time is shared
+EVAL_N = {"ring8-collapse": 2500, "ring8": 2500, "grid25": 2500, "digits": 2000}
+
+
+def _costly(data: str, name: str) -> bool:
+    """Runs that take several D passes per step (unrolling, WGAN-GP, D steps)."""
+    preset, overrides, *_ = CONFIGS[data][name]
+    t = get_preset(preset, **overrides).train
+    return t.unrolled_steps > 0 or t.d_steps > 1
+
+
+def _run_job(job: tuple) -> dict:
+    torch.set_num_threads(1)
+    return run_one(*job)
 
 
 def run_one(data: str, name: str, seed: int, steps: int) -> dict:
     """Train one configuration for `steps` G steps from `seed`, then diagnose it."""
-    preset, overrides = CONFIGS[data][name]
+    preset, overrides, *live = CONFIGS[data][name]
     cfg = get_preset(preset, **_with(overrides, {"train": {"seed": seed, "steps": steps, "device": "cpu"}}))
     t0 = time.perf_counter()
     gan = build_gan(cfg, "cpu")
     diverged = False
     for i in range(steps):
+        if live and i == live[0][0]:  # what Run.set_live does between two steps
+            settings = live[0][1]
+            gan.set_lr(lr_g=settings.get("lr_g"), lr_d=settings.get("lr_d"))
+            gan.d_steps = settings.get("d_steps", gan.d_steps)
         out = train_step(gan)
         if i % 100 == 99 and not all(torch.isfinite(v).item() for v in out.values()):
             diverged = True
             break
     seconds = time.perf_counter() - t0
     row = {"data": data, "config": name, "seed": seed, "steps": steps, "train_seconds": round(seconds, 1),
-           "run_config": cfg.to_dict(), "diverged": diverged}
+           "run_config": cfg.to_dict(), "diverged": diverged, **({"live": list(live[0])} if live else {})}
     if diverged:
         return row
     report = diagnose(from_gan(gan, f"{data} {name} seed {seed}"), n=EVAL_N[data], seed=seed)
@@ -132,6 +174,10 @@ def table(rows: list[dict], data: str) -> list[str]:
         lines += ["| configuration | classes covered (of 10) | KL(classes ‖ uniform) | mean confidence | recall "
                   "| Fréchet distance | runs judged collapsed | per seed: classes covered |",
                   "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    elif data == "ring8-collapse":  # the lesson's bars (issue #17): healthy >= 7 of 8 modes and HQ >= 0.6, collapsed <= 3
+        lines += ["| configuration | healthy (>= 7 of 8 modes, HQ >= 0.6) | collapsed (<= 3 modes) | modes covered "
+                  "| high-quality fraction | runs judged collapsed | per seed: modes / HQ |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
     else:
         lines += ["| configuration | modes covered | high-quality fraction | KL(modes ‖ uniform) "
                   "| runs judged collapsed | per seed: modes covered |", "| --- | --- | --- | --- | --- | --- |"]
@@ -150,6 +196,13 @@ def table(rows: list[dict], data: str) -> list[str]:
                          f"| {_mean_sd([r['mean_confidence'] for r in ok], '.2f')} "
                          f"| {_mean_sd([r['recall'] for r in ok], '.2f')} "
                          f"| {_mean_sd([r['frechet_distance'] for r in ok], '.1f')} | {collapsed} | {per_seed} |")
+        elif data == "ring8-collapse":
+            healthy = sum(r["modes_covered"] >= 7 and r["high_quality_fraction"] >= 0.6 for r in ok)
+            few = sum(r["modes_covered"] <= 3 for r in ok)
+            per_seed = ", ".join(f"{r['modes_covered']} / {r['high_quality_fraction']:.2f}" for r in ok)
+            lines.append(f"| {name} | **{healthy} of {len(runs)}** | {few} of {len(runs)} "
+                         f"| {_mean_sd([r['modes_covered'] for r in ok], '.1f')} / 8 "
+                         f"| {_mean_sd([r['high_quality_fraction'] for r in ok], '.2f')} | {collapsed} | {per_seed} |")
         else:
             per_seed = ", ".join(str(r.get("modes_covered", "NaN")) for r in runs)
             n_modes = ok[0]["n_modes"] if ok else "?"
@@ -162,7 +215,7 @@ def table(rows: list[dict], data: str) -> list[str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
+    ap.add_argument("--data", nargs="+", default=["ring8", "grid25", "digits"], choices=list(CONFIGS))
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     ap.add_argument("--steps", nargs="*", default=[], metavar="DATA=N",
                     help=f"G steps per run, per data set (default {DEFAULT_STEPS})")
@@ -171,6 +224,7 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="2 seeds, 200 steps: checks the script, not the fixes")
     ap.add_argument("--results", default=str(ROOT / "docs" / "collapse_results.jsonl"),
                     help="JSON lines, one per run; runs already in it are skipped")
+    ap.add_argument("--jobs", type=int, default=1, help="runs in parallel, one process and one thread each")
     ap.add_argument("--markdown", default="", help="also write the tables to this file")
     args = ap.parse_args()
     torch.set_num_threads(1)  # the machine is shared; tiny nets gain little from more threads
@@ -188,18 +242,18 @@ def main() -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
     done = {(r["data"], r["config"], r["seed"], r["steps"]) for r in rows}
-    for data in args.data:
-        for seed in args.seeds:  # seed-major: a stopped run still has every configuration on a few seeds
-            for name in CONFIGS[data]:
-                if name not in args.configs or (data, name, seed, steps[data]) in done:
-                    continue
-                row = run_one(data, name, seed, steps[data])
-                rows.append(row)
-                with path.open("a") as f:
-                    f.write(json.dumps(row) + "\n")
-                shown = {k: row.get(k) for k in ("modes_covered", "high_quality_fraction", "classes_covered",
-                                                  "class_kl", "level", "train_seconds")}
-                print(f"{data:7s} {name:22s} seed {seed}: {shown}", flush=True)
+    todo = [(data, name, seed, steps[data]) for data in args.data
+            for seed in args.seeds  # seed-major: a stopped run still has every configuration on a few seeds
+            for name in CONFIGS[data] if name in args.configs and (data, name, seed, steps[data]) not in done]
+    todo.sort(key=lambda job: _costly(*job[:2]))  # the cheap runs first (a stable sort keeps seed-major)
+    with ProcessPoolExecutor(args.jobs) as pool:  # one thread each; rows are written as runs finish
+        for row in pool.map(_run_job, todo):
+            rows.append(row)
+            with path.open("a") as f:
+                f.write(json.dumps(row) + "\n")
+            shown = {k: row.get(k) for k in ("modes_covered", "high_quality_fraction", "classes_covered",
+                                              "class_kl", "level", "train_seconds")}
+            print(f"{row['data']:7s} {row['config']:22s} seed {row['seed']}: {shown}", flush=True)
     wanted = [r for r in rows if r["data"] in args.data and r["seed"] in args.seeds
               and r["steps"] == steps[r["data"]] and r["config"] in args.configs]
     lines = [line for data in args.data for line in table(wanted, data)]

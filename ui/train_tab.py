@@ -27,7 +27,7 @@ from ui.train_settings import (DATASETS, DEFAULT_PRESET, KEYS, TRICK_INFO, TTUR_
 STEP_MODES = [("D and G", "both"), ("D only", "d"), ("G only", "g")]
 STEP_COUNTS = [1, 10, 100]
 BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024]
-EMA_DECAYS = [0.0, 0.99, 0.995, 0.999, 0.9999]
+EMA_DECAYS = [0.0, 0.9, 0.99, 0.995, 0.999, 0.9999]  # 0.9: the collapse lesson (steadies, keeps the hops)
 # a run that cannot be built, or no room for it: say why, never crash (plus what Python raises for a bad value)
 RUN_ERRORS = (ClassroomError, ValueError, OverflowError, TimeoutError)
 SAMPLES_NOTE = ("<small>G's output for the same noise z every frame. Images: a grid of samples (one column per "
