@@ -50,9 +50,9 @@ def test_a_lesson_link_gives_two_browsers_the_same_setup(app_server, browser, ar
     link = url + "?lesson=collapse&step=3&lr_d=0.0005&room=abc"
     pages = [open_page(browser, link), open_page(browser, link)]
     for page in pages:
-        expect(page.locator("#lesson-card")).to_contain_text("Fix 1: PacGAN", timeout=WAIT)
+        expect(page.locator("#lesson-card")).to_contain_text("Fix 1: two time-scales", timeout=WAIT)
         expect(page.locator("#lesson-card")).to_contain_text("step 3 of 6")
-        expect(page.locator("#preset input")).to_have_value("ring8-collapse")
+        expect(page.locator("#preset input")).to_have_value("ring8-collapse+ttur")
         expect(page.locator("#lr-d input")).to_have_value("0.0005")
         expect(page.locator("#url-note")).to_have_text("")  # `room` is another feature's: no note
         assert selected_tab(page) == "train"
@@ -60,7 +60,7 @@ def test_a_lesson_link_gives_two_browsers_the_same_setup(app_server, browser, ar
     assert links[0] == links[1] == url + "?lesson=collapse&step=3&lr_d=0.0005"
     pages[0].screenshot(path=str(artifacts / "lesson_1280.png"))
 
-    for page in pages:  # step 2 opens the diagnostics tab, step 4 sets minibatch std-dev instead of packing
+    for page in pages:  # step 2 opens the diagnostics tab, step 4 is the minibatch std-dev fix
         page.locator("#lesson-prev").click()
         expect(page.locator("#lesson-card")).to_contain_text("step 2 of 6", timeout=WAIT)
         expect(page.locator("#tab-diagnostics")).to_be_visible()
@@ -126,7 +126,7 @@ def test_a_bad_link_shows_notes_not_an_error(app_server, browser, artifacts):
         expect(note).to_contain_text(words, timeout=WAIT)
     assert "room" not in note.inner_text()
     expect(page.locator("#lesson-card")).to_contain_text("step 1 of 6")
-    expect(page.locator("#preset input")).to_have_value("ring8-collapse")  # the lesson's step 1
+    expect(page.locator("#preset input")).to_have_value("ring8-collapse+ttur")  # the lesson's step 1
     expect(page.locator("#lr-d input")).to_have_value("0.001")
     assert page.locator(".toast-body.error").count() == 0
     page.screenshot(path=str(artifacts / "lesson_390.png"), full_page=False)

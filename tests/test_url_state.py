@@ -25,15 +25,16 @@ def setup_of(query: str):
 # -- reading a link ------------------------------------------------------------------------------------
 
 def test_a_lesson_link_sets_tab_preset_and_overrides():
-    s = setup_of("?lesson=collapse&step=3")
-    step = LESSONS["collapse"].steps[2]
-    assert (s.lesson, s.step, s.tab, s.preset) == ("collapse", 2, step.tab, step.preset)
-    assert s.values == step_values(step) and s.values["pack"] == 2 and not s.notes
+    s = setup_of("?lesson=healthy&step=4")
+    step = LESSONS["healthy"].steps[3]
+    assert step.overrides  # (a step with overrides on top of its preset)
+    assert (s.lesson, s.step, s.tab, s.preset) == ("healthy", 3, step.tab, step.preset)
+    assert s.values == step_values(step) and s.values["lr_d"] == 0.1 and not s.notes
 
 
 def test_link_settings_go_on_top_of_the_step():
-    s = setup_of("?lesson=collapse&step=3&lr_d=0.0005&tab=theory")
-    assert s.values["lr_d"] == 0.0005 and s.values["pack"] == 2 and s.tab == "theory"
+    s = setup_of("?lesson=healthy&step=4&lr_g=0.0005&tab=theory")
+    assert s.values["lr_g"] == 0.0005 and s.values["lr_d"] == 0.1 and s.tab == "theory"
 
 
 def test_a_preset_other_than_the_steps_replaces_its_overrides():

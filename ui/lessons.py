@@ -64,29 +64,31 @@ LESSONS: dict[str, Lesson] = {
     # only needs new preset names (and overrides) in these steps.
     "collapse": Lesson("Mode collapse and its fixes", (
         Step("A GAN that collapses", "train", preset="ring8-collapse",
-             look_at="The same ring with a **vanilla GAN**: no tricks, D learns 5x faster than G. Press **Start**: "
-                     "G's samples stay one tight clump that lands on a single mode (sometimes a few).",
-             question="The losses look calm. How could you tell from the curves alone that G covers one mode of 8?"),
+             look_at="The same ring with a **vanilla GAN** whose **G learns 20x faster than D** (lr 2e-2 vs 1e-3). "
+                     "Press **Start**: G's samples move as one clump that hops round the ring from mode to mode "
+                     "(Metz et al. 2017, Fig. 1) instead of covering all 8. Measured: 4 of 5 seeds end on no mode.",
+             question="G always moves to where D is weakest. Why does that make it jump from one mode to the next?"),
         Step("Measure it", "diagnostics",
              look_at="This tab opens on the shipped **ring8-collapse** beside **ring8**. Press **Diagnose**: modes "
                      "covered, the high-quality fraction and the verdict. Pick *this session's run* to measure yours.",
              question="Which number would convince a sceptic that this is collapse, and which one could fool you?"),
-        Step("Fix 1: PacGAN", "train", preset="ring8-collapse", overrides=_set(pack=2),
-             look_at="The same vanilla run, but **D judges 2 samples at once** (PacGAN packing 2): a collapsed G "
-                     "shows as look-alike pairs. Press **Start** (a new run), then diagnose it.",
-             question="Why would seeing two samples at once help D notice that G makes only one thing?"),
-        Step("Fix 2: minibatch std-dev", "train", preset="ring8-collapse", overrides=_set(minibatch_std=True),
-             look_at="Instead of packing, **D also sees the batch's spread** (minibatch std-dev). Press **Start** "
-                     "and compare with fix 1 in the diagnostics tab.",
-             question="PacGAN and minibatch std-dev both let D see more than one sample. How do they differ?"),
-        Step("Fix 3: a slower D", "train", preset="ring8-collapse", overrides=_set(lr_d=2e-4),
-             look_at="Back to the vanilla GAN, with **D's learning rate equal to G's** (2e-4) instead of 5x faster. "
-                     "Press **Start** and watch whether the clump still lands on one mode.",
-             question="What did the 5x faster D do to G's samples, and does slowing D down undo it?"),
-        Step("Fix 4: WGAN-GP", "train", preset="ring8-wgan-gp",
-             look_at="A **critic** with a gradient penalty and 5 critic steps per G step. Press **Start**, then "
-                     "compare all the runs in the diagnostics tab.",
-             question="The critic's score is no longer a probability: what does its loss curve tell you instead?"),
+        Step("Fix 1: two time-scales (D faster)", "train", preset="ring8-collapse+ttur",
+             look_at="The same GAN with the learning rates the other way round: **D 1e-2, G 3e-3**. Press **Start**: "
+                     "D now keeps up with G, and G spreads over the ring. Measured: all 8 modes in 5 of 5 seeds.",
+             question="Which player has to be faster for G to get a useful signal, and why?"),
+        Step("Fix 2: minibatch std-dev", "train", preset="ring8-collapse+mbstd",
+             look_at="G still learns 20x faster, but **D also sees how spread out each batch is** (minibatch "
+                     "std-dev): a clump gives itself away. Press **Start** and compare in the diagnostics tab.",
+             question="What can D see in a whole batch that it cannot see in one sample?"),
+        Step("Fix 3: unrolled D", "train", preset="ring8-collapse+unrolled",
+             look_at="**Unrolled GAN**: G answers the D it would face **5 D updates from now**, so it cannot just "
+                     "chase D's current weak spot. Press **Start**: the hopping stops (5 of 5 seeds, all 8 modes).",
+             question="Why does looking ahead at D's next moves stop G from hopping?"),
+        Step("Try a fix live, and one that fails", "train", preset="ring8-collapse",
+             look_at="Start the collapsing run again; after ~1,000 steps type **G lr 3e-3, D lr 1e-2** (they apply "
+                     "live) and watch: sometimes it recovers (2 of 5 seeds did), often not. Then try **PacGAN 2** on "
+                     "a new run (*Tricks* section): it rescues only 3 of 5 seeds here; its tooltip says why.",
+             question="Why is it easier to prevent collapse from the start than to undo it once G has collapsed?"),
     )),
     "theory": Lesson("Why GANs are hard (theory)", (
         Step("The best D, and a flat JSD", "theory", theory=_set(shape="uniform", g_mean=4.0, g_std=0.5),

@@ -18,7 +18,7 @@ from ui.train_settings import DATASETS, KEYS
 
 MAX_VALUE_CHARS = 40  # longer text is refused unread: no real setting needs more ("0.00050000000000000001")
 BATCH_SIZES = (16, 32, 64, 128, 256, 512, 1024)  # the Train tab's batch-size dropdown
-EMA_DECAYS = (0.0, 0.99, 0.995, 0.999, 0.9999)  # the Train tab's EMA dropdown
+EMA_DECAYS = (0.0, 0.9, 0.99, 0.995, 0.999, 0.9999)  # the Train tab's EMA dropdown (0.9: the collapse lesson)
 OWN_DATASETS = (OWN_POINTS, "folder")  # drawn or uploaded on one page (ui/own_data.py): not in links
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 

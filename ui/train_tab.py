@@ -21,13 +21,13 @@ from gan_core.viz import FIELD_LAYERS
 from ui import own_data, slow_motion, temp_files
 from ui import train_view as view
 from ui.common import AppContext, client_id, session_id
+from ui.setting_bounds import EMA_DECAYS
 from ui.train_settings import (DATASETS, DEFAULT_PRESET, KEYS, TRICK_INFO, TTUR_LRS, base_config, config_from_values,
                                dataset_label, is_points, preset_for, same_run, values_from_config)
 
 STEP_MODES = [("D and G", "both"), ("D only", "d"), ("G only", "g")]
 STEP_COUNTS = [1, 10, 100]
 BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024]
-EMA_DECAYS = [0.0, 0.9, 0.99, 0.995, 0.999, 0.9999]  # 0.9: the collapse lesson (steadies, keeps the hops)
 # a run that cannot be built, or no room for it: say why, never crash (plus what Python raises for a bad value)
 RUN_ERRORS = (ClassroomError, ValueError, OverflowError, TimeoutError)
 SAMPLES_NOTE = ("<small>G's output for the same noise z every frame. Images: a grid of samples (one column per "
@@ -90,7 +90,7 @@ def _advanced_widgets(v: dict, w: dict) -> None:
         w["feature_matching"] = gr.Checkbox(v["feature_matching"], label="Feature matching",
                                             info=info["feature_matching"])
         w["grad_clip"] = gr.Slider(0, 10, v["grad_clip"], step=0.5, label="Gradient clipping", info=info["grad_clip"])
-        w["ema"] = gr.Dropdown(EMA_DECAYS, value=v["ema"], label="EMA of G's weights (decay)", info=info["ema"])
+        w["ema"] = gr.Dropdown(list(EMA_DECAYS), value=v["ema"], label="EMA of G's weights (decay)", info=info["ema"])
         w["r1_gamma"] = gr.Slider(0, 10, v["r1_gamma"], step=0.5, label="R1 penalty (gamma)", info=info["r1_gamma"])
 
 
