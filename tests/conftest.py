@@ -223,6 +223,22 @@ SLOW_FIXTURES = {"app_server", "capped_app", "client", "client_factory", "post_e
 BROWSER_FIXTURES = {"browser", "page"}
 
 
+def open_tab(page, url: str, name: str, elem_id: str) -> None:
+    """Load the app in a Playwright page and open the tab called `name` (its panel is #elem_id). On a
+    narrow screen Gradio folds the last tabs into a "More tabs" menu: then through that menu."""
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    expect(page.locator("#tabs")).to_be_visible(timeout=30_000)
+    tab = page.get_by_role("tab", name=name)
+    if tab.count():
+        tab.click()
+    else:
+        page.get_by_role("button", name="More tabs").click()
+        page.locator(".overflow-dropdown button", has_text=name).click()
+    expect(page.locator(f"#{elem_id}")).to_be_visible(timeout=30_000)
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         used = set(getattr(item, "fixturenames", ()))

@@ -7,20 +7,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import open_tab
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
 def open_replays_tab(page, url: str) -> None:
-    page.goto(url)
-    expect(page.locator("#tabs")).to_be_visible(timeout=30_000)
-    tab = page.get_by_role("tab", name="Replays")
-    if tab.count():
-        tab.click()
-    else:  # a narrow screen: Gradio folds the last tabs into a "More tabs" menu
-        page.get_by_role("button", name="More tabs").click()
-        page.locator(".overflow-dropdown button", has_text="Replays").click()
-    expect(page.locator("#tab-replays")).to_be_visible(timeout=30_000)
+    open_tab(page, url, "Replays", "tab-replays")
     expect(page.locator("#replay-image img")).to_be_visible(timeout=30_000)
 
 

@@ -7,21 +7,14 @@ ones in docs/).
 from __future__ import annotations
 
 import pytest
+from conftest import open_tab
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
 def open_theory_tab(page, url: str) -> None:
-    page.goto(url)
-    expect(page.locator("#tabs")).to_be_visible(timeout=30_000)
-    tab = page.get_by_role("tab", name="Why GANs are hard")
-    if tab.count():
-        tab.click()
-    else:  # a narrow screen: Gradio folds the last tabs into a "More tabs" menu
-        page.get_by_role("button", name="More tabs").click()
-        page.locator(".overflow-dropdown button", has_text="Why GANs are hard").click()
-    expect(page.locator("#tab-theory")).to_be_visible(timeout=30_000)
+    open_tab(page, url, "Why GANs are hard", "tab-theory")
     expect(page.locator("#theory-jsd-plot img")).to_be_visible(timeout=20_000)  # pictures lower down load lazily
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import gradio as gr
 
 from live.rooms import RoomRegistry
 from live.sessions import SessionRegistry
@@ -46,3 +49,15 @@ def client_id(request) -> str:
             return forwarded[-1][:64]
     client = getattr(request, "client", None)
     return str(getattr(client, "host", "") or "local")[:64]
+
+
+def explained(handler):
+    """A handler whose bad input (a value out of range, a name that does not exist, text where a
+    number goes: all possible over the API) becomes a sentence on the page, not a bare "Error"."""
+    @functools.wraps(handler)
+    def wrapped(*args):
+        try:
+            return handler(*args)
+        except ValueError as e:
+            raise gr.Error(f"Not shown: {e}") from None
+    return wrapped

@@ -8,7 +8,6 @@ that fails, is in ui/latent_sources.py.
 
 from __future__ import annotations
 
-import functools
 import random
 import re
 from pathlib import Path
@@ -17,7 +16,7 @@ import gradio as gr
 
 from gan_core import latent_view as lv
 from ui import temp_files
-from ui.common import AppContext, session_id
+from ui.common import AppContext, explained, session_id
 from ui.latent_sources import LIVE, SOURCE_ERRORS, add_upload, describe, load_source, source_choices
 
 MAX_FRAMES = 16  # the Frames slider's maximum; more from the API is refused
@@ -42,18 +41,6 @@ def _label(view: lv.LatentView | None, y):
     if not 0 <= label < k:
         raise ValueError(f"the class must be between 0 and {k - 1}; got {label}.")
     return label
-
-
-def _explained(handler):
-    """A handler whose bad input (a seed out of range, a class that does not exist, text where a
-    number goes: possible over the API) becomes a sentence on the page, not a bare "Error"."""
-    @functools.wraps(handler)
-    def wrapped(*args):
-        try:
-            return handler(*args)
-        except ValueError as e:
-            raise gr.Error(f"Not shown: {e}") from None
-    return wrapped
 
 
 def _pictures(view: lv.LatentView, z, y) -> tuple:
@@ -82,7 +69,7 @@ def show_view(view: lv.LatentView, seed: int, status: str) -> tuple:
             gr.Column(visible=classes is not None))
 
 
-@_explained
+@explained
 def move(view, seed, y, *values):
     """Slider released: z from the sliders -> (image, every-class row). The hot path: one forward pass."""
     if view is None:
@@ -90,7 +77,7 @@ def move(view, seed, y, *values):
     return _pictures(view, lv.latent_at(view, seed, values), y)
 
 
-@_explained
+@explained
 def new_seed(view, seed, y) -> tuple:
     """A seed typed in, "random" or "reset": sliders back to the seed's own position, and its pictures."""
     if view is None:
@@ -100,7 +87,7 @@ def new_seed(view, seed, y) -> tuple:
     return (seed, *_slider_updates(view, values), *_pictures(view, lv.latent_at(view, seed, values), y))
 
 
-@_explained
+@explained
 def interpolate(view, seed_a, seed_b, n_frames, y):
     """lerp and slerp from seed A to seed B: two pictures, the |z| plot, and a GIF of the slerp walk."""
     if view is None:

@@ -9,12 +9,11 @@ Train tab (busy, and being reworked) as it is. Layout and wiring only.
 
 from __future__ import annotations
 
-import functools
 
 import gradio as gr
 
 from ui import replay_view as view
-from ui.common import AppContext
+from ui.common import AppContext, explained
 from ui.train_view import png_file
 
 INTRO = ("**Recorded training runs**, shipped with the app: drag the slider through the run and see what the Train "
@@ -22,18 +21,6 @@ INTRO = ("**Recorded training runs**, shipped with the app: drag the slider thro
          "Press **Play** to watch it learn.")
 NONE_SHIPPED = "No recorded runs were found in checkpoints/ (`bash scripts/record_replays.sh` records them)."
 PLAY_EVERY_S = 0.5  # one frame per tick while playing
-
-
-def _explained(handler):
-    """Bad input from a client (a step that is not a number, a name that is not a replay) becomes a
-    sentence on the page, not a bare "Error"."""
-    @functools.wraps(handler)
-    def wrapped(*args):
-        try:
-            return handler(*args)
-        except ValueError as e:
-            raise gr.Error(f"Not shown: {e}") from None
-    return wrapped
 
 
 def _frame(replay, i: int, picture_box: gr.Image, curves_box: gr.Image) -> tuple:
@@ -69,7 +56,7 @@ def build(ctx: AppContext) -> gr.Tab:
         playing = gr.State(False)
         timer = gr.Timer(PLAY_EVERY_S, active=False)
 
-        @_explained
+        @explained
         def show(name, value):
             """A replay picked (or the tab opened): its slider range, and the frame nearest `value`."""
             if not name:
@@ -80,7 +67,7 @@ def build(ctx: AppContext) -> gr.Tab:
             return (gr.Slider(minimum=0, maximum=replay.steps[-1], step=replay.every, value=replay.steps[i]),
                     *_frame(replay, i, picture, curve_box), view.about(replay))
 
-        @_explained
+        @explained
         def move(name, value):
             """The slider moved: the hot path (a cache lookup, or one frame drawn)."""
             if not name:
@@ -96,7 +83,7 @@ def build(ctx: AppContext) -> gr.Tab:
             at_end = view.frame_index(replay, value) >= replay.n_frames - 1
             return True, gr.Timer(active=True), gr.Button("⏸ Pause"), (0 if at_end else gr.skip())
 
-        @_explained
+        @explained
         def tick(name, value):
             """One frame on; at the last frame, stop."""
             if not name:
