@@ -126,7 +126,7 @@ def test_a_bad_link_shows_notes_not_an_error(app_server, browser, artifacts):
         expect(note).to_contain_text(words, timeout=WAIT)
     assert "room" not in note.inner_text()
     expect(page.locator("#lesson-card")).to_contain_text("step 1 of 6")
-    expect(page.locator("#preset input")).to_have_value("ring8-collapse+ttur")  # the lesson's step 1
+    expect(page.locator("#preset input")).to_have_value("ring8-collapse")  # the lesson's step 1
     expect(page.locator("#lr-d input")).to_have_value("0.001")
     assert page.locator(".toast-body.error").count() == 0
     page.screenshot(path=str(artifacts / "lesson_390.png"), full_page=False)
