@@ -259,7 +259,7 @@ def _streaming_app(preset: str, plan: Plan) -> dict:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     sys.path.insert(0, str(ROOT))
     from app import build_demo
-    from ui.train_settings import KEYS, values_from_config
+    from ui.train.settings import KEYS, values_from_config
 
     demo = build_demo()
     demo.queue(default_concurrency_limit=8)
@@ -296,7 +296,7 @@ def _streaming_in_process(preset: str, device: torch.device, plan: Plan, why: st
     """A Trainer in its thread, and a reader that builds what the Train tab builds each tick:
     snapshot, the curves and the picture, PNG-encoded."""
     sys.path.insert(0, str(ROOT))
-    from ui import train_view as view
+    from ui.train import view
 
     cfg = get_preset(preset, train={"device": device.type})
     trainer = Trainer(cfg, device, metric_fn=live_metrics)
@@ -306,7 +306,7 @@ def _streaming_in_process(preset: str, device: torch.device, plan: Plan, why: st
         png_bytes(view.curves_image(snap["history"], cfg.loss.objective), compress_level=1)
         image = view.visual_image(snap)
         if image is not None:
-            png_bytes(image, compress_level=1)  # as ui.train_view.png_file
+            png_bytes(image, compress_level=1)  # as ui.train.view.png_file
 
     trainer.start()
     try:

@@ -195,7 +195,7 @@ def _streaming(r: dict) -> list[str]:
             "*Server CPU per poll*: the CPU time of the server's process (without the training thread, "
             "when the run is one of its threads), polled window minus unpolled, per poll (median over pairs): "
             "the work one watching student adds to the Space. *in-process*: the same work as the app's handler "
-            "without the server (snapshot, `ui.train_view` DataFrames and picture, PNG encoding)."]
+            "without the server (snapshot, `ui.train.view` DataFrames and picture, PNG encoding)."]
     for x in st:
         if x.get("why"):
             out.append(f"In-process for {x['preset']} because {x['why']}.")

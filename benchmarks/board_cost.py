@@ -29,7 +29,7 @@ from gan_core.presets import get_preset
 from gan_core.viz import FIELD_LAYERS
 from live.factory import run_factory
 from live.sessions import SessionRegistry
-from ui.board_tab import BOARD_EVERY_S
+from ui.board.tab import BOARD_EVERY_S
 from ui.common import AppContext
 
 

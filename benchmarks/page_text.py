@@ -1,6 +1,6 @@
 """Read what a student reads on the Train tab: the status line, the notice, the alerts panel.
 
-The texts come from ui/train_view.py (`status_line`, `alerts_text`) and ui/train_tab.py (the
+The texts come from ui/train/view.py (`status_line`, `alerts_text`) and ui/train/tab.py (the
 notice, "⚠️ ..." after a refused button press). The bench learns each student's state from them,
 as a student would, and never asks the server's registry.
 """

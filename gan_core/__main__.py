@@ -41,7 +41,7 @@ def cmd_train(args) -> int:
     from .device import describe, resolve_device, use_cpu_threads
     from .diagnostics import diagnose
     from .presets import get_preset
-    from .sources import from_gan
+    from .frozen import from_gan
     from .train import build_gan, train_step
 
     train_over = {"seed": args.seed, "device": args.device}
@@ -128,7 +128,7 @@ def _summary(metrics: dict) -> str:
 def cmd_sample(args) -> int:
     import torch
 
-    from .sources import from_checkpoint
+    from .frozen import from_checkpoint
     from .viz import image_grid, png_bytes
 
     src = from_checkpoint(args.checkpoint)
@@ -155,7 +155,7 @@ def cmd_sample(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from .diagnostics import diagnose
-    from .sources import from_checkpoint
+    from .frozen import from_checkpoint
 
     src = from_checkpoint(args.checkpoint)
     metrics = diagnose(src, n=args.n, seed=args.seed)

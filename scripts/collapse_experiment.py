@@ -36,7 +36,7 @@ import torch  # noqa: E402
 
 from gan_core.diagnostics import diagnose  # noqa: E402
 from gan_core.presets import get_preset  # noqa: E402
-from gan_core.sources import from_gan  # noqa: E402
+from gan_core.frozen import from_gan  # noqa: E402
 from gan_core.train import build_gan, train_step  # noqa: E402
 
 # The collapse lesson (docs/MODE_COLLAPSE.md, issue #17): the `ring8-collapse` preset, each of its

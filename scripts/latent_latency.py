@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-N_SLIDERS = 8  # ui.latent_tab lays out gan_core.latent_view.MAX_SLIDERS sliders
+N_SLIDERS = 8  # ui.latent.tab lays out ui.latent.view.MAX_SLIDERS sliders
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]

@@ -102,8 +102,8 @@ def measure_handler(replay: str, n: int = 60, seed: int = 0) -> list[dict]:
     frame drawn for the first time (the cache emptied first); `warm`: every frame already in the cache."""
     import tempfile
 
-    from ui import replay_view as view
-    from ui.train_view import png_file
+    from ui.replay import view
+    from ui.train.view import png_file
 
     r = view.get_replay(ROOT / "checkpoints", replay)
     rng = random.Random(seed)

@@ -126,7 +126,7 @@ def train_inputs():
     page sends them for ring8, with `changes` to the widget values."""
     from gan_core.presets import get_preset
     from gan_core.viz import FIELD_LAYERS
-    from ui.train_settings import KEYS, values_from_config
+    from ui.train.settings import KEYS, values_from_config
 
     def make(**changes) -> list:
         v = {**values_from_config(get_preset("ring8")), **changes}

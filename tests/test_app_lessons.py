@@ -7,7 +7,7 @@ import math
 import pytest
 
 from gan_core.presets import get_preset
-from ui.train_settings import KEYS, values_from_config
+from ui.train.settings import KEYS, values_from_config
 
 
 def share_inputs(lesson="", preset="ring8", **changes) -> list:

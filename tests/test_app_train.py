@@ -19,8 +19,8 @@ from live import worker
 from gan_core.config import OBJECTIVES, ConfigError
 from gan_core.presets import get_preset, preset_names
 from gan_core.viz import FIELD_LAYERS
-from ui import train_view as view
-from ui.train_settings import KEYS, base_config, config_from_values, preset_for, same_run, values_from_config
+from ui.train import view
+from ui.train.settings import KEYS, base_config, config_from_values, preset_for, same_run, values_from_config
 
 
 # -- settings <-> RunConfig ----------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ui.board_tab import room_link
+from ui.board.tab import room_link
 
 
 class Headers:

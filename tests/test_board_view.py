@@ -1,4 +1,4 @@
-"""The class board's view (ui/board_view.py) on fake snapshots: piles, the summary counts, the HTML."""
+"""The class board's view (ui/board/view.py) on fake snapshots: piles, the summary counts, the HTML."""
 
 import re
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gan_core.field_thumb import THUMB_SIDE, field_thumbnail, shrink
-from ui.board_view import (COLLAPSED, COVERS_ALL, LEARNING, NOT_STARTED, BoardRun, board_html, caption, judge,
+from ui.board.view import (COLLAPSED, COVERS_ALL, LEARNING, NOT_STARTED, BoardRun, board_html, caption, judge,
                            summary_line)
 
 

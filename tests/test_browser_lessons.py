@@ -10,8 +10,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from gan_core.presets import get_preset
-from ui.train_settings import values_from_config
-from ui.url_state import page_setup, parse_query, share_query
+from ui.train.settings import values_from_config
+from ui.lessons.url_state import page_setup, parse_query, share_query
 
 expect = pytest.importorskip("playwright.sync_api").expect
 WAIT = 30_000  # ms: a step that changes the preset redraws the untrained G's picture (slow on a busy CPU)

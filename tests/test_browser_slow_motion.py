@@ -1,4 +1,4 @@
-"""Slow motion on the Train tab in a real headless Chromium (ui/slow_motion.py).
+"""Slow motion on the Train tab in a real headless Chromium (ui/train/slow_motion.py).
 
 ring8 (the class's batched run): the ten captions play in order, then the live picture is back and
 the status line's step is one higher (100 Step-ed steps, then 101). digits (a run in a process of its own): Skip goes straight to

@@ -232,10 +232,10 @@ def test_oversized_file_is_refused_before_reading(saved, monkeypatch):
 def test_a_loaded_source_counts_only_the_classes_g_is_conditioned_on(tmp_path, conditional, classes):
     """The file records the dataset's 10 classes either way; a Source of an unconditional G has none
     (so no class picker, no labels fed to G or D), exactly like a live run's Source."""
-    from gan_core import sources
+    from gan_core import frozen
     from gan_core.presets import get_preset
 
     gan = build_gan(get_preset("digits", model={"conditional": conditional}), "cpu")
     path = ckpt.save(gan, tmp_path / "digits")
     assert ckpt.read_meta(path)["num_classes"] == 10
-    assert sources.from_checkpoint(path).num_classes == classes == sources.from_gan(gan, "live").num_classes
+    assert frozen.from_checkpoint(path).num_classes == classes == frozen.from_gan(gan, "live").num_classes

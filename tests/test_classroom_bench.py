@@ -12,7 +12,7 @@ import pytest
 from benchmarks import page_text
 from benchmarks.browser_client import StudentClient
 from benchmarks.classroom import run_async
-from ui import train_view as view
+from ui.train import view
 
 
 def _snap(**kw) -> dict:

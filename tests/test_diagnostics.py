@@ -7,12 +7,13 @@ import pytest
 import torch
 from torch import nn
 
-from gan_core import checkpoint, sources
+from gan_core import checkpoint
+from gan_core import frozen
 from gan_core.classifier import classifier_for
 from gan_core.data import load_dataset
 from gan_core.diagnostics import LEVELS, diagnose, live_metrics, run_diagnosis
 from gan_core.presets import get_preset
-from gan_core.sources import Source
+from gan_core.frozen import Source
 from gan_core.train import build_gan, train_step
 
 
@@ -56,7 +57,7 @@ def ring8_checkpoint(tmp_path_factory):
 
 
 def test_diagnose_a_small_checkpoint(ring8_checkpoint):
-    src = sources.from_checkpoint(ring8_checkpoint)
+    src = frozen.from_checkpoint(ring8_checkpoint)
     report = _json(diagnose(src, n=500, seed=0))
     assert report["source"] == "ring8-small" and report["dataset"] == "ring8" and report["step"] == 50
     m = report["modes"]
@@ -90,7 +91,7 @@ def test_collapse_onto_one_mode_is_called_collapse():
 
 def test_images_report_on_an_untrained_dcgan():
     gan = build_gan(get_preset("digits"), "cpu")
-    report = _json(diagnose(sources.from_gan(gan, "untrained"), n=300, seed=0))
+    report = _json(diagnose(frozen.from_gan(gan, "untrained"), n=300, seed=0))
     h = report["class_histogram"]
     assert h["n_classes"] == 10 and abs(sum(h["shares"]) - 1) < 1e-9
     assert report["classifier"]["dataset"] == "digits" and report["classifier"]["held_out_accuracy"] > 0.95
@@ -117,7 +118,7 @@ def test_a_generator_that_copies_training_images_is_caught():
 def test_without_a_classifier_the_metrics_use_pixels(monkeypatch, tmp_path):
     monkeypatch.setenv("GAN_CLASSROOM_CHECKPOINTS", str(tmp_path))  # an empty folder: no classifier
     gan = build_gan(get_preset("digits"), "cpu")
-    r = _json(diagnose(sources.from_gan(gan, "untrained"), n=200, seed=0))
+    r = _json(diagnose(frozen.from_gan(gan, "untrained"), n=200, seed=0))
     assert "class_histogram" not in r and "frechet_distance" not in r
     assert r["feature_space"].startswith("raw pixels")
     assert set(r["verdicts"]) >= {"precision_recall"}
@@ -125,7 +126,7 @@ def test_without_a_classifier_the_metrics_use_pixels(monkeypatch, tmp_path):
 
 def test_too_few_samples_is_a_clear_error(ring8_checkpoint):
     with pytest.raises(ValueError, match="at least 20 samples"):
-        diagnose(sources.from_checkpoint(ring8_checkpoint), n=5)
+        diagnose(frozen.from_checkpoint(ring8_checkpoint), n=5)
 
 
 def test_live_metrics_for_points_and_images():

@@ -15,10 +15,10 @@ from gan_core.diagnostics import live_metrics
 from gan_core.presets import get_preset
 from live.sessions import SessionRegistry
 from gan_core.train import build_gan, train_step
-from ui import diag_view as dview
-from ui import diagnostics_tab as tab
+from ui.diagnostics import view as dview
+from ui.diagnostics import tab
 from ui.common import AppContext
-from ui.diag_sources import LIVE, NONE, default_choices, source_choices
+from ui.diagnostics.sources import LIVE, NONE, default_choices, source_choices
 
 VERDICT, CARDS, MAIN, D_PLOT, COMPARE_BOX, COMPARE_TABLE, PLOT_A, PLOT_B = range(8)
 IMAGE_BOX, PAIRS, PAIRS_TEXT, NEAREST, NEAREST_TEXT = range(8, 13)

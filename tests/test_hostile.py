@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from gan_core import checkpoint as ckpt
-from gan_core import sources
+from gan_core import frozen
 from live import worker
 from gan_core.config import MAX_SEED
 from gan_core.presets import get_preset
@@ -156,21 +156,21 @@ def test_an_upload_over_the_size_limit_is_refused_before_it_is_stored(capped_app
 
 def test_uploaded_networks_are_kept_within_a_byte_budget(tmp_path, monkeypatch):
     """Every distinct upload's networks used to be cached forever; now least recently used go first."""
-    budget = 3 * sources._source_bytes(sources.from_checkpoint(SHIPPED / "ring8.safetensors"))
-    monkeypatch.setattr(sources.CHECKPOINT_CACHE, "budget", budget)
+    budget = 3 * frozen._source_bytes(frozen.from_checkpoint(SHIPPED / "ring8.safetensors"))
+    monkeypatch.setattr(frozen.CHECKPOINT_CACHE, "budget", budget)
     for i in range(10):
         path = rewrite_meta(SHIPPED / "ring8.safetensors", tmp_path / f"u{i}.safetensors",
                             lambda m: {**m, "step": i})
-        assert sources.from_checkpoint(path).step == i
-        assert sources.CHECKPOINT_CACHE.nbytes <= budget
-    assert len(sources.CHECKPOINT_CACHE) <= 3
+        assert frozen.from_checkpoint(path).step == i
+        assert frozen.CHECKPOINT_CACHE.nbytes <= budget
+    assert len(frozen.CHECKPOINT_CACHE) <= 3
 
 
 def test_the_shared_dataset_cache_is_keyed_by_the_whole_data_config(tmp_path):
     """A moons checkpoint with n_points=100 no longer changes what another student's diagnosis compares with."""
     small = rewrite_meta(SHIPPED / "ring8.safetensors", tmp_path / "small.safetensors", with_config("data", n_points=100))
-    normal = sources.from_checkpoint(SHIPPED / "ring8.safetensors")
-    assert len(sources.from_checkpoint(small).real_data()) == 100
+    normal = frozen.from_checkpoint(SHIPPED / "ring8.safetensors")
+    assert len(frozen.from_checkpoint(small).real_data()) == 100
     assert len(normal.real_data()) == get_preset("ring8").data.n_points
 
 
@@ -180,7 +180,7 @@ def test_a_checkpoint_cannot_point_diagnostics_at_a_server_folder(tmp_path):
                                    "config": {**m["config"], "data": {**m["config"]["data"], "name": "folder",
                                                                       "path": "/etc", "image_size": 8}}})
     with pytest.raises(Exception, match="image folder, which is not on this server"):
-        sources.from_checkpoint(path).real_data()
+        frozen.from_checkpoint(path).real_data()
 
 
 # -- values over the API ----------------------------------------------------------------------------
@@ -225,7 +225,7 @@ def test_latent_values_out_of_range_get_a_sentence(client):
 def test_an_unknown_checkpoint_name_is_looked_up_not_joined_into_a_path(capped_app, client):
     from gradio_client.exceptions import AppError
 
-    from ui.latent_sources import load_source
+    from ui.latent.sources import load_source
 
     with pytest.raises(AppError, match="not in the list of choices"):  # Gradio's Dropdown refuses it first
         client().predict("../../checkpoints/ring8", api_name="/latent_source")
@@ -334,7 +334,7 @@ def train_args(train_inputs):
 
 def test_refused_uploads_are_deleted_and_a_tab_keeps_a_few(tmp_path):
     from gan_core.checkpoint import CheckpointError
-    from ui.latent_sources import MAX_UPLOADS, add_upload
+    from ui.latent.sources import MAX_UPLOADS, add_upload
 
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"not a checkpoint")

@@ -1,4 +1,4 @@
-"""gan_core.latent_view / latent_plane: what the Latent space tab computes, without the UI."""
+"""ui.latent.view / latent_plane: what the Latent space tab computes, without the UI."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import torch
 from matplotlib.figure import Figure
 from PIL import Image
 
-from gan_core import latent_view as lv
-from gan_core.latent_plane import MARK_RGB
-from gan_core.sources import Source
+from ui.latent import view as lv
+from ui.latent.plane import MARK_RGB
+from gan_core.frozen import Source
 from latent_checkpoints import build
 
 

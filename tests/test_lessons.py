@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from gan_core.presets import PRESETS
-from ui.lessons import LESSONS, TABS, lesson_choices
-from ui.setting_bounds import format_setting, parse_setting
-from ui.train_settings import KEYS, config_from_values
-from ui.url_state import step_values
+from ui.lessons.catalogue import LESSONS, TABS, lesson_choices
+from ui.train.bounds import format_setting, parse_setting
+from ui.train.settings import KEYS, config_from_values
+from ui.lessons.url_state import step_values
 
 STEPS = [(key, i, step) for key, lesson in LESSONS.items() for i, step in enumerate(lesson.steps)]
 STEP_IDS = [f"{key}-{i + 1}" for key, i, _ in STEPS]
@@ -24,7 +24,12 @@ def test_the_tabs_are_the_apps():
     """TABS names the gr.Tab ids the app really has."""
     import gradio as gr
 
-    from ui import board_tab, diagnostics_tab, latent_tab, replay_tab, theory_tab, train_tab
+    from ui.board import tab as board_tab
+    from ui.diagnostics import tab as diagnostics_tab
+    from ui.latent import tab as latent_tab
+    from ui.replay import tab as replay_tab
+    from ui.theory import tab as theory_tab
+    from ui.train import tab as train_tab
     from ui.common import AppContext
 
     ctx = AppContext(registry=None)
@@ -71,7 +76,7 @@ def test_the_picker_offers_every_lesson_and_none():
 
 @pytest.mark.parametrize("key, index, step", STEPS, ids=STEP_IDS)
 def test_every_card_renders(key, index, step):
-    from ui.lesson_panel import TAB_NAMES, card_text
+    from ui.lessons.panel import TAB_NAMES, card_text
 
     text = card_text(key, index)
     assert f"step {index + 1} of {len(LESSONS[key].steps)}" in text
@@ -81,6 +86,6 @@ def test_every_card_renders(key, index, step):
 @pytest.mark.parametrize("sent, index", [(None, 0), (3, 3), (-5, 0), (10**9, 99), (float("nan"), 0),
                                          (float("inf"), 0), ("x", 0), ("2", 2)])
 def test_the_step_the_page_sends_back_is_bounded(sent, index):
-    from ui.lesson_panel import step_index
+    from ui.lessons.panel import step_index
 
     assert step_index(sent) == index

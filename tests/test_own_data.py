@@ -1,5 +1,5 @@
 """Uploads of a student's own data: image archives checked from their directory before anything is
-inflated (each refusal a sentence), and the Train tab's panel logic (ui/own_data.py) without a server:
+inflated (each refusal a sentence), and the Train tab's panel logic (ui/train/own_data.py) without a server:
 what a drawing or an upload sets, what a run's config takes from it, and the bounded stores."""
 
 import io
@@ -14,8 +14,8 @@ from gan_core import own_images as oi
 from gan_core.config import DataConfig
 from gan_core.data import load_dataset
 from gan_core.errors import ConfigError, DatasetError
-from ui import own_data
-from ui.own_data import OwnData, OwnStore, data_overrides, from_drawing, from_upload
+from ui.train import own_data
+from ui.train.own_data import OwnData, OwnStore, data_overrides, from_drawing, from_upload
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -1,4 +1,4 @@
-"""The Replays tab's view (ui/replay_view.py): one frame's picture, curves and numbers from a shipped
+"""The Replays tab's view (ui/replay/view.py): one frame's picture, curves and numbers from a shipped
 replay, the slider value bounded, the frame cache; and the shipped replay set itself."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gan_core import replay as rp
-from ui import replay_view as view
+from ui.replay import view
 from ui.common import ROOT
 
 SHIPPED = ROOT / "checkpoints"

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from gan_core.theory.dirac import OBJECTIVES
-from ui import theory_dirac as td
-from ui import theory_tab
+from ui.theory import dirac as td
+from ui.theory import tab as theory_tab
 
 
 @pytest.mark.parametrize("objective", OBJECTIVES)

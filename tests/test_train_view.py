@@ -1,4 +1,4 @@
-"""The Train tab's picture from a real run's snapshot (ui.train_view): the 2D field and the sample grid."""
+"""The Train tab's picture from a real run's snapshot (ui.train.view): the 2D field and the sample grid."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from gan_core.field_draw import FIELD_LAYERS, layout
 from gan_core.presets import get_preset
 from live.trainer import Trainer
-from ui import train_view as view
+from ui.train import view
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

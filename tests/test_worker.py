@@ -11,7 +11,7 @@ import time
 import pytest
 import torch
 
-from gan_core import sources
+from gan_core import frozen
 from live import worker
 from live import zygote as zygote_mod
 from gan_core.checkpoint import CheckpointError
@@ -125,7 +125,7 @@ def test_a_killed_run_process_is_reported_not_raised(remote):
     far.pause()
     assert far.status == "error" and not far.alive
     with pytest.raises(CheckpointError, match="cannot be read"):  # the Latent and Diagnostics tabs show this
-        sources.from_trainer(far)
+        frozen.from_trainer(far)
 
 
 def test_close_ends_the_process_and_the_registry_closes_runs(monkeypatch, wait_for):
@@ -149,7 +149,7 @@ def test_the_live_networks_arrive_as_the_same_generator(remote, make_trainer):
     far = remote()
     local.step(30, wait=True)
     far.step(30, wait=True)
-    a, b = sources.from_trainer(local), sources.from_trainer(far)
+    a, b = frozen.from_trainer(local), frozen.from_trainer(far)
     assert b.step == a.step == 30 and b.meta["live"] and b.cfg == a.cfg
     z = a.sample_z(64, seed=3)
     assert torch.equal(a.generate(z), b.generate(z))

@@ -1,1 +1,3 @@
-"""Gradio UI for GAN Classroom: one module per tab, each with `build(ctx)`. The engine is gan_core."""
+"""The page: one sub-package per tab (layout and event wiring in `tab.py`, plain testable
+functions in `view.py` and friends), shared helpers at this level. The engine is gan_core; the
+runs are live/."""

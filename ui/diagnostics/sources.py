@@ -11,10 +11,11 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from gan_core import checkpoint, sources
+from gan_core import checkpoint
+from gan_core import frozen
 from gan_core.diagnostics import Diagnosis, run_diagnosis
 from gan_core.errors import ClassroomError
-from gan_core.latent_view import checked_seed
+from ui.latent.view import checked_seed
 from ui.common import AppContext
 
 LIVE = "this session's run (Train tab)"
@@ -64,7 +65,7 @@ def diagnosis_for(ctx: AppContext, choice: str | None, session: str, n: int, see
         if trainer is None:
             raise SourceProblem("There is no run in this browser tab yet. Start one in the **Train** tab (a few "
                                 "hundred steps are enough to see collapse begin), or pick a checkpoint.")
-        return _diagnose(lambda: sources.from_trainer(trainer), n, seed)
+        return _diagnose(lambda: frozen.from_trainer(trainer), n, seed)
     path = Path(ctx.checkpoint_dir) / f"{Path(choice).name}.safetensors"
     if not path.is_file():
         raise SourceProblem(f"There is no checkpoint called {choice!r} in {Path(ctx.checkpoint_dir).name}/. "
@@ -74,7 +75,7 @@ def diagnosis_for(ctx: AppContext, choice: str | None, session: str, n: int, see
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    diag = _diagnose(lambda: sources.from_checkpoint(path), n, seed)
+    diag = _diagnose(lambda: frozen.from_checkpoint(path), n, seed)
     with _LOCK:
         _CACHE[key] = diag
         while len(_CACHE) > _CACHE_SIZE:

@@ -22,7 +22,7 @@ from gan_core.errors import ClassroomError
 from gan_core.slow_motion import PHASES
 from gan_core.slow_motion_draw import frame_picture
 from ui.common import session_id
-from ui.train_view import png_file
+from ui.train.view import png_file
 
 SECONDS_PER_PHASE = 1.25
 RUN_ERRORS = (ClassroomError, ValueError, OverflowError, TimeoutError, KeyError)  # KeyError: the tab closed meanwhile

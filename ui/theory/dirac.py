@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from gan_core.theory import dirac
-from ui.theory_view import ALT, DARK, FAKE, REAL, _figure, to_array
+from ui.theory.view import ALT, DARK, FAKE, REAL, _figure, to_array
 
 OBJECTIVE_CHOICES = [("GAN", "gan"), ("non-saturating GAN", "nsgan"), ("WGAN", "wgan"), ("WGAN-GP", "wgan-gp"),
                      ("GAN + R1", "gan-r1"), ("instance noise", "instance-noise")]

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gan_core import checkpoint, sources
+from gan_core import checkpoint
+from gan_core import frozen
 from gan_core.errors import CheckpointError, ClassroomError
-from gan_core.latent_view import LatentView, conditional_classes
-from gan_core.sources import Source
+from ui.latent.view import LatentView, conditional_classes
+from gan_core.frozen import Source
 from ui.common import AppContext
 
 LIVE = "this session's run (Train tab)"
@@ -35,13 +36,13 @@ def load_source(ctx: AppContext, label: str, uploaded: dict[str, str], session: 
         if trainer is None:
             raise LookupError("there is no run in this session yet. Start one in the Train tab (a few hundred "
                               "steps are enough to see structure), then press Reload here.")
-        return sources.from_trainer(trainer)
+        return frozen.from_trainer(trainer)
     if label in uploaded:
-        return sources.from_checkpoint(uploaded[label])
+        return frozen.from_checkpoint(uploaded[label])
     shipped = source_choices(ctx, {})[1:]
     if label not in shipped:  # a name from the page is looked up, never joined into a path
         raise LookupError(f"there is no checkpoint called {str(label)[:60]!r}. Pick one from the list.")
-    return sources.from_checkpoint(Path(ctx.checkpoint_dir) / f"{label}.safetensors")
+    return frozen.from_checkpoint(Path(ctx.checkpoint_dir) / f"{label}.safetensors")
 
 
 def add_upload(file: str | None, uploaded: dict[str, str]) -> tuple[str, dict[str, str], Source]:
@@ -50,7 +51,7 @@ def add_upload(file: str | None, uploaded: dict[str, str]) -> tuple[str, dict[st
     if not file:
         raise CheckpointError("no file arrived; pick a .safetensors checkpoint saved by GAN Classroom.")
     try:
-        src = sources.from_checkpoint(file)  # raises CheckpointError with the reason
+        src = frozen.from_checkpoint(file)  # raises CheckpointError with the reason
     except BaseException:
         Path(file).unlink(missing_ok=True)
         raise

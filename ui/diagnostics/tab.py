@@ -1,8 +1,8 @@
 """The Mode-collapse diagnostics tab: numbers with a verdict, the pictures behind them, two runs side by side.
 
 Layout and wiring only. `diagnose` (a plain function, tested directly) runs
-gan_core.diagnostics on the chosen source (ui/diag_sources.py) and turns the report into
-Markdown, cards and figures (ui/diag_view.py, ui/diag_figures.py). A 2 s gr.Timer redraws the
+gan_core.diagnostics on the chosen source (ui/diagnostics/sources.py) and turns the report into
+Markdown, cards and figures (ui/diagnostics/view.py, ui/diagnostics/figures.py). A 2 s gr.Timer redraws the
 live-metrics timeline of this session's run, only when a new point arrived.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ui import diag_figures as figures
-from ui import diag_view as view
+from ui.diagnostics import figures
+from ui.diagnostics import view
 from ui.common import AppContext, session_id
-from ui.diag_sources import LIVE, NONE, SourceProblem, default_choices, diagnosis_for, source_choices
+from ui.diagnostics.sources import LIVE, NONE, SourceProblem, default_choices, diagnosis_for, source_choices
 
 INTRO = ("Is my GAN collapsing? The tab opens on two shipped checkpoints side by side: **ring8-collapse** "
          "(a vanilla GAN) against **ring8** (with the tricks). Pick **this session's run** (train it in the "

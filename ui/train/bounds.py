@@ -1,6 +1,6 @@
 """What each Train-tab setting accepts from text (a link's query): the widget's own range, strictly.
 
-No gradio here. `BOUNDS` mirrors the Train tab's widgets (ui/train_tab.py: slider ranges and steps,
+No gradio here. `BOUNDS` mirrors the Train tab's widgets (ui/train/tab.py: slider ranges and steps,
 dropdown choices, Number limits) tightened by RunConfig's validation where it is stricter (a learning
 rate is in (0, 1], not [0, 1]); tests/test_url_state.py checks the table against the built widgets.
 `parse_setting` turns one text value into the widget's value or raises `BadValue` with a sentence;
@@ -14,12 +14,12 @@ import re
 from dataclasses import dataclass
 
 from gan_core.config import MAX_SEED, OBJECTIVES, OWN_POINTS
-from ui.train_settings import DATASETS, KEYS
+from ui.train.settings import DATASETS, KEYS
 
 MAX_VALUE_CHARS = 40  # longer text is refused unread: no real setting needs more ("0.00050000000000000001")
 BATCH_SIZES = (16, 32, 64, 128, 256, 512, 1024)  # the Train tab's batch-size dropdown
 EMA_DECAYS = (0.0, 0.9, 0.99, 0.995, 0.999, 0.9999)  # the Train tab's EMA dropdown (0.9: the collapse lesson)
-OWN_DATASETS = (OWN_POINTS, "folder")  # drawn or uploaded on one page (ui/own_data.py): not in links
+OWN_DATASETS = (OWN_POINTS, "folder")  # drawn or uploaded on one page (ui/train/own_data.py): not in links
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from gan_core.field_thumb import field_thumbnail, shrink
 from gan_core.viz import png_bytes
-from ui.train_view import png_file
+from ui.train.view import png_file
 
 MAX_REDRAWS = 6  # thumbnails drawn per board poll (each ~2.5 ms with its PNG)
 MAX_KEPT = 512  # thumbnails remembered, across all rooms (least recently shown go first)

@@ -1,8 +1,8 @@
 """The lesson panel above the tabs: a guided lesson one card at a time, the page's setup read from its
 link, and "Share this setup" as a link.
 
-Layout and wiring only: the lessons are data (ui/lessons.py), reading and writing links is pure
-(ui/url_state.py). `build()` lays the panel out (call it where it should appear, before the tabs);
+Layout and wiring only: the lessons are data (ui/lessons/catalogue.py), reading and writing links is pure
+(ui/lessons/url_state.py). `build()` lays the panel out (call it where it should appear, before the tabs);
 `wire()` connects it once the tabs exist. A step (picked, or from `?lesson=..&step=..`) selects its
 tab and sets the Train tab's preset and settings, exactly as picking them by hand would: nothing
 starts training, and a running run keeps running (learning rates, as always, apply to it live).
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import gradio as gr
 
 from gan_core.presets import describe_preset
-from ui.lessons import LESSONS, lesson_choices
-from ui.train_settings import KEYS, config_from_values, is_points
-from ui.url_state import PageSetup, page_setup, parse_query, query_items, share_query, step_values
+from ui.lessons.catalogue import LESSONS, lesson_choices
+from ui.train.settings import KEYS, config_from_values, is_points
+from ui.lessons.url_state import PageSetup, page_setup, parse_query, query_items, share_query, step_values
 
 TAB_NAMES = {"train": "Train (live)", "latent": "Latent space", "diagnostics": "Mode-collapse diagnostics",
              "replays": "Replays", "theory": "Why GANs are hard", "board": "Class board"}
@@ -100,8 +100,8 @@ def notes_text(notes) -> str:
 
 
 def wire(demo: gr.Blocks, panel: Panel, tabs: gr.Tabs, train, theory: dict) -> None:
-    """Connect the panel to the tabs, the Train tab (`train`: ui.train_tab.TrainHandles) and the theory
-    tab's controls (`theory`: key -> component, from ui.theory_tab.build)."""
+    """Connect the panel to the tabs, the Train tab (`train`: ui.train.tab.TrainHandles) and the theory
+    tab's controls (`theory`: key -> component, from ui.theory.tab.build)."""
     theory_keys = list(theory)
     train_outputs = [train.preset, *train.settings, train.preset_info, train.layers, train.samples]
     setup_outputs = [tabs, *train_outputs, *[theory[k] for k in theory_keys]]

@@ -1,6 +1,6 @@
 """The Train tab's "Your own data" panel: draw a 2D distribution, or upload points or images.
 
-- Draw: a <canvas> in a gr.HTML (ui/draw_canvas.js) writes its strokes as JSON into a hidden
+- Draw: a <canvas> in a gr.HTML (ui/train/draw_canvas.js) writes its strokes as JSON into a hidden
   textbox (#draw-points); the textbox's change event validates them here (gan_core/own_points.py).
 - Upload: a .csv / .txt / .npy file of two columns (your own points), or a .zip of images (the
   engine's `folder` dataset), each checked before anything is built from it.

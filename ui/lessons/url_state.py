@@ -10,7 +10,7 @@ preset's own settings); then the link's settings, each kept only if the whole co
 
 Nothing in a query is trusted: `parse_query` reads only the keys it knows (others, such as `room`,
 belong to other features and are left alone without a note), bounds each value by the Train tab's
-own widget range (ui/setting_bounds.py), and turns every value it cannot use into a note for the
+own widget range (ui/train/bounds.py), and turns every value it cannot use into a note for the
 page, never an error. `share_query` writes the inverse: the page's settings as the shortest query
 that reads back to the same widget values.
 """
@@ -22,9 +22,9 @@ from urllib.parse import urlencode
 
 from gan_core.config import ConfigError
 from gan_core.presets import PRESETS, get_preset
-from ui.lessons import LESSONS, TABS, Step
-from ui.setting_bounds import BOUNDS, BadValue, format_setting, parse_setting, shown
-from ui.train_settings import DEFAULT_PRESET, KEYS, config_from_values, values_from_config
+from ui.lessons.catalogue import LESSONS, TABS, Step
+from ui.train.bounds import BOUNDS, BadValue, format_setting, parse_setting, shown
+from ui.train.settings import DEFAULT_PRESET, KEYS, config_from_values, values_from_config
 
 PAGE_KEYS = ("lesson", "step", "tab", "preset")  # what a link sets besides the Train-tab settings
 MAX_QUERY_ITEMS = 500  # a query's first items are read; the rest are ignored (a real link has < 40)

@@ -25,11 +25,12 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from .config import MAX_SEED
-from .latent import Directions, interpolate, latent_norm_profile, principal_directions, walk
-from .latent_plane import PlaneCanvas
-from .sources import Source
-from .viz import image_grid
+from gan_core.config import MAX_SEED
+from gan_core.latent import Directions, interpolate, latent_norm_profile, principal_directions, walk
+from gan_core.frozen import Source
+from gan_core.viz import image_grid
+
+from .plane import PlaneCanvas
 
 
 MAX_SLIDERS = 8  # sliders the tab lays out; nz <= this gets one per coordinate

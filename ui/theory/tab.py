@@ -1,9 +1,9 @@
 """The "Why GANs are hard" tab: the theory, computed live (numpy only, no training).
 
 Layout and wiring only. Three sections, each a few sliders, two pictures and a line of numbers:
-the optimal D and the JSD against W1 (ui/theory_view.py), the saturating against the
-non-saturating G loss (ui/theory_view.py), and the Dirac-GAN's training dynamics
-(ui/theory_dirac.py). Sliders answer on `.change` (their default trigger mode, always_last, drops
+the optimal D and the JSD against W1 (ui/theory/view.py), the saturating against the
+non-saturating G loss (ui/theory/view.py), and the Dirac-GAN's training dynamics
+(ui/theory/dirac.py). Sliders answer on `.change` (their default trigger mode, always_last, drops
 the values passed over while a picture is drawn); a click on the Dirac picture moves the start.
 Drawing is CPU work under the interpreter lock, so more threads would not draw faster: all of the
 tab's events share one queue of DRAW_THREADS workers.
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ui import theory_dirac as td
-from ui import theory_view as tv
+from ui.theory import dirac as td
+from ui.theory import view as tv
 
 DRAW_THREADS = 2  # at most this many theory pictures drawn at once, for every student together
 

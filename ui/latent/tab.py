@@ -1,9 +1,9 @@
 """The Latent space tab: G is a smooth map from noise z to data; the student touches it.
 
 Layout and wiring only. The source (this session's run, a shipped checkpoint or an uploaded one)
-becomes a `LatentView` (gan_core.latent_view) kept in a gr.State; every slider *release* sends
+becomes a `LatentView` (ui.latent.view) kept in a gr.State; every slider *release* sends
 the slider values, and the handler generates one image. Loading sources, and what happens when
-that fails, is in ui/latent_sources.py.
+that fails, is in ui/latent/sources.py.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import gradio as gr
 
-from gan_core import latent_view as lv
+from ui.latent import view as lv
 from ui import temp_files
 from ui.common import AppContext, explained, session_id
-from ui.latent_sources import LIVE, SOURCE_ERRORS, add_upload, describe, load_source, source_choices
+from ui.latent.sources import LIVE, SOURCE_ERRORS, add_upload, describe, load_source, source_choices
 
 MAX_FRAMES = 16  # the Frames slider's maximum; more from the API is refused
 INTRO = ("G turns a noise vector z into a sample. **Drag a slider** and watch G(z) change smoothly: nearby "

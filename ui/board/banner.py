@@ -17,7 +17,7 @@ import gradio as gr
 
 from gan_core.viz import FIELD_LAYERS
 from live.rooms import RoomError, normalize_code
-from ui import train_view as view
+from ui.train import view
 from ui.common import AppContext, session_id
 
 WATCH_EVERY_S = 1.0

@@ -3,7 +3,7 @@
 Layout and wiring only. Each browser tab owns one run in `ctx.registry` (keyed by Gradio's session
 hash); a 1 s gr.Timer reads the run's snapshot and sends new curves and pictures only when the
 snapshot's version changed. The training thread never waits for the page. What the page shows is
-computed in ui/train_view.py; widget values <-> RunConfig in ui/train_settings.py.
+computed in ui/train/view.py; widget values <-> RunConfig in ui/train/settings.py.
 """
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ from gan_core.diagnostics import live_metrics
 from gan_core.errors import CapacityError, ClassroomError, Queued
 from gan_core.presets import describe_preset, get_preset, preset_names
 from gan_core.viz import FIELD_LAYERS
-from ui import own_data, slow_motion, temp_files
-from ui import train_view as view
+from ui import temp_files
+from ui.train import own_data
+from ui.train import slow_motion
+from ui.train import view
 from ui.common import AppContext, client_id, session_id
-from ui.setting_bounds import EMA_DECAYS
-from ui.train_settings import (DATASETS, DEFAULT_PRESET, KEYS, TRICK_INFO, TTUR_LRS, base_config, config_from_values,
+from ui.train.bounds import EMA_DECAYS
+from ui.train.settings import (DATASETS, DEFAULT_PRESET, KEYS, TRICK_INFO, TTUR_LRS, base_config, config_from_values,
                                dataset_label, is_points, preset_for, same_run, values_from_config)
 
 STEP_MODES = [("D and G", "both"), ("D only", "d"), ("G only", "g")]
@@ -98,7 +100,7 @@ def _advanced_widgets(v: dict, w: dict) -> None:
 class TrainHandles:
     """What other parts of the page may set on this tab (the lesson panel, a link's settings)."""
     preset: gr.Dropdown
-    settings: list  # one component per ui.train_settings.KEYS, in that order
+    settings: list  # one component per ui.train.settings.KEYS, in that order
     preset_info: gr.Markdown
     layers: gr.CheckboxGroup
     samples: gr.Image
@@ -114,7 +116,7 @@ def build(ctx: AppContext) -> TrainHandles:
                 preset_info = gr.Markdown(describe_preset(DEFAULT_PRESET), elem_id="preset-info")
                 w: dict = {}
                 _data_widgets(v0, w)
-                own = own_data.build()  # "Your own data": draw or upload, kept per tab (ui/own_data.py)
+                own = own_data.build()  # "Your own data": draw or upload, kept per tab (ui/train/own_data.py)
                 with gr.Row():
                     start = gr.Button("▶ Start", variant="primary", elem_id="start", min_width=80)
                     pause = gr.Button("Pause", elem_id="pause", min_width=80)
@@ -124,7 +126,7 @@ def build(ctx: AppContext) -> TrainHandles:
                     step_count = gr.Dropdown(STEP_COUNTS, value=1, label="steps per click", elem_id="step-count",
                                              scale=2, min_width=100)
                     step = gr.Button("Step", elem_id="step", scale=1, min_width=80)
-                slow = slow_motion.buttons()  # slow motion: one step phase by phase (ui/slow_motion.py)
+                slow = slow_motion.buttons()  # slow motion: one step phase by phase (ui/train/slow_motion.py)
                 _live_widgets(v0, w)
                 _advanced_widgets(v0, w)
             with gr.Column(scale=2, min_width=360):

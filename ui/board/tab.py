@@ -1,6 +1,6 @@
 """The Class board tab: a teacher opens a room, students train in it, the projector shows every run.
 
-Layout and wiring only; what the board shows is ui/board_view.py, its pictures ui/board_thumbs.py,
+Layout and wiring only; what the board shows is ui/board/view.py, its pictures ui/board/thumbs.py,
 rooms live/rooms.py. One gr.Timer (every BOARD_EVERY_S, only once a room is open on this page)
 reads the *last* snapshot of each run in the room (no call to any run: each student's own poll
 fetched it) and sends one small HTML of thumbnails. A click on a thumbnail puts that run full size
@@ -20,9 +20,9 @@ from gan_core.errors import CapacityError, ClassroomError, Queued
 from gan_core.presets import describe_preset, get_preset, preset_names
 from gan_core.viz import FIELD_LAYERS
 from live.rooms import RoomError, normalize_code
-from ui import board_view
-from ui import train_view
-from ui.board_thumbs import Thumbnails
+from ui.board import view as board_view
+from ui.train import view as train_view
+from ui.board.thumbs import Thumbnails
 from ui.common import AppContext, client_id
 
 BOARD_EVERY_S = 2.0

@@ -13,7 +13,7 @@ from gan_core.presets import PRESETS, get_preset
 
 DEFAULT_PRESET = "ring8"  # trains healthily: covers all 8 modes in a few thousand steps
 
-# Datasets the tab offers: every 2D set, then a student's own points and images (ui/own_data.py), every image set.
+# Datasets the tab offers: every 2D set, then a student's own points and images (ui/train/own_data.py), every image set.
 DATASETS = tuple(POINT_DATASETS) + (OWN_POINTS,) + tuple(n for n in IMAGE_DATASETS if n != "folder") + ("folder",)
 OWN_LABELS = {OWN_POINTS: "points (your own: draw or upload)", "folder": "folder (your own images: a .zip)"}
 

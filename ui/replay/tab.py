@@ -2,7 +2,7 @@
 
 A class on a busy Space follows mnist5k learning without training it thirty times: each slider
 position shows what the Train tab showed at that step (the picture, the curves so far, the metrics),
-read from `<name>.replay.npz` (gan_core/replay.py) and drawn once per frame (ui/replay_view.py).
+read from `<name>.replay.npz` (gan_core/replay.py) and drawn once per frame (ui/replay/view.py).
 Its own tab, not a panel of the Train tab: it needs no run and no session state, and it keeps the
 Train tab (busy, and being reworked) as it is. Layout and wiring only.
 """
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ui import replay_view as view
+from ui.replay import view
 from ui.common import AppContext, explained
-from ui.train_view import png_file
+from ui.train.view import png_file
 
 INTRO = ("**Recorded training runs**, shipped with the app: drag the slider through the run and see what the Train "
          "tab showed at each step (the picture, the curves so far, the numbers), without training anything. "

@@ -1,0 +1,1 @@
+"""Class rooms: the teacher's board (`tab.py`, `view.py`, `thumbs.py`) and the banner a student of a room sees (`banner.py`)."""
