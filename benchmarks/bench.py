@@ -39,7 +39,8 @@ from gan_core.classifier import classifier_for
 from gan_core.device import describe, resolve_device
 from gan_core.diagnostics import live_metrics
 from gan_core.presets import get_preset
-from gan_core.train import build_gan, train_step
+from gan_core.gan import build_gan
+from gan_core.train import train_step
 from live.trainer import WATCHED_S, Trainer
 from live.worker import RemoteTrainer
 from gan_core.viz import FIELD_LAYERS, png_bytes

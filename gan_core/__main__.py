@@ -42,7 +42,8 @@ def cmd_train(args) -> int:
     from .diagnostics import diagnose
     from .presets import get_preset
     from .frozen import from_gan
-    from .train import build_gan, train_step
+    from .gan import build_gan
+    from .train import train_step
 
     train_over = {"seed": args.seed, "device": args.device}
     if args.steps:

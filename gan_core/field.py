@@ -12,7 +12,6 @@ import numpy as np
 import torch
 
 from . import losses
-from .config import BCE_OBJECTIVES
 
 HEAT_RES = 30  # GAN Lab's D heat map resolution
 MANIFOLD_RES = 20  # GAN Lab's G manifold grid
@@ -31,7 +30,7 @@ def _d_on_points(gan, pts: torch.Tensor) -> torch.Tensor:
     """D's output for single points; with PacGAN each point is packed with copies of itself."""
     m = gan.cfg.model.pack
     logits = gan.D(pts.repeat_interleave(m, 0))
-    return torch.sigmoid(logits) if gan.cfg.loss.objective in BCE_OBJECTIVES else logits
+    return losses.d_output(gan.cfg.loss.objective, logits)
 
 
 def noise_grid(gan, res: int = MANIFOLD_RES) -> torch.Tensor:
@@ -74,7 +73,7 @@ def compute_field(gan, fixed_z: torch.Tensor, n_real: int = 500) -> dict[str, np
             "arrows": (-grad).cpu().numpy(),  # [F, 2], unscaled
             "heat": heat.cpu().numpy(),  # [30, 30], rows = y
             "manifold": manifold.cpu().numpy(),  # [20, 20, 2]
-            "probability": gan.cfg.loss.objective in BCE_OBJECTIVES,
+            "probability": losses.d_output_kind(gan.cfg.loss.objective) == "probability",
             "centers": None if gan.data.centers is None else gan.data.centers.cpu().numpy(),
         }
     finally:

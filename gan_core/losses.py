@@ -18,6 +18,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from .config import BCE_OBJECTIVES
+
 LOG4 = math.log(4.0)
 
 
@@ -113,7 +115,7 @@ def feature_matching_loss(real_features: torch.Tensor, fake_features: torch.Tens
 # -- lookup by objective name ---------------------------------------------------------------------
 
 def d_loss(objective: str, real: torch.Tensor, fake: torch.Tensor, real_target: float = 1.0) -> torch.Tensor:
-    if objective in ("minimax", "nonsaturating"):
+    if objective in BCE_OBJECTIVES:
         return d_loss_bce(real, fake, real_target)
     if objective == "lsgan":
         return d_loss_lsgan(real, fake)
@@ -127,6 +129,17 @@ def d_loss(objective: str, real: torch.Tensor, fake: torch.Tensor, real_target: 
 def g_loss(objective: str, fake: torch.Tensor) -> torch.Tensor:
     return {"minimax": g_loss_minimax, "nonsaturating": g_loss_nonsaturating, "lsgan": g_loss_lsgan,
             "hinge": g_loss_hinge, "wgan": g_loss_wgan, "wgan-gp": g_loss_wgan}[objective](fake)
+
+
+def d_output_kind(objective: str) -> str:
+    """What D's output means to a student: "probability" (sigma of a logit, for the BCE objectives)
+    or "score" (a critic's unbounded value: WGAN, hinge, LSGAN)."""
+    return "probability" if objective in BCE_OBJECTIVES else "score"
+
+
+def d_output(objective: str, logits: torch.Tensor) -> torch.Tensor:
+    """D's output as a student reads it, elementwise: sigma(logit) or the raw score."""
+    return torch.sigmoid(logits) if d_output_kind(objective) == "probability" else logits
 
 
 # -- the theory, as numbers a student can check ----------------------------------------------------

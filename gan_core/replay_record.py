@@ -17,7 +17,7 @@ import torch
 from . import replay
 from .diagnostics import live_metrics
 from .field import compute_field
-from .train import GAN
+from .gan import GAN
 
 TARGET_FRAMES = 80  # at most this many frames after step 0 when --record-every is not given
 FIXED_POINTS = 512  # fake points per 2D frame (the Train tab's field shows as many)

@@ -33,9 +33,9 @@ import torch
 from torch import nn
 
 from . import losses
-from .config import BCE_OBJECTIVES
 from .field import compute_field
-from .train import GAN, d_report, d_step, g_step
+from .gan import GAN
+from .train import d_report, d_step, g_step
 
 PHASES = (
     "G draws samples from noise",
@@ -105,7 +105,7 @@ def _peek_batch(gan: GAN) -> tuple:
 def _scores(gan: GAN, logits: torch.Tensor) -> torch.Tensor:
     """D's output per sample as the curves show it (probability or raw score); with PacGAN each
     sample gets its pack's score."""
-    shown = torch.sigmoid(logits) if gan.cfg.loss.objective in BCE_OBJECTIVES else logits
+    shown = losses.d_output(gan.cfg.loss.objective, logits)
     return shown.float().repeat_interleave(gan.cfg.model.pack)
 
 
@@ -144,7 +144,7 @@ def _fake_report(gan: GAN, batch: tuple) -> float:
     """Mean D output on the batch's fakes, as the curves' D(G(z)) (looking only: buffers kept)."""
     _, _, z, y_fake = batch
     with torch.no_grad():
-        return float(d_report(gan.cfg, _kept(gan.D, _kept(gan.G, z, y_fake), y_fake)))
+        return float(d_report(gan, _kept(gan.D, _kept(gan.G, z, y_fake), y_fake)))
 
 
 # -- the step, phase by phase ------------------------------------------------------------------------
@@ -203,7 +203,7 @@ def _fmt(v: float) -> str:
 
 
 def _captions(cfg, n: dict, batch_size: int) -> list[str]:
-    prob = cfg.loss.objective in BCE_OBJECTIVES
+    prob = losses.d_output_kind(cfg.loss.objective) == "probability"
     d_out = "the probability D gives that a sample is real" if prob else "D's raw score (higher = more real)"
     what = "point" if cfg.data.is_points else "image"
     moved = "the purple points move along the arrows" if cfg.data.is_points else "the same z now gives these images"
@@ -249,7 +249,7 @@ def _frames(gan: GAN, numbers: dict, before: dict, after_d: dict, after_g: dict)
     looks = {"before": before, "after_d": after_d, "after_g": after_g}
     captions, said = _captions(gan.cfg, numbers, gan.cfg.train.batch_size), notes(gan.cfg)
     frames, known = [], set()
-    probability = gan.cfg.loss.objective in BCE_OBJECTIVES
+    probability = losses.d_output_kind(gan.cfg.loss.objective) == "probability"
     for i, ((look, layers, parts), text) in enumerate(zip(_SHOWS, captions)):
         phase = i + 1
         known |= _KNOWN[i]

@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 
 from gan_core import checkpoint
+from gan_core.losses import d_output_kind
 from gan_core.config import RunConfig
 from gan_core.data import Dataset
 from gan_core.device import describe
@@ -242,7 +243,7 @@ class ClassRun:
                 "alerts": list(self.alerts), "version": self.version, "history": self.history.as_dict(),
                 "metrics": list(self.metrics_history), "samples": self.visual["samples"],
                 "field": self.visual["field"], "visual_step": self.visual_step,
-                "d_output": "probability" if self.cfg.loss.objective in ("minimax", "nonsaturating") else "score",
+                "d_output": d_output_kind(self.cfg.loss.objective),
                 "lr_g": lr_g, "lr_d": lr_d, "d_steps": self.d_steps, "dataset": self.cfg.data.name,
                 "is_points": True,
             }

@@ -20,11 +20,13 @@ import torch
 from torch.utils import _pytree as pytree
 
 from gan_core import checkpoint
+from gan_core.losses import d_output_kind
 from gan_core.config import RunConfig
 from gan_core.device import describe, threads_for, use_cpu_threads
 from gan_core.field import compute_field
 from gan_core.slow_motion import slow_motion_step
-from gan_core.train import GAN, build_gan, train_step
+from gan_core.gan import GAN, build_gan
+from gan_core.train import train_step
 from gan_core.viz import image_grid
 from .alerts import alerts_for
 from .history import History
@@ -359,7 +361,7 @@ class Trainer:
                 "device": describe(self.gan.device, self._threads), "alerts": list(self._alerts), "version": self._version,
                 "history": self.history.as_dict(), "metrics": list(self.metrics_history),
                 "samples": self._visual["samples"], "field": self._visual["field"], "visual_step": self._visual_step,
-                "d_output": "probability" if self.cfg.loss.objective in ("minimax", "nonsaturating") else "score",
+                "d_output": d_output_kind(self.cfg.loss.objective),
                 "lr_g": self.gan.opt_g.param_groups[0]["lr"], "lr_d": self.gan.opt_d.param_groups[0]["lr"],
                 "d_steps": self.gan.d_steps, "dataset": self.cfg.data.name, "is_points": self.gan.data.is_points,
             }

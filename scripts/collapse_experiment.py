@@ -37,7 +37,8 @@ import torch  # noqa: E402
 from gan_core.diagnostics import diagnose  # noqa: E402
 from gan_core.presets import get_preset  # noqa: E402
 from gan_core.frozen import from_gan  # noqa: E402
-from gan_core.train import build_gan, train_step  # noqa: E402
+from gan_core.gan import build_gan
+from gan_core.train import train_step  # noqa: E402
 
 # The collapse lesson (docs/MODE_COLLAPSE.md, issue #17): the `ring8-collapse` preset, each of its
 # `ring8-collapse+<fix>` presets, the same fix switched on live on the collapsing run (what the Train

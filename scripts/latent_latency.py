@@ -140,7 +140,7 @@ def make_stand_ins(folder: Path, presets: list[str]) -> None:
     give the very same picture and no new image to time."""
     from gan_core import checkpoint
     from gan_core.presets import get_preset
-    from gan_core.train import build_gan
+    from gan_core.gan import build_gan
 
     folder.mkdir(parents=True, exist_ok=True)
     for name in presets:

@@ -9,8 +9,7 @@ import math
 
 import pytest
 import torch
-
-from gan_core.train import build_gan
+from gan_core.gan import build_gan
 
 expect = pytest.importorskip("playwright.sync_api").expect
 

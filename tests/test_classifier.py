@@ -12,7 +12,7 @@ from gan_core.classifier import (DigitClassifier, accuracy, classifier_for, clas
 from gan_core.config import DataConfig
 from gan_core.data import load_dataset
 from gan_core.presets import get_preset
-from gan_core.train import build_gan
+from gan_core.gan import build_gan
 
 
 @pytest.fixture(scope="module")

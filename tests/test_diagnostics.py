@@ -14,7 +14,8 @@ from gan_core.data import load_dataset
 from gan_core.diagnostics import LEVELS, diagnose, live_metrics, run_diagnosis
 from gan_core.presets import get_preset
 from gan_core.frozen import Source
-from gan_core.train import build_gan, train_step
+from gan_core.gan import build_gan
+from gan_core.train import train_step
 
 
 def _json(report):

@@ -14,7 +14,8 @@ from gan_core import checkpoint
 from gan_core.diagnostics import live_metrics
 from gan_core.presets import get_preset
 from live.sessions import SessionRegistry
-from gan_core.train import build_gan, train_step
+from gan_core.gan import build_gan
+from gan_core.train import train_step
 from ui.diagnostics import view as dview
 from ui.diagnostics import tab
 from ui.common import AppContext

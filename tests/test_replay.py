@@ -16,7 +16,8 @@ from conftest import tiny_cfg
 from gan_core import replay as rp
 from gan_core.__main__ import main as cli
 from gan_core.replay_record import Recorder, auto_every, check_every
-from gan_core.train import build_gan, train_step
+from gan_core.gan import build_gan
+from gan_core.train import train_step
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -23,7 +23,7 @@ import torch
 from gan_core.config import RunConfig
 from gan_core.data import load_dataset
 from gan_core.models import build_models
-from gan_core.train import GAN
+from gan_core.gan import GAN
 
 from . import draws, objectives, transfer
 from .adam import adam_update

@@ -10,13 +10,15 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from gan_core import losses
+from gan_core.config import BCE_OBJECTIVES
+
 BATCHED_OBJECTIVES = ("nonsaturating", "minimax", "lsgan", "hinge")
-_BCE = ("nonsaturating", "minimax")
 
 
 def d_loss(objective: str, real: torch.Tensor, fake: torch.Tensor, real_target: torch.Tensor) -> torch.Tensor:
     """D's loss per run [R]. real_target [R]: 1 - that run's one-sided label smoothing (BCE only)."""
-    if objective in _BCE:
+    if objective in BCE_OBJECTIVES:
         target = real_target[:, None].expand_as(real)
         return (F.binary_cross_entropy_with_logits(real, target, reduction="none").mean(1)
                 + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake), reduction="none").mean(1))
@@ -42,5 +44,4 @@ def g_loss(objective: str, fake: torch.Tensor) -> torch.Tensor:
 
 def d_report(objective: str, logits: torch.Tensor) -> torch.Tensor:
     """Mean D output per run [R]: sigma(logit) for the BCE objectives, the raw score otherwise."""
-    logits = logits.detach()
-    return torch.sigmoid(logits).mean(1) if objective in _BCE else logits.mean(1)
+    return losses.d_output(objective, logits.detach()).mean(1)
