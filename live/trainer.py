@@ -8,7 +8,6 @@ never waits for the host, and never for the UI.
 
 from __future__ import annotations
 
-import copy
 import math
 import threading
 import time
@@ -17,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch.utils import _pytree as pytree
 
 from gan_core import checkpoint
 from gan_core.losses import d_output_kind
@@ -30,6 +28,7 @@ from gan_core.train import train_step
 from gan_core.viz import image_grid
 from .alerts import alerts_for
 from .history import History
+from .rollback import LastGood
 from .run import PAUSE_FIRST, check_live_settings
 
 SERIES = ("d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g")
@@ -67,7 +66,7 @@ class Trainer:
         self.history = History(SERIES)
         self.metrics_history: list[dict] = []
         self._buffer: list[dict] = []
-        self._last_good = self._save_good(fresh=True)
+        self._last_good = LastGood.of(self.gan)
         self._d_wins = 0
         self._alerts: list[str] = []
         self._status, self._message = "idle", ""
@@ -279,8 +278,8 @@ class Trainer:
                                  f"weights, from step {self.gan.step}. Try a lower learning rate, gradient clipping "
                                  "or a different objective.")
             return False
-        if self.gan.step - self._last_good[0][0] >= GOOD_EVERY:  # leaf 0 of the saved state is its step
-            self._last_good = self._save_good()
+        if self.gan.step - self._last_good.step >= GOOD_EVERY:
+            self._last_good.save(self.gan)
         now = time.perf_counter()
         with self._cond:
             self.history.append(self.gan.step, values)
@@ -291,36 +290,9 @@ class Trainer:
             self._version += 1
         return True
 
-    def _save_good(self, fresh: bool = False) -> tuple[list, pytree.TreeSpec]:
-        """A copy of the run's state (step, G, D, optimisers, EMA: NaN reaches it too), as pytree
-        leaves and their structure. Unless `fresh`, the tensors are copied into the previous
-        save's buffers when the structure is unchanged: a deepcopy at every read-back cost about
-        3% of a ring8 step on a CPU, mostly Python work per tensor."""
-        g = self.gan
-        state = (g.step, g.G.state_dict(), g.D.state_dict(), g.opt_g.state_dict(), g.opt_d.state_dict(),
-                 g.G_ema.state_dict() if g.G_ema is not None else None)
-        leaves, spec = pytree.tree_flatten(state)
-        old = None if fresh else getattr(self, "_last_good", None)
-        if old is None or old[1] != spec or not all(
-                not torch.is_tensor(a) or (a.shape == b.shape and a.dtype == b.dtype and a.device == b.device)
-                for a, b in zip(leaves, old[0])):
-            return [x.detach().clone() if torch.is_tensor(x) else copy.deepcopy(x) for x in leaves], spec
-        saved = old[0]
-        pairs = [(b, a) for a, b in zip(leaves, saved) if torch.is_tensor(a)]
-        torch._foreach_copy_([b for b, _ in pairs], [a.detach() for _, a in pairs])  # one call, no allocation
-        return [b if torch.is_tensor(a) else copy.deepcopy(a) for a, b in zip(leaves, saved)], spec
-
     def _restore_good(self) -> None:
-        step, sg, sd, og, od, ema = pytree.tree_unflatten(*self._last_good)
-        g = self.gan
-        g.G.load_state_dict(sg)
-        g.D.load_state_dict(sd)
-        g.opt_g.load_state_dict(og)  # (keeps og's tensors as its state: hence the fresh copy below)
-        g.opt_d.load_state_dict(od)
-        if ema is not None:
-            g.G_ema.load_state_dict(ema)
-        g.step = step
-        self._last_good = self._save_good(fresh=True)
+        self._last_good.restore(self.gan)
+        step = self.gan.step
         with self._cond:  # the curves go on from the step the run went back to
             self.history.truncate(step)
             self.metrics_history = [m for m in self.metrics_history if m["step"] <= step]
