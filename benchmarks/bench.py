@@ -153,11 +153,11 @@ def time_to_quality(preset: str, seed: int, device: torch.device, cap_s: float, 
     hit.wait(cap_s)
     trainer.stop()
     snap = trainer.snapshot()
-    last = snap["metrics"][-1] if snap["metrics"] else {}
-    if snap["status"] == "error":
-        return {**out, "status": f"error: {snap['message']}", "last": last}
+    last = snap.metrics[-1] if snap.metrics else {}
+    if snap.status == "error":
+        return {**out, "status": f"error: {snap.message}", "last": last}
     if not found:
-        return {**out, "status": f"not reached in {cap_s:.0f} s", "steps": snap["step"], "last": last}
+        return {**out, "status": f"not reached in {cap_s:.0f} s", "steps": snap.step, "last": last}
     return {**out, "status": "reached", **found}
 
 
@@ -304,7 +304,7 @@ def _streaming_in_process(preset: str, device: torch.device, plan: Plan, why: st
 
     def poll():
         snap = trainer.snapshot()
-        png_bytes(view.curves_image(snap["history"], cfg.loss.objective), compress_level=1)
+        png_bytes(view.curves_image(snap.history, cfg.loss.objective), compress_level=1)
         image = view.visual_image(snap)
         if image is not None:
             png_bytes(image, compress_level=1)  # as ui.train.view.png_file

@@ -63,7 +63,7 @@ def throughput(preset: str, device: torch.device, plan, **train: object) -> dict
     def ours(n):
         trainer.step(n, wait=True, timeout=3600)
         if trainer.status == "error":
-            raise RuntimeError(trainer.snapshot()["message"])
+            raise RuntimeError(trainer.snapshot().message)
 
     def reference(n):
         for _ in range(n):

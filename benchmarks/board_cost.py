@@ -85,7 +85,7 @@ def main() -> None:
 
     try:
         asyncio.run(play())
-        steps = [registry.peek(s).last_snapshot["step"] for s in sessions]
+        steps = [registry.peek(s).last_snapshot.step for s in sessions]
         shown = asyncio.run(demo.process_api(board_poll, [code, ""], state=states["teacher"],
                                                           request=gr.Request(session_hash="teacher"),
                                                           session_hash="teacher"))

@@ -20,15 +20,16 @@ from pathlib import Path
 import torch
 
 from gan_core import checkpoint
-from gan_core.losses import d_output_kind
 from gan_core.config import RunConfig
 from gan_core.data import Dataset
 from gan_core.device import describe
 from gan_core.field_draw import field_picture_png
+from gan_core.losses import d_output_kind
 from gan_core.noise import sample_z
 from live.alerts import alerts_for
 from live.history import History
 from live.run import PAUSE_FIRST, check_live_settings
+from live.snapshot import Snapshot
 from live.trainer import SERIES, WATCHED_S, render_visuals
 
 VISUAL_EVERY_S = 1.5  # a watched run's picture at most this often: a picture costs ~25 ms, and a class is 30
@@ -233,20 +234,18 @@ class ClassRun:
         self.host.remove(self.run_id)
 
     # -- reading -----------------------------------------------------------------------------------
-    def snapshot(self) -> dict:
+    def snapshot(self) -> Snapshot:
         with self.host.lock:
             self.t_read = time.perf_counter()  # someone is watching: keep the pictures coming
             lr_g, lr_d = self.host.lrs(self)
-            return {
-                "step": self.step_count, "status": self.status, "message": self.message, "its": self.its,
-                "device": describe(torch.device("cpu"), torch.get_num_threads()) + " · batched with the class",
-                "alerts": list(self.alerts), "version": self.version, "history": self.history.as_dict(),
-                "metrics": list(self.metrics_history), "samples": self.visual["samples"],
-                "field": self.visual["field"], "visual_step": self.visual_step,
-                "d_output": d_output_kind(self.cfg.loss.objective),
-                "lr_g": lr_g, "lr_d": lr_d, "d_steps": self.d_steps, "dataset": self.cfg.data.name,
-                "is_points": True,
-            }
+            return Snapshot(
+                step=self.step_count, status=self.status, message=self.message, its=self.its,
+                device=describe(torch.device("cpu"), torch.get_num_threads()) + " · batched with the class",
+                alerts=list(self.alerts), version=self.version, history=self.history.as_dict(),
+                metrics=list(self.metrics_history), samples=self.visual["samples"],
+                field=self.visual["field"], visual_step=self.visual_step,
+                d_output=d_output_kind(self.cfg.loss.objective),
+                lr_g=lr_g, lr_d=lr_d, d_steps=self.d_steps, dataset=self.cfg.data.name, is_points=True)
 
     @property
     def last_status(self) -> str:

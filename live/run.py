@@ -13,6 +13,8 @@ from typing import Protocol, runtime_checkable
 
 from gan_core.config import RunConfig
 
+from .snapshot import Snapshot
+
 
 @runtime_checkable
 class Run(Protocol):
@@ -30,8 +32,8 @@ class Run(Protocol):
     # the history one row longer; ValueError (PAUSE_FIRST) while the run trains; [] if it did not answer
     def slow_motion(self) -> list: ...
 
-    # reading: a snapshot is a consistent copy (dict: step, status, message, history, field or samples, ...)
-    def snapshot(self) -> dict: ...
+    # reading: a consistent copy of what the page shows (live.snapshot.Snapshot)
+    def snapshot(self) -> Snapshot: ...
     def render(self) -> dict: ...
     def save_checkpoint(self, path) -> Path: ...
 

@@ -18,17 +18,18 @@ import numpy as np
 import torch
 
 from gan_core import checkpoint
-from gan_core.losses import d_output_kind
 from gan_core.config import RunConfig
 from gan_core.device import describe, threads_for, use_cpu_threads
 from gan_core.field import compute_field
-from gan_core.slow_motion import slow_motion_step
+from gan_core.losses import d_output_kind
 from gan_core.gan import GAN, build_gan
+from gan_core.slow_motion import slow_motion_step
 from gan_core.train import train_step
 from gan_core.viz import image_grid
 from .alerts import alerts_for
 from .history import History
 from .rollback import LastGood
+from .snapshot import Snapshot
 from .run import PAUSE_FIRST, check_live_settings
 
 SERIES = ("d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g")
@@ -322,24 +323,23 @@ class Trainer:
             self._version += 1
 
     # -- reading ---------------------------------------------------------------------------------
-    def snapshot(self) -> dict:
+    def snapshot(self) -> Snapshot:
         """A consistent copy of the run's state for the UI (cheap: lists and small arrays).
         `visual_step` is the step that `samples` / `field` show (they are drawn every
         `visual_every_s`, so they lag `step` by up to that long)."""
         with self._cond:
             self._t_read = time.perf_counter()  # someone is watching: keep the pictures coming
-            return {
-                "step": self.gan.step, "status": self._status, "message": self._message, "its": self._its,
-                "device": describe(self.gan.device, self._threads), "alerts": list(self._alerts), "version": self._version,
-                "history": self.history.as_dict(), "metrics": list(self.metrics_history),
-                "samples": self._visual["samples"], "field": self._visual["field"], "visual_step": self._visual_step,
-                "d_output": d_output_kind(self.cfg.loss.objective),
-                "lr_g": self.gan.opt_g.param_groups[0]["lr"], "lr_d": self.gan.opt_d.param_groups[0]["lr"],
-                "d_steps": self.gan.d_steps, "dataset": self.cfg.data.name, "is_points": self.gan.data.is_points,
-            }
+            return Snapshot(
+                step=self.gan.step, status=self._status, message=self._message, its=self._its,
+                device=describe(self.gan.device, self._threads), alerts=list(self._alerts), version=self._version,
+                history=self.history.as_dict(), metrics=list(self.metrics_history),
+                samples=self._visual["samples"], field=self._visual["field"], visual_step=self._visual_step,
+                d_output=d_output_kind(self.cfg.loss.objective),
+                lr_g=self.gan.opt_g.param_groups[0]["lr"], lr_d=self.gan.opt_d.param_groups[0]["lr"],
+                d_steps=self.gan.d_steps, dataset=self.cfg.data.name, is_points=self.gan.data.is_points)
 
     @property
-    def last_snapshot(self) -> dict:
+    def last_snapshot(self) -> Snapshot:
         """A run in this process has no older copy to give: a fresh (cheap) snapshot."""
         return self.snapshot()
 
@@ -373,9 +373,9 @@ def render_visuals(gan: GAN, fixed_z: torch.Tensor, fixed_y: torch.Tensor | None
     return {"samples": image_grid(x, nrow=gan.num_classes or 8), "field": None}
 
 
-def history_csv(snapshot: dict) -> str:
+def history_csv(snapshot: Snapshot) -> str:
     """The loss history as CSV text: step and one column per series."""
-    h = snapshot["history"]
+    h = snapshot.history
     cols = ["step"] + [k for k in SERIES if k in h]
     lines = [",".join(cols)]
     for i, step in enumerate(h["step"]):

@@ -13,6 +13,7 @@ Linux only; everywhere else, or with GAN_CLASSROOM_TRAINING=thread, runs are Tra
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import sys
@@ -21,6 +22,7 @@ import time
 from multiprocessing.connection import Client
 from pathlib import Path
 
+from .snapshot import Snapshot
 from .trainer import SLOW_MOTION_TIMEOUT_S, Trainer
 from .zygote import WorkerError, zygote
 
@@ -298,29 +300,29 @@ class RemoteTrainer:
         self._closed = self._closed or "this run was closed"
 
     # -- reading ---------------------------------------------------------------------------------
-    def snapshot(self) -> dict:
+    def snapshot(self) -> Snapshot:
         try:
             snap = self._call("snapshot", wait_s=READ_TIMEOUT_S)
         except (WorkerError, TimeoutError) as e:  # the last one the process sent, saying why there is no newer one
             return self._last_problem(str(e))
-        self._last, self._last_status = snap, snap["status"]
+        self._last, self._last_status = snap, snap.status
         return snap
 
-    def _last_problem(self, message: str) -> dict:
+    def _last_problem(self, message: str) -> Snapshot:
         """The last snapshot marked with what is wrong. Its version is new the first time (the page
         redraws) and negative: never one the process will send (real ones count up from 0), so the
         page also redraws when the process answers again, even with the version it had."""
         last = self._last
-        if last.get("message") != message:
-            status = "error" if self._dead else last["status"]
+        if last.message != message:
+            status = "error" if self._dead else last.status
             self._problems = getattr(self, "_problems", 0) + 1
-            self._last = last = {**last, "status": status, "message": message, "alerts": [],
-                                 "version": -self._problems}
+            self._last = last = dataclasses.replace(last, status=status, message=message, alerts=[],
+                                                    version=-self._problems)
             self._last_status = status
         return last
 
     @property
-    def last_snapshot(self) -> dict:
+    def last_snapshot(self) -> Snapshot:
         """The snapshot as last fetched (by its own tab's poll): no IPC, for the class board."""
         return self._last
 

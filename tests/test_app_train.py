@@ -172,16 +172,16 @@ def test_start_pause_step_and_close_through_the_client(app_server, client_factor
     status = poll_status(client, status)
     paused_at = step_of(status)
     time.sleep(1.5)
-    assert step_of(poll_status(client, status)) == paused_at == run.snapshot()["step"], "steps grew while paused"
+    assert step_of(poll_status(client, status)) == paused_at == run.snapshot().step, "steps grew while paused"
 
     assert step_of(client.predict(api_name="/step")[0]) == paused_at + 1  # default: 1 step of D and G
     after = client.predict(mode="d", n=10, api_name="/step")[0]
-    assert step_of(after) == paused_at + 11 == run.snapshot()["step"]
+    assert step_of(after) == paused_at + 11 == run.snapshot().step
     assert "paused" in after and registry.get(sid) is run  # same settings: same run
 
     status = client.predict(1e-4, 4e-4, 2, api_name="/set_live")[0]  # TTUR and a 2:1 D:G ratio, same run
     snap = run.snapshot()
-    assert (snap["lr_g"], snap["lr_d"], snap["d_steps"]) == (1e-4, 4e-4, 2) and "lr D 0.0004" in status
+    assert (snap.lr_g, snap.lr_d, snap.d_steps) == (1e-4, 4e-4, 2) and "lr D 0.0004" in status
 
     client.close()  # the heartbeat ends -> demo.unload -> registry.close(session)
     assert wait_for(lambda: registry.get(sid) is None, 30), "demo.unload did not close the session's run"

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from gan_core.field_thumb import THUMB_SIDE, field_thumbnail, shrink
+from live.snapshot import Snapshot
 from ui.board.view import (COLLAPSED, COVERS_ALL, LEARNING, NOT_STARTED, BoardRun, board_html, caption, judge,
                            summary_line)
 
@@ -19,7 +20,7 @@ def snap(step=1000, covered=None, n=8, status="running", quality=0.9, key="modes
         else:
             metrics = [{"step": step, "classes_covered": covered, "n_classes": n, "kl_to_uniform": 0.01,
                         "mean_confidence": 0.9}]
-    return {"step": step, "status": status, "metrics": metrics + [{"step": step + 1, "error": "late"}]}
+    return Snapshot(step=step, status=status, metrics=metrics + [{"step": step + 1, "error": "late"}])
 
 
 def runs_like_the_issue() -> list[BoardRun]:

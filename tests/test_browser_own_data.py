@@ -77,13 +77,13 @@ def test_a_ring_drawn_with_a_finger_on_a_phone_trains_the_fakes_onto_it(app_serv
             before = mean_distance(untrained.G_eval(untrained.sample_z(512, torch.Generator().manual_seed(0))), drawn)
 
         def trained_distance():
-            field = run.snapshot().get("field")
+            field = run.snapshot().field
             d = mean_distance(field["fake"], drawn) if field is not None else float("inf")
             return d if d < 0.25 else None
 
         after = wait_for(trained_distance, timeout_s=240)
         print(f"mean distance of fakes to the drawing: {before:.3f} untrained, {after} at step "
-              f"{run.snapshot()['step']}")
+              f"{run.snapshot().step}")
         assert before > 1.0 and after is not None and after < 0.25 * before, (before, after)
         page.locator("#samples").scroll_into_view_if_needed()
         page.screenshot(path=str(artifacts / "draw_mobile_390_trained.png"))

@@ -37,7 +37,7 @@ def members():
 
 
 def steps(ms) -> list[int]:
-    return [m.snapshot()["step"] for m in ms]
+    return [m.snapshot().step for m in ms]
 
 
 def test_the_default_preset_is_batched_and_others_are_not():
@@ -51,29 +51,29 @@ def test_each_run_keeps_its_own_commands(members, wait_for):
         m.start()
     assert wait_for(lambda: min(steps([a, b, c])) > 50)
     snap = a.snapshot()
-    assert snap["status"] == "running" and "batched" in snap["device"] and snap["history"]["step"]
-    assert wait_for(lambda: a.snapshot()["field"] is not None)  # watched: its picture is drawn
+    assert snap.status == "running" and "batched" in snap.device and snap.history["step"]
+    assert wait_for(lambda: a.snapshot().field is not None)  # watched: its picture is drawn
 
     b.pause()
-    held = wait_for(lambda: (lambda s: s if s == b.snapshot()["step"] else None)(b.snapshot()["step"]), 10)
-    assert wait_for(lambda: a.snapshot()["step"] > held + 50)  # the others go on
-    assert b.snapshot()["step"] == held and b.snapshot()["status"] == "paused"
+    held = wait_for(lambda: (lambda s: s if s == b.snapshot().step else None)(b.snapshot().step), 10)
+    assert wait_for(lambda: a.snapshot().step > held + 50)  # the others go on
+    assert b.snapshot().step == held and b.snapshot().status == "paused"
 
     b.step(10, "d", wait=True)  # a Step job: exactly its steps, then paused
-    assert b.snapshot()["step"] == held + 10 and b.snapshot()["status"] == "paused"
+    assert b.snapshot().step == held + 10 and b.snapshot().status == "paused"
 
     c.set_live(lr_g=2e-3, d_steps=2)  # a new D:G ratio moves it to another group, with its state
-    before = c.snapshot()["step"]
+    before = c.snapshot().step
     snap = c.snapshot()
-    assert (snap["lr_g"], snap["d_steps"]) == (2e-3, 2)
-    assert wait_for(lambda: c.snapshot()["step"] > before + 20)
+    assert (snap.lr_g, snap.d_steps) == (2e-3, 2)
+    assert wait_for(lambda: c.snapshot().step > before + 20)
 
     a.reset()
-    assert a.snapshot()["step"] == 0 and a.snapshot()["history"]["step"] == []
+    assert a.snapshot().step == 0 and a.snapshot().history["step"] == []
     c.close()
-    assert "closed" in c.snapshot()["message"]
+    assert "closed" in c.snapshot().message
     a.start()
-    assert wait_for(lambda: a.snapshot()["step"] > 10)  # the class process goes on without c
+    assert wait_for(lambda: a.snapshot().step > 10)  # the class process goes on without c
 
 
 def test_class_runs_take_no_training_slot(wait_for):
@@ -105,14 +105,14 @@ def test_a_nan_in_one_class_run_pauses_that_run_only(wait_for):
     with host.lock:
         group = host.groups[host._group_of["bad"]]
         group.rows["G"][group.slot("bad")].fill_(float("nan"))
-    assert wait_for(lambda: bad.snapshot()["status"] == "paused", 10)
+    assert wait_for(lambda: bad.snapshot().status == "paused", 10)
     snap = bad.snapshot()
-    assert "NaN" in snap["message"] and "last good weights" in snap["message"]
+    assert "NaN" in snap.message and "last good weights" in snap.message
     held = good.current_step
-    assert wait_for(lambda: good.current_step > held + 50) and good.snapshot()["status"] == "running"
-    assert bad.snapshot()["step"] == snap["step"]  # paused stays paused
+    assert wait_for(lambda: good.current_step > held + 50) and good.snapshot().status == "running"
+    assert bad.snapshot().step == snap.step  # paused stays paused
     bad.start()  # Resume: it trains again from its last good weights
-    assert wait_for(lambda: bad.snapshot()["step"] > snap["step"] + 10)
+    assert wait_for(lambda: bad.snapshot().step > snap.step + 10)
     for run in (bad, good):
         run.close()
     host.stop()

@@ -12,13 +12,13 @@ import pytest
 from benchmarks import page_text
 from benchmarks.browser_client import StudentClient
 from benchmarks.classroom import run_async
+from live.snapshot import Snapshot
 from ui.train import view
 
 
-def _snap(**kw) -> dict:
-    snap = {"status": "running", "step": 12345, "its": 400.0, "device": "cpu", "dataset": "ring8", "lr_g": 1e-3,
-            "lr_d": 1e-3, "d_steps": 1, "message": "", "alerts": [], "metrics": []}
-    return {**snap, **kw}
+def _snap(**kw) -> Snapshot:
+    return Snapshot(**{"status": "running", "step": 12345, "its": 400.0, "device": "cpu", "dataset": "ring8",
+                       "lr_g": 1e-3, "lr_d": 1e-3, "d_steps": 1, **kw})
 
 
 def test_page_text_reads_what_the_train_view_writes():

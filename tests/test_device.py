@@ -58,7 +58,7 @@ def test_trainer_status_line_names_its_own_thread_count(no_override):
     trainer = Trainer(get_preset("ring8", data={"n_points": 1000}), "cpu")
     try:
         trainer.step(2)
-        assert trainer.snapshot()["device"] == "cpu (1 thread)"  # the MLP run's, not this thread's 2
+        assert trainer.snapshot().device == "cpu (1 thread)"  # the MLP run's, not this thread's 2
         assert torch.get_num_threads() == 2
     finally:
         trainer.stop()

@@ -103,7 +103,7 @@ def test_the_live_run_and_its_timeline(ctx):
     plot, seen = tab.timeline(ctx, LIVE, -1, "session-2")
     assert seen == 3 and plot.visible  # steps 100, 200, 300
     assert plot.constructor_args["value"].shape == (220, 900, 3)  # the picture the update sends
-    panel = dview.timeline_panel(run.snapshot()["metrics"])
+    panel = dview.timeline_panel(run.snapshot().metrics)
     labels = {s.label for s in panel.series}
     assert all(list(s.steps) == [100, 200, 300] or len(s.steps) < 3 for s in panel.series)
     # KL is undefined (and left out) at a point where no sample is high quality yet

@@ -73,7 +73,7 @@ def test_a_killed_run_is_reported_at_the_next_poll_and_start_works_again(capped_
     c = client()
     assert "running" in c.predict(api_name="/start")[0]
     run = registry.get(c.session_hash)
-    assert wait_for(lambda: run.snapshot()["step"] > 20)
+    assert wait_for(lambda: run.snapshot().step > 20)
     os.kill(run.pid, signal.SIGKILL)
     status = wait_for(lambda: poll(c), 10)  # the very next poll: the connection ends at once
     assert "error" in status and "stopped unexpectedly" in status, status

@@ -267,7 +267,7 @@ def test_a_failed_new_run_keeps_the_old_one(capped_app, client, monkeypatch, pos
     for bad in ({"seed": 7}, {"seed": 10**20}, {"lr_d": float("nan")}, {"objective": "wgan", "label_smoothing": 0.1}):
         out = post_event(capped_app[1], "start", train_args(**bad), c.session_hash)
         assert "⚠️" in out[1]
-        assert registry.get(sid) is old and old.snapshot()["step"] == 10
+        assert registry.get(sid) is old and old.snapshot().step == 10
 
 
 def test_step_needs_a_training_slot_like_start(capped_app, client, monkeypatch, train_args):

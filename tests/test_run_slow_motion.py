@@ -21,21 +21,21 @@ def check_contract(run, wait_for) -> None:
     assert [f.phase for f in frames] == list(range(1, 11))
     assert [f.caption.split(" · ")[0] for f in frames] == [f"{i}/10" for i in range(1, 11)]
     snap = run.snapshot()
-    assert snap["step"] == run.current_step == frames[-1].step == 1
-    assert snap["status"] == "paused"
-    assert snap["history"]["step"] == [1]
-    assert snap["history"]["d_loss"][0] == pytest.approx(frames[-1].numbers["d_loss"], rel=1e-5)
+    assert snap.step == run.current_step == frames[-1].step == 1
+    assert snap.status == "paused"
+    assert snap.history["step"] == [1]
+    assert snap.history["d_loss"][0] == pytest.approx(frames[-1].numbers["d_loss"], rel=1e-5)
     run.start()
-    assert wait_for(lambda: run.snapshot()["step"] > 3)
+    assert wait_for(lambda: run.snapshot().step > 3)
     with pytest.raises(ValueError, match="Pause the run first"):
         run.slow_motion()
     run.pause()
     # paused for good once the picture of the step it stopped at is drawn (a step in flight ends first)
-    assert wait_for(lambda: (lambda s: s["status"] == "paused" and s["visual_step"] == s["step"])(run.snapshot()))
+    assert wait_for(lambda: (lambda s: s.status == "paused" and s.visual_step == s.step)(run.snapshot()))
     held = run.current_step
     frames = run.slow_motion()
-    assert frames[-1].step == held + 1 == run.snapshot()["step"]
-    assert run.snapshot()["history"]["step"][-1] == held + 1
+    assert frames[-1].step == held + 1 == run.snapshot().step
+    assert run.snapshot().history["step"][-1] == held + 1
 
 
 def test_pause_first_says_so():
@@ -55,7 +55,7 @@ def test_a_class_run_in_the_class_host(wait_for):
         run, other = host.add("x", RING8), host.add("other", RING8.replace(train={"seed": 1}))
         other.start()
         check_contract(run, wait_for)
-        assert other.snapshot()["status"] == "running"  # the class went on around it
+        assert other.snapshot().status == "running"  # the class went on around it
     finally:
         host.stop()
 
@@ -81,7 +81,7 @@ def test_a_run_of_the_class_process(wait_for):
     run = ClassMember(RING8)
     try:
         check_contract(run, wait_for)
-        assert "batched" in run.snapshot()["device"]
+        assert "batched" in run.snapshot().device
     finally:
         run.close()
 
@@ -99,7 +99,7 @@ def test_a_dead_run_process_gives_no_frames_and_no_crash():
         os.kill(run.pid, signal.SIGKILL)
         assert wait_for_exit(run.pid)
         assert run.slow_motion() == []  # the page says the run did not answer; its snapshot says why
-        assert run.snapshot()["status"] == "error"
+        assert run.snapshot().status == "error"
     finally:
         run.close()
 

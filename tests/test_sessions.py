@@ -56,11 +56,11 @@ def test_cap_on_concurrent_training(registry):
         reg.start("b")
     with pytest.raises(CapacityError, match="already training"):  # Step trains too: it takes a slot
         reg.step("b", 100)
-    assert reg.get("b").status == "idle" and reg.running_count() == 1 and reg.get("b").snapshot()["step"] == 0
+    assert reg.get("b").status == "idle" and reg.running_count() == 1 and reg.get("b").snapshot().step == 0
     reg.step("a", 3)  # the slot holder may Step (it pauses its run)
-    assert reg.get("a").snapshot()["step"] >= 3 and reg.get("a").status == "paused"
+    assert reg.get("a").snapshot().step >= 3 and reg.get("a").status == "paused"
     reg.step("b", 3)  # now the slot is free
-    assert reg.get("b").snapshot()["step"] == 3 and reg.running_count() == 0
+    assert reg.get("b").snapshot().step == 3 and reg.running_count() == 0
     with pytest.raises(CapacityError, match="number 2 of 2"):  # b has waited longer: a queues behind it
         reg.start("a")
     reg.start("b")
@@ -186,7 +186,7 @@ def test_over_the_cap_a_start_queues_and_starts_by_itself_in_order(registry):
     assert reg.schedule() == [] and reg.get("b").status == "idle"  # a's turn is not over
     clock.now += 120  # a's 3 minutes are up and others wait: a is paused, b starts
     assert reg.schedule() == ["b"]
-    assert reg.get("a").status == "paused" and "your turn of 3 min is over" in reg.get("a").snapshot()["message"]
+    assert reg.get("a").status == "paused" and "your turn of 3 min is over" in reg.get("a").snapshot().message
     assert reg.get("b").status == "running" and reg.queue_note("b") is None and "number 1 of 1" in reg.queue_note("c")
     reg.close("b")  # leaving frees the slot at once for the next
     assert reg.schedule() == ["c"] and reg.get("c").status == "running"

@@ -82,7 +82,7 @@ def test_the_trainer_asks_for_norms_on_the_plotted_steps(monkeypatch):
     t.step(12)
     t.stop()
     assert [s for s, norms in asked if norms] == [5, 10, 12]  # the read-backs at 5 and 10, the job's end
-    h = t.snapshot()["history"]
+    h = t.snapshot().history
     assert h["step"] == [5, 10, 12] and all(v > 0 for v in h["grad_norm_d"] + h["grad_norm_g"])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -36,11 +37,11 @@ def test_a_repeated_frame_is_not_redrawn_but_a_new_one_is(ring8_snapshot):
     first = view.visual_image(snap, FIELD_LAYERS)
     assert view.visual_image(snap, list(FIELD_LAYERS)) is first  # same field, layers, step: cached
     assert view.visual_image(snap, ["real", "fake"]) is not first
-    moved = {**snap, "field": {**snap["field"], "fake": snap["field"]["fake"] + 0.1}}
+    moved = dataclasses.replace(snap, field={**snap.field, "fake": snap.field["fake"] + 0.1})
     assert not np.array_equal(view.visual_image(moved, FIELD_LAYERS), first)
-    later = {**snap, "visual_step": snap["visual_step"] + 1}  # the title says the step the field shows
+    later = dataclasses.replace(snap, visual_step=snap.visual_step + 1)  # the title says the step the field shows
     assert not np.array_equal(view.visual_image(later, FIELD_LAYERS), first)
-    trained_on = {**snap, "step": snap["step"] + 7}  # training went on, the field did not: same picture
+    trained_on = dataclasses.replace(snap, step=snap.step + 7)  # training went on, the field did not: same picture
     assert view.visual_image(trained_on, FIELD_LAYERS) is first
 
 

@@ -14,10 +14,9 @@ from gan_core.gan import build_gan
 from gan_core.train import train_step
 from live import trainer as trainer_mod
 from live.history import History
+from live.snapshot import Snapshot
 from live.trainer import SERIES, Trainer, history_csv
 
-SNAPSHOT_KEYS = {"step", "status", "message", "its", "device", "alerts", "version", "history", "metrics", "samples",
-                 "field", "visual_step", "d_output", "lr_g", "lr_d", "d_steps", "dataset", "is_points"}
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -31,37 +30,37 @@ def weights(net):
 
 def test_start_pause_resume_stop(make_trainer, wait_for):
     t = make_trainer()
-    assert t.snapshot()["status"] == "idle" and not t.alive
+    assert t.snapshot().status == "idle" and not t.alive
     t.start()
     thread = t._thread
-    assert wait_for(lambda: t.snapshot()["step"] > 20)
-    assert t.snapshot()["status"] == "running"
+    assert wait_for(lambda: t.snapshot().step > 20)
+    assert t.snapshot().status == "running"
     t.pause()
     time.sleep(0.1)  # a step in flight finishes
-    paused_at = t.snapshot()["step"]
+    paused_at = t.snapshot().step
     time.sleep(0.3)
-    assert t.snapshot()["step"] == paused_at  # pause stops growth
-    assert t.snapshot()["status"] == "paused"
+    assert t.snapshot().step == paused_at  # pause stops growth
+    assert t.snapshot().status == "paused"
     t.resume()
-    assert wait_for(lambda: t.snapshot()["step"] > paused_at)
+    assert wait_for(lambda: t.snapshot().step > paused_at)
     t.stop()
     assert not t.alive and not thread.is_alive() and thread not in threading.enumerate()
-    assert t.snapshot()["status"] == "stopped"
-    stopped_at = t.snapshot()["step"]
+    assert t.snapshot().status == "stopped"
+    stopped_at = t.snapshot().step
     time.sleep(0.1)
-    assert t.snapshot()["step"] == stopped_at
+    assert t.snapshot().step == stopped_at
     t.step(3)  # a stopped run can still be stepped: the thread comes back for it
-    assert t.snapshot()["step"] == stopped_at + 3
+    assert t.snapshot().step == stopped_at + 3
 
 
 def test_step_grows_by_exactly_n(make_trainer):
     t = make_trainer()
     for n, mode in [(7, "d"), (3, "g"), (12, "both"), (1, "both")]:
-        before = t.snapshot()["step"]
+        before = t.snapshot().step
         t.step(n, mode)
-        assert t.snapshot()["step"] == before + n
-        assert t.snapshot()["status"] == "paused"
-    assert t.snapshot()["history"]["step"][-1] == 23  # every step was read back at the end of its job
+        assert t.snapshot().step == before + n
+        assert t.snapshot().status == "paused"
+    assert t.snapshot().history["step"][-1] == 23  # every step was read back at the end of its job
     with pytest.raises(ValueError):
         t.step(0)
     with pytest.raises(ValueError):
@@ -71,11 +70,11 @@ def test_step_grows_by_exactly_n(make_trainer):
 def test_step_while_running_pauses_afterwards(make_trainer, wait_for):
     t = make_trainer()
     t.start()
-    assert wait_for(lambda: t.snapshot()["step"] > 0)
+    assert wait_for(lambda: t.snapshot().step > 0)
     t.step(5)
-    after = t.snapshot()["step"]
+    after = t.snapshot().step
     time.sleep(0.3)
-    assert t.snapshot()["step"] == after and t.snapshot()["status"] == "paused"
+    assert t.snapshot().step == after and t.snapshot().status == "paused"
 
 
 def test_step_mode_d_leaves_g_alone(make_trainer):
@@ -102,7 +101,7 @@ def test_reset_rebuilds_from_the_seed(make_trainer):
     t.step(10)
     t.reset()
     s = t.snapshot()
-    assert s["step"] == 0 and s["history"]["step"] == [] and s["status"] == "idle"
+    assert s.step == 0 and s.history["step"] == [] and s.status == "idle"
     assert all(torch.equal(a, b) for a, b in zip(initial, t.gan.G.parameters()))
 
 
@@ -115,10 +114,10 @@ def test_a_crash_is_reported_not_raised(make_trainer, monkeypatch, wait_for):
     monkeypatch.setattr(trainer_mod, "train_step", boom)
     t.step(3, timeout=10)  # returns: the job is released even though the thread died
     s = t.snapshot()
-    assert s["status"] == "error" and "boom" in s["message"]
+    assert s.status == "error" and "boom" in s.message
     assert wait_for(lambda: not t.alive)
     t.start()  # refused quietly while in error
-    assert t.snapshot()["status"] == "error"
+    assert t.snapshot().status == "error"
 
 
 # --- NaN / Inf ---------------------------------------------------------------------------------
@@ -152,17 +151,17 @@ def test_nan_pauses_and_restores_the_last_good_state(make_trainer, monkeypatch, 
     poison_g_loss(monkeypatch, after_calls=poison_after)  # steps 13.. go NaN; the read-back at step 15 sees it
     t.step(good_step + 20)
     s = t.snapshot()
-    assert s["status"] == "paused"
-    assert "NaN" in s["message"] and "g_loss" in s["message"] and f"from step {good_step}" in s["message"]
-    assert s["step"] == good_step  # the last copy, taken at a read-back
-    assert s["history"]["step"][-1] == good_step  # the curves go on from there
-    assert all(math.isfinite(v) for v in s["history"]["g_loss"])
+    assert s.status == "paused"
+    assert "NaN" in s.message and "g_loss" in s.message and f"from step {good_step}" in s.message
+    assert s.step == good_step  # the last copy, taken at a read-back
+    assert s.history["step"][-1] == good_step  # the curves go on from there
+    assert all(math.isfinite(v) for v in s.history["g_loss"])
     for net in ("G", "D", "G_eval"):
         for good, restored in zip(getattr(reference, net).parameters(), getattr(t.gan, net).parameters()):
             assert torch.equal(good, restored), net
     monkeypatch.undo()
     t.step(5)  # training can go on from the restored state
-    assert t.snapshot()["step"] == good_step + 5
+    assert t.snapshot().step == good_step + 5
 
 
 def test_nan_from_a_real_blow_up(make_trainer):
@@ -174,7 +173,7 @@ def test_nan_from_a_real_blow_up(make_trainer):
             p.mul_(30)
     t.step(60)
     s = t.snapshot()
-    assert "NaN/Inf" in s["message"] and s["status"] == "paused"
+    assert "NaN/Inf" in s.message and s.status == "paused"
     assert all(torch.isfinite(p).all() for p in t.gan.G.parameters())
     assert all(torch.isfinite(p).all() for p in t.gan.D.parameters())
 
@@ -185,7 +184,7 @@ def test_set_live_while_paused_applies_at_once(make_trainer):
     t = make_trainer()
     t.set_live(lr_g=1e-3, lr_d=5e-4, d_steps=3)
     s = t.snapshot()
-    assert (s["lr_g"], s["lr_d"], s["d_steps"]) == (1e-3, 5e-4, 3)
+    assert (s.lr_g, s.lr_d, s.d_steps) == (1e-3, 5e-4, 3)
     t.step(1)
     assert t.gan.opt_d.state_dict()["state"][0]["step"].item() == 3  # three D updates in that one step
     assert t.gan.current_config().train.lr_g == 1e-3
@@ -194,9 +193,9 @@ def test_set_live_while_paused_applies_at_once(make_trainer):
 def test_set_live_while_running(make_trainer, wait_for):
     t = make_trainer()
     t.start()
-    assert wait_for(lambda: t.snapshot()["step"] > 0)
+    assert wait_for(lambda: t.snapshot().step > 0)
     t.set_live(lr_d=7e-4, d_steps=2)
-    assert wait_for(lambda: t.snapshot()["lr_d"] == 7e-4 and t.snapshot()["d_steps"] == 2)
+    assert wait_for(lambda: t.snapshot().lr_d == 7e-4 and t.snapshot().d_steps == 2)
     assert t.gan.opt_d.param_groups[0]["lr"] == 7e-4
 
 
@@ -205,7 +204,7 @@ def test_set_live_rejects_bad_values(make_trainer, kwargs):
     t = make_trainer()
     with pytest.raises(ValueError):
         t.set_live(**kwargs)
-    assert t.snapshot()["d_steps"] == 1 and t.snapshot()["lr_g"] == t.cfg.train.lr_g
+    assert t.snapshot().d_steps == 1 and t.snapshot().lr_g == t.cfg.train.lr_g
 
 
 # --- snapshots and history ---------------------------------------------------------------------
@@ -214,25 +213,25 @@ def test_snapshot_for_points(make_trainer):
     t = make_trainer()
     t.step(10)
     s = t.snapshot()
-    assert set(s) == SNAPSHOT_KEYS
-    assert set(s["history"]) == {"step", *SERIES} and s["history"]["step"] == [5, 10]
-    assert s["samples"] is None and s["is_points"] and s["dataset"] == "ring8" and s["d_output"] == "probability"
-    assert s["visual_step"] == 10  # a Step job ends with a picture of its last step
-    f = s["field"]
+    assert isinstance(s, Snapshot)
+    assert set(s.history) == {"step", *SERIES} and s.history["step"] == [5, 10]
+    assert s.samples is None and s.is_points and s.dataset == "ring8" and s.d_output == "probability"
+    assert s.visual_step == 10  # a Step job ends with a picture of its last step
+    f = s.field
     assert f["fake"].shape == (512, 2) and f["heat"].shape == (30, 30) and f["manifold"].shape == (20, 20, 2)
     assert f["arrows"].shape == (512, 2) and f["centers"].shape == (8, 2)
-    assert s["device"].startswith("cpu")
-    v = s["version"]
+    assert s.device.startswith("cpu")
+    v = s.version
     t.step(5)
-    assert t.snapshot()["version"] > v
+    assert t.snapshot().version > v
 
 
 def test_snapshot_for_images(make_trainer):
     t = make_trainer(tiny_cfg("digits", loss={"objective": "wgan-gp"}, model={"conditional": True}))
     t.step(2)
     s = t.snapshot()
-    assert s["field"] is None and not s["is_points"] and s["d_output"] == "score"
-    grid = s["samples"]
+    assert s.field is None and not s.is_points and s.d_output == "score"
+    grid = s.samples
     assert grid.dtype.name == "uint8" and grid.ndim == 3 and grid.shape[2] == 3
     assert grid.shape[1] >= 8 * 10 * 2  # 8x8 digits are blown up (integer factor) to be visible
 
@@ -241,9 +240,9 @@ def test_snapshot_is_a_copy(make_trainer):
     t = make_trainer()
     t.step(5)
     s = t.snapshot()
-    s["history"]["step"].append(999)
-    s["alerts"].append("x")
-    assert t.snapshot()["history"]["step"] == [5] and t.snapshot()["alerts"] == []
+    s.history["step"].append(999)
+    s.alerts.append("x")
+    assert t.snapshot().history["step"] == [5] and t.snapshot().alerts == []
 
 
 def test_history_csv(make_trainer):
@@ -272,22 +271,22 @@ def test_trainer_history_is_downsampled(make_trainer):
     t = make_trainer(tiny_cfg(train={"log_every": 1}))
     t.history = History(SERIES, max_points=5)
     t.step(60)
-    assert len(t.snapshot()["history"]["step"]) <= 10
+    assert len(t.snapshot().history["step"]) <= 10
 
 
 def test_metric_fn_runs_every_metrics_every_steps(make_trainer):
     t = make_trainer(tiny_cfg(), metric_fn=lambda gan: {"seen": gan.step}, metrics_every=10)
     t.step(30)
-    assert [m["step"] for m in t.snapshot()["metrics"]] == [10, 20, 30]
-    assert all(m["seen"] == m["step"] for m in t.snapshot()["metrics"])
+    assert [m["step"] for m in t.snapshot().metrics] == [10, 20, 30]
+    assert all(m["seen"] == m["step"] for m in t.snapshot().metrics)
 
 
 def test_a_failing_metric_fn_does_not_stop_training(make_trainer):
     t = make_trainer(tiny_cfg(), metric_fn=lambda gan: 1 / 0, metrics_every=5)
     t.step(10)
     s = t.snapshot()
-    assert s["step"] == 10 and s["status"] == "paused"
-    assert "ZeroDivisionError" in s["metrics"][0]["error"]
+    assert s.step == 10 and s.status == "paused"
+    assert "ZeroDivisionError" in s.metrics[0]["error"]
 
 
 # --- alerts -------------------------------------------------------------------------------------
@@ -309,20 +308,20 @@ def test_d_wins_alert(make_trainer, monkeypatch):
     t = make_trainer(tiny_cfg(train={"log_every": 10}))
     monkeypatch.setattr(trainer_mod, "train_step", fake_train_step({**NORMAL, "d_loss": 0.001}))
     t.step(490)
-    assert t.snapshot()["alerts"] == []  # not yet: 490 < 500 steps
+    assert t.snapshot().alerts == []  # not yet: 490 < 500 steps
     t.step(110)
-    alerts = t.snapshot()["alerts"]
+    alerts = t.snapshot().alerts
     assert len(alerts) == 1 and "D wins" in alerts[0] and "600 steps" in alerts[0]
     monkeypatch.setattr(trainer_mod, "train_step", fake_train_step(NORMAL))
     t.step(10)
-    assert t.snapshot()["alerts"] == []  # one normal read-back clears it
+    assert t.snapshot().alerts == []  # one normal read-back clears it
 
 
 def test_d_wins_alert_is_off_for_wgan(make_trainer, monkeypatch):
     t = make_trainer(tiny_cfg(loss={"objective": "wgan"}, train={"log_every": 10}))
     monkeypatch.setattr(trainer_mod, "train_step", fake_train_step({**NORMAL, "d_loss": 0.0}))
     t.step(600)
-    assert t.snapshot()["alerts"] == []  # a critic's loss near 0 means nothing
+    assert t.snapshot().alerts == []  # a critic's loss near 0 means nothing
 
 
 @pytest.mark.parametrize("net", ["g", "d"])
@@ -330,7 +329,7 @@ def test_exploding_gradient_alert(make_trainer, monkeypatch, net):
     t = make_trainer()
     monkeypatch.setattr(trainer_mod, "train_step", fake_train_step({**NORMAL, f"grad_norm_{net}": 500.0}))
     t.step(5)
-    alerts = t.snapshot()["alerts"]
+    alerts = t.snapshot().alerts
     assert len(alerts) == 1 and f"{net.upper()}'s gradient norm is 500" in alerts[0]
 
 
@@ -338,20 +337,20 @@ def test_minimax_saturation_alert(make_trainer, monkeypatch):
     t = make_trainer(tiny_cfg(loss={"objective": "minimax"}))
     monkeypatch.setattr(trainer_mod, "train_step", fake_train_step({**NORMAL, "d_fake": 0.01}))
     t.step(200)
-    assert t.snapshot()["alerts"] == []
+    assert t.snapshot().alerts == []
     t.step(10)
-    assert any("non-saturating" in a for a in t.snapshot()["alerts"])
+    assert any("non-saturating" in a for a in t.snapshot().alerts)
 
 
 def test_stop_interrupts_a_long_step_job(make_trainer, wait_for):
     """stop() must not wait for (or leave behind) a thread busy with a long Step job."""
     t = make_trainer()
     t.step(1_000_000, wait=False)
-    assert wait_for(lambda: t.snapshot()["step"] > 5)
+    assert wait_for(lambda: t.snapshot().step > 5)
     thread = t._thread
     t.stop(timeout=5)
     assert not thread.is_alive()
-    stopped_at = t.snapshot()["step"]
+    stopped_at = t.snapshot().step
     t.start()  # exactly one thread trains afterwards
-    assert wait_for(lambda: t.snapshot()["step"] > stopped_at)
+    assert wait_for(lambda: t.snapshot().step > stopped_at)
     assert [th for th in threading.enumerate() if th.name == "gan-trainer" and th.is_alive()] == [t._thread]

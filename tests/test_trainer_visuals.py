@@ -30,18 +30,18 @@ def test_an_unwatched_run_draws_only_when_it_pauses(make_trainer, drawings, wait
     t.pause()
     assert wait_for(lambda: len(drawings) == 1)
     s = t.snapshot()
-    assert s["status"] == "paused" and s["visual_step"] == s["step"] == drawings[0] >= 200
+    assert s.status == "paused" and s.visual_step == s.step == drawings[0] >= 200
 
 
 def test_a_watched_run_keeps_drawing(make_trainer, drawings, wait_for):
     t = make_trainer(visual_every_s=0.0)
     t.start()
     shown = set()
-    assert wait_for(lambda: shown.add(t.snapshot()["visual_step"]) or len(shown - {-1}) >= 3)
+    assert wait_for(lambda: shown.add(t.snapshot().visual_step) or len(shown - {-1}) >= 3)
     t.pause()
     assert len(drawings) >= 3 and drawings == sorted(drawings)
     s = t.snapshot()
-    assert s["samples"] is None and s["field"] is not None
+    assert s.samples is None and s.field is not None
 
 
 def test_drawing_waits_visual_every_s(make_trainer, drawings, wait_for):
@@ -49,10 +49,10 @@ def test_drawing_waits_visual_every_s(make_trainer, drawings, wait_for):
     t.step(5)  # a Step job always ends with a picture
     assert drawings == [5]
     t.start()
-    assert wait_for(lambda: t.snapshot()["step"] >= 200)  # watched, but the minute is not up
+    assert wait_for(lambda: t.snapshot().step >= 200)  # watched, but the minute is not up
     t.pause()
     assert wait_for(lambda: len(drawings) == 2)  # the pause draws the step it stopped at
-    assert t.snapshot()["visual_step"] == drawings[1] >= 200
+    assert t.snapshot().visual_step == drawings[1] >= 200
 
 
 def test_stop_shows_the_last_step(make_trainer, drawings, wait_for):
@@ -61,4 +61,4 @@ def test_stop_shows_the_last_step(make_trainer, drawings, wait_for):
     assert wait_for(lambda: t.gan.step >= 50)
     t.stop()
     s = t.snapshot()
-    assert s["status"] == "stopped" and s["visual_step"] == s["step"] >= 50 and s["field"] is not None
+    assert s.status == "stopped" and s.visual_step == s.step >= 50 and s.field is not None

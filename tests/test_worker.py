@@ -49,9 +49,9 @@ def test_a_run_process_trains_exactly_what_a_trainer_thread_trains(remote, make_
     local.step(40, wait=True)
     far.step(40, wait=True)
     a, b = local.snapshot(), far.snapshot()
-    assert b["step"] == 40 and b["status"] == "paused"
-    assert b["history"] == a["history"]  # same seed, same ops, one thread each: the same numbers
-    assert b["field"] is not None and (b["field"]["fake"] == a["field"]["fake"]).all()
+    assert b.step == 40 and b.status == "paused"
+    assert b.history == a.history  # same seed, same ops, one thread each: the same numbers
+    assert b.field is not None and (b.field["fake"] == a.field["fake"]).all()
     assert far.current_step == 40 and far.status == "paused" and far.alive
 
 
@@ -91,7 +91,7 @@ def test_a_waiting_step_does_not_block_snapshots_from_other_threads(remote):
     t = time.perf_counter()
     snap = far.snapshot()
     assert time.perf_counter() - t < 1.0 and not done.is_set(), "the snapshot waited for the Step job"
-    assert 0 < snap["step"] < 3000
+    assert 0 < snap.step < 3000
     assert done.wait(120) and far.current_step == 3000
 
 
@@ -117,10 +117,10 @@ def test_a_killed_run_process_is_reported_not_raised(remote):
     far.step(10, wait=True)
     os.kill(far.pid, signal.SIGKILL)
     assert worker.wait_for_exit(far.pid)
-    before = far._last["version"]
+    before = far._last.version
     snap = far.snapshot()  # the last one the process sent (at its start: none was read since), marked
-    assert snap["status"] == "error" and "stopped unexpectedly" in snap["message"]
-    assert snap["version"] != before and far.snapshot()["version"] == snap["version"]  # the page redraws once
+    assert snap.status == "error" and "stopped unexpectedly" in snap.message
+    assert snap.version != before and far.snapshot().version == snap.version  # the page redraws once
     far.start()  # commands do nothing now, and say nothing
     far.pause()
     assert far.status == "error" and not far.alive

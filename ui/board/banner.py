@@ -17,6 +17,7 @@ import gradio as gr
 
 from gan_core.viz import FIELD_LAYERS
 from live.rooms import RoomError, normalize_code
+from live.snapshot import Snapshot
 from ui.train import view
 from ui.common import AppContext, session_id
 
@@ -32,17 +33,17 @@ _CURVES: dict[str, tuple[int, str | None]] = {}  # class-run session -> (snapsho
 _CURVES_LOCK = threading.Lock()
 
 
-def _curves_file(session: str, snap: dict, objective: str, folder) -> str | None:
+def _curves_file(session: str, snap: Snapshot, objective: str, folder) -> str | None:
     """The class run's curves as a PNG file, drawn once per snapshot version however many students
     watch it (each poll of each student would otherwise draw the same picture)."""
     with _CURVES_LOCK:
         hit = _CURVES.get(session)
-    if hit is not None and hit[0] == snap["version"]:
+    if hit is not None and hit[0] == snap.version:
         return hit[1]
-    image = view.curves_image(snap["history"], objective)
+    image = view.curves_image(snap.history, objective)
     path = None if image is None else view.png_file(image, folder)
     with _CURVES_LOCK:
-        _CURVES[session] = (snap["version"], path)
+        _CURVES[session] = (snap.version, path)
         while len(_CURVES) > 64:  # (rooms are capped at 20: old class runs' entries go)
             _CURVES.pop(next(iter(_CURVES)))
     return path
@@ -111,16 +112,16 @@ def wire(ctx: AppContext, c: dict, tabs: gr.Tabs) -> dict:
                 (gr.skip(),) * 3
         snap = ctx.watched.get(run)
         last = last if isinstance(last, view.Seen) else view.Seen()
-        if snap["version"] == last.version:
+        if snap.version == last.version:
             return (gr.skip(),) * 4
         path = None
-        if snap.get("visual_step") != last.visual_step:
+        if snap.visual_step != last.visual_step:
             path = view.picture_file(snap, FIELD_LAYERS, c["picture"].GRADIO_CACHE)
-        plots_due = snap["status"] != "running" or time.monotonic() - last.plots_at >= view.PLOTS_EVERY_S
+        plots_due = snap.status != "running" or time.monotonic() - last.plots_at >= view.PLOTS_EVERY_S
         curves = gr.skip()
         if plots_due:
             curves = _curves_file(session, snap, run.cfg.loss.objective, c["curves"].GRADIO_CACHE)
-        now_seen = view.Seen(snap["version"], snap.get("visual_step", -1), time.monotonic() if plots_due else
+        now_seen = view.Seen(snap.version, snap.visual_step, time.monotonic() if plots_due else
                              last.plots_at)
         return (f"**Class run** · {view.status_line(snap)}", gr.skip() if path is None else path, curves, now_seen)
 

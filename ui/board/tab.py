@@ -20,6 +20,7 @@ from gan_core.errors import CapacityError, ClassroomError, Queued
 from gan_core.presets import describe_preset, get_preset, preset_names
 from gan_core.viz import FIELD_LAYERS
 from live.rooms import RoomError, normalize_code
+from live.snapshot import Snapshot
 from ui.board import view as board_view
 from ui.train import view as train_view
 from ui.board.thumbs import Thumbnails
@@ -50,7 +51,7 @@ def room_text(code: str, link: str) -> str:
             f"press Start. To show this board on another screen, open the same link with `&teacher=1`.")
 
 
-def class_run_line(snap: dict | None, note: str = "") -> str:
+def class_run_line(snap: Snapshot | None, note: str = "") -> str:
     if snap is None:
         return note or "No class run yet: pick a preset and press **Start the class run**."
     return train_view.status_line(snap) + (f"  \n{note}" if note else "")

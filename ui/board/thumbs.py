@@ -15,18 +15,19 @@ from pathlib import Path
 
 from gan_core.field_thumb import field_thumbnail, shrink
 from gan_core.viz import png_bytes
+from live.snapshot import Snapshot
 from ui.train.view import png_file
 
 MAX_REDRAWS = 6  # thumbnails drawn per board poll (each ~2.5 ms with its PNG)
 MAX_KEPT = 512  # thumbnails remembered, across all rooms (least recently shown go first)
 
 
-def thumbnail(snap: dict):
+def thumbnail(snap: Snapshot):
     """uint8 [h, w, 3] of a snapshot's picture (the field or the sample grid), or None."""
-    if snap.get("field") is not None:
-        return field_thumbnail(snap["field"])
-    if snap.get("samples") is not None:
-        return shrink(snap["samples"])
+    if snap.field is not None:
+        return field_thumbnail(snap.field)
+    if snap.samples is not None:
+        return shrink(snap.samples)
     return None
 
 
@@ -53,7 +54,7 @@ class Thumbnails:
         for token, run, snap in entries:
             if snap is None:
                 continue
-            key = (id(run), snap.get("visual_step"))  # a new picture, or a new run (Reset)
+            key = (id(run), snap.visual_step)  # a new picture, or a new run (Reset)
             if kept[token] is None or kept[token][0] != key:
                 stale.append(((kept[token] or (None, None, 0))[2], token, key, snap))
         stale.sort(key=lambda s: s[0])  # the oldest thumbnails first

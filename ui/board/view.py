@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from gan_core.verdict import Verdict, live_verdict
+from live.snapshot import Snapshot
 
 COLOURS = {"healthy": "#1a9850", "warning": "#e08214", "collapse": "#d73027", "waiting": "#9e9e9e"}
 NOT_STARTED, COVERS_ALL, COLLAPSED, LEARNING = "not started", "covers all", "collapsed", "learning"
@@ -27,13 +28,13 @@ EARLY = Verdict("warning", f"too early to judge: measured before step {JUDGE_FRO
 class BoardRun:
     token: str  # the member's opaque token: what a click on its thumbnail sends back
     name: str  # nickname or "Run 3", as typed (bounded by live.rooms.clean_nickname), escaped here
-    snap: dict | None  # the run's last snapshot; None while the student has no run
+    snap: Snapshot | None  # the run's last snapshot; None while the student has no run
     thumb_url: str | None = None  # the thumbnail's URL, None before there is a picture
 
 
-def latest_metrics(snap: dict | None) -> dict | None:
+def latest_metrics(snap: Snapshot | None) -> dict | None:
     """The newest live metrics that count modes or classes (an entry may be an error instead)."""
-    for m in reversed((snap or {}).get("metrics") or []):
+    for m in reversed(snap.metrics if snap is not None else []):
         if "modes_covered" in m or "classes_covered" in m:
             return m
     return None
@@ -48,9 +49,9 @@ def coverage(m: dict | None) -> tuple[int, int, str] | None:
     return int(m["classes_covered"]), int(m["n_classes"]), "classes"
 
 
-def judge(snap: dict | None) -> tuple[str, Verdict | None]:
+def judge(snap: Snapshot | None) -> tuple[str, Verdict | None]:
     """(pile, verdict): NOT_STARTED (no run, or step 0), COVERS_ALL, COLLAPSED or LEARNING."""
-    if snap is None or not snap.get("step"):
+    if snap is None or not snap.step:
         return NOT_STARTED, None
     m = latest_metrics(snap)
     verdict = None if m is None else live_verdict(m)
@@ -94,12 +95,12 @@ def caption(run: BoardRun) -> str:
     """'Ana · step 1,200 · 8/8 modes' (plain text, not yet escaped)."""
     if run.snap is None:
         return f"{run.name} · no run yet"
-    parts = [run.name, f"step {run.snap.get('step', 0):,}"]
+    parts = [run.name, f"step {run.snap.step:,}"]
     cov = coverage(latest_metrics(run.snap))
-    if cov is not None and run.snap.get("step"):
+    if cov is not None and run.snap.step:
         parts.append(f"{cov[0]}/{cov[1]} {cov[2]}")
-    if run.snap.get("status") in ("paused", "error"):
-        parts.append(run.snap["status"])
+    if run.snap.status in ("paused", "error"):
+        parts.append(run.snap.status)
     return " · ".join(parts)
 
 

@@ -51,7 +51,7 @@ def diagnose(ctx: AppContext, choice: str | None, compare: str | None, n: int, s
 def timeline(ctx: AppContext, choice: str | None, seen: int, session: str) -> tuple:
     """(timeline plot update, points shown) for the live run; gr.skip() when nothing new arrived."""
     run = ctx.registry.get(session) if choice == LIVE else None
-    metrics = run.snapshot()["metrics"] if run is not None else []
+    metrics = run.snapshot().metrics if run is not None else []
     if len(metrics) == seen:
         return gr.skip(), gr.skip()
     image = view.timeline_image(metrics)

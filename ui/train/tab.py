@@ -18,10 +18,9 @@ from gan_core.diagnostics import live_metrics
 from gan_core.errors import CapacityError, ClassroomError, Queued
 from gan_core.presets import describe_preset, get_preset, preset_names
 from gan_core.viz import FIELD_LAYERS
+from live.snapshot import Snapshot
 from ui import temp_files
-from ui.train import own_data
-from ui.train import slow_motion
-from ui.train import view
+from ui.train import own_data, slow_motion, view
 from ui.common import AppContext, client_id, session_id
 from ui.train.bounds import EMA_DECAYS
 from ui.train.settings import (DATASETS, DEFAULT_PRESET, KEYS, TRICK_INFO, TTUR_LRS, base_config, config_from_values,
@@ -146,7 +145,7 @@ def build(ctx: AppContext) -> TrainHandles:
                 downloads = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="downloads",
                                     visible=False)
             with gr.Column(scale=2, min_width=360):
-                alerts = gr.Markdown(view.alerts_text({"alerts": [], "step": 0}), elem_id="alerts",
+                alerts = gr.Markdown(view.alerts_text(Snapshot()), elem_id="alerts",
                                      elem_classes=["alert-box"])
                 curves = gr.Image(None, label="Training curves", show_label=False, type="filepath", format="png",
                                   height=525, interactive=False, buttons=[],  # (corner buttons would hide the legend)
@@ -170,14 +169,14 @@ def build(ctx: AppContext) -> TrainHandles:
         snap = snap or run.snapshot()
         curves_path = gr.skip()
         if draw_plots:
-            image = view.curves_image(snap["history"], run.cfg.loss.objective)
+            image = view.curves_image(snap.history, run.cfg.loss.objective)
             curves_path = None if image is None else view.png_file(image, curves.GRADIO_CACHE)
         if picture is not None:
             picture_path = view.png_file(picture, samples.GRADIO_CACHE)
         else:
             picture_path = view.picture_file(snap, layers_on, samples.GRADIO_CACHE) if draw_picture else None
-        seen = view.Seen(snap["version"], snap.get("visual_step", -1), time.monotonic(), message if queued else "")
-        return (view.status_line(snap), message, "Resume" if snap["status"] != "running" and snap["step"] else "Pause",
+        seen = view.Seen(snap.version, snap.visual_step, time.monotonic(), message if queued else "")
+        return (view.status_line(snap), message, "Resume" if snap.status != "running" and snap.step else "Pause",
                 gr.skip() if picture_path is None else picture_path, curves_path,
                 view.alerts_text(snap), seen)
 
@@ -252,17 +251,17 @@ def build(ctx: AppContext) -> TrainHandles:
         run = ctx.registry.get(sid)
         snap = run.snapshot() if run is not None else None
         note = ctx.registry.queue_note(sid) or ""
-        if snap is not None and (note or last.note) and snap["version"] == last.version:
+        if snap is not None and (note or last.note) and snap.version == last.version:
             # queued: only the notice moves (its place in the queue); when its turn came, it is cleared
             return (view.status_line(snap), note) + (gr.skip(),) * (len(shown) - 3) + \
                 (dataclasses.replace(last, note=note),)
-        if snap is None or snap["version"] == last.version:
+        if snap is None or snap.version == last.version:
             return gr.skip()
-        plots_due = snap["status"] != "running" or time.monotonic() - last.plots_at >= view.PLOTS_EVERY_S
-        shown_now = render(run, layers_on, snap=snap, draw_picture=snap.get("visual_step") != last.visual_step,
+        plots_due = snap.status != "running" or time.monotonic() - last.plots_at >= view.PLOTS_EVERY_S
+        shown_now = render(run, layers_on, snap=snap, draw_picture=snap.visual_step != last.visual_step,
                            draw_plots=plots_due)
         if not plots_due:  # the page's curves are as old as they were
-            shown_now = shown_now[:-1] + (view.Seen(snap["version"], snap.get("visual_step", -1), last.plots_at),)
+            shown_now = shown_now[:-1] + (view.Seen(snap.version, snap.visual_step, last.plots_at),)
         if note or last.note:  # the queue's notice, or clearing it once the turn came
             return shown_now[:1] + (note,) + shown_now[2:-1] + (dataclasses.replace(shown_now[-1], note=note),)
         return shown_now[:1] + (gr.skip(),) + shown_now[2:]  # the notice belongs to the last button press
@@ -270,7 +269,7 @@ def build(ctx: AppContext) -> TrainHandles:
     def on_layers(layers_on, request: gr.Request):
         run = ctx.registry.get(session_id(request))
         snap = run.snapshot() if run is not None else None
-        if snap is None or snap["field"] is None:
+        if snap is None or snap.field is None:
             return gr.skip()
         return view.png_file(view.visual_image(snap, layers_on), samples.GRADIO_CACHE)
 

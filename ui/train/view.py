@@ -25,6 +25,7 @@ from live.trainer import Trainer, history_csv
 from gan_core.curves_draw import Panel, Series, draw_curves
 from gan_core.field_draw import PICTURE_WIDTH, field_title
 from gan_core.viz import FIELD_LAYERS, draw_field, png_bytes
+from live.snapshot import Snapshot
 
 MAX_POINTS = 400  # per series drawn: ~1 px apart on a plot ~400 px wide
 EQUILIBRIUM = "0.5 (equilibrium)"
@@ -90,26 +91,26 @@ class Seen:
     note: str = ""  # the queue's notice the page shows ("" when not queued)
 
 
-def status_line(snap: dict) -> str:
+def status_line(snap: Snapshot) -> str:
     """'**running** · step 1,230 · 412 it/s · cpu (2 threads)' plus the live settings and any message."""
-    its = f"{snap['its']:.0f} it/s" if snap["status"] == "running" else "0 it/s"
-    line = (f"**{snap['status']}** · step {snap['step']:,} · {its} · {snap['device']} · {snap['dataset']}  \n"
-            f"<small>live: lr G {snap['lr_g']:.2g}, lr D {snap['lr_d']:.2g}, D steps per G step {snap['d_steps']}</small>")
-    if snap.get("message"):
-        line += f"  \n⚠️ {snap['message']}"
+    its = f"{snap.its:.0f} it/s" if snap.status == "running" else "0 it/s"
+    line = (f"**{snap.status}** · step {snap.step:,} · {its} · {snap.device} · {snap.dataset}  \n"
+            f"<small>live: lr G {snap.lr_g:.2g}, lr D {snap.lr_d:.2g}, D steps per G step {snap.d_steps}</small>")
+    if snap.message:
+        line += f"  \n⚠️ {snap.message}"
     return line
 
 
-def alerts_text(snap: dict) -> str:
+def alerts_text(snap: Snapshot) -> str:
     """The trainer's alerts in plain language, and the latest mode count for 2D mixtures."""
-    lines = [f"- ⚠️ {a}" for a in snap["alerts"]]
-    modes = [m for m in snap.get("metrics", []) if "modes_covered" in m]
+    lines = [f"- ⚠️ {a}" for a in snap.alerts]
+    modes = [m for m in snap.metrics if "modes_covered" in m]
     if modes:
         m = modes[-1]
         lines.append(f"- Modes covered: **{m['modes_covered']} of {m['n_modes']}**, "
                      f"{100 * m['high_quality_fraction']:.0f}% of samples near a mode (step {m['step']:,}).")
-    if not snap["alerts"]:
-        lines.insert(0, "- No alerts: nothing looks wrong right now." if snap["step"] else
+    if not snap.alerts:
+        lines.insert(0, "- No alerts: nothing looks wrong right now." if snap.step else
                      "- No alerts yet: press **Start** or **Step**.")
     return "**What the trainer sees**\n\n" + "\n".join(lines)
 
@@ -146,11 +147,11 @@ def explanation(objective: str) -> str:
     return f"{losses}\n\n{outputs}\n\n{_GRADS}"
 
 
-def visual_image(snap: dict, layers=FIELD_LAYERS) -> np.ndarray | None:
+def visual_image(snap: Snapshot, layers=FIELD_LAYERS) -> np.ndarray | None:
     """The current picture as uint8 [H, W, 3]: the field for 2D data, the sample grid for images."""
-    if snap.get("field") is not None:
-        return field_image(snap["field"], layers, snap.get("visual_step", snap["step"]))  # the step it shows
-    return None if snap.get("samples") is None else upscale(snap["samples"])
+    if snap.field is not None:
+        return field_image(snap.field, layers, snap.visual_step)  # the step it shows
+    return None if snap.samples is None else upscale(snap.samples)
 
 
 def upscale(image: np.ndarray, min_side: int = 440) -> np.ndarray:
@@ -213,10 +214,10 @@ def _preview(cfg: RunConfig, layers: tuple) -> np.ndarray:
     return picture
 
 
-def picture_file(snap: dict, layers, folder: str | Path) -> str | None:
+def picture_file(snap: Snapshot, layers, folder: str | Path) -> str | None:
     """The picture of a snapshot as a PNG file for gr.Image (None: no picture). A run of the class
     process sends its field already drawn with every layer (the page's default): only written here."""
-    field = snap.get("field")
+    field = snap.field
     if field is not None and field.get("png") is not None and tuple(layers) == tuple(FIELD_LAYERS):
         return png_file(field["png"], folder)
     image = visual_image(snap, layers)
@@ -243,7 +244,7 @@ def png_file(image: np.ndarray | bytes, folder: str | Path) -> str:
     return str(path)
 
 
-def export_files(snap: dict, layers, folder: Path) -> list[str]:
+def export_files(snap: Snapshot, layers, folder: Path) -> list[str]:
     """Write gan_history.csv and gan_<samples|field>.png into folder; returns their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     csv_path = folder / "gan_history.csv"
@@ -251,7 +252,7 @@ def export_files(snap: dict, layers, folder: Path) -> list[str]:
     paths = [str(csv_path)]
     image = visual_image(snap, layers)
     if image is not None:
-        png_path = folder / ("gan_field.png" if snap.get("field") is not None else "gan_samples.png")
+        png_path = folder / ("gan_field.png" if snap.field is not None else "gan_samples.png")
         png_path.write_bytes(png_bytes(image))
         paths.append(str(png_path))
     return paths
