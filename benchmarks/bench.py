@@ -43,7 +43,8 @@ from gan_core.gan import build_gan
 from gan_core.train import train_step
 from live.trainer import WATCHED_S, Trainer
 from live.worker import RemoteTrainer
-from gan_core.viz import FIELD_LAYERS, png_bytes
+from gan_core.field_draw import FIELD_LAYERS
+from gan_core.viz import png_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"ratio_cpu": 1.0, "ring8_s": 30.0, "mnist5k_s": 120.0, "streaming": 0.05, "ratio_gpu": 2.0}

@@ -115,38 +115,31 @@ class Session:
         """One request on a pooled connection; (status, body). A reused connection that the server
         closed while it sat idle (uvicorn drops idle keep-alive connections after 5 s) fails before
         any answer: the request goes again on a new connection, as browsers do."""
+        conn, resp, data = await self._exchange(method, path, body, headers, read=True)
+        self._release(conn, resp.reusable)
+        return resp.status, data
+
+    async def _exchange(self, method: str, path: str, body: bytes | None, headers: dict | None, read: bool):
+        """(connection, response, body or None): sent on a pooled connection, and once more on a new
+        one when a reused connection turns out to have been dropped by the server."""
         fresh = False
         while True:
             conn, reused = await self._connect(fresh)
             try:
                 resp = await self._send(conn, method, path, body, headers)
-                data = await resp.read()
+                return conn, resp, (await resp.read() if read else None)
             except (ConnectionError, asyncio.IncompleteReadError, ValueError, IndexError) as e:
                 self._open.discard(conn)
                 conn.close()
                 if not reused:
                     raise HttpError(f"{method} {path}: {type(e).__name__}: {e}") from e
                 fresh = True
-                continue
-            self._release(conn, resp.reusable)
-            return resp.status, data
 
     async def stream(self, path: str):
         """GET an event stream; yields each SSE event's data (str) until the server ends the stream.
         The connection goes back to the pool if the stream ended cleanly; closing the generator
         early (a tab that goes away) closes the connection, which is how the server notices."""
-        fresh = False
-        while True:  # as in request(): a reused connection the server had dropped is replaced once
-            conn, reused = await self._connect(fresh)
-            try:
-                resp = await self._send(conn, "GET", path, None, {"Accept": "text/event-stream"})
-                break
-            except (ConnectionError, asyncio.IncompleteReadError, ValueError, IndexError) as e:
-                self._open.discard(conn)
-                conn.close()
-                if not reused:
-                    raise HttpError(f"GET {path}: {type(e).__name__}: {e}") from e
-                fresh = True
+        conn, resp, _ = await self._exchange("GET", path, None, {"Accept": "text/event-stream"}, read=False)
         clean = False
         try:
             if resp.status != 200:

@@ -18,7 +18,7 @@ import time
 
 import torch
 
-from gan_core.data import mixture_centers
+from gan_core.point_sets import mixture_centers
 from gan_core.metrics import mode_coverage
 from gan_core.presets import get_preset
 from live.batched import BatchedGroup

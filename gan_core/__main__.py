@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from .checkpoint import CheckpointError
     from .config import ConfigError
-    from .data import DatasetError
+    from .errors import DatasetError
     from .device import DeviceError
 
     try:

@@ -20,7 +20,7 @@ from safetensors import safe_open
 
 from . import __version__
 from .config import IMAGE_SIZES, ConfigError, RunConfig
-from .data import dataset_classes, native_channels, native_image_size
+from .image_sets import dataset_classes, native_channels, native_image_size
 from .models import build_models
 from .errors import CheckpointError
 

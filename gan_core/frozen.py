@@ -16,7 +16,8 @@ from torch import nn
 
 from . import checkpoint as ckpt
 from .config import RunConfig
-from .data import Dataset, DatasetError, load_dataset
+from .data import Dataset, load_dataset
+from .errors import DatasetError
 from .lru import ByteLRU
 from .noise import seeded_z
 

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from .field_draw import FIELD_LAYERS, draw_field  # noqa: F401  (re-exported: the field's picture)
+
 
 
 def image_grid(x: torch.Tensor | np.ndarray, nrow: int = 8, pad: int = 2, min_side: int = 320) -> np.ndarray:

@@ -153,9 +153,9 @@ def _preload() -> None:
     None of it runs a torch op, so no OpenMP or CUDA threads exist when the zygote forks."""
     for module in ("torch", "torch._dynamo", "sklearn.datasets", "live.trainer", "gan_core.diagnostics"):
         importlib.import_module(module)
-    from gan_core import data
+    from gan_core import image_sets
 
-    data._mnist5k_table()
+    image_sets._mnist5k_table()
 
 
 def _run_process(address: str, authkey: bytes, ready_w: int) -> None:

@@ -150,6 +150,30 @@ def make_stand_ins(folder: Path, presets: list[str]) -> None:
                             extra={"made_by": "scripts/latent_latency.py --stand-ins (untrained)"})
 
 
+def stop_app(proc: subprocess.Popen | None) -> None:
+    if proc is not None:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def print_report(info: dict, as_json: bool, what: str, first: tuple[str, int], source_width: int) -> None:
+    """The run_info as JSON, or as a table of p50 / p95 / max per (method, source)."""
+    if as_json:
+        print(json.dumps(info, indent=2))
+        return
+    print(f"{info['cpus']} CPUs, load average {info['load_avg_1min']} (1 min); {what}")
+    (name, w), sw = first, source_width
+    print(f"{name:<{w}}{'source':<{sw}}{'n':>5}{'p50':>8}{'p95':>8}{'max':>8}")
+    for r in info["results"]:
+        print(f"{r['method']:<{w}}{r['source']:<{sw}}{r['n']:>5}{r['p50_ms']:>8}{r['p95_ms']:>8}{r['max_ms']:>8}")
+
+
+def run_info(limit_ms: float, results: list) -> dict:
+    """The results with what they were measured on: usable CPUs and the 1-minute load average."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {"cpus": cpus, "load_avg_1min": round(os.getloadavg()[0], 2), "limit_ms": limit_ms, "results": results}
+
+
 def launch_app(checkpoint_dir: Path, timeout: float = 180.0) -> tuple[subprocess.Popen, str]:
     """`python app.py` in its own process on a free port, reading checkpoints from checkpoint_dir."""
     with socket.socket() as s:
@@ -199,18 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         if "api" in args.methods:
             results += [measure_api(url, None, n=args.n)] + [measure_api(url, s, n=args.n) for s in args.sources]
     finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=30)
-    info = {"cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-            "load_avg_1min": round(os.getloadavg()[0], 2), "limit_ms": args.limit_ms, "results": results}
-    if args.json:
-        print(json.dumps(info, indent=2))
-    else:
-        print(f"{info['cpus']} CPUs, load average {info['load_avg_1min']} (1 min); slider release -> new image, ms")
-        print(f"{'method':<9}{'source':<20}{'n':>5}{'p50':>8}{'p95':>8}{'max':>8}")
-        for r in results:
-            print(f"{r['method']:<9}{r['source']:<20}{r['n']:>5}{r['p50_ms']:>8}{r['p95_ms']:>8}{r['max_ms']:>8}")
+        stop_app(proc)
+    print_report(run_info(args.limit_ms, results), args.json, "slider release -> new image, ms", ("method", 9), 20)
     return 0 if all(r["p95_ms"] < args.limit_ms for r in results if r["method"] == "browser") else 1
 
 

@@ -20,8 +20,6 @@ thread is still drawing the replay's frames (the first student's view of a repla
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import random
 import sys
 import time
@@ -30,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
-from latent_latency import CHROMIUM, CHROMIUM_ARGS, _summary, launch_app  # noqa: E402  (same harness)
+from latent_latency import CHROMIUM, CHROMIUM_ARGS, _summary, launch_app, print_report, run_info, stop_app  # noqa: E402  (same harness)
 
 # In the page: stamp each press on the page, and the load of each new picture of the two boxes.
 WATCH_JS = """() => {
@@ -149,19 +147,9 @@ def main(argv: list[str] | None = None) -> int:
             results += [r for name in args.replays
                         for r in measure_browser(url, name, n_first=args.first, n_warm=args.n, settle_s=args.settle_s)]
         finally:
-            if proc is not None:
-                proc.terminate()
-                proc.wait(timeout=30)
-    info = {"cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-            "load_avg_1min": round(os.getloadavg()[0], 2), "limit_ms": args.limit_ms, "results": results}
-    if args.json:
-        print(json.dumps(info, indent=2))
-    else:
-        print(f"{info['cpus']} CPUs, load average {info['load_avg_1min']} (1 min); click on the track -> new picture "
-              "and curves shown, ms")
-        print(f"{'phase':<15}{'replay':<16}{'n':>5}{'p50':>8}{'p95':>8}{'max':>8}")
-        for r in results:
-            print(f"{r['method']:<15}{r['source']:<16}{r['n']:>5}{r['p50_ms']:>8}{r['p95_ms']:>8}{r['max_ms']:>8}")
+            stop_app(proc)
+    print_report(run_info(args.limit_ms, results), args.json, "click on the track -> new picture and curves shown, ms",
+                 ("phase", 15), 16)
     return 0 if all(r["p95_ms"] < args.limit_ms for r in results if r["method"] == "warm") else 1
 
 

@@ -125,7 +125,7 @@ def train_inputs():
     """train_inputs(**changes) -> the Train tab's Start inputs (preset, layers, every setting) as the
     page sends them for ring8, with `changes` to the widget values."""
     from gan_core.presets import get_preset
-    from gan_core.viz import FIELD_LAYERS
+    from gan_core.field_draw import FIELD_LAYERS
     from ui.train.settings import KEYS, values_from_config
 
     def make(**changes) -> list:
@@ -197,7 +197,7 @@ def make_trainer():
         assert not t.alive
 
 
-def _wait_for(predicate, timeout_s: float = 30.0, every_s: float = 0.02):
+def poll_until(predicate, timeout_s: float = 30.0, every_s: float = 0.02):
     """Poll `predicate` until it is truthy (and return that value) or timeout_s passes (its last value)."""
     import time
 
@@ -213,7 +213,7 @@ def _wait_for(predicate, timeout_s: float = 30.0, every_s: float = 0.02):
 @pytest.fixture(scope="session")
 def wait_for():
     """wait_for(predicate, timeout_s=30) -> its value once truthy: for what a test can poll, never a sleep."""
-    return _wait_for
+    return poll_until
 
 
 # -- tiers ------------------------------------------------------------------------------------------
@@ -221,6 +221,19 @@ def wait_for():
 # uses, so no marker can be forgotten: `pytest -m "not slow and not browser"` is the fast loop.
 SLOW_FIXTURES = {"app_server", "capped_app", "client", "client_factory", "post_event"}
 BROWSER_FIXTURES = {"browser", "page"}
+
+
+@pytest.fixture
+def fast_unload(monkeypatch):
+    monkeypatch.setenv("GRADIO_HEARTBEAT_INTERVAL", "1")  # the server notices a closed page within ~1 s
+
+
+def shown_step(page) -> int:
+    """The step the Train tab's status line shows (-1 before it shows one)."""
+    import re
+
+    match = re.search(r"step ([\d,]+)", page.locator("#status").inner_text())
+    return int(match.group(1).replace(",", "")) if match else -1
 
 
 def open_tab(page, url: str, name: str, elem_id: str) -> None:

@@ -9,7 +9,7 @@ import torch
 from gan_core.train import train_step
 from live.batched import BatchedGroup
 from live.batched.slow import slow_motion_in_group
-from test_batched_isolation import CFG, assert_bit_identical, assert_same_numbers, cfg_for, reference_run, rows_of
+from batched_reference import CFG, assert_bit_identical, assert_same_numbers, cfg_for, reference_run, rows_of
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from test_browser_train import fast_unload, shown_step, watch_until  # noqa: F401  (fast_unload: a fixture)
+from conftest import poll_until, shown_step
 
 expect = pytest.importorskip("playwright.sync_api").expect
 PHASE_TIMEOUT_MS = 20_000  # a phase shows for 1.25 s; the margin is for a busy 2-core machine
@@ -28,7 +28,7 @@ def test_slow_motion_plays_ten_captions_in_order_and_the_step_is_one_higher(app_
     page.locator("#step-count input").click()  # train 100 steps first: a picture with something to see
     page.get_by_role("option", name="100", exact=True).click()
     page.locator("#step").click()
-    assert watch_until(lambda: shown_step(page) == 100), page.locator("#status").inner_text()
+    assert poll_until(lambda: shown_step(page) == 100), page.locator("#status").inner_text()
     caption, picture = page.locator("#slow-motion-caption"), page.locator("#slow-motion-picture img")
     page.locator("#slow-motion").click()
     for phase in range(1, 11):  # each must show, in this order (a skipped one would time out here)
@@ -43,7 +43,7 @@ def test_slow_motion_plays_ten_captions_in_order_and_the_step_is_one_higher(app_
     expect(caption).to_contain_text("Slow motion done", timeout=PHASE_TIMEOUT_MS)
     expect(page.locator("#samples img")).to_be_visible()
     expect(picture).to_be_hidden()
-    assert watch_until(lambda: shown_step(page) == 101, timeout=15), page.locator("#status").inner_text()
+    assert poll_until(lambda: shown_step(page) == 101, timeout_s=15, every_s=0.5), page.locator("#status").inner_text()
     assert re.search(r"step 101\b", caption.inner_text())
 
     # a running run is not slowed: it says to pause first
@@ -70,4 +70,4 @@ def test_slow_motion_on_images_and_skip(app_server, page, artifacts, fast_unload
     page.locator("#slow-motion-skip").click()
     expect(caption).to_contain_text("Slow motion done", timeout=PHASE_TIMEOUT_MS)
     expect(page.locator("#slow-motion-skip")).to_be_hidden()
-    assert watch_until(lambda: shown_step(page) == 1, timeout=15), page.locator("#status").inner_text()
+    assert poll_until(lambda: shown_step(page) == 1, timeout_s=15, every_s=0.5), page.locator("#status").inner_text()

@@ -7,26 +7,10 @@ and the picture are redrawn while it trains, and closing the page ends the run. 
 
 from __future__ import annotations
 
-import re
-import time
-
 import pytest
+from conftest import poll_until, shown_step
 
 expect = pytest.importorskip("playwright.sync_api").expect
-
-
-def shown_step(page) -> int:
-    match = re.search(r"step ([\d,]+)", page.locator("#status").inner_text())
-    return int(match.group(1).replace(",", "")) if match else -1
-
-
-def watch_until(condition, timeout: float = 40.0, every: float = 0.5) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(every)
-    return condition()
 
 
 def train_and_watch(page, dataset: str, artifacts) -> None:
@@ -36,13 +20,13 @@ def train_and_watch(page, dataset: str, artifacts) -> None:
     status = page.locator("#status")
     expect(status).to_contain_text("running", timeout=30_000)
     expect(status).to_contain_text(dataset)
-    assert watch_until(lambda: shown_step(page) > 0), "the step count never left 0"
+    assert poll_until(lambda: shown_step(page) > 0, timeout_s=40, every_s=0.5), "the step count never left 0"
     expect(picture).to_be_visible(timeout=15_000)
     expect(curves).to_be_visible(timeout=15_000)
     first_step, first_src, first_curves = shown_step(page), picture.get_attribute("src"), curves.get_attribute("src")
-    assert watch_until(lambda: shown_step(page) > first_step + 10), "the step count stopped rising"
-    assert watch_until(lambda: picture.get_attribute("src") != first_src), "the picture was not redrawn"
-    assert watch_until(lambda: curves.get_attribute("src") != first_curves), "the curves were not redrawn"
+    assert poll_until(lambda: shown_step(page) > first_step + 10, timeout_s=40, every_s=0.5), "the step count stopped rising"
+    assert poll_until(lambda: picture.get_attribute("src") != first_src, timeout_s=40, every_s=0.5), "the picture was not redrawn"
+    assert poll_until(lambda: curves.get_attribute("src") != first_curves, timeout_s=40, every_s=0.5), "the curves were not redrawn"
     page.screenshot(path=str(artifacts / f"train_{dataset}_1280.png"), full_page=True)
     page.set_viewport_size({"width": 800, "height": 800})
     page.screenshot(path=str(artifacts / f"train_{dataset}_800.png"), full_page=True)
@@ -52,12 +36,7 @@ def train_and_watch(page, dataset: str, artifacts) -> None:
 
 def close_and_check_run_ended(page, registry, before: int) -> None:
     page.context.close()  # the tab goes -> heartbeat ends -> demo.unload closes its run
-    assert watch_until(lambda: len(registry) == before, timeout=30), "the closed page's run was not closed"
-
-
-@pytest.fixture
-def fast_unload(monkeypatch):
-    monkeypatch.setenv("GRADIO_HEARTBEAT_INTERVAL", "1")  # the server notices a closed page within ~1 s
+    assert poll_until(lambda: len(registry) == before, timeout_s=30, every_s=0.5), "the closed page's run was not closed"
 
 
 def test_ring8_field_trains_live(app_server, page, artifacts, fast_unload):
@@ -70,7 +49,7 @@ def test_ring8_field_trains_live(app_server, page, artifacts, fast_unload):
     # the field's layers are toggleable: hiding D's heat map redraws the picture
     src = page.locator("#samples img").get_attribute("src")
     page.locator("#field-layers").get_by_label("D's heat map").uncheck()
-    assert watch_until(lambda: page.locator("#samples img").get_attribute("src") != src, timeout=15)
+    assert poll_until(lambda: page.locator("#samples img").get_attribute("src") != src, timeout_s=15, every_s=0.5)
     close_and_check_run_ended(page, demo.ctx.registry, before)
 
 

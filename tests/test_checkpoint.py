@@ -9,7 +9,6 @@ from safetensors.torch import save_file
 
 from gan_core import checkpoint as ckpt
 from gan_core.checkpoint import CheckpointError
-from gan_core.config import RunConfig
 from gan_core.gan import build_gan
 from gan_core.train import train_step
 from conftest import tiny_cfg

@@ -4,7 +4,6 @@ reset and close, and no training slot taken from the server."""
 
 from __future__ import annotations
 
-import time
 
 import pytest
 

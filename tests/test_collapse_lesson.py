@@ -11,11 +11,9 @@ import pytest
 import torch
 
 from gan_core.config import RunConfig
-from gan_core.data import mixture_centers
+from gan_core.point_sets import mixture_centers
 from gan_core.metrics import mode_coverage
 from gan_core.presets import COLLAPSE_FIXES, COLLAPSE_NO_HELP, get_preset, preset_names
-from gan_core.gan import build_gan
-from gan_core.train import train_step
 from live.batched import group_key
 from live.run import check_live_settings
 

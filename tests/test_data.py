@@ -10,7 +10,10 @@ import pytest
 import torch
 
 from gan_core.config import POINT_DATASETS, DataConfig
-from gan_core.data import DatasetError, load_dataset, make_points, mixture_centers, resize_images
+from gan_core.data import load_dataset
+from gan_core.errors import DatasetError
+from gan_core.image_sets import resize_images
+from gan_core.point_sets import make_points, mixture_centers
 from gan_core.image_folder import load_image_folder
 
 

@@ -24,7 +24,7 @@ from gan_core.config import MAX_SEED
 from gan_core.presets import get_preset
 from ui import temp_files
 from ui.common import session_id
-from gan_core.viz import FIELD_LAYERS
+from gan_core.field_draw import FIELD_LAYERS
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "checkpoints"

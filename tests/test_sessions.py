@@ -4,7 +4,6 @@ import threading
 import time
 
 import pytest
-import torch
 
 from gan_core.config import RunConfig
 from live.sessions import CapacityError, SessionRegistry

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from gan_core import losses, train
+from gan_core import losses
 from gan_core.config import OBJECTIVES, POINT_DATASETS, RunConfig
 from gan_core.data import load_dataset
 from gan_core.gan import build_gan

@@ -9,13 +9,12 @@ import torch
 
 from conftest import tiny_cfg
 from gan_core import losses
-from gan_core.config import RunConfig
 from gan_core.gan import build_gan
 from gan_core.train import train_step
 from live import trainer as trainer_mod
 from live.history import History
 from live.snapshot import Snapshot
-from live.trainer import SERIES, Trainer, history_csv
+from live.trainer import SERIES, history_csv
 
 
 

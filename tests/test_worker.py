@@ -16,7 +16,7 @@ from live import worker
 from live import zygote as zygote_mod
 from gan_core.checkpoint import CheckpointError
 from gan_core.config import RunConfig
-from gan_core.data import DatasetError
+from gan_core.errors import DatasetError
 from live.sessions import SessionRegistry
 from live.trainer import Trainer
 from conftest import tiny_cfg

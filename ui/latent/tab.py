@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 import re
-from pathlib import Path
 
 import gradio as gr
 

@@ -77,6 +77,17 @@ def _single(key: str, values: list[str], notes: list[str]) -> str | None:
     return values[0]
 
 
+def _known(one: dict, key: str, known, notes: list[str], missing: str) -> str:
+    """one[key] when it is one of `known`, else "" (and the note `missing`, if the key was given)."""
+    value = one.get(key)
+    if value is None:
+        return ""
+    if value in known:
+        return value
+    notes.append(missing.format(shown(value)))
+    return ""
+
+
 def parse_query(items: list[tuple[str, str]]) -> LinkRequest:
     """Bound every value the page knows; everything unusable becomes a note (pure, never raises)."""
     given: dict[str, list[str]] = {}
@@ -85,12 +96,8 @@ def parse_query(items: list[tuple[str, str]]) -> LinkRequest:
             given.setdefault(key, []).append(value)
     notes: list[str] = []
     one = {key: _single(key, values, notes) for key, values in given.items()}
-    lesson, step, tab, preset = "", 0, "", ""
-    if one.get("lesson") is not None:
-        if one["lesson"] in LESSONS:
-            lesson = one["lesson"]
-        else:
-            notes.append(f"There is no lesson `{shown(one['lesson'])}` (lessons: {', '.join(LESSONS)}).")
+    step = 0
+    lesson = _known(one, "lesson", LESSONS, notes, "There is no lesson `{}` (lessons: " + ", ".join(LESSONS) + ").")
     if one.get("step") is not None:
         text = one["step"]
         if not lesson:
@@ -101,16 +108,8 @@ def parse_query(items: list[tuple[str, str]]) -> LinkRequest:
         else:
             notes.append(f"`step={shown(text)}`: lesson `{lesson}` has steps 1 to {len(LESSONS[lesson].steps)}; "
                          "showing step 1.")
-    if one.get("tab") is not None:
-        if one["tab"] in TABS:
-            tab = one["tab"]
-        else:
-            notes.append(f"There is no tab `{shown(one['tab'])}` (tabs: {', '.join(TABS)}).")
-    if one.get("preset") is not None:
-        if one["preset"] in PRESETS:
-            preset = one["preset"]
-        else:
-            notes.append(f"There is no preset `{shown(one['preset'])}`.")
+    tab = _known(one, "tab", TABS, notes, "There is no tab `{}` (tabs: " + ", ".join(TABS) + ").")
+    preset = _known(one, "preset", PRESETS, notes, "There is no preset `{}`.")
     settings = {}
     for key in KEYS:
         if one.get(key) is None:

@@ -15,15 +15,12 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from gan_core.config import CRITIC_OBJECTIVES
 from gan_core.field_draw import nice_ticks
+from ui.curve_series import D_PANEL, PANELS, is_critic
 
 WIDTH, PANEL_H = 460, 104  # px: as wide as the field picture beside it
 LEFT, RIGHT, TOP, GAP, BOTTOM = 46, 18, 18, 24, 18
 SS = 2
-PANELS = (("Losses", (("d_loss", "D loss", "#e66101"), ("g_loss", "G loss", "#5e3c99"))),
-          ("D(x) and D(G(z))", (("d_real", "D(x) real", "#1a9850"), ("d_fake", "D(G(z)) fake", "#762a83"))),
-          ("Gradient norms", (("grad_norm_d", "D grad norm", "#e66101"), ("grad_norm_g", "G grad norm", "#5e3c99"))))
 FADED = 0.22  # the rest of the run: this much colour over white
 
 
@@ -74,11 +71,11 @@ def background(history: dict[str, np.ndarray], last_step: int, objective: str) -
     steps = np.asarray(history.get("step", np.zeros(0)), dtype=np.float64)
     span = max(float(last_step), 1.0)
     labels, curves, tops = [], [], []  # labels: (x, y, text, colour, anchor) at 1x
-    for p, (title, series) in enumerate(PANELS):
+    for p, (title, _, series) in enumerate(PANELS):
         top = TOP + p * (PANEL_H + GAP)
         tops.append(top)
         present = [(k, name, colour) for k, name, colour in series if k in history]
-        equilibrium = p == 1 and objective not in CRITIC_OBJECTIVES and objective != "hinge"
+        equilibrium = p == D_PANEL and not is_critic(objective)
         lo, hi = _limits([np.asarray(history[k], dtype=np.float64) for k, _, _ in present], equilibrium)
         draw.rectangle((LEFT * SS, top * SS, (LEFT + side) * SS, (top + PANEL_H) * SS), outline=(0, 0, 0), width=SS)
         for v in nice_ticks(lo, hi, 4):

@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from gan_core.theory import dirac, g_losses
+from gan_core.theory import g_losses
 from gan_core.theory.divergence import (LOG2, Dist1D, cell_masses, divergences, grid_for, optimal_d, slope,
                                         sweep_mean)
 

@@ -21,19 +21,15 @@ from pathlib import Path
 import numpy as np
 
 from gan_core.config import BCE_OBJECTIVES, CRITIC_OBJECTIVES, DOWNLOAD_DATASETS, RunConfig
-from live.trainer import Trainer, history_csv
 from gan_core.curves_draw import Panel, Series, draw_curves
 from gan_core.field_draw import PICTURE_WIDTH, field_title
-from gan_core.viz import FIELD_LAYERS, draw_field, png_bytes
+from gan_core.field_draw import FIELD_LAYERS, draw_field
+from gan_core.viz import png_bytes
 from live.snapshot import Snapshot
+from live.trainer import Trainer, history_csv
+from ui.curve_series import CRITIC_TITLE, D_PANEL, EQUILIBRIUM, EQUILIBRIUM_COLOUR, PANELS, is_critic
 
 MAX_POINTS = 400  # per series drawn: ~1 px apart on a plot ~400 px wide
-EQUILIBRIUM = "0.5 (equilibrium)"
-LOSS_SERIES = {"d_loss": "D loss", "g_loss": "G loss"}
-D_SERIES = {"d_real": "D(x) real", "d_fake": "D(G(z)) fake"}
-GRAD_SERIES = {"grad_norm_d": "D grad norm", "grad_norm_g": "G grad norm"}
-COLORS = {"D loss": "#e66101", "G loss": "#5e3c99", "D(x) real": "#1a9850", "D(G(z)) fake": "#762a83",
-          EQUILIBRIUM: "#777777", "D grad norm": "#e66101", "G grad norm": "#5e3c99"}
 LAYER_LABELS = {"real": "real points", "fake": "fake points", "heat": "D's heat map",
                 "manifold": "G's noise grid", "arrows": "gradient arrows"}
 FIELD_WIDTH = PICTURE_WIDTH
@@ -41,10 +37,10 @@ _FIELD_CACHE: OrderedDict = OrderedDict()  # (field content, layers, step) -> pi
 _FIELD_CACHE_LOCK = threading.Lock()  # Gradio runs handlers of many sessions in threads
 
 
-def _series(history: dict, names: dict[str, str], stride: int) -> list[Series]:
+def _series(history: dict, series, stride: int) -> list[Series]:
     steps = np.asarray(history.get("step", [])[::stride], dtype=np.float64)
-    return [Series(label, COLORS[label], steps, np.asarray(history[key][::stride], dtype=np.float64))
-            for key, label in names.items() if key in history]
+    return [Series(label, colour, steps, np.asarray(history[key][::stride], dtype=np.float64))
+            for key, label, colour in series if key in history]
 
 
 def curve_panels(history: dict, objective: str) -> tuple[Panel, ...] | None:
@@ -55,15 +51,16 @@ def curve_panels(history: dict, objective: str) -> tuple[Panel, ...] | None:
     if not n:
         return None
     stride = max(1, math.ceil(n / MAX_POINTS))
-    critic = objective in CRITIC_OBJECTIVES or objective == "hinge"
-    d_series = _series(history, D_SERIES, stride)
-    if not critic:
-        ends = np.asarray([history["step"][0], history["step"][-1]], dtype=np.float64)
-        d_series.append(Series(EQUILIBRIUM, COLORS[EQUILIBRIUM], ends, np.array([0.5, 0.5]), dashed=True))
-    return (Panel("Losses", "loss", tuple(_series(history, LOSS_SERIES, stride))),
-            Panel("critic scores" if critic else "D(x) and D(G(z))", "D output (mean)", tuple(d_series),
-                  d_output_limits(objective)),
-            Panel("Gradient norms", "norm", tuple(_series(history, GRAD_SERIES, stride))))
+    panels = []
+    for i, (title, y_title, series) in enumerate(PANELS):
+        lines, y_lim = _series(history, series, stride), None
+        if i == D_PANEL:
+            title, y_lim = (CRITIC_TITLE if is_critic(objective) else title), d_output_limits(objective)
+            if not is_critic(objective):
+                ends = np.asarray([history["step"][0], history["step"][-1]], dtype=np.float64)
+                lines.append(Series(EQUILIBRIUM, EQUILIBRIUM_COLOUR, ends, np.array([0.5, 0.5]), dashed=True))
+        panels.append(Panel(title, y_title, tuple(lines), y_lim))
+    return tuple(panels)
 
 
 def curves_image(history: dict, objective: str) -> np.ndarray | None:
