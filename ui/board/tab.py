@@ -188,7 +188,7 @@ def build(ctx: AppContext) -> dict:
             ctx.registry.start(session)
         except Queued as e:
             return class_run_now(code, str(e))
-        except (CapacityError, ClassroomError, ValueError) as e:
+        except (ClassroomError, ValueError) as e:
             return f"⚠️ {e}"
         return class_run_now(code, describe_preset(preset))
 

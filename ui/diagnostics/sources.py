@@ -11,12 +11,11 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from gan_core import checkpoint
-from gan_core import frozen
+from gan_core import checkpoint, frozen
 from gan_core.diagnostics import Diagnosis, run_diagnosis
 from gan_core.errors import ClassroomError
-from ui.latent.view import checked_seed
 from ui.common import AppContext
+from ui.latent.view import checked_seed
 
 LIVE = "this session's run (Train tab)"
 NONE = "(none)"
@@ -26,7 +25,7 @@ _LOCK = threading.Lock()
 MAX_SAMPLES = 5000  # the tab's largest choice; the API may send anything
 
 
-class SourceProblem(ValueError):
+class SourceProblem(ClassroomError, ValueError):
     """A choice that cannot be diagnosed, with a message for the student."""
 
 

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from gan_core.config import MAX_SEED, OBJECTIVES, OWN_POINTS
+from gan_core.errors import ClassroomError
 from ui.train.settings import DATASETS, KEYS
 
 MAX_VALUE_CHARS = 40  # longer text is refused unread: no real setting needs more ("0.00050000000000000001")
@@ -23,7 +24,7 @@ OWN_DATASETS = (OWN_POINTS, "folder")  # drawn or uploaded on one page (ui/train
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 
-class BadValue(ValueError):
+class BadValue(ClassroomError, ValueError):
     """A value a link may not set; the message is a sentence for the page."""
 
 
