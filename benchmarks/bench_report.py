@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 NO_GPU = "not yet measured (no GPU available to this task)"
+
+
+NOTES_FILE = Path(__file__).with_name("report_notes.md")
+
+
+@functools.lru_cache(maxsize=1)
+def _notes() -> dict[str, str]:
+    """report_notes.md's sections: a line "## key", then its paragraph on one line."""
+    notes, key = {}, None
+    for line in NOTES_FILE.read_text().splitlines():
+        if line.startswith("## "):
+            key = line[3:].strip()
+        elif key is not None and line.strip():
+            notes[key] = line
+    return notes
+
+
+def note(key: str) -> str:
+    """The paragraph for `key` from benchmarks/report_notes.md."""
+    return _notes()[key]
 
 
 def _f(s: dict, digits: int = 0, scale: float = 1.0) -> str:
@@ -89,22 +110,7 @@ def _throughput(r: dict) -> list[str]:
                     else "— | — | —")
         out.append(f"| {t['preset']} | {t['batch']} | {_f(t['ours'])} | {_f(t['reference'])} | "
                    f"**{_f(t['ratio'], 2)}** | {cpu_cols} | {t['ratio']['n']} |")
-    out += ["", "Median (min–max over rounds). *Ours* is `Trainer.step(n)` exactly as the app's Train tab runs a "
-            "run: `train_step` on the training thread, one read-back every `log_every` = 10 steps (NaN check, "
-            "history, alerts; gradient norms on that step only; a last-good copy every 50 steps), the live "
-            "diagnostics every 250 steps, Adam in its multi-tensor (foreach) form, D's weights frozen while G's "
-            "loss backpropagates through D (only dL/d(fake) is needed), and a picture at the end of each Step "
-            "job; while a browser polls, the picture is "
-            "also redrawn every 0.5 s (that cost is section 4's). The *reference* (`benchmarks/bench_reference.py`) "
-            "is the loop of pytorch/examples `dcgan/main.py`: "
-            "separate real and fake BCE passes, one G forward reused for G's update, five `.item()` calls per "
-            "iteration for its log line, an image of G(fixed noise) every 100 iterations, and `optim.Adam` with "
-            "PyTorch's defaults (on a CPU, a Python loop over the tensors). Same networks "
-            "(`gan_core.models`), batch, Adam(2e-4 or the preset's lr, betas 0.5/0.999), objective and device; "
-            "both draw batches from the dataset tensor (no DataLoader). The two alternate within one process, "
-            "the order flipped every round (ours-reference, reference-ours, ...), so a drift in the machine's "
-            "load falls on both. *CPU ms/step* is the process's CPU time per step: on a shared machine it counts "
-            "the work done, where wall-clock speed also counts the time spent waiting for a core.", ""]
+    out += ["", note("throughput"), ""]
     return out
 
 
@@ -119,15 +125,7 @@ def _threads(r: dict) -> list[str]:
     out += ["| preset | " + " | ".join(labels) + " |", "| --- |" + " --- |" * len(labels)]
     for preset, row in ct.items():
         out.append(f"| {preset} | " + " | ".join(f"{_f(row[k], 1)} ms" for k in labels) + " |")
-    out += ["", "Milliseconds per `train_step`, median (min–max) over fresh processes run in turn. libgomp's "
-            "default keeps idle OpenMP threads spinning; when other processes (or other training threads, the web "
-            "server) want the same cores, the spinning takes their time and every small parallel region waits. "
-            "`gan_core/__init__.py` therefore sets `OMP_WAIT_POLICY=PASSIVE` unless it is set already (it must be set "
-            "before torch loads OpenMP). It is a trade: on an idle machine spinning is faster (waking a sleeping thread "
-            "costs more than a small matrix product), on a busy one it is many times slower. One thread avoids both "
-            "costs and is the fastest setting for the MLP runs: `gan_core.device.threads_for` gives each training "
-            "thread 1 intra-op thread for the MLP runs, and for every run on machines with <= 2 cores "
-            "(`GAN_CLASSROOM_THREADS` overrides it).", ""]
+    out += ["", note("threads"), ""]
     return out
 
 
@@ -177,25 +175,7 @@ def _streaming(r: dict) -> list[str]:
         out.append(f"| {x['preset']} | {how} | {_f(x['none'])} | {_f(x['polled'])} | "
                    f"**{100 * x['overhead']:.1f}%** ({_pct_range(x)}) | {x['ratio']['n']} | {_f(x['poll_s'], 2)} | "
                    f"{run} | {cpu} | {client} |")
-    out += ["", "A run trains continuously; windows without and with a reader alternate, the order flipped every "
-            "pair, and the overhead is 1 − median(polled / unpolled) over window pairs (below zero: smaller than "
-            "the shared machine's noise, which moves a single pair by ±10 points). After a polled window the run "
-            "waits out `trainer.WATCHED_S` (it keeps drawing pictures that long after the last read) before the "
-            "next window starts. *app*: the real app (`app.build_demo`) served on a local port and polled through "
-            "the Train tab's `/poll` endpoint (its 1 s `gr.Timer` handler: snapshot, three DataFrames, the sample "
-            "grid or the 2D field drawn by `gan_core/field_draw.py`, sent as JSON and a PNG file the client "
-            "downloads) by `gradio_client` in a separate process at nice 19: it stands in for a student's browser "
-            "on another laptop, so its own CPU (*client CPU per poll*) should not compete with the server's "
-            "work. *run in a process*: the app trains each run in a process of its own (`live/worker.py`); "
-            "*in a thread*: in the server's process, where the server's Python holds the GIL the training loop "
-            "needs. *Run's CPU per step*: the run's own CPU time (its process's, or its training thread's) per "
-            "step, median over windows, and the median of the per-pair change: what being watched costs the run "
-            "itself (the pictures it draws every 0.5 s, the snapshots it sends), free of the time it waits for a "
-            "core, which the wall-clock overhead also counts and which the shared machine's noise dominates. "
-            "*Server CPU per poll*: the CPU time of the server's process (without the training thread, "
-            "when the run is one of its threads), polled window minus unpolled, per poll (median over pairs): "
-            "the work one watching student adds to the Space. *in-process*: the same work as the app's handler "
-            "without the server (snapshot, `ui.train.view` DataFrames and picture, PNG encoding)."]
+    out += ["", note("streaming")]
     for x in st:
         if x.get("why"):
             out.append(f"In-process for {x['preset']} because {x['why']}.")
@@ -222,9 +202,7 @@ def _slider_target(sl, row) -> None:
 def _slider_rows(sl) -> list[str]:
     if sl is None:
         return []
-    head = ["**Through the app, in Chromium** (`scripts/latent_latency.py --methods browser`): app.py in its own "
-            "process, headless Chromium on the same cores releases a slider at a random point and times "
-            "`pointerup` to the new image's `load` event: request, queue, G(z), PNG, download and decode."]
+    head = [note("slider_rows")]
     if _error(sl) or sl.get("skipped"):
         return head + ["", _error(sl) or f"Skipped: {sl['skipped']}.", ""]
     rows = ["| generator | p50, ms | p95, ms | max, ms | releases |", "| --- | --- | --- | --- | --- |"]
@@ -252,10 +230,7 @@ def _latency(r: dict) -> list[str]:
 def _gpu(r: dict) -> list[str]:
     out = ["## 6. GPU: opt-in speed-ups", ""]
     g = r.get("gpu_speedups")
-    flags = ("`TrainConfig` flags, all off by default: `fused_adam` (Adam's fused kernel), `channels_last` (NHWC "
-             "convolutions), `amp_bf16` (bfloat16 autocast of the forward passes, no GradScaler; D outputs logits), "
-             "`compile` = `default` or `reduce-overhead` (torch.compile of G and D as the step calls them; the "
-             "latter adds CUDA graphs; not with WGAN-GP or R1, whose double backward compile cannot run).")
+    flags = (note("gpu"))
     if g is None:
         return out + [f"**{NO_GPU}.** The code path exists (`bench.gpu_speedups`: mnist5k DCGAN at batch 128, each "
                       "flag on alone and all four together, each interleaved with the reference loop); " + flags, ""]
@@ -271,18 +246,13 @@ def _gpu(r: dict) -> list[str]:
 def _classroom() -> list[str]:
     """A class of students is a bench of its own (it launches the app and many browser-like tabs)."""
     return ["## 7. A class of students at once", "",
-            "`python -m benchmarks.classroom --students N` (N = 1, 10, 30): admitted, time to quality, poll and "
-            "Start latency, memory, threads and processes, reaping. Results, with the machine and the date: "
-            "`docs/CLASSROOM.md`; the batched class step alone: `python -m benchmarks.batched_step`, "
-            "`docs/BATCHED.md`.", ""]
+            note("classroom"), ""]
 
 
 def _replays() -> list[str]:
     """The Replays tab's slider is measured by a script of its own (it launches the app and Chromium)."""
     return ["## 8. Replay slider latency", "",
-            "`python scripts/replay_latency.py`: headless Chromium scrubs each shipped replay's `replay-slider` "
-            "through the running app, click to the new picture and curves shown; `--methods handler` times the "
-            "server's share alone. Results, with the machine and the date: `docs/REPLAY_LATENCY.md`.", ""]
+            note("replays"), ""]
 
 
 def write_report(r: dict, path: Path, command: str) -> Path:
