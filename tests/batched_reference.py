@@ -40,6 +40,14 @@ def reference_run() -> tuple[BatchedGroup, list[dict]]:
     return ref, numbers
 
 
+def group_a_x_b() -> BatchedGroup:
+    """The reference's runs a and b with a third, x, between them: x's slot sits in the middle of theirs."""
+    group = BatchedGroup.for_config(CFG)
+    for run_id in ("a", "x", "b"):
+        group.add(run_id, cfg_for(run_id))
+    return group
+
+
 def assert_same_numbers(result, ref_numbers: dict, step: int) -> None:
     for run_id in KEPT:
         mine = result.for_run(run_id)

@@ -21,6 +21,14 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 @pytest.fixture(scope="module")
+def batched_reference():
+    """(group, numbers per step) of the batched-engine tests' two runs stepped alone (tests/batched_reference.py)."""
+    from batched_reference import reference_run
+
+    return reference_run()
+
+
+@pytest.fixture(scope="module")
 def one_thread():
     """Tiny networks on a shared machine: one intra-op thread avoids OpenMP oversubscription stalls.
     Use with `pytestmark = pytest.mark.usefixtures("one_thread")`; the thread count is restored after."""

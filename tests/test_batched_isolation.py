@@ -7,21 +7,14 @@ import math
 import pytest
 import torch
 
-from batched_reference import CFG, STEPS, assert_bit_identical, assert_same_numbers, cfg_for, reference_run
+from batched_reference import CFG, group_a_x_b, STEPS, assert_bit_identical, assert_same_numbers, cfg_for
 from live.batched import GOOD_EVERY, BatchedGroup
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
-@pytest.fixture(scope="module")
-def reference():
-    return reference_run()
-
-
-def test_nan_reset_pause_step_modes_and_lr_of_one_run_leave_the_others_bit_identical(reference):
-    ref, ref_numbers = reference
-    group = BatchedGroup.for_config(CFG)
-    for run_id in ("a", "x", "b"):  # x between them: its slot sits in the middle of theirs
-        group.add(run_id, cfg_for(run_id))
+def test_nan_reset_pause_step_modes_and_lr_of_one_run_leave_the_others_bit_identical(batched_reference):
+    ref, ref_numbers = batched_reference
+    group = group_a_x_b()
     for step in range(STEPS):
         modes = {"a": "both", "b": "both", "x": "both"}
         if step == 10:  # x's D weights go NaN: x alone is restored and halted
@@ -72,8 +65,8 @@ def test_a_nan_run_goes_back_to_its_last_good_copy_and_is_halted_until_resumed()
     assert torch.isfinite(result.numbers["g_loss"]).all()
 
 
-def test_runs_joining_and_leaving_mid_training_leave_the_others_bit_identical(reference):
-    ref, ref_numbers = reference
+def test_runs_joining_and_leaving_mid_training_leave_the_others_bit_identical(batched_reference):
+    ref, ref_numbers = batched_reference
     group = BatchedGroup.for_config(CFG)
     group.add("c", cfg_for("c"))
     group.add("a", cfg_for("a"))

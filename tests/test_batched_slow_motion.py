@@ -9,21 +9,14 @@ import torch
 from gan_core.train import train_step
 from live.batched import BatchedGroup
 from live.batched.slow import slow_motion_in_group
-from batched_reference import CFG, assert_bit_identical, assert_same_numbers, cfg_for, reference_run, rows_of
+from batched_reference import CFG, group_a_x_b, assert_bit_identical, assert_same_numbers, cfg_for, rows_of
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-@pytest.fixture(scope="module")
-def reference():
-    return reference_run()
-
-
-def test_slow_motion_of_one_run_leaves_the_others_bit_identical(reference):
-    ref, ref_numbers = reference
-    group = BatchedGroup.for_config(CFG)
-    for run_id in ("a", "x", "b"):  # x between them: its slot sits in the middle of theirs
-        group.add(run_id, cfg_for(run_id))
+def test_slow_motion_of_one_run_leaves_the_others_bit_identical(batched_reference):
+    ref, ref_numbers = batched_reference
+    group = group_a_x_b()
     for step in range(len(ref_numbers)):
         if step in (10, 11, 30):  # x paused, and played in slow motion (twice in a row, then later)
             frames = slow_motion_in_group(group, "x")
