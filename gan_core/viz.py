@@ -8,12 +8,16 @@ matplotlib's layout and text are too slow to redraw every second beside training
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from .field import compute_field
 
+if TYPE_CHECKING:
+    from .gan import GAN
 
 
 def image_grid(x: torch.Tensor | np.ndarray, nrow: int = 8, pad: int = 2, min_side: int = 320) -> np.ndarray:
@@ -64,3 +68,16 @@ def figure_png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
+
+
+def render_visuals(gan: GAN, fixed_z: torch.Tensor, fixed_y: torch.Tensor | None) -> dict:
+    """Sample grid (images) or field arrays (2D) from fixed noise, with G in eval mode."""
+    if gan.data.is_points:
+        return {"samples": None, "field": compute_field(gan, fixed_z)}
+    G = gan.G_eval
+    was = G.training
+    G.eval()
+    with torch.no_grad():
+        x = G(fixed_z, fixed_y)
+    G.train(was)
+    return {"samples": image_grid(x, nrow=gan.num_classes or 8), "field": None}

@@ -30,7 +30,9 @@ from live.alerts import alerts_for
 from live.history import History
 from live.run import PAUSE_FIRST, check_live_settings
 from live.snapshot import Snapshot
-from live.trainer import SERIES, WATCHED_S, render_visuals
+from gan_core.viz import render_visuals
+from live.history import SERIES
+from live.trainer import WATCHED_S
 
 VISUAL_EVERY_S = 1.5  # a watched run's picture at most this often: a picture costs ~25 ms, and a class is 30
 

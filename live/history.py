@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+SERIES = ("d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g")  # a run's per-step numbers, as plotted
+
 
 class History:
     def __init__(self, series: tuple[str, ...], max_points: int = 1000):

@@ -14,25 +14,22 @@ import time
 from collections import deque
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from gan_core import checkpoint
 from gan_core.config import RunConfig
 from gan_core.device import describe, threads_for, use_cpu_threads
-from gan_core.field import compute_field
 from gan_core.losses import d_output_kind
 from gan_core.gan import GAN, build_gan
 from gan_core.slow_motion import slow_motion_step
 from gan_core.train import train_step
-from gan_core.viz import image_grid
+from gan_core.viz import render_visuals
 from .alerts import alerts_for
-from .history import History
+from .history import SERIES, History
 from .rollback import LastGood
 from .snapshot import Snapshot
 from .run import PAUSE_FIRST, check_live_settings
 
-SERIES = ("d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g")
 GOOD_EVERY = 50  # steps between copies of the last good state (a copy costs ~1% of the steps it covers at 10)
 WATCHED_S = 3.0  # a run whose snapshot nobody has read for this long has no viewer: skip its pictures
 SLOW_MOTION = "slow-motion"  # a job's mode: one step played phase by phase (its Event carries the frames back)
@@ -358,27 +355,3 @@ class Trainer:
             self._stopping = True
         except Exception:
             pass
-
-
-def render_visuals(gan: GAN, fixed_z: torch.Tensor, fixed_y: torch.Tensor | None) -> dict:
-    """Sample grid (images) or field arrays (2D) from fixed noise, with G in eval mode."""
-    if gan.data.is_points:
-        return {"samples": None, "field": compute_field(gan, fixed_z)}
-    G = gan.G_eval
-    was = G.training
-    G.eval()
-    with torch.no_grad():
-        x = G(fixed_z, fixed_y)
-    G.train(was)
-    return {"samples": image_grid(x, nrow=gan.num_classes or 8), "field": None}
-
-
-def history_csv(snapshot: Snapshot) -> str:
-    """The loss history as CSV text: step and one column per series."""
-    h = snapshot.history
-    cols = ["step"] + [k for k in SERIES if k in h]
-    lines = [",".join(cols)]
-    for i, step in enumerate(h["step"]):
-        row = [str(step)] + [("" if h[k][i] is None or np.isnan(h[k][i]) else f"{h[k][i]:.6g}") for k in cols[1:]]
-        lines.append(",".join(row))
-    return "\n".join(lines) + "\n"

@@ -14,7 +14,8 @@ from gan_core.train import train_step
 from live import trainer as trainer_mod
 from live.history import History
 from live.snapshot import Snapshot
-from live.trainer import SERIES, history_csv
+from live.history import SERIES
+from ui.train.view import history_csv
 
 
 

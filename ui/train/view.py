@@ -26,7 +26,8 @@ from gan_core.field_draw import PICTURE_WIDTH, field_title
 from gan_core.field_draw import FIELD_LAYERS, draw_field
 from gan_core.viz import png_bytes
 from live.snapshot import Snapshot
-from live.trainer import Trainer, history_csv
+from live.history import SERIES
+from live.trainer import Trainer
 from ui.curve_series import CRITIC_TITLE, D_PANEL, EQUILIBRIUM, EQUILIBRIUM_COLOUR, PANELS, is_critic
 
 MAX_POINTS = 400  # per series drawn: ~1 px apart on a plot ~400 px wide
@@ -253,3 +254,14 @@ def export_files(snap: Snapshot, layers, folder: Path) -> list[str]:
         png_path.write_bytes(png_bytes(image))
         paths.append(str(png_path))
     return paths
+
+
+def history_csv(snapshot: Snapshot) -> str:
+    """The loss history as CSV text: step and one column per series."""
+    h = snapshot.history
+    cols = ["step"] + [k for k in SERIES if k in h]
+    lines = [",".join(cols)]
+    for i, step in enumerate(h["step"]):
+        row = [str(step)] + [("" if h[k][i] is None or np.isnan(h[k][i]) else f"{h[k][i]:.6g}") for k in cols[1:]]
+        lines.append(",".join(row))
+    return "\n".join(lines) + "\n"
