@@ -1,7 +1,7 @@
 """`python -m gan_core bench`: how fast the engine trains, reaches quality, streams and answers.
 
     python -m gan_core bench            # full run (~12 min on 2 CPU cores), writes docs/BENCHMARKS.md
-    python -m gan_core bench --quick    # a < 60 s smoke run of every section (tests/test_bench.py)
+    python -m gan_core bench --quick    # a < 60 s smoke run of every section (tests/benchmarks/test_bench.py)
 
 Sections, each a function returning plain numbers that `write_report` turns into Markdown:
   throughput       our Trainer (as the app runs it) vs the PyTorch DCGAN example's loop

@@ -3,7 +3,7 @@
 The recorder only reads the run: pictures come from G and D in eval mode under its own fixed noise
 (a generator of its own, seeded like the Train tab's: seed + 1), the metrics from
 diagnostics.live_metrics (its own generator too). Nothing draws from the run's random stream or
-changes a weight, so a recorded run trains exactly as an unrecorded one (tests/test_replay.py
+changes a weight, so a recorded run trains exactly as an unrecorded one (tests/gan_core/test_replay.py
 checks that the checkpoints come out the same).
 """
 

@@ -5,7 +5,7 @@
 
 The step itself is gan_core.train's: the same `d_step` and `g_step` calls in train_step's order,
 so the weights, optimiser states and random stream after the ten phases are bit-identical to one
-ordinary step (tests/test_slow_motion.py). Around those calls this module only *looks*: it peeks
+ordinary step (tests/gan_core/test_slow_motion.py). Around those calls this module only *looks*: it peeks
 at the batch the D update is about to draw (on a copy of the run's random stream), and between the
 updates it runs forward passes with no effect on training (no random draws, BatchNorm and
 spectral-norm buffers on copies, gradients only with respect to the samples). What each phase

@@ -23,7 +23,7 @@ def make_optimizer(params, kind: str, lr: float, betas: tuple[float, float], fus
     """Adam (or SGD). fused: one kernel for all parameters (opt-in). Otherwise the multi-tensor
     ("foreach") form, which PyTorch picks by itself only on CUDA: on a CPU it also updates every
     parameter in a few calls instead of a Python loop of ~10 ops per tensor, with the same
-    arithmetic (tests/test_train_speed.py checks that the weights come out bit-identical)."""
+    arithmetic (tests/gan_core/test_train_speed.py checks that the weights come out bit-identical)."""
     if kind == "sgd":
         return torch.optim.SGD(params, lr=lr, foreach=True)
     if fused:

@@ -7,7 +7,7 @@ the per-run gradient norm, the finite check and the last-good copies each touch 
 network instead of one per layer.
 
 The architecture is exactly gan_core/models/mlp.py's (activations, PacGAN packing, minibatch
-std-dev), checked against it in tests/test_batched_layers.py. `row_from` / `load_row` move one
+std-dev), checked against it in tests/live/test_batched_layers.py. `row_from` / `load_row` move one
 run's weights between its row and a plain `MLPGenerator` / `MLPDiscriminator`, which the
 visuals, checkpoints and field drawing keep using.
 """

@@ -2,7 +2,7 @@
 
 Logits are [R, B'] (B' = B / pack); every function returns one loss per run, [R]. The group
 sums them before backward: run r's parameters only reach its own term, so the gradient of the
-sum is each run's own gradient. Checked against gan_core.losses in tests/test_batched_layers.py.
+sum is each run's own gradient. Checked against gan_core.losses in tests/live/test_batched_layers.py.
 """
 
 from __future__ import annotations

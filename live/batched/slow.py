@@ -4,7 +4,7 @@ The run leaves the group as a gan_core GAN with everything that decides its futu
 takes one ordinary step of gan_core (gan_core.slow_motion, which is train_step's step), and comes
 back into the group (transfer.adopt), so the batched step goes on from where the slow one left it.
 The other runs are not touched: the last slot's run moves into the freed slot bit for bit
-(tests/test_batched_isolation.py). A step that went NaN/Inf is undone: the run comes back as it was.
+(tests/live/test_batched_isolation.py). A step that went NaN/Inf is undone: the run comes back as it was.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
 - `adopt` / `release`: a run moves in or out mid-training with everything that decides its
   future (weights, EMA, Adam moments and step counts, step, random stream), e.g. when its
   student picks settings of another group, or ones that cannot be batched. It then trains on
-  exactly as it would have where it was (tests/test_batched_group.py).
+  exactly as it would have where it was (tests/live/test_batched_group.py).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 No gradio here. A step sets the app up (which tab is open; for the Train tab, a preset and settings on top
 of it), says what to look at, and asks the class one question. The lesson panel (ui/lessons/panel.py)
 shows one step at a time; a link `?lesson=collapse&step=2` opens a step directly (ui/lessons/url_state.py).
-tests/test_lessons.py checks that every tab, preset and setting named here exists and is valid.
+tests/ui/test_lessons.py checks that every tab, preset and setting named here exists and is valid.
 
 To change a lesson, edit its steps below: `preset` is a name from gan_core/presets.py (None leaves the
 Train tab as the student has it), `overrides` are Train-tab settings by their widget key

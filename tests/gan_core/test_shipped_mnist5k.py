@@ -8,7 +8,7 @@ import pytest
 from gan_core.config import RunConfig
 from gan_core.presets import get_preset
 
-CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
+CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
 
 
 def meta(name: str) -> dict:

@@ -26,7 +26,7 @@ from ui import temp_files
 from ui.common import session_id
 from gan_core.field_draw import FIELD_LAYERS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "checkpoints"
 UPLOAD_BUDGET_MB = 150  # what one hostile upload may grow the server by (the attack grew it by GBs)
 
