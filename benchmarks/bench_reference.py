@@ -33,7 +33,7 @@ from torch import nn
 from gan_core.config import RunConfig
 from gan_core.data import Dataset
 from gan_core.models import build_models
-from gan_core.viz import image_grid
+from gan_core.pictures.viz import image_grid
 
 
 class ReferenceLoop:

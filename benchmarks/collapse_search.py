@@ -7,7 +7,7 @@
 Each variant is a set of overrides of the base preset; variants whose architecture and step recipe
 match (live.batched.group_key) share one BatchedGroup, so their seeds and learning rates step in one
 call. Every `every` steps each run's shown generator (EMA when on) draws 2,500 points from fixed noise
-(seed 0, as `python -m gan_core evaluate`) and gan_core.metrics.mode_coverage counts modes. Per variant
+(seed 0, as `python -m gan_core evaluate`) and gan_core.evaluation.metrics.mode_coverage counts modes. Per variant
 it prints, per seed, the trajectory "modes/hq@step" and the dominant mode at each evaluation (a run
 whose dominant mode keeps changing while it covers few modes is hopping), then how many seeds end
 "collapsed" (<= 3 modes) and "healthy" (>= 7 modes, high-quality fraction >= 0.6).
@@ -24,8 +24,8 @@ import time
 
 import torch
 
-from gan_core.point_sets import mixture_centers
-from gan_core.metrics import mode_coverage
+from gan_core.data.points import mixture_centers
+from gan_core.evaluation.metrics import mode_coverage
 from gan_core.presets import get_preset
 from live.batched import BatchedGroup, group_key
 

@@ -5,7 +5,7 @@
 Each candidate is the ring8 recipe (PacGAN 2, EMA 0.99, Adam, non-saturating loss) at a smaller
 MLP and batch. Its seeds, and its learning rates (per run in a group), are trained together in one
 BatchedGroup. Every `every` steps each run's EMA generator draws 2,500 points from fixed noise
-(seed 0, as `python -m gan_core evaluate` does) and gan_core.metrics.mode_coverage counts the modes.
+(seed 0, as `python -m gan_core evaluate` does) and gan_core.evaluation.metrics.mode_coverage counts the modes.
 The target (docs/PRESETS.md, scripts/preset_table.py): 8/8 modes with high-quality fraction >= 0.8.
 Per run it prints the first step that met it, whether the last evaluation still met it, and the
 last evaluation's numbers.
@@ -18,8 +18,8 @@ import time
 
 import torch
 
-from gan_core.point_sets import mixture_centers
-from gan_core.metrics import mode_coverage
+from gan_core.data.points import mixture_centers
+from gan_core.evaluation.metrics import mode_coverage
 from gan_core.presets import get_preset
 from live.batched import BatchedGroup
 

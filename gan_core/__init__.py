@@ -1,6 +1,18 @@
-"""GAN Classroom engine: plain PyTorch, no UI code.
+"""GAN Classroom's engine: the textbook GAN in plain PyTorch (no UI, no serving machinery).
 
-Read in this order: config -> data -> models -> losses -> train -> trainer -> metrics.
+Read in this order, as a lecture goes:
+    config.py, presets.py   what a run is (frozen dataclasses, loud validation) and the named recipes
+    data/                   real data: 2D point sets, image sets, a student's own points or images
+    noise.py, models/       z ~ p_z, and G and D (MLPs for 2D, DCGAN for images)
+    losses.py               every objective as a pure function of D's logits, with its formula
+    gan.py, train.py        what a run owns, and one step: D update(s), then G update(s)
+    speedups.py             opt-in: compile, bf16, channels_last, fused Adam
+    latent.py               latent-space maths: interpolation, PCA directions
+    evaluation/             metrics, nearest neighbours, the digit classifier, verdicts, diagnose()
+    pictures/               fields, grids and curves drawn with numpy + PIL
+    slow_motion.py          one step in ten phases; replay*.py: recorded runs; checkpoint.py
+    theory/                 optimal D, JSD, W1, Dirac-GAN in numpy
+    __main__.py             the CLI (`python -m gan_core --help`)
 """
 
 import os

@@ -25,7 +25,7 @@ def _command_line() -> str:
 
 
 def cmd_presets(args) -> int:
-    from .presets import PRESETS
+    from gan_core.presets import PRESETS
 
     width = max(map(len, PRESETS))
     for name, (desc, _) in PRESETS.items():
@@ -37,13 +37,13 @@ def cmd_train(args) -> int:
     import torch
     from tqdm import tqdm
 
-    from . import checkpoint
-    from .device import describe, resolve_device, use_cpu_threads
-    from .diagnostics import diagnose
-    from .presets import get_preset
-    from .frozen import from_gan
-    from .gan import build_gan
-    from .train import train_step
+    from gan_core import checkpoint
+    from gan_core.device import describe, resolve_device, use_cpu_threads
+    from gan_core.evaluation.diagnostics import diagnose
+    from gan_core.presets import get_preset
+    from gan_core.frozen import from_gan
+    from gan_core.gan import build_gan
+    from gan_core.train import train_step
 
     train_over = {"seed": args.seed, "device": args.device}
     if args.steps:
@@ -84,8 +84,8 @@ def cmd_train(args) -> int:
     print(f"trained {steps} steps in {seconds:.1f} s ({steps / seconds:.0f} steps/s on {describe(device)})")
     print(f"wrote {saved} and {saved.with_suffix('.json')}")
     if recorder is not None:
-        from .presets import PRESETS
-        from .replay import replay_path
+        from gan_core.presets import PRESETS
+        from gan_core.replay import replay_path
 
         info = {k: extra[k] for k in ("command", "preset", "seed", "created")}
         written = recorder.save(replay_path(saved), gan, {**info, "checkpoint": saved.name,
@@ -99,8 +99,8 @@ def _recorder(args, gan):
     """The replay recorder for --record (its frame spacing checked before training starts), or None."""
     if not args.record:
         return None
-    from .config import ConfigError
-    from .replay_record import Recorder, auto_every, check_every
+    from gan_core.config import ConfigError
+    from gan_core.replay_record import Recorder, auto_every, check_every
 
     steps = gan.cfg.train.steps
     every = args.record_every or auto_every(steps, gan.cfg.train.log_every)
@@ -129,8 +129,8 @@ def _summary(metrics: dict) -> str:
 def cmd_sample(args) -> int:
     import torch
 
-    from .frozen import from_checkpoint
-    from .viz import image_grid, png_bytes
+    from gan_core.frozen import from_checkpoint
+    from gan_core.pictures.viz import image_grid, png_bytes
 
     src = from_checkpoint(args.checkpoint)
     z = src.sample_z(args.n, seed=args.seed)
@@ -142,7 +142,7 @@ def cmd_sample(args) -> int:
         np.save(out, x.numpy().astype(np.float32))  # points [N, 2] or images [N, C, H, W] in [-1, 1]
     elif out.suffix == ".png":
         if src.is_points:
-            from .viz import figure_png, points_figure
+            from gan_core.pictures.viz import figure_png, points_figure
 
             out.write_bytes(figure_png(points_figure(x.numpy(), src.real_data().x[:2000].numpy())))
         else:
@@ -155,8 +155,8 @@ def cmd_sample(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from .diagnostics import diagnose
-    from .frozen import from_checkpoint
+    from gan_core.evaluation.diagnostics import diagnose
+    from gan_core.frozen import from_checkpoint
 
     src = from_checkpoint(args.checkpoint)
     metrics = diagnose(src, n=args.n, seed=args.seed)
@@ -169,7 +169,7 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_train_classifier(args) -> int:
-    from .classifier import cli_train_classifier
+    from gan_core.evaluation.classifier import cli_train_classifier
 
     return cli_train_classifier(dataset=args.dataset, out=args.out, epochs=args.epochs, seed=args.seed,
                                 command=_command_line())
@@ -183,7 +183,7 @@ def cmd_bench(args) -> int:
 
 def cmd_dirac(args) -> int:
     """The Dirac-GAN (gan_core/theory/dirac.py): where the steps end and how far they wandered."""
-    from .theory.dirac import DiracSettings, trajectory
+    from gan_core.theory.dirac import DiracSettings, trajectory
 
     try:
         start = tuple(float(v) for v in args.start.split(","))
@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default="docs/BENCHMARKS.md")
     b.set_defaults(fn=cmd_bench)
 
-    from .theory.dirac import OBJECTIVES, UPDATES
+    from gan_core.theory.dirac import OBJECTIVES, UPDATES
 
     d = sub.add_parser("dirac", help="the Dirac-GAN's gradient steps (Mescheder et al. 2018)")
     d.add_argument("--objective", choices=OBJECTIVES, default="gan")
@@ -274,10 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from .checkpoint import CheckpointError
-    from .config import ConfigError
-    from .errors import DatasetError
-    from .device import DeviceError
+    from gan_core.checkpoint import CheckpointError
+    from gan_core.config import ConfigError
+    from gan_core.errors import DatasetError
+    from gan_core.device import DeviceError
 
     try:
         return int(args.fn(args) or 0)

@@ -18,11 +18,11 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from safetensors import safe_open
 
-from . import __version__
-from .config import IMAGE_SIZES, ConfigError, RunConfig
-from .image_sets import dataset_classes, native_channels, native_image_size
-from .models import build_models
-from .errors import CheckpointError
+from gan_core import __version__
+from gan_core.config import IMAGE_SIZES, ConfigError, RunConfig
+from gan_core.data.images import dataset_classes, native_channels, native_image_size
+from gan_core.models import build_models
+from gan_core.errors import CheckpointError
 
 FORMAT = "gan-classroom-checkpoint"
 FORMAT_VERSION = 1

@@ -12,12 +12,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ConfigError
-from .noise import NOISES
+from gan_core.errors import ConfigError
+from gan_core.noise import NOISES
 
 POINT_DATASETS = ("ring8", "grid25", "spiral", "moons", "two_gaussians", "line")
 OWN_POINTS = "points"  # a student's own 2D points (drawn or uploaded), carried in DataConfig.points
-MAX_OWN_POINTS = 2_000  # rows DataConfig.points may carry (gan_core/own_points.py says why inline)
+MAX_OWN_POINTS = 2_000  # rows DataConfig.points may carry (gan_core/data/own_points.py says why inline)
 IMAGE_DATASETS = ("digits", "mnist5k", "mnist", "fashion_mnist", "cifar10", "folder")
 OFFLINE_IMAGE_DATASETS = ("digits", "mnist5k")
 DOWNLOAD_DATASETS = ("mnist", "fashion_mnist", "cifar10")

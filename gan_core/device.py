@@ -8,7 +8,7 @@ import threading
 
 import torch
 
-from .errors import DeviceError
+from gan_core.errors import DeviceError
 
 
 

@@ -14,12 +14,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from . import checkpoint as ckpt
-from .config import RunConfig
-from .data import Dataset, load_dataset
-from .errors import DatasetError
-from .lru import ByteLRU
-from .noise import seeded_z
+from gan_core import checkpoint as ckpt
+from gan_core.config import RunConfig
+from gan_core.data import Dataset, load_dataset
+from gan_core.errors import DatasetError
+from gan_core.lru import ByteLRU
+from gan_core.noise import seeded_z
 
 
 def _tensor_bytes(tensors) -> int:

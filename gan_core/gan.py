@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from . import speedups
-from .config import RunConfig
-from .data import Dataset, load_dataset
-from .device import resolve_device
-from .models import build_models
-from .noise import sample_z
+from gan_core import speedups
+from gan_core.config import RunConfig
+from gan_core.data import Dataset, load_dataset
+from gan_core.device import resolve_device
+from gan_core.models import build_models
+from gan_core.noise import sample_z
 
 
 @dataclass

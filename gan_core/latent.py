@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .noise import sample_z
+from gan_core.noise import sample_z
 
 METHODS = ("slerp", "lerp")
 

@@ -18,7 +18,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .config import BCE_OBJECTIVES
+from gan_core.config import BCE_OBJECTIVES
 
 LOG4 = math.log(4.0)
 

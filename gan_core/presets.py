@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .config import ConfigError, RunConfig
+from gan_core.config import ConfigError, RunConfig
 
 _MLP = {"arch": "mlp", "nz": 2, "hidden": 128, "depth": 3, "init": "default"}
 _DCGAN = {"arch": "dcgan", "init": "dcgan"}

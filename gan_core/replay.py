@@ -2,7 +2,7 @@
 
 One file, `<name>.replay.npz` (a zip of .npy arrays, never pickles), plus a JSON sidecar for people.
 A frame is what the Train tab showed at one step: the picture's data (2D: the field's arrays,
-redrawn by gan_core.field_draw; images: the fixed-noise samples as uint8), the live metrics at that
+redrawn by gan_core.pictures.field_draw; images: the fixed-noise samples as uint8), the live metrics at that
 step, and the curves up to it (one history for the whole run, cut at the frame's step).
 
 Arrays in the npz (F frames, R history rows):
@@ -36,8 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import ConfigError, RunConfig
-from .errors import ClassroomError
+from gan_core.config import ConfigError, RunConfig
+from gan_core.errors import ClassroomError
 
 FORMAT = "gan-classroom-replay"
 FORMAT_VERSION = 1

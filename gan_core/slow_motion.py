@@ -19,9 +19,9 @@ The phases, in order (PHASES):
   4 D's gradients                     9 G's gradients (the arrows: where G's loss pushes each fake)
   5 D updates (the heat map changes) 10 G updates (the fakes move)
 
-2D data: each frame carries the field arrays (gan_core.field) of its phase and the layers to draw.
+2D data: each frame carries the field arrays (gan_core.pictures.field) of its phase and the layers to draw.
 Images: each frame carries a few of the batch's samples with D's score on each (and, in phase 9,
-the gradient of G's loss on each fake's pixels). Pictures: gan_core/slow_motion_draw.py.
+the gradient of G's loss on each fake's pixels). Pictures: gan_core/pictures/slow_motion_draw.py.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from . import losses
-from .field import compute_field
-from .gan import GAN
-from .train import d_report, d_step, g_step
+from gan_core import losses
+from gan_core.pictures.field import compute_field
+from gan_core.gan import GAN
+from gan_core.train import d_report, d_step, g_step
 
 PHASES = (
     "G draws samples from noise",
@@ -60,7 +60,7 @@ class Frame:
     caption: str  # "3/10 · D's loss: ..." in words a student can follow, with this phase's numbers
     step: int  # the step this iteration makes (the run's step count after it)
     numbers: dict = field(default_factory=dict)  # the step's numbers known by this phase (floats)
-    field: dict | None = None  # 2D: gan_core.field arrays of this phase (real = the batch's real points)
+    field: dict | None = None  # 2D: gan_core.pictures.field arrays of this phase (real = the batch's real points)
     layers: tuple = ()  # 2D: the field layers this phase draws
     images: dict | None = None  # images (numpy): real/fake [n, C, H, W] in [-1, 1], real_score/fake_score [n], grad
 

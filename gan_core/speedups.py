@@ -15,8 +15,8 @@ import dataclasses
 import torch
 from torch import nn
 
-from .config import ConfigError, TrainConfig
-from .data import Dataset
+from gan_core.config import ConfigError, TrainConfig
+from gan_core.data import Dataset
 
 
 def make_optimizer(params, kind: str, lr: float, betas: tuple[float, float], fused: bool = False) -> torch.optim.Optimizer:

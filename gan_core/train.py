@@ -21,8 +21,8 @@ import copy
 import torch
 from torch import nn
 
-from . import losses, speedups
-from .gan import GAN
+from gan_core import losses, speedups
+from gan_core.gan import GAN
 
 
 def instance_noise_std(gan: GAN) -> float:

@@ -23,14 +23,14 @@ from gan_core import checkpoint
 from gan_core.config import RunConfig
 from gan_core.data import Dataset
 from gan_core.device import describe
-from gan_core.field_draw import field_picture_png
+from gan_core.pictures.field_draw import field_picture_png
 from gan_core.losses import d_output_kind
 from gan_core.noise import sample_z
 from live.alerts import alerts_for
 from live.history import History
 from live.run import PAUSE_FIRST, check_live_settings
 from live.snapshot import Snapshot
-from gan_core.viz import render_visuals
+from gan_core.pictures.viz import render_visuals
 from live.history import SERIES
 from live.trainer import WATCHED_S
 

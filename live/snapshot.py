@@ -23,9 +23,9 @@ class Snapshot:
     alerts: list[str] = field(default_factory=list)  # teaching alerts now (live.alerts)
     version: int = 0  # grows whenever anything shown changes: the page redraws only then
     history: dict[str, list] = field(default_factory=dict)  # "step" + one list per series (live.history)
-    metrics: list[dict] = field(default_factory=list)  # the evaluation rows so far (gan_core.metrics), by step
+    metrics: list[dict] = field(default_factory=list)  # the evaluation rows so far (gan_core.evaluation.metrics), by step
     samples: np.ndarray | None = None  # image runs: the sample grid, uint8 [H, W, 3]
-    field: dict | None = None  # 2D runs: the field's arrays (gan_core.field.compute_field)
+    field: dict | None = None  # 2D runs: the field's arrays (gan_core.pictures.field.compute_field)
     visual_step: int = -1  # the step that `samples` / `field` show (drawn every ~0.5 s: may lag `step`)
     d_output: str = "probability"  # what D's output means: "probability" or "score" (losses.d_output_kind)
     lr_g: float = 0.0  # the live settings as the run has them now

@@ -23,7 +23,7 @@ from gan_core.losses import d_output_kind
 from gan_core.gan import GAN, build_gan
 from gan_core.slow_motion import slow_motion_step
 from gan_core.train import train_step
-from gan_core.viz import render_visuals
+from gan_core.pictures.viz import render_visuals
 from .alerts import alerts_for
 from .history import SERIES, History
 from .rollback import LastGood

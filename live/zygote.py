@@ -151,9 +151,9 @@ def _preload() -> None:
     """What every run would otherwise import or read first (~2 s), done once here: torch, gan_core,
     torch._dynamo (the first optimiser imports it), sklearn's digits loader, the MNIST-5k table.
     None of it runs a torch op, so no OpenMP or CUDA threads exist when the zygote forks."""
-    for module in ("torch", "torch._dynamo", "sklearn.datasets", "live.trainer", "gan_core.diagnostics"):
+    for module in ("torch", "torch._dynamo", "sklearn.datasets", "live.trainer", "gan_core.evaluation.diagnostics"):
         importlib.import_module(module)
-    from gan_core import image_sets
+    from gan_core.data import images as image_sets
 
     image_sets._mnist5k_table()
 

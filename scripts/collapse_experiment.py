@@ -2,7 +2,7 @@
 
 For each data set, every configuration is a RunConfig override of a preset; each is trained with
 gan_core.train (the same `train_step` the app uses) for the same number of G steps per seed, then
-measured with gan_core.diagnostics.diagnose:
+measured with gan_core.evaluation.diagnostics.diagnose:
   ring8, grid25   modes covered and high-quality fraction (2,500 samples, within 3 std of a mode)
   digits          classes covered and KL(class histogram || uniform) from the shipped classifier,
                   plus mean confidence and recall
@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from gan_core.diagnostics import diagnose  # noqa: E402
+from gan_core.evaluation.diagnostics import diagnose  # noqa: E402
 from gan_core.presets import get_preset  # noqa: E402
 from gan_core.frozen import from_gan  # noqa: E402
 from gan_core.gan import build_gan

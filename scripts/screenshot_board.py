@@ -34,7 +34,7 @@ def main() -> None:
     from playwright.sync_api import expect, sync_playwright
 
     from app import build_demo, launch_options
-    from gan_core.diagnostics import live_metrics
+    from gan_core.evaluation.diagnostics import live_metrics
     from gan_core.presets import get_preset
     from live.factory import run_factory
     from live.sessions import SessionRegistry

@@ -133,7 +133,7 @@ def train_inputs():
     """train_inputs(**changes) -> the Train tab's Start inputs (preset, layers, every setting) as the
     page sends them for ring8, with `changes` to the widget values."""
     from gan_core.presets import get_preset
-    from gan_core.field_draw import FIELD_LAYERS
+    from gan_core.pictures.field_draw import FIELD_LAYERS
     from ui.train.settings import KEYS, values_from_config
 
     def make(**changes) -> list:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from torch import nn
 
-from ..config import RunConfig
-from .dcgan import SIZES, DCGANDiscriminator, DCGANGenerator
-from .layers import apply_spectral_norm, init_weights
-from .mlp import MLPDiscriminator, MLPGenerator
+from gan_core.config import RunConfig
+from gan_core.models.dcgan import SIZES, DCGANDiscriminator, DCGANGenerator
+from gan_core.models.layers import apply_spectral_norm, init_weights
+from gan_core.models.mlp import MLPDiscriminator, MLPGenerator
 
 __all__ = ["build_models", "SIZES", "MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscriminator"]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .layers import MinibatchStd, condition_image, condition_vector, pack
+from gan_core.models.layers import MinibatchStd, condition_image, condition_vector, pack
 
 SIZES = {8: (2, 2), 28: (7, 2), 32: (4, 3), 64: (4, 4)}  # image side -> (base side, upsampling layers)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .layers import MinibatchStd, activation, condition_vector, pack
+from gan_core.models.layers import MinibatchStd, activation, condition_vector, pack
 
 
 class MLPGenerator(nn.Module):

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import ConfigError
+from gan_core.config import ConfigError
 
 OBJECTIVES = ("gan", "nsgan", "wgan", "wgan-gp", "gan-r1", "instance-noise")
 UPDATES = ("simultaneous", "alternating")

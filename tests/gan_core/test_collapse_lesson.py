@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from gan_core.config import RunConfig
-from gan_core.point_sets import mixture_centers
-from gan_core.metrics import mode_coverage
+from gan_core.data.points import mixture_centers
+from gan_core.evaluation.metrics import mode_coverage
 from gan_core.presets import COLLAPSE_FIXES, COLLAPSE_NO_HELP, get_preset, preset_names
 from live.batched import group_key
 from live.run import check_live_settings

@@ -1,11 +1,11 @@
-"""The training curves drawn into pixels (gan_core/curves_draw.py): ranges, gaps, and where a line lands."""
+"""The training curves drawn into pixels (gan_core/pictures/curves_draw.py): ranges, gaps, and where a line lands."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from gan_core.curves_draw import BOTTOM, LEFT, RIGHT, TOP, Panel, Series, _runs, draw_curves, x_range, y_range
+from gan_core.pictures.curves_draw import BOTTOM, LEFT, RIGHT, TOP, Panel, Series, _runs, draw_curves, x_range, y_range
 
 
 def line(label, values, steps=None, colour="#ff0000", **kw):

@@ -9,9 +9,9 @@ from torch import nn
 
 from gan_core import checkpoint
 from gan_core import frozen
-from gan_core.classifier import classifier_for
+from gan_core.evaluation.classifier import classifier_for
 from gan_core.data import load_dataset
-from gan_core.diagnostics import LEVELS, diagnose, live_metrics, run_diagnosis
+from gan_core.evaluation.diagnostics import LEVELS, diagnose, live_metrics, run_diagnosis
 from gan_core.presets import get_preset
 from gan_core.frozen import Source
 from gan_core.gan import build_gan
@@ -146,7 +146,7 @@ def test_live_metrics_for_points_and_images():
 def test_clump_spread_is_the_rms_spread_over_the_smallest_mode_gap():
     import numpy as np
 
-    from gan_core.diagnostics import clump_spread
+    from gan_core.evaluation.diagnostics import clump_spread
 
     centers = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 4.0]])  # smallest gap 2
     fake = torch.tensor([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]])  # RMS distance to mean sqrt(2)

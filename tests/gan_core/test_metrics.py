@@ -8,8 +8,8 @@ import pytest
 import torch
 from scipy.linalg import sqrtm
 
-from gan_core import knn
-from gan_core.metrics import (class_histogram, closest_pairs, d_histograms, density_coverage,
+from gan_core.evaluation import knn
+from gan_core.evaluation.metrics import (class_histogram, closest_pairs, d_histograms, density_coverage,
                               frechet_distance, mode_coverage, ndb, nearest_neighbours,
                               precision_recall)
 

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from gan_core import checkpoint as ckpt
-from gan_core import own_points as op
+from gan_core.data import own_points as op
 from gan_core.config import MAX_OWN_POINTS, DataConfig, RunConfig
 from gan_core.data import load_dataset
 from gan_core.errors import ConfigError, DatasetError

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from gan_core.metrics import ModeCoverage, PrecisionRecall, class_histogram
-from gan_core.verdict import Verdict, classes_verdict, modes_verdict, pr_verdict
+from gan_core.evaluation.metrics import ModeCoverage, PrecisionRecall, class_histogram
+from gan_core.evaluation.verdict import Verdict, classes_verdict, modes_verdict, pr_verdict
 
 
 def _modes(counts, quality=0.95, kl=0.0):
@@ -72,7 +72,7 @@ def test_one_tight_clump_beside_the_modes_is_collapse_not_early_training():
 
 
 def test_live_verdict_on_the_metrics_a_run_records_while_it_trains():
-    from gan_core.verdict import live_verdict
+    from gan_core.evaluation.verdict import live_verdict
 
     ring = {"n_modes": 8, "high_quality_fraction": 0.9, "kl_to_uniform": 0.01}
     assert live_verdict({**ring, "modes_covered": 8}).level == "healthy"

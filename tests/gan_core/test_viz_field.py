@@ -1,4 +1,4 @@
-"""The 2D field picture (gan_core.field_draw): layers, colours and positions, pixel by pixel.
+"""The 2D field picture (gan_core.pictures.field_draw): layers, colours and positions, pixel by pixel.
 
 Synthetic fields on the square [-1, 1]^2 so every expected pixel can be computed by hand.
 """
@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gan_core import field_draw as fd
-from gan_core.field_draw import FIELD_LAYERS, draw_field, heat_lut, layout, nice_ticks
+from gan_core.pictures import field_draw as fd
+from gan_core.pictures.field_draw import FIELD_LAYERS, draw_field, heat_lut, layout, nice_ticks
 
 BOUNDS = (-1.0, 1.0, -1.0, 1.0)
 WHITE = np.array([255, 255, 255])

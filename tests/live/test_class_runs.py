@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from live import worker
-from gan_core.diagnostics import live_metrics
+from gan_core.evaluation.diagnostics import live_metrics
 from gan_core.presets import get_preset
 from live.sessions import SessionRegistry
 from live.class_member import ClassMember, batchable

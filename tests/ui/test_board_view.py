@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from gan_core.field_thumb import THUMB_SIDE, field_thumbnail, shrink
+from gan_core.pictures.field_thumb import THUMB_SIDE, field_thumbnail, shrink
 from live.snapshot import Snapshot
 from ui.board.view import (COLLAPSED, COVERS_ALL, LEARNING, NOT_STARTED, BoardRun, board_html, caption, judge,
                            summary_line)

@@ -11,7 +11,7 @@ import torch
 from matplotlib.figure import Figure
 
 from gan_core import checkpoint
-from gan_core.diagnostics import live_metrics
+from gan_core.evaluation.diagnostics import live_metrics
 from gan_core.presets import get_preset
 from live.sessions import SessionRegistry
 from gan_core.gan import build_gan

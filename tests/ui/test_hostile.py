@@ -24,7 +24,7 @@ from gan_core.config import MAX_SEED
 from gan_core.presets import get_preset
 from ui import temp_files
 from ui.common import session_id
-from gan_core.field_draw import FIELD_LAYERS
+from gan_core.pictures.field_draw import FIELD_LAYERS
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "checkpoints"
@@ -303,7 +303,7 @@ def test_download_folders_are_pruned_by_age_and_count(tmp_path):
 def test_an_image_bomb_in_a_folder_is_skipped_before_it_is_decoded(tmp_path):
     from PIL import Image
 
-    from gan_core.image_folder import load_image_folder
+    from gan_core.data.folder import load_image_folder
 
     Image.new("L", (12_000, 12_000)).save(tmp_path / "bomb.png", optimize=True)  # ~150 KB on disk, 144 MP
     Image.new("L", (40, 30), 200).save(tmp_path / "fine.png")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_core import own_images as oi
+from gan_core.data import own_images as oi
 from gan_core.config import DataConfig
 from gan_core.data import load_dataset
 from gan_core.errors import ConfigError, DatasetError

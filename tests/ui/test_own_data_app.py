@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_core.field_draw import FIELD_LAYERS
+from gan_core.pictures.field_draw import FIELD_LAYERS
 from ui.common import session_id
 
 LAYERS = list(FIELD_LAYERS)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gan_core.field_draw import FIELD_LAYERS, layout
+from gan_core.pictures.field_draw import FIELD_LAYERS, layout
 from gan_core.presets import get_preset
 from live.trainer import Trainer
 from ui.train import view

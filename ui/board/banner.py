@@ -15,7 +15,7 @@ import time
 
 import gradio as gr
 
-from gan_core.field_draw import FIELD_LAYERS
+from gan_core.pictures.field_draw import FIELD_LAYERS
 from live.rooms import RoomError, normalize_code
 from live.snapshot import Snapshot
 from ui.train import view

@@ -15,10 +15,10 @@ import re
 
 import gradio as gr
 
-from gan_core.diagnostics import live_metrics
+from gan_core.evaluation.diagnostics import live_metrics
 from gan_core.errors import CapacityError, ClassroomError, Queued
 from gan_core.presets import describe_preset, get_preset, preset_names
-from gan_core.field_draw import FIELD_LAYERS
+from gan_core.pictures.field_draw import FIELD_LAYERS
 from live.rooms import RoomError, normalize_code
 from live.snapshot import Snapshot
 from ui.board import view as board_view

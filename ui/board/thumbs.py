@@ -13,8 +13,8 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from gan_core.field_thumb import field_thumbnail, shrink
-from gan_core.viz import png_bytes
+from gan_core.pictures.field_thumb import field_thumbnail, shrink
+from gan_core.pictures.viz import png_bytes
 from live.snapshot import Snapshot
 from ui.train.view import png_file
 

@@ -2,7 +2,7 @@
 
 - `BoardRun`: one member of the room as the board sees it (a name, the last snapshot, a thumbnail).
 - `judge`: which pile a run is in (not started, covers everything, collapsed, still learning) and its
-  verdict, from the metrics the run records while it trains (gan_core.verdict.live_verdict).
+  verdict, from the metrics the run records while it trains (gan_core.evaluation.verdict.live_verdict).
 - `summary_line`: "21 of 28 runs cover all 8 modes; 4 collapsed; 3 have not started".
 - `board_html`: one small HTML of thumbnails, each framed in its verdict's colour (names escaped).
 """
@@ -13,7 +13,7 @@ import html
 from collections import Counter
 from dataclasses import dataclass
 
-from gan_core.verdict import Verdict, live_verdict
+from gan_core.evaluation.verdict import Verdict, live_verdict
 from live.snapshot import Snapshot
 
 COLOURS = {"healthy": "#1a9850", "warning": "#e08214", "collapse": "#d73027", "waiting": "#9e9e9e"}

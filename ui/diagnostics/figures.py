@@ -1,7 +1,7 @@
-"""The diagnostics tab's pictures, drawn from a `gan_core.diagnostics.Diagnosis`.
+"""The diagnostics tab's pictures, drawn from a `gan_core.evaluation.diagnostics.Diagnosis`.
 
 Plots are `matplotlib.figure.Figure` objects (never pyplot: it is not thread-safe and the app
-serves many sessions); sample grids are uint8 arrays from gan_core.viz.image_grid.
+serves many sessions); sample grids are uint8 arrays from gan_core.pictures.viz.image_grid.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import torch
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
-from gan_core.diagnostics import Diagnosis
-from gan_core.viz import image_grid
+from gan_core.evaluation.diagnostics import Diagnosis
+from gan_core.pictures.viz import image_grid
 
 REAL, FAKE, BAD = "#1a9850", "#762a83", "#d73027"  # the Train tab's colours: real green, fake purple
 

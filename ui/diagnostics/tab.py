@@ -1,7 +1,7 @@
 """The Mode-collapse diagnostics tab: numbers with a verdict, the pictures behind them, two runs side by side.
 
 Layout and wiring only. `diagnose` (a plain function, tested directly) runs
-gan_core.diagnostics on the chosen source (ui/diagnostics/sources.py) and turns the report into
+gan_core.evaluation.diagnostics on the chosen source (ui/diagnostics/sources.py) and turns the report into
 Markdown, cards and figures (ui/diagnostics/view.py, ui/diagnostics/figures.py). A 2 s gr.Timer redraws the
 live-metrics timeline of this session's run, only when a new point arrived.
 """

@@ -1,4 +1,4 @@
-"""What the diagnostics tab says: a report (gan_core.diagnostics.diagnose) -> Markdown, HTML cards,
+"""What the diagnostics tab says: a report (gan_core.evaluation.diagnostics.diagnose) -> Markdown, HTML cards,
 a side-by-side table, and the live-metrics timeline as a picture. No Gradio here."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from gan_core.curves_draw import Panel, Series, draw_curves
+from gan_core.pictures.curves_draw import Panel, Series, draw_curves
 
 # A coloured dot per verdict level (emoji need an emoji font, which projector PCs often lack)
 ICONS = {level: f"<span style='color:{colour}'>●</span>" for level, colour in

@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from gan_core.config import MAX_SEED
 from gan_core.latent import Directions, interpolate, latent_norm_profile, principal_directions, walk
 from gan_core.frozen import Source
-from gan_core.viz import image_grid
+from gan_core.pictures.viz import image_grid
 
 from .plane import PlaneCanvas
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from gan_core.field_draw import nice_ticks
+from gan_core.pictures.field_draw import nice_ticks
 from ui.curve_series import D_PANEL, PANELS, is_critic
 
 WIDTH, PANEL_H = 460, 104  # px: as wide as the field picture beside it

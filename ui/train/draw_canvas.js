@@ -2,7 +2,7 @@
 // Pointer events cover a mouse, a finger and a pen alike; `touch-action: none` (CSS) keeps a finger
 // from scrolling the page while it draws. Strokes are kept in canvas units ([0, 1], y down) and,
 // at the end of each stroke, written as JSON {"strokes": [[[x, y], ...], ...]} into the hidden
-// textbox #draw-points, whose change event the server validates (bounds: gan_core/own_points.py).
+// textbox #draw-points, whose change event the server validates (bounds: gan_core/data/own_points.py).
 const canvas = element.querySelector("#draw-canvas");
 const clear = element.querySelector(".draw-clear");
 const pen = canvas.getContext("2d");

@@ -1,7 +1,7 @@
 """The Train tab's "Your own data" panel: draw a 2D distribution, or upload points or images.
 
 - Draw: a <canvas> in a gr.HTML (ui/train/draw_canvas.js) writes its strokes as JSON into a hidden
-  textbox (#draw-points); the textbox's change event validates them here (gan_core/own_points.py).
+  textbox (#draw-points); the textbox's change event validates them here (gan_core/data/own_points.py).
 - Upload: a .csv / .txt / .npy file of two columns (your own points), or a .zip of images (the
   engine's `folder` dataset), each checked before anything is built from it.
 
@@ -26,8 +26,8 @@ import gradio as gr
 
 from gan_core.config import OWN_POINTS, ConfigError
 from gan_core.errors import DatasetError
-from gan_core.own_images import MAX_ARCHIVE_BYTES, check_image_zip
-from gan_core.own_points import (MAX_OWN_POINTS, OWN_POINTS_STD, POINT_FILE_TYPES, as_config_points,
+from gan_core.data.own_images import MAX_ARCHIVE_BYTES, check_image_zip
+from gan_core.data.own_points import (MAX_OWN_POINTS, OWN_POINTS_STD, POINT_FILE_TYPES, as_config_points,
                                  points_from_drawing, points_from_file)
 from ui import temp_files
 from ui.common import session_id
@@ -155,7 +155,7 @@ def from_upload(path: str | None, own: OwnData | None) -> tuple[OwnData | None, 
 
 def _read_bounded(path: Path) -> bytes:
     """At most one byte more than a points file may have (points_from_file then refuses it)."""
-    from gan_core.own_points import MAX_FILE_BYTES
+    from gan_core.data.own_points import MAX_FILE_BYTES
 
     with path.open("rb") as f:
         return f.read(MAX_FILE_BYTES + 1)

@@ -9,7 +9,7 @@ gets its row) and gets ten frames back; a short-lived gr.Timer then shows one a 
 drawing each when it is due (~20 ms), and hands the place back to the live picture after the last.
 Skip goes straight there. The live poll keeps updating the hidden live picture meanwhile, so
 nothing of the Train tab's own wiring changes. Layout and handlers here; pictures in
-gan_core/slow_motion_draw.py; the step in gan_core/slow_motion.py.
+gan_core/pictures/slow_motion_draw.py; the step in gan_core/slow_motion.py.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import gradio as gr
 
 from gan_core.errors import ClassroomError
 from gan_core.slow_motion import PHASES
-from gan_core.slow_motion_draw import frame_picture
+from gan_core.pictures.slow_motion_draw import frame_picture
 from ui.common import session_id
 from ui.train.view import png_file
 

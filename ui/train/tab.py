@@ -14,10 +14,10 @@ import time
 import gradio as gr
 
 from gan_core.config import OBJECTIVES
-from gan_core.diagnostics import live_metrics
+from gan_core.evaluation.diagnostics import live_metrics
 from gan_core.errors import CapacityError, ClassroomError, Queued
 from gan_core.presets import describe_preset, get_preset, preset_names
-from gan_core.field_draw import FIELD_LAYERS
+from gan_core.pictures.field_draw import FIELD_LAYERS
 from live.snapshot import Snapshot
 from ui import temp_files
 from ui.train import own_data, slow_motion, view

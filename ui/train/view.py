@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from gan_core.config import BCE_OBJECTIVES, CRITIC_OBJECTIVES, DOWNLOAD_DATASETS, RunConfig
-from gan_core.curves_draw import Panel, Series, draw_curves
-from gan_core.field_draw import PICTURE_WIDTH, field_title
-from gan_core.field_draw import FIELD_LAYERS, draw_field
-from gan_core.viz import png_bytes
+from gan_core.pictures.curves_draw import Panel, Series, draw_curves
+from gan_core.pictures.field_draw import PICTURE_WIDTH, field_title
+from gan_core.pictures.field_draw import FIELD_LAYERS, draw_field
+from gan_core.pictures.viz import png_bytes
 from live.snapshot import Snapshot
 from live.history import SERIES
 from live.trainer import Trainer
@@ -168,7 +168,7 @@ def _field_key(field: dict, layers, step: int) -> tuple:
 
 
 def field_image(field: dict, layers, step: int) -> np.ndarray:
-    """The 2D field as uint8 [H, W, 3] (gan_core.field_draw, ~20 ms); the last few pictures are
+    """The 2D field as uint8 [H, W, 3] (gan_core.pictures.field_draw, ~20 ms); the last few pictures are
     kept, so a button press, a layer toggled back or an export of the frame on screen cost nothing."""
     key = _field_key(field, layers, step)
     with _FIELD_CACHE_LOCK:

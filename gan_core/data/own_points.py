@@ -23,8 +23,8 @@ import math
 import numpy as np
 import torch
 
-from .config import MAX_OWN_POINTS  # points a DataConfig carries inline (2,000 x 2 floats: ~30 KB of JSON)
-from .errors import DatasetError
+from gan_core.config import MAX_OWN_POINTS  # points a DataConfig carries inline (2,000 x 2 floats: ~30 KB of JSON)
+from gan_core.errors import DatasetError
 
 PLANE_HALF = 2.5  # the canvas spans [-2.5, 2.5]^2 of the models' plane (ring8's radius is 2)
 FIT_RADIUS = 2.0  # an uploaded set is centred and scaled so its farthest coordinate is 2, like ring8

@@ -25,10 +25,10 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from . import __version__
-from .checkpoint import FORMAT, FORMAT_VERSION, CheckpointError, read_meta
-from .config import DataConfig
-from .data import load_dataset
+from gan_core import __version__
+from gan_core.checkpoint import FORMAT, FORMAT_VERSION, CheckpointError, read_meta
+from gan_core.config import DataConfig
+from gan_core.data import load_dataset
 
 # Which shipped classifier judges which dataset: full MNIST is the same 28x28 digits as MNIST-5k.
 CLASSIFIER_FOR = {"digits": "digits", "mnist5k": "mnist5k", "mnist": "mnist5k"}
@@ -177,7 +177,7 @@ def load_classifier(path: str | Path, device: str | torch.device = "cpu") -> tup
 
 def default_checkpoint_dir() -> Path:
     """$GAN_CLASSROOM_CHECKPOINTS or the repository's checkpoints/ folder (as the app uses)."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     return Path(os.environ.get("GAN_CLASSROOM_CHECKPOINTS", root / "checkpoints"))
 
 

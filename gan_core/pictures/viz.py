@@ -14,10 +14,10 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from .field import compute_field
+from gan_core.pictures.field import compute_field
 
 if TYPE_CHECKING:
-    from .gan import GAN
+    from gan_core.gan import GAN
 
 
 def image_grid(x: torch.Tensor | np.ndarray, nrow: int = 8, pad: int = 2, min_side: int = 320) -> np.ndarray:

@@ -1,6 +1,6 @@
 """The picture of one slow-motion phase (gan_core/slow_motion.py Frame) as uint8 RGB [H, W, 3].
 
-2D data: the GAN Lab field of the phase with the layers it shows (gan_core/field_draw.py).
+2D data: the GAN Lab field of the phase with the layers it shows (gan_core/pictures/field_draw.py).
 Images: the batch's samples as tiles with D's score under each (green: D says real, purple: fake),
 real ones on top, fakes below; in phase 9 the fakes' gradient maps (red: pixels G's loss wants
 brighter, blue: darker) under the first row of fakes. numpy + PIL, a few ms a frame.
@@ -12,8 +12,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from .field_draw import PICTURE_WIDTH, _font, draw_field
-from .slow_motion import PHASES, Frame
+from gan_core.pictures.field_draw import PICTURE_WIDTH, _font, draw_field
+from gan_core.slow_motion import PHASES, Frame
 
 COLS = 8  # tiles per row
 PAD, GAP, LABEL_H, SCORE_H, TITLE_H = 8, 4, 18, 15, 24  # px at the default width

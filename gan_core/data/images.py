@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .config import DOWNLOAD_DATASETS, OFFLINE_IMAGE_DATASETS
-from .errors import DatasetError
+from gan_core.config import DOWNLOAD_DATASETS, OFFLINE_IMAGE_DATASETS
+from gan_core.errors import DatasetError
 
 DIGIT_NAMES = tuple(str(i) for i in range(10))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from gan_core.metrics import ClassHistogram, ModeCoverage, PrecisionRecall
+from gan_core.evaluation.metrics import ClassHistogram, ModeCoverage, PrecisionRecall
 
 Level = Literal["healthy", "warning", "collapse"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .errors import DatasetError
+from gan_core.errors import DatasetError
 
 MAX_IMAGES = 20_000  # keep a classroom server's memory bounded
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a single image larger than this is skipped

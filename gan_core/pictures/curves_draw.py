@@ -3,7 +3,7 @@
 The Train tab used to send its curves to three gr.LinePlots as data; with a class of 30 polling
 every second that grew the web server's memory by ~90 KB a poll, without bound (docs/CLASSROOM.md).
 A picture is a file the browser fetches: the server keeps nothing per update. Drawn like the field
-(gan_core/field_draw.py): the plot area at 2x and box-averaged down (smooth lines), text at 1x.
+(gan_core/pictures/field_draw.py): the plot area at 2x and box-averaged down (smooth lines), text at 1x.
 
 A picture is a stack of panels, one above the other (so it reads on a phone too), each:
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .field_draw import SS, _fmt, _glyphs, _text, nice_ticks
+from gan_core.pictures.field_draw import SS, _fmt, _glyphs, _text, nice_ticks
 
 # layout in pixels of one panel
 LEFT, RIGHT, TOP, BOTTOM = 50, 12, 24, 20

@@ -7,7 +7,7 @@ import math
 
 import torch
 
-from .errors import DatasetError
+from gan_core.errors import DatasetError
 
 
 def mixture_centers(name: str) -> tuple[torch.Tensor, float] | tuple[None, float]:

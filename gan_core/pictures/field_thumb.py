@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from gan_core.field_draw import FAKE, REAL, heat_levels, heat_lut, to_pixels
+from gan_core.pictures.field_draw import FAKE, REAL, heat_levels, heat_lut, to_pixels
 
 THUMB_SIDE = 160  # px: about a thumbnail's width on a 1920 px projector with 8 to 10 runs a row
 

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .classifier import classifier_for
-from .config import BCE_OBJECTIVES
-from .metrics import (class_histogram, closest_pairs, d_histograms, density_coverage, frechet_distance,
+from gan_core.evaluation.classifier import classifier_for
+from gan_core.config import BCE_OBJECTIVES
+from gan_core.evaluation.metrics import (class_histogram, closest_pairs, d_histograms, density_coverage, frechet_distance,
                       mode_coverage, ndb, nearest_neighbours, precision_recall)
-from .verdict import Verdict, classes_verdict, modes_verdict, pr_verdict
+from gan_core.evaluation.verdict import Verdict, classes_verdict, modes_verdict, pr_verdict
 
 LIVE_SAMPLES = 2500  # VEEGAN / PacGAN protocol: 2,500 samples per evaluation (2D)
 LIVE_IMAGE_SAMPLES = 500  # images: G + classifier on 500 samples costs ~0.1 s on a CPU

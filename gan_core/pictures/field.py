@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from . import losses
+from gan_core import losses
 
 HEAT_RES = 30  # GAN Lab's D heat map resolution
 MANIFOLD_RES = 20  # GAN Lab's G manifold grid

@@ -12,7 +12,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from .errors import DatasetError
+from gan_core.errors import DatasetError
 
 MAX_ARCHIVE_BYTES = 64 * 1024 * 1024  # the upload itself (Gradio refuses larger ones as they arrive)
 MAX_ARCHIVE_ENTRIES = 5_000  # files and folders listed: so at most 5,000 images (20 MB as grey 32x32 float32)

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import torch
 
-from .config import DataConfig, OWN_POINTS
-from .image_folder import load_image_folder
-from .image_sets import load_image_set, resize_images
-from .own_points import OWN_POINTS_STD, sample_own_points
-from .point_sets import make_points, mixture_centers
+from gan_core.config import DataConfig, OWN_POINTS
+from gan_core.data.folder import load_image_folder
+from gan_core.data.images import load_image_set, resize_images
+from gan_core.data.own_points import OWN_POINTS_STD, sample_own_points
+from gan_core.data.points import make_points, mixture_centers
 
 
 @dataclass
