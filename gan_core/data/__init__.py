@@ -2,9 +2,9 @@
 
 Small sets live whole on the device and a batch is drawn by indexing with random integers
 (no DataLoader: for 20k points or 5k images the loader's overhead would dominate a step).
-The sets themselves: 2D point sets in point_sets.py (mixtures with *known* mode centres and std,
-which the mode-collapse metrics need), built-in image sets in image_sets.py, a student's own
-points in own_points.py, an image folder or zip in image_folder.py.
+The sets themselves: 2D point sets in points.py (mixtures with *known* mode centres and std,
+which the mode-collapse metrics need), built-in image sets in images.py, a student's own
+points in own_points.py (or images: own_images.py), an image folder or zip in folder.py.
 """
 
 from __future__ import annotations
