@@ -26,9 +26,16 @@ from gan_core.data import load_dataset
 from live.batched import BatchedGroup, group_key, why_not_batched
 from live.batched.slow import slow_motion_in_group
 from live.class_run import ClassRun, RunView
+from live.live_fixes import FIXES, apply_live, with_fixes
+from live.solo_lane import SoloLane
 
+SOLO = SoloLane.key  # the group key of the solo lane: runs whose settings cannot be batched
 MAX_CLASS_RUNS = 64  # runs one class process holds (the registry's own caps are lower)
 EMPTY_EXIT_S = 5.0  # a class process with no runs for this long exits (the next Start forks a new one)
+
+
+def _new_group(key) -> BatchedGroup | SoloLane:
+    return SoloLane() if key == SOLO else BatchedGroup(key)
 
 
 class ClassHost:
@@ -105,26 +112,46 @@ class ClassHost:
         book = self._group(run).book(run.run_id)
         return book.lr_g, book.lr_d
 
-    def set_live(self, run: ClassRun, lr_g, lr_d, d_steps) -> None:
-        self._group(run).set_lr(run.run_id, lr_g=lr_g, lr_d=lr_d)
-        if d_steps is not None and d_steps != run.d_steps:  # another key: move, with everything, to its group
-            old = self._group_of[run.run_id]
-            gan = self.groups[old].release(run.run_id)
-            gan.d_steps = d_steps
-            key = group_key(gan.current_config())
+    def set_live(self, run: ClassRun, settings: dict) -> None:
+        """Live settings ({live key: value}, checked): learning rates where the run is; a new D:G ratio
+        or fix changes its config, and when that config has another group key (None: a fix the batched
+        step cannot do, so the solo lane) the run moves there with all its state (live/solo_lane.py)."""
+        old = self._group_of[run.run_id]
+        where = self.groups[old]
+        step = where.step_of(run.run_id)
+        changed = with_fixes(run.cfg, step, **{k: settings[k] for k in FIXES if settings.get(k) is not None})
+        if settings.get("d_steps") is not None:
+            changed = changed.replace(train={"d_steps": int(settings["d_steps"])})
+        key = group_key(changed) or SOLO
+        if key == old:
+            where.set_lr(run.run_id, lr_g=settings.get("lr_g"), lr_d=settings.get("lr_d"))
+            if isinstance(where, SoloLane):
+                apply_live(where.gan(run.run_id), settings)
+            elif changed != run.cfg:  # a batchable fix (instance noise): the run's own settings in its group
+                where.book(run.run_id).cfg = changed.replace(train={k: getattr(where.book(run.run_id).cfg.train, k)
+                                                                    for k in ("lr_g", "lr_d")})
+        else:  # another key: move, with everything, to its group or the solo lane
+            gan = where.release(run.run_id)
+            before = (gan.cfg, gan.d_steps, gan.opt_g.param_groups[0]["lr"], gan.opt_d.param_groups[0]["lr"])
             try:
-                self.groups.setdefault(key, BatchedGroup(key)).adopt(run.run_id, gan)
+                apply_live(gan, settings)
+                self.groups.setdefault(key, _new_group(key)).adopt(run.run_id, gan)
             except Exception:  # back where it was, as it was: the change is refused, the run goes on
-                gan.d_steps = run.d_steps
-                self.groups[old].adopt(run.run_id, gan)
+                gan.cfg, gan.d_steps = before[:2]
+                gan.set_lr(*before[2:])
+                self.groups.setdefault(old, _new_group(old)).adopt(run.run_id, gan)
                 raise
             finally:
                 for k in (old, key):
                     if k in self.groups and not len(self.groups[k]):
                         del self.groups[k]
-            self._group_of[run.run_id], run.d_steps = key, d_steps
-            run.cfg = gan.current_config()
+            self._group_of[run.run_id] = key
+        run.cfg, run.d_steps = changed, changed.train.d_steps
         run.version += 1
+
+    def lane(self, run: ClassRun) -> str:
+        """'solo' for a run of the solo lane, else 'batched' (its snapshot says which)."""
+        return "solo" if self._group_of[run.run_id] == SOLO else "batched"
 
     def reset(self, run: ClassRun) -> None:
         self._group(run).reset(run.run_id)

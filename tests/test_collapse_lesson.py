@@ -57,7 +57,7 @@ def test_the_baseline_is_vanilla_with_g_twenty_times_faster_than_d():
 @pytest.mark.parametrize("fix", [f for f, (_, _, live) in COLLAPSE_FIXES.items() if live])
 def test_a_live_fix_is_the_same_change_as_its_preset_and_within_the_live_bounds(fix):
     _, overrides, live = COLLAPSE_FIXES[fix]
-    check_live_settings(live.get("lr_g"), live.get("lr_d"), live.get("d_steps"))
+    check_live_settings(**live)
     assert set(overrides) == {"train"} and overrides["train"] == live
 
 

@@ -16,7 +16,7 @@ from live.history import History
 from live.trainer import SERIES, Trainer, history_csv
 
 SNAPSHOT_KEYS = {"step", "status", "message", "its", "device", "alerts", "version", "history", "metrics", "samples",
-                 "field", "visual_step", "d_output", "lr_g", "lr_d", "d_steps", "dataset", "is_points"}
+                 "field", "visual_step", "d_output", "lr_g", "lr_d", "d_steps", "dataset", "is_points", "fixes"}
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")

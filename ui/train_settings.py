@@ -22,8 +22,9 @@ def dataset_label(name: str) -> str:
     """What the Dataset dropdown shows for `name`."""
     return OWN_LABELS.get(name) or (f"{name} (download)" if name in DOWNLOAD_DATASETS else name)
 
-# Settings applied to a running run without restarting it (Trainer.set_live).
-LIVE_KEYS = ("lr_g", "lr_d", "d_steps")
+# Settings applied to a running run without restarting it (Run.set_live): the rates, and the collapse
+# fixes the step reads from the config (live/live_fixes.py; their widgets: ui/live_fixes.py).
+LIVE_KEYS = ("lr_g", "lr_d", "d_steps", "r1_gamma", "instance_noise", "unrolled_steps", "feature_matching")
 
 # widget key -> (config section, config field); "width" is special-cased (hidden or ngf/ndf).
 SETTINGS: dict[str, tuple[str, str]] = {
@@ -147,7 +148,19 @@ def config_from_values(values: dict, preset: str, own: dict | None = None) -> Ru
     return base.replace(**sections)
 
 
+def live_settings(cfg: RunConfig) -> dict:
+    """{live key: value} of `cfg`: what Run.set_live takes to make a run match these settings."""
+    return {key: getattr(getattr(cfg, SETTINGS[key][0]), SETTINGS[key][1]) for key in LIVE_KEYS}
+
+
 def same_run(a: RunConfig, b: RunConfig) -> bool:
-    """True when a and b differ at most in the settings that apply live (lrs, D steps)."""
-    live = {k: getattr(a.train, k) for k in LIVE_KEYS}
-    return a == b.replace(train=live)
+    """True when a and b differ at most in the settings that apply live (lrs, D steps, the live fixes)."""
+    sections: dict[str, dict] = {}
+    for key in LIVE_KEYS:
+        section, name = SETTINGS[key]
+        sections.setdefault(section, {})[name] = getattr(getattr(a, section), name)
+    sections["loss"]["instance_noise_start"] = a.loss.instance_noise_start
+    try:
+        return a == b.replace(**sections)
+    except ConfigError:  # a's live values do not fit b (unrolled D on images): another run
+        return False
