@@ -73,8 +73,11 @@ def wire(w: dict, registry, status, notice) -> None:
                      "unrolled_steps": int(unrolled_steps), "feature_matching": bool(feature_matching)}
             run.set_live(**asked)
         except (TypeError, ValueError, OverflowError) as e:  # a refused fix: the run goes on as it was
+            gr.Warning(f"Not applied: {e}")  # (a toast too: on a phone the notice is a long scroll away)
             return gr.skip(), f"⚠️ Not applied: {e}"
         sentence = change_sentence(before.get("fixes", {}), asked, before["step"])
+        if sentence:
+            gr.Info(sentence)
         return status_line(run.snapshot()), sentence or gr.skip()
 
     gr.on([w[k].change for k in FIX_KEYS], on_fix, inputs, [status, notice], api_name="set_live_fixes",
