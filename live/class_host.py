@@ -9,7 +9,9 @@ the pictures of the runs someone watches (one each per VISUAL_EVERY_S). Thirty s
 the default 2D preset cost a little more than one run's step each time round, instead of thirty.
 
 A run whose settings leave its group (a live change of D steps per G step) moves to the group of
-its new key with all its state (BatchedGroup.release / adopt). Everything that touches the groups
+its new key with all its state (BatchedGroup.release / adopt); one whose live fix cannot be batched
+(R1, unrolled D, feature matching) moves to the solo lane (live/solo_lane.py), where it takes its own
+gan_core step, at most SOLO_SHARE of the loop's time, and comes back to a group when the fix is off. Everything that touches the groups
 happens under `lock`: the loop's steps and the serving threads' commands never interleave.
 """
 
@@ -27,7 +29,7 @@ from live.batched import BatchedGroup, group_key, why_not_batched
 from live.batched.slow import slow_motion_in_group
 from live.class_run import ClassRun, RunView
 from live.live_fixes import FIXES, apply_live, with_fixes
-from live.solo_lane import SoloLane
+from live.solo_lane import SoloLane, SoloShare
 
 SOLO = SoloLane.key  # the group key of the solo lane: runs whose settings cannot be batched
 MAX_CLASS_RUNS = 64  # runs one class process holds (the registry's own caps are lower)
@@ -52,6 +54,7 @@ class ClassHost:
         self._group_of: dict[str, object] = {}  # run id -> its GroupKey
         self._data: dict = {}  # (data config, seed) -> Dataset, shared by the runs that train on it
         self.class_steps = 0
+        self.solo_share = SoloShare()  # how much of the loop's time the solo lane may take
         self._empty_since = time.monotonic()
         threading.Thread(target=self._loop, name="class-steps", daemon=True).start()
 
@@ -183,11 +186,16 @@ class ClassHost:
                     return
                 busy = any(r._mode() for r in self.runs.values())
                 if busy:
-                    for group in list(self.groups.values()):
+                    spent = {"batched": 0.0, "solo": 0.0}  # seconds this round: the solo lane gets its share
+                    for key, group in sorted(self.groups.items(), key=lambda kv: kv[0] == SOLO):  # (solo last)
                         modes = {rid: self.runs[rid]._mode() for rid in group.run_ids}
                         modes = {rid: m for rid, m in modes.items() if m}
-                        if modes:
+                        lane = "solo" if key == SOLO else "batched"
+                        if modes and (lane == "batched" or self.solo_share.due(spent["batched"])):
+                            t0 = time.perf_counter()
                             self._step(group, modes)
+                            spent[lane] += time.perf_counter() - t0
+                    self.solo_share.spent(spent["batched"], spent["solo"])
                     self.class_steps += 1
                 jobs = self._picture_jobs(force_paused=not busy)
                 if not busy and not jobs:

@@ -26,6 +26,7 @@ from live.batched import GOOD_EVERY, SERIES, ExportedRun, StepResult
 from live.live_fixes import fixes_of, with_fixes
 
 MAX_SOLO_RUNS = 8  # runs the lane holds: each costs a whole step of its own on the class's one thread
+SOLO_SHARE = 1.0  # the solo lane's time per class step, at most this times the batched groups' (class: <= 2x slower)
 
 
 @dataclass
@@ -140,6 +141,25 @@ class SoloLane:
             if solo.gan.step - solo.good[5] >= GOOD_EVERY:
                 solo.good = _state(solo.gan)
         return StepResult(run_ids=run_ids, numbers=numbers, halted=tuple(halted), modes=stepped)
+
+
+class SoloShare:
+    """When the solo lane steps: once the batched groups have had their share of the time. An unrolled
+    run (1 + k D updates, alone) costs several times a whole class's batched step; stepped every time
+    round it would slow every student to its pace. Instead it takes at most `share` times the batched
+    steps' time (its runs then train slower than the class, the class at most 1 + share times slower
+    than without them); with no batched run training it steps every time round."""
+
+    def __init__(self, share: float = SOLO_SHARE):
+        self.share, self.owed = share, 0.0  # owed: solo seconds not yet covered by the batched steps' share
+
+    def due(self, batched_s: float) -> bool:
+        """Whether the solo lane steps this time round, the batched groups having just taken batched_s."""
+        return batched_s == 0 or self.owed <= 0
+
+    def spent(self, batched_s: float, solo_s: float) -> None:
+        """This round's seconds: what the batched groups took and what the solo lane took (0 if skipped)."""
+        self.owed = 0.0 if batched_s == 0 else max(0.0, self.owed + solo_s - self.share * batched_s)
 
 
 def _state(gan: GAN) -> tuple:
