@@ -10,7 +10,7 @@ the default 2D preset cost a little more than one run's step each time round, in
 
 A run whose settings leave its group (a live change of D steps per G step) moves to the group of
 its new key with all its state (BatchedGroup.release / adopt); one whose live fix cannot be batched
-(R1, unrolled D, feature matching) moves to the solo lane (live/solo_lane.py), where it takes its own
+(R1, feature matching) moves to the solo lane (live/solo_lane.py), where it takes its own
 gan_core step, at most SOLO_SHARE of the loop's time, and comes back to a group when the fix is off. Everything that touches the groups
 happens under `lock`: the loop's steps and the serving threads' commands never interleave.
 """

@@ -1,14 +1,15 @@
 """The class process's solo lane: runs of the class whose settings cannot be batched, trained one by one.
 
-A student who switches on a fix that the batched step cannot do (R1, unrolled D, feature matching:
-live.batched.key) keeps the run: it leaves its group with all its state (transfer.release: weights,
+A student who switches on a fix that the batched step cannot do (R1, feature matching:
+live.batched.key; unrolled D is batched, in the group of its k) keeps the run: it leaves its group with all its state (transfer.release: weights,
 EMA, Adam moments, step, random stream) and trains here with gan_core's own `train_step`, in the same
 loop as the class's groups; when the fix is switched off it rejoins a group (transfer.adopt).
 
 `SoloLane` answers what the class host asks of a `BatchedGroup` (add/remove of a gan_core GAN through
 adopt/release, step, export, reset, set_lr, resume, halted, run_ids, book, step_of), so the host's loop,
 pictures, slow motion (live/batched/slow.py) and commands treat both alike. Each run steps alone:
-its step costs what a Trainer's does (unrolled D: 1 + k D updates), on the class process's thread.
+its step costs what a Trainer's does (R1: a double backward), on the class process's thread, and
+the lane takes at most SOLO_SHARE of the loop's time (SoloShare).
 """
 
 from __future__ import annotations
@@ -144,8 +145,8 @@ class SoloLane:
 
 
 class SoloShare:
-    """When the solo lane steps: once the batched groups have had their share of the time. An unrolled
-    run (1 + k D updates, alone) costs several times a whole class's batched step; stepped every time
+    """When the solo lane steps: once the batched groups have had their share of the time. One run's
+    own step (R1: ~3 ms) costs about half a whole class of 30's batched step; stepped every time
     round it would slow every student to its pace. Instead it takes at most `share` times the batched
     steps' time (its runs then train slower than the class, the class at most 1 + share times slower
     than without them); with no batched run training it steps every time round."""

@@ -46,7 +46,10 @@ from live.live_fixes import apply_live  # noqa: E402
 LESSON_LIVE_AT = 1000  # the live switch happens here: the clump has hopped for ~30 s; at 2,000 G is too far gone
 # Fixes the Train tab can switch on live that are not lesson presets: measured live only (live settings, as Run.set_live)
 LIVE_ONLY: dict[str, dict] = {"R1 (gamma 1)": {"r1_gamma": 1.0}, "R1 (gamma 0.1)": {"r1_gamma": 0.1},
-                              "feature matching": {"feature_matching": True}}
+                              "feature matching": {"feature_matching": True},
+                              "instance noise (0.1)": {"instance_noise": 0.1},
+                              "unrolled (10 steps)": {"unrolled_steps": 10},
+                              "unrolled + ttur": {"unrolled_steps": 5, "lr_g": 3e-3, "lr_d": 1e-2}}
 
 
 def _lesson_configs() -> dict[str, tuple]:

@@ -1,7 +1,8 @@
 """A collapse fix switched on live, in a real Chromium (issue #17 §1): on a running ring8-collapse run,
 turning unrolled D on in "Fixes you can switch on live" changes the run without a restart: the notice
 says what changed, the status line shows the fix, and the step counter keeps rising from where it was
-(the run of the class moves to the class process's solo lane, and back when the fix is off again).
+(the run of the class moves to the batched group of its unrolled k; with R1, which cannot be batched, to
+the class process's solo lane, and back into a group when R1 is off again).
 Screenshots at 1280 px and at 390 px (touch) go to tests/artifacts."""
 
 from __future__ import annotations
@@ -53,19 +54,26 @@ def test_unrolled_d_switched_on_live_keeps_the_run_going(app_server, browser, ar
         expect(page.locator("#notice")).to_contain_text("unrolled D (5 steps)", timeout=WAIT)
         expect(page.locator("#notice")).to_contain_text("Switched live at step")
         expect(status).to_contain_text("unrolled D 5", timeout=WAIT)
-        expect(status).to_contain_text("stepped alone")  # a run of the class: now in the solo lane
+        expect(status).to_contain_text("batched with the class")  # a run of the class: the group of its k
         seen = steps_seen(page, lambda s: s >= before + 100)
         assert seen[-1] >= before + 100, f"the step counter stopped after the switch: {seen}"
         assert min(seen) >= before and seen == sorted(seen), f"the run restarted or went back: {seen}"
         expect(status).to_contain_text("running")
-        page.locator("#live-fixes").screenshot(path=str(artifacts / "live_fixes_controls_1280.png"))
         page.screenshot(path=str(artifacts / "live_fixes_1280.png"), full_page=True)
 
         at = shown_step(page)
-        set_slider(page, "unrolled-steps", "0")  # off again: back into the class's batched step
-        expect(page.locator("#notice")).to_contain_text("unrolled D off", timeout=WAIT)
+        set_slider(page, "r1-gamma", "1")  # R1 cannot be batched: the class process's solo lane
+        expect(page.locator("#notice")).to_contain_text("R1 (gamma 1)", timeout=WAIT)
+        expect(status).to_contain_text("stepped alone", timeout=WAIT)
+        seen = steps_seen(page, lambda s: s >= at + 100)
+        assert seen[-1] >= at + 100 and min(seen) >= at, f"the run stopped or went back with R1 on: {seen}"
+
+        at = shown_step(page)
+        set_slider(page, "r1-gamma", "0")  # off again: back into the class's batched step
+        expect(page.locator("#notice")).to_contain_text("R1 off", timeout=WAIT)
         expect(status).to_contain_text("batched with the class", timeout=WAIT)
         assert steps_seen(page, lambda s: s >= at + 100)[-1] >= at + 100
+        page.locator("#live-fixes").screenshot(path=str(artifacts / "live_fixes_controls_1280.png"))
 
         page.set_viewport_size({"width": 390, "height": 844})
         page.locator("#live-fixes").scroll_into_view_if_needed()

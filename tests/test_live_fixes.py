@@ -195,22 +195,38 @@ def test_a_class_run_moves_to_the_solo_lane_and_back_with_its_state(host, wait_f
         assert (book.step, book.adam_steps_g, book.adam_steps_d) == (35, 35, 35)  # Adam's counts went on too
 
 
-def test_a_solo_lane_run_trains_as_gan_core_would(host):
-    """Batched for 10 steps, unrolled D switched on live, 10 steps in the solo lane: the same weights as
-    gan_core's train_step with the same switch (apply_live) between the same steps."""
+@pytest.mark.parametrize("fix, lane", [({"r1_gamma": 1.0}, "solo"), ({"unrolled_steps": 2}, "batched")])
+def test_a_class_run_with_a_live_fix_trains_as_gan_core_would(host, fix, lane):
+    """Batched for 10 steps, a fix switched on live, 10 steps more (R1: in the solo lane; unrolled D: in
+    the group of its k, live/batched/unroll.py): the same weights as gan_core's train_step with the same
+    switch (apply_live) between the same steps."""
     cfg = tiny_cfg()
     run = host.add("a", cfg)
     run.step(10)
-    run.set_live(unrolled_steps=2)
+    run.set_live(**fix)
+    assert host.lane(run) == lane
     run.step(10)
     ref = build_gan(cfg, "cpu")
     for i in range(20):
         if i == 10:
-            apply_live(ref, {"unrolled_steps": 2})
+            apply_live(ref, fix)
         train_step(ref)
     G, _ = _view_weights(host, run)
     for k, v in _weights(ref.G).items():
         torch.testing.assert_close(G[k], v, rtol=1e-4, atol=1e-5)
+
+
+def test_unrolled_d_live_moves_a_class_run_to_the_group_of_its_k(host):
+    a, b = host.add("a", tiny_cfg()), host.add("b", tiny_cfg().replace(train={"seed": 1}))
+    a.step(5)
+    b.step(5)
+    a.set_live(unrolled_steps=3)
+    assert host.lane(a) == host.lane(b) == "batched" and host._group_of["a"] != host._group_of["b"]
+    assert host._group_of["a"].unrolled_steps == 3
+    b.set_live(unrolled_steps=3)  # the same k: the same group again
+    assert host._group_of["a"] == host._group_of["b"] and len(host.groups) == 1
+    a.step(4)
+    assert (a.current_step, b.current_step) == (9, 5)
 
 
 def test_instance_noise_live_keeps_a_class_run_batched(host):
@@ -248,12 +264,12 @@ def test_a_full_solo_lane_refuses_the_move_and_the_run_goes_on(host, monkeypatch
     from live import solo_lane
     monkeypatch.setattr(solo_lane, "MAX_SOLO_RUNS", 1)
     a, b = host.add("a", tiny_cfg()), host.add("b", tiny_cfg().replace(train={"seed": 1}))
-    a.set_live(unrolled_steps=1)
+    a.set_live(feature_matching=True)
     b.step(4)
     G, D = _view_weights(host, b)
     with pytest.raises(ValueError, match="fixes it cannot batch"):
-        b.set_live(unrolled_steps=1, lr_d=5e-3)
-    assert host.lane(b) == "batched" and b.snapshot()["fixes"]["unrolled_steps"] == 0
+        b.set_live(feature_matching=True, lr_d=5e-3)
+    assert host.lane(b) == "batched" and not b.snapshot()["fixes"]["feature_matching"]
     assert all(map(_same, _view_weights(host, b), (G, D))) and b.snapshot()["lr_d"] == tiny_cfg().train.lr_d
     b.step(2)
     assert b.current_step == 6
