@@ -11,8 +11,11 @@ the default 2D preset cost a little more than one run's step each time round, in
 A run whose settings leave its group (a live change of D steps per G step) moves to the group of
 its new key with all its state (BatchedGroup.release / adopt); one whose live fix cannot be batched
 (R1, feature matching) moves to the solo lane (live/solo_lane.py), where it takes its own
-gan_core step, at most SOLO_SHARE of the loop's time, and comes back to a group when the fix is off. Everything that touches the groups
-happens under `lock`: the loop's steps and the serving threads' commands never interleave.
+gan_core step, and comes back to a group when the fix is off. The solo lane and the unrolled groups
+(a switch of unrolled D moves a run to the group of its k) take at most SOLO_SHARE times the plain
+groups' time each round: students' costly fixes never slow the class more than 1 + SOLO_SHARE times.
+Everything that touches the groups happens under `lock`: the loop's steps and the serving threads'
+commands never interleave.
 """
 
 from __future__ import annotations
@@ -38,6 +41,12 @@ EMPTY_EXIT_S = 5.0  # a class process with no runs for this long exits (the next
 
 def _new_group(key) -> BatchedGroup | SoloLane:
     return SoloLane() if key == SOLO else BatchedGroup(key)
+
+
+def _costly(key) -> bool:
+    """Steps that cost several plain ones (a run alone in the solo lane; unrolled D: 1 + k D updates):
+    they take at most their share of the loop's time while plain batched runs train (SoloShare)."""
+    return key == SOLO or key.unrolled_steps > 0
 
 
 class ClassHost:
@@ -186,16 +195,17 @@ class ClassHost:
                     return
                 busy = any(r._mode() for r in self.runs.values())
                 if busy:
-                    spent = {"batched": 0.0, "solo": 0.0}  # seconds this round: the solo lane gets its share
-                    for key, group in sorted(self.groups.items(), key=lambda kv: kv[0] == SOLO):  # (solo last)
+                    # seconds this round: the costly steps (the solo lane, unrolled groups) get their share
+                    spent = {False: 0.0, True: 0.0}
+                    for key, group in sorted(self.groups.items(), key=lambda kv: _costly(kv[0])):  # costly last
                         modes = {rid: self.runs[rid]._mode() for rid in group.run_ids}
                         modes = {rid: m for rid, m in modes.items() if m}
-                        lane = "solo" if key == SOLO else "batched"
-                        if modes and (lane == "batched" or self.solo_share.due(spent["batched"])):
+                        costly = _costly(key)
+                        if modes and (not costly or self.solo_share.due(spent[False])):
                             t0 = time.perf_counter()
                             self._step(group, modes)
-                            spent[lane] += time.perf_counter() - t0
-                    self.solo_share.spent(spent["batched"], spent["solo"])
+                            spent[costly] += time.perf_counter() - t0
+                    self.solo_share.spent(spent[False], spent[True])
                     self.class_steps += 1
                 jobs = self._picture_jobs(force_paused=not busy)
                 if not busy and not jobs:

@@ -27,7 +27,7 @@ from live.batched import GOOD_EVERY, SERIES, ExportedRun, StepResult
 from live.live_fixes import fixes_of, with_fixes
 
 MAX_SOLO_RUNS = 8  # runs the lane holds: each costs a whole step of its own on the class's one thread
-SOLO_SHARE = 1.0  # the solo lane's time per class step, at most this times the batched groups' (class: <= 2x slower)
+SOLO_SHARE = 1.0  # costly steps' time per class step, at most this times the plain groups' (class: <= 2x slower)
 
 
 @dataclass
@@ -145,11 +145,12 @@ class SoloLane:
 
 
 class SoloShare:
-    """When the solo lane steps: once the batched groups have had their share of the time. One run's
-    own step (R1: ~3 ms) costs about half a whole class of 30's batched step; stepped every time
-    round it would slow every student to its pace. Instead it takes at most `share` times the batched
-    steps' time (its runs then train slower than the class, the class at most 1 + share times slower
-    than without them); with no batched run training it steps every time round."""
+    """When the costly steps (the solo lane, and the class host's unrolled groups) take their turn: once
+    the plain batched groups have had theirs. One run's own step costs a good part of a whole class's
+    batched step (benchmarks/solo_lane.py); stepped every time round, a few would slow every student
+    to their pace. Instead they take at most `share` times the plain steps' time (their runs then
+    train slower than the class, the class at most 1 + share times slower than without them); with
+    no plain batched run training they step every time round."""
 
     def __init__(self, share: float = SOLO_SHARE):
         self.share, self.owed = share, 0.0  # owed: solo seconds not yet covered by the batched steps' share
