@@ -69,8 +69,8 @@ def wire(w: dict, registry, status, notice) -> None:
             return gr.skip()
         before = run.snapshot()
         try:
-            asked = {"r1_gamma": float(r1_gamma), "instance_noise": float(instance_noise),
-                     "unrolled_steps": int(unrolled_steps), "feature_matching": bool(feature_matching)}
+            asked = {"r1_gamma": r1_gamma, "instance_noise": instance_noise, "unrolled_steps": unrolled_steps,
+                     "feature_matching": feature_matching}  # as sent: set_live checks types and bounds
             run.set_live(**asked)
         except (TypeError, ValueError, OverflowError) as e:  # a refused fix: the run goes on as it was
             gr.Warning(f"Not applied: {e}")  # (a toast too: on a phone the notice is a long scroll away)
