@@ -94,7 +94,8 @@ def main() -> None:
     fix = {key: value.lower() == "true" if key == "feature_matching" else
            int(value) if key == "unrolled_steps" else float(value)}
     if args.host:
-        print(f"| runs | with {args.fix} switched on live | plain run before (steps/s) | plain run after | a moved run |")
+        print(f"| runs | with {args.fix} switched on live | plain run before (steps/s) | plain run after "
+              "| a moved run |")
         print("| --- | --- | --- | --- | --- |")
         for moved in args.moved:
             before, plain, mover, _ = host_rates(args.runs, moved, fix)

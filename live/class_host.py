@@ -131,7 +131,8 @@ class ClassHost:
         old = self._group_of[run.run_id]
         where = self.groups[old]
         step = where.step_of(run.run_id)
-        changed = with_fixes(run.cfg, step, **{k: settings[k] for k in FIXES if settings.get(k) is not None})
+        fixes = {k: settings[k] for k in FIXES if settings.get(k) is not None}
+        changed = with_fixes(run.cfg, step, **fixes)  # (ConfigError here: refused, nothing changed)
         if settings.get("d_steps") is not None:
             changed = changed.replace(train={"d_steps": int(settings["d_steps"])})
         key = group_key(changed) or SOLO
@@ -139,9 +140,9 @@ class ClassHost:
             where.set_lr(run.run_id, lr_g=settings.get("lr_g"), lr_d=settings.get("lr_d"))
             if isinstance(where, SoloLane):
                 apply_live(where.gan(run.run_id), settings)
-            elif changed != run.cfg:  # a batchable fix (instance noise): the run's own settings in its group
-                where.book(run.run_id).cfg = changed.replace(train={k: getattr(where.book(run.run_id).cfg.train, k)
-                                                                    for k in ("lr_g", "lr_d")})
+            elif changed != run.cfg:  # a fix the group does per run (instance noise): in the run's own book
+                book = where.book(run.run_id)
+                book.cfg = with_fixes(book.cfg, step, **fixes)
         else:  # another key: move, with everything, to its group or the solo lane
             gan = where.release(run.run_id)
             before = (gan.cfg, gan.d_steps, gan.opt_g.param_groups[0]["lr"], gan.opt_d.param_groups[0]["lr"])

@@ -7,7 +7,8 @@ switching one on a running run is a new config for the same networks, optimisers
 
 Every kind of run does it this way (live.trainer between two chunks; live.class_host for a run of the
 class, which moves to the group of its new key, e.g. its unrolled k, or to the class's solo lane while
-a fix that cannot be batched, R1 or feature matching, is on); scripts/collapse_experiment.py's live rows call `apply_live` between two steps, as the Trainer does.
+a fix that cannot be batched, R1 or feature matching, is on). scripts/collapse_experiment.py's live
+rows call `apply_live` between two steps, as the Trainer does.
 
 Instance noise switched on (or changed) live anneals from the step it was switched on
 (loss.instance_noise_start): sigma now, fading to 0 over loss.instance_noise_steps, as it would from

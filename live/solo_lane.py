@@ -1,9 +1,10 @@
 """The class process's solo lane: runs of the class whose settings cannot be batched, trained one by one.
 
 A student who switches on a fix that the batched step cannot do (R1, feature matching:
-live.batched.key; unrolled D is batched, in the group of its k) keeps the run: it leaves its group with all its state (transfer.release: weights,
-EMA, Adam moments, step, random stream) and trains here with gan_core's own `train_step`, in the same
-loop as the class's groups; when the fix is switched off it rejoins a group (transfer.adopt).
+live.batched.key; unrolled D is batched, in the group of its k) keeps the run: it leaves its group
+with all its state (transfer.release: weights, EMA, Adam moments, step, random stream) and trains
+here with gan_core's own `train_step`, in the same loop as the class's groups; when the fix is
+switched off it rejoins a group (transfer.adopt).
 
 `SoloLane` answers what the class host asks of a `BatchedGroup` (add/remove of a gan_core GAN through
 adopt/release, step, export, reset, set_lr, resume, halted, run_ids, book, step_of), so the host's loop,
@@ -132,8 +133,9 @@ class SoloLane:
             values = torch.stack(list(out.values())).float()
             stepped[run_id] = mode
             if not bool(torch.isfinite(values).all()):  # <- a sync per run step (the group does one per step)
-                self.halted[run_id] = (f"the numbers became NaN/Inf near step {solo.gan.step}: paused and went back "
-                                       f"to the last good weights, from step {solo.good[5]}. Try a lower learning rate.")
+                self.halted[run_id] = (f"the numbers became NaN/Inf near step {solo.gan.step}: paused and went "
+                                       f"back to the last good weights, from step {solo.good[5]}. Try a lower "
+                                       "learning rate.")
                 _restore(solo.gan, solo.good)
                 halted.append(run_id)
                 continue

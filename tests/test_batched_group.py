@@ -57,7 +57,8 @@ TRICKS = [
     {"loss": {"objective": "lsgan"}, "model": {"minibatch_std": True, "noise": "uniform", "pack": 1}, "train": {"d_steps": 2}},
     {"loss": {"objective": "hinge"}, "model": {"activation": "tanh", "init": "dcgan"}, "train": {"g_steps": 2, "ema": 0.0}},
     {"train": {"unrolled_steps": 3}},
-    {"loss": {"instance_noise": 0.2, "instance_noise_steps": 30}, "train": {"unrolled_steps": 2, "d_steps": 2, "g_steps": 2}},
+    {"loss": {"instance_noise": 0.2, "instance_noise_steps": 30},
+     "train": {"unrolled_steps": 2, "d_steps": 2, "g_steps": 2}},
 ]
 
 

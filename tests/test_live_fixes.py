@@ -94,7 +94,8 @@ def test_a_paused_trainer_takes_every_fix_at_once_and_keeps_its_state(make_train
     rows = list(t.snapshot()["history"]["step"])
     t.set_live(r1_gamma=1.0, instance_noise=0.1, unrolled_steps=2, feature_matching=True)
     assert t.gan is gan and _same(_weights(t.gan.G), G) and t.current_step == 20  # the same run, untouched
-    assert t.snapshot()["fixes"] == {"r1_gamma": 1.0, "instance_noise": 0.1, "unrolled_steps": 2, "feature_matching": True}
+    assert t.snapshot()["fixes"] == {"r1_gamma": 1.0, "instance_noise": 0.1, "unrolled_steps": 2,
+                                     "feature_matching": True}
     assert t.gan.cfg.loss.instance_noise_start == 20
 
     calls = []
