@@ -31,7 +31,7 @@ from gan_core.data import load_dataset
 from live.batched import BatchedGroup, group_key, why_not_batched
 from live.batched.slow import slow_motion_in_group
 from live.class_run import ClassRun, RunView
-from live.live_fixes import FIXES, apply_live, with_fixes
+from live.live_fixes import FIXES, apply_live, restarted, with_fixes
 from live.solo_lane import SoloLane, SoloShare
 
 SOLO = SoloLane.key  # the group key of the solo lane: runs whose settings cannot be batched
@@ -167,7 +167,11 @@ class ClassHost:
         return "solo" if self._group_of[run.run_id] == SOLO else "batched"
 
     def reset(self, run: ClassRun) -> None:
-        self._group(run).reset(run.run_id)
+        where = self._group(run)
+        if isinstance(where, BatchedGroup):  # instance noise switched on live anneals from step 0 again
+            where.book(run.run_id).cfg = restarted(where.book(run.run_id).cfg)
+        run.cfg = restarted(run.cfg)
+        where.reset(run.run_id)
         for _, _, done in run.jobs:
             done.set()
         run._clear()

@@ -76,7 +76,7 @@ def apply_live(gan, settings: dict) -> None:
         gan.cfg = with_fixes(gan.cfg, gan.step, **fixes)
 
 
-def changed_fixes(before: RunConfig, after: RunConfig) -> dict:
-    """{live key: new value} of the fixes that differ between two configs."""
-    old, new = fixes_of(before), fixes_of(after)
-    return {k: v for k, v in new.items() if old[k] != v}
+def restarted(cfg: RunConfig) -> RunConfig:
+    """`cfg` for the same run started over from step 0 (Reset): instance noise anneals from step 0 again."""
+    return cfg.replace(loss={"instance_noise_start": 0})
+

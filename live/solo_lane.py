@@ -25,7 +25,7 @@ import torch
 from gan_core.config import RunConfig
 from gan_core.train import GAN, build_gan, train_step
 from live.batched import GOOD_EVERY, SERIES, ExportedRun, StepResult
-from live.live_fixes import fixes_of, with_fixes
+from live.live_fixes import fixes_of, restarted, with_fixes
 
 MAX_SOLO_RUNS = 8  # runs the lane holds: each costs a whole step of its own on the class's one thread
 SOLO_SHARE = 1.0  # costly steps' time per class step, at most this times the plain groups' (class: <= 2x slower)
@@ -102,7 +102,7 @@ class SoloLane:
     def reset(self, run_id: str) -> None:
         """Back to step 0 from its seed (BatchedGroup.reset), the live fixes kept as they are now."""
         solo = self._runs[run_id]
-        cfg = with_fixes(solo.reset_cfg, 0, **fixes_of(solo.gan.cfg))
+        cfg = restarted(with_fixes(solo.reset_cfg, 0, **fixes_of(solo.gan.cfg)))
         with torch.random.fork_rng(devices=[]):  # build_gan seeds the global stream
             solo.gan = build_gan(cfg, solo.gan.device, solo.gan.data)
         solo.good = _state(solo.gan)

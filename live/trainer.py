@@ -28,7 +28,7 @@ from gan_core.train import GAN, build_gan, train_step
 from gan_core.viz import image_grid
 from .alerts import alerts_for
 from .history import History
-from .live_fixes import FIXES, apply_live, fixes_of, with_fixes
+from .live_fixes import FIXES, apply_live, fixes_of, restarted, with_fixes
 from .run import PAUSE_FIRST, check_live_settings
 
 SERIES = ("d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g")
@@ -166,7 +166,7 @@ class Trainer:
         are now (learning rates and D steps go back to the config's)."""
         self.stop()
         with self._cond:
-            cfg = with_fixes(self.cfg, 0, **fixes_of(self.gan.cfg))
+            cfg = restarted(with_fixes(self.cfg, 0, **fixes_of(self.gan.cfg)))
             self.gan = build_gan(cfg, self.gan.device, self.gan.data)
             self._init_run_state()
 

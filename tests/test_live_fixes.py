@@ -144,9 +144,10 @@ def test_a_trainer_refuses_a_fix_it_cannot_take_and_goes_on(make_trainer):
 def test_reset_keeps_the_fixes_and_starts_from_step_zero(make_trainer):
     t = make_trainer(tiny_cfg())
     t.step(10)
-    t.set_live(unrolled_steps=2, lr_g=5e-4)
+    t.set_live(unrolled_steps=2, lr_g=5e-4, instance_noise=0.2)
     t.reset()
     assert t.current_step == 0 and t.gan.cfg.train.unrolled_steps == 2
+    assert t.gan.cfg.loss.instance_noise == 0.2 and t.gan.cfg.loss.instance_noise_start == 0  # fades from 0 again
     assert t.gan.opt_g.param_groups[0]["lr"] == t.cfg.train.lr_g  # (the rates go back to the config's)
 
 
@@ -241,6 +242,10 @@ def test_instance_noise_live_keeps_a_class_run_batched(host):
         assert book.instance_noise_std() == pytest.approx(0.3)
     run.step(3)
     assert run.current_step == 15 and run.snapshot()["fixes"]["instance_noise"] == 0.3
+    run.reset()  # started over: the noise fades from step 0 again
+    with host.lock:
+        book = host.groups[host._group_of["a"]].book("a")
+        assert book.cfg.loss.instance_noise == 0.3 and book.cfg.loss.instance_noise_start == 0
 
 
 def test_slow_motion_reset_and_nan_work_in_the_solo_lane(host, wait_for):
