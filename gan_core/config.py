@@ -146,6 +146,7 @@ class LossConfig:
     label_smoothing: float = 0.0  # one-sided: D's target for real is 1 - this (0.1 -> 0.9); BCE only
     instance_noise: float = 0.0  # std of Gaussian noise added to D's inputs at step 0; 0 = off
     instance_noise_steps: int = 2000  # the noise std anneals linearly to 0 over this many steps
+    instance_noise_start: int = 0  # the step the annealing starts from (switched on live: the step it was switched on)
     feature_matching: bool = False  # G matches the mean of D's penultimate features (Salimans 2016)
 
     def __post_init__(self) -> None:
@@ -157,6 +158,7 @@ class LossConfig:
         _check(0 <= self.label_smoothing < 0.5, f"loss.label_smoothing must be in [0, 0.5); got {self.label_smoothing}.")
         _check(self.instance_noise >= 0, f"loss.instance_noise must be >= 0; got {self.instance_noise}.")
         _check(self.instance_noise_steps >= 1, f"loss.instance_noise_steps must be >= 1; got {self.instance_noise_steps}.")
+        _check(self.instance_noise_start >= 0, f"loss.instance_noise_start must be >= 0; got {self.instance_noise_start}.")
         _check(self.label_smoothing == 0 or self.objective in BCE_OBJECTIVES,
                f"label smoothing only applies to the BCE objectives ({', '.join(BCE_OBJECTIVES)}); objective is {self.objective!r}.")
 

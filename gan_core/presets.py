@@ -28,7 +28,7 @@ COLLAPSE_FIXES: dict[str, tuple[str, dict, dict | None]] = {
     "mbstd": ("Minibatch std-dev: D sees how spread out a batch is, so one clump gives itself away.",
               {"model": {"minibatch_std": True}}, None),
     "unrolled": ("unrolled D (Metz et al. 2017): G looks 5 D updates ahead, so it cannot just chase D's current weak spot.",
-                 {"train": {"unrolled_steps": 5}}, None),
+                 {"train": {"unrolled_steps": 5}}, {"unrolled_steps": 5}),
 }
 # Lecture fixes measured on the same lesson that do not rescue it in 6,000 steps, in at least 4 of 5 seeds
 # (docs/MODE_COLLAPSE.md; the Train tab's tooltips say so): name -> (why, overrides of COLLAPSE_LESSON).

@@ -26,9 +26,15 @@ from gan_core.gan import GAN
 
 
 def instance_noise_std(gan: GAN) -> float:
-    """Annealed instance noise (Sønderby et al. 2017): std falls linearly from sigma0 to 0."""
-    lc = gan.cfg.loss
-    return lc.instance_noise * max(0.0, 1.0 - gan.step / lc.instance_noise_steps)
+    """Annealed instance noise (Sønderby et al. 2017): std falls linearly from sigma0 to 0 over
+    instance_noise_steps, counted from instance_noise_start (0, or the step it was switched on live)."""
+    return annealed_noise_std(gan.cfg.loss, gan.step)
+
+
+def annealed_noise_std(lc, step: int) -> float:
+    """sigma0 * (1 - (step - start) / steps), kept in [0, sigma0] (before its start: sigma0)."""
+    done = (step - lc.instance_noise_start) / lc.instance_noise_steps
+    return lc.instance_noise * min(1.0, max(0.0, 1.0 - done))
 
 
 def d_input(gan: GAN, x: torch.Tensor) -> torch.Tensor:

@@ -9,8 +9,13 @@ the pictures of the runs someone watches (one each per VISUAL_EVERY_S). Thirty s
 the default 2D preset cost a little more than one run's step each time round, instead of thirty.
 
 A run whose settings leave its group (a live change of D steps per G step) moves to the group of
-its new key with all its state (BatchedGroup.release / adopt). Everything that touches the groups
-happens under `lock`: the loop's steps and the serving threads' commands never interleave.
+its new key with all its state (BatchedGroup.release / adopt); one whose live fix cannot be batched
+(R1, feature matching) moves to the solo lane (live/solo_lane.py), where it takes its own
+gan_core step, and comes back to a group when the fix is off. The solo lane and the unrolled groups
+(a switch of unrolled D moves a run to the group of its k) take at most SOLO_SHARE times the plain
+groups' time each round: students' costly fixes never slow the class more than 1 + SOLO_SHARE times.
+Everything that touches the groups happens under `lock`: the loop's steps and the serving threads'
+commands never interleave.
 """
 
 from __future__ import annotations
@@ -26,9 +31,22 @@ from gan_core.data import load_dataset
 from live.batched import BatchedGroup, group_key, why_not_batched
 from live.batched.slow import slow_motion_in_group
 from live.class_run import ClassRun, RunView
+from live.live_fixes import FIXES, apply_live, restarted, with_fixes
+from live.solo_lane import SoloLane, SoloShare
 
+SOLO = SoloLane.key  # the group key of the solo lane: runs whose settings cannot be batched
 MAX_CLASS_RUNS = 64  # runs one class process holds (the registry's own caps are lower)
 EMPTY_EXIT_S = 5.0  # a class process with no runs for this long exits (the next Start forks a new one)
+
+
+def _new_group(key) -> BatchedGroup | SoloLane:
+    return SoloLane() if key == SOLO else BatchedGroup(key)
+
+
+def _costly(key) -> bool:
+    """Steps that cost several plain ones (a run alone in the solo lane; unrolled D: 1 + k D updates):
+    they take at most their share of the loop's time while plain batched runs train (SoloShare)."""
+    return key == SOLO or key.unrolled_steps > 0
 
 
 class ClassHost:
@@ -45,6 +63,7 @@ class ClassHost:
         self._group_of: dict[str, object] = {}  # run id -> its GroupKey
         self._data: dict = {}  # (data config, seed) -> Dataset, shared by the runs that train on it
         self.class_steps = 0
+        self.solo_share = SoloShare()  # how much of the loop's time the solo lane may take
         self._empty_since = time.monotonic()
         threading.Thread(target=self._loop, name="class-steps", daemon=True).start()
 
@@ -105,29 +124,54 @@ class ClassHost:
         book = self._group(run).book(run.run_id)
         return book.lr_g, book.lr_d
 
-    def set_live(self, run: ClassRun, lr_g, lr_d, d_steps) -> None:
-        self._group(run).set_lr(run.run_id, lr_g=lr_g, lr_d=lr_d)
-        if d_steps is not None and d_steps != run.d_steps:  # another key: move, with everything, to its group
-            old = self._group_of[run.run_id]
-            gan = self.groups[old].release(run.run_id)
-            gan.d_steps = d_steps
-            key = group_key(gan.current_config())
+    def set_live(self, run: ClassRun, settings: dict) -> None:
+        """Live settings ({live key: value}, checked): learning rates where the run is; a new D:G ratio
+        or fix changes its config, and when that config has another group key (None: a fix the batched
+        step cannot do, so the solo lane) the run moves there with all its state (live/solo_lane.py)."""
+        old = self._group_of[run.run_id]
+        where = self.groups[old]
+        step = where.step_of(run.run_id)
+        fixes = {k: settings[k] for k in FIXES if settings.get(k) is not None}
+        changed = with_fixes(run.cfg, step, **fixes)  # (ConfigError here: refused, nothing changed)
+        if settings.get("d_steps") is not None:
+            changed = changed.replace(train={"d_steps": int(settings["d_steps"])})
+        key = group_key(changed) or SOLO
+        if key == old:
+            where.set_lr(run.run_id, lr_g=settings.get("lr_g"), lr_d=settings.get("lr_d"))
+            if isinstance(where, SoloLane):
+                apply_live(where.gan(run.run_id), settings)
+            elif changed != run.cfg:  # a fix the group does per run (instance noise): in the run's own book
+                book = where.book(run.run_id)
+                book.cfg = with_fixes(book.cfg, step, **fixes)
+        else:  # another key: move, with everything, to its group or the solo lane
+            gan = where.release(run.run_id)
+            before = (gan.cfg, gan.d_steps, gan.opt_g.param_groups[0]["lr"], gan.opt_d.param_groups[0]["lr"])
             try:
-                self.groups.setdefault(key, BatchedGroup(key)).adopt(run.run_id, gan)
+                apply_live(gan, settings)
+                self.groups.setdefault(key, _new_group(key)).adopt(run.run_id, gan)
             except Exception:  # back where it was, as it was: the change is refused, the run goes on
-                gan.d_steps = run.d_steps
-                self.groups[old].adopt(run.run_id, gan)
+                gan.cfg, gan.d_steps = before[:2]
+                gan.set_lr(*before[2:])
+                self.groups.setdefault(old, _new_group(old)).adopt(run.run_id, gan)
                 raise
             finally:
                 for k in (old, key):
                     if k in self.groups and not len(self.groups[k]):
                         del self.groups[k]
-            self._group_of[run.run_id], run.d_steps = key, d_steps
-            run.cfg = gan.current_config()
+            self._group_of[run.run_id] = key
+        run.cfg, run.d_steps = changed, changed.train.d_steps
         run.version += 1
 
+    def lane(self, run: ClassRun) -> str:
+        """'solo' for a run of the solo lane, else 'batched' (its snapshot says which)."""
+        return "solo" if self._group_of[run.run_id] == SOLO else "batched"
+
     def reset(self, run: ClassRun) -> None:
-        self._group(run).reset(run.run_id)
+        where = self._group(run)
+        if isinstance(where, BatchedGroup):  # instance noise switched on live anneals from step 0 again
+            where.book(run.run_id).cfg = restarted(where.book(run.run_id).cfg)
+        run.cfg = restarted(run.cfg)
+        where.reset(run.run_id)
         for _, _, done in run.jobs:
             done.set()
         run._clear()
@@ -156,11 +200,17 @@ class ClassHost:
                     return
                 busy = any(r._mode() for r in self.runs.values())
                 if busy:
-                    for group in list(self.groups.values()):
+                    # seconds this round: the costly steps (the solo lane, unrolled groups) get their share
+                    spent = {False: 0.0, True: 0.0}
+                    for key, group in sorted(self.groups.items(), key=lambda kv: _costly(kv[0])):  # costly last
                         modes = {rid: self.runs[rid]._mode() for rid in group.run_ids}
                         modes = {rid: m for rid, m in modes.items() if m}
-                        if modes:
+                        costly = _costly(key)
+                        if modes and (not costly or self.solo_share.due(spent[False])):
+                            t0 = time.perf_counter()
                             self._step(group, modes)
+                            spent[costly] += time.perf_counter() - t0
+                    self.solo_share.spent(spent[False], spent[True])
                     self.class_steps += 1
                 jobs = self._picture_jobs(force_paused=not busy)
                 if not busy and not jobs:

@@ -26,14 +26,16 @@ from gan_core.device import describe
 from gan_core.pictures.field_draw import field_picture_png
 from gan_core.losses import d_output_kind
 from gan_core.noise import sample_z
+from gan_core.pictures.viz import render_visuals
 from live.alerts import alerts_for
-from live.history import History
+from live.history import SERIES, History
+from live.live_fixes import fixes_of
 from live.run import PAUSE_FIRST, check_live_settings
 from live.snapshot import Snapshot
-from gan_core.pictures.viz import render_visuals
-from live.history import SERIES
 from live.trainer import WATCHED_S
 
+LANE_WORDS = {"batched": " · batched with the class",
+              "solo": " · in the class process, stepped alone (a fix the batched step cannot do)"}
 VISUAL_EVERY_S = 1.5  # a watched run's picture at most this often: a picture costs ~25 ms, and a class is 30
 
 
@@ -220,10 +222,16 @@ class ClassRun:
         with self.host.lock:
             return sum(n for n, _, _ in self.jobs)
 
-    def set_live(self, lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None) -> None:
-        check_live_settings(lr_g, lr_d, d_steps)
+    def set_live(self, lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None,
+                 r1_gamma: float | None = None, instance_noise: float | None = None,
+                 unrolled_steps: int | None = None, feature_matching: bool | None = None) -> None:
+        """Live settings (Run.set_live); a fix the batched step cannot do moves the run to the class's
+        solo lane with its state, and switching it off brings it back into a group (ClassHost.set_live)."""
+        given = dict(lr_g=lr_g, lr_d=lr_d, d_steps=d_steps, r1_gamma=r1_gamma, instance_noise=instance_noise,
+                     unrolled_steps=unrolled_steps, feature_matching=feature_matching)
+        check_live_settings(**given)
         with self.host.lock:
-            self.host.set_live(self, lr_g, lr_d, None if d_steps is None else int(d_steps))
+            self.host.set_live(self, {k: v for k, v in given.items() if v is not None})
 
     def stop(self, timeout: float = 10.0) -> None:
         self.pause()
@@ -242,12 +250,13 @@ class ClassRun:
             lr_g, lr_d = self.host.lrs(self)
             return Snapshot(
                 step=self.step_count, status=self.status, message=self.message, its=self.its,
-                device=describe(torch.device("cpu"), torch.get_num_threads()) + " · batched with the class",
+                device=describe(torch.device("cpu"), torch.get_num_threads()) + LANE_WORDS[self.host.lane(self)],
                 alerts=list(self.alerts), version=self.version, history=self.history.as_dict(),
                 metrics=list(self.metrics_history), samples=self.visual["samples"],
                 field=self.visual["field"], visual_step=self.visual_step,
                 d_output=d_output_kind(self.cfg.loss.objective),
-                lr_g=lr_g, lr_d=lr_d, d_steps=self.d_steps, dataset=self.cfg.data.name, is_points=True)
+                lr_g=lr_g, lr_d=lr_d, d_steps=self.d_steps, dataset=self.cfg.data.name, is_points=True,
+                fixes=fixes_of(self.cfg))
 
     @property
     def last_status(self) -> str:

@@ -24,7 +24,12 @@ class Run(Protocol):
     def start(self) -> None: ...
     def pause(self, reason: str = "") -> None: ...
     def step(self, n: int = 1, mode: str = "both", wait: bool = True, timeout: float = 120.0) -> None: ...
-    def set_live(self, lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None) -> None: ...
+    # live settings: learning rates, D steps, and the collapse fixes (live/live_fixes.py) that the step
+    # reads from the config: R1 gamma, instance noise sigma, unrolled D steps, feature matching. None:
+    # unchanged. Applied between steps, with the run's state kept; ValueError (a sentence) if refused
+    def set_live(self, lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None,
+                 r1_gamma: float | None = None, instance_noise: float | None = None,
+                 unrolled_steps: int | None = None, feature_matching: bool | None = None) -> None: ...
     def stop(self, timeout: float = 10.0) -> None: ...
     def reset(self) -> None: ...
     def close(self) -> None: ...
@@ -54,10 +59,29 @@ RUN_CALLS = frozenset(name for name in dir(Run) if not name.startswith("_") and 
 PAUSE_FIRST = "Pause the run first: slow motion plays one step of a paused run, phase by phase."
 
 
-def check_live_settings(lr_g: float | None, lr_d: float | None, d_steps: int | None) -> None:
-    """The bounds of what Run.set_live accepts (ValueError with a sentence), for every kind of run."""
+# the live bounds: the Train tab's widgets (ui/train/bounds.py); an unrolled step costs 1 + k D updates
+LIVE_BOUNDS = {"r1_gamma": (0.0, 10.0), "instance_noise": (0.0, 1.0), "unrolled_steps": (0, 10)}
+
+
+def check_live_settings(lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None,
+                        r1_gamma: float | None = None, instance_noise: float | None = None,
+                        unrolled_steps: int | None = None, feature_matching: bool | None = None) -> None:
+    """The bounds of what Run.set_live accepts (ValueError with a sentence), for every kind of run.
+    (Whether a fix can apply to this run at all is live.live_fixes.with_fixes's to say.)"""
     if d_steps is not None and not 1 <= int(d_steps) <= 10:
         raise ValueError("D steps per G step must be between 1 and 10")
     for lr in (lr_g, lr_d):
         if lr is not None and not 0 < lr <= 1:
             raise ValueError("learning rates must be in (0, 1]")
+    words = {"r1_gamma": "R1's gamma", "instance_noise": "the instance noise's std",
+             "unrolled_steps": "unrolled D steps"}
+    for key, value in (("r1_gamma", r1_gamma), ("instance_noise", instance_noise), ("unrolled_steps", unrolled_steps)):
+        low, high = LIVE_BOUNDS[key]
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise ValueError(f"{words[key]} must be a number between {low:g} and {high:g}; got {str(value)[:20]}")
+        if key == "unrolled_steps" and int(value) != value:
+            raise ValueError(f"unrolled D steps must be a whole number; got {value}")
+    if feature_matching is not None and not isinstance(feature_matching, bool):
+        raise ValueError(f"feature matching is on or off (true or false); got {str(feature_matching)[:20]}")

@@ -8,7 +8,8 @@ that has not trained yet, so a test or a placeholder names only what it cares ab
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,12 +21,12 @@ class Snapshot:
     message: str = ""  # a sentence for the student (why paused, what went wrong)
     its: float = 0.0  # training steps per second, lately
     device: str = ""  # where it trains, in words ("CPU · 1 thread · batched with the class")
-    alerts: list[str] = field(default_factory=list)  # teaching alerts now (live.alerts)
+    alerts: list[str] = dataclasses.field(default_factory=list)  # teaching alerts now (live.alerts)
     version: int = 0  # grows whenever anything shown changes: the page redraws only then
-    history: dict[str, list] = field(default_factory=dict)  # "step" + one list per series (live.history)
-    metrics: list[dict] = field(default_factory=list)  # the evaluation rows so far (gan_core.evaluation.metrics), by step
+    history: dict[str, list] = dataclasses.field(default_factory=dict)  # "step" + one list per series (live.history)
+    metrics: list[dict] = dataclasses.field(default_factory=list)  # evaluation rows by step (gan_core.evaluation)
     samples: np.ndarray | None = None  # image runs: the sample grid, uint8 [H, W, 3]
-    field: dict | None = None  # 2D runs: the field's arrays (gan_core.pictures.field.compute_field)
+    field: dict | None = None  # 2D runs: the field's arrays (pictures.field.compute_field; hence dataclasses.field)
     visual_step: int = -1  # the step that `samples` / `field` show (drawn every ~0.5 s: may lag `step`)
     d_output: str = "probability"  # what D's output means: "probability" or "score" (losses.d_output_kind)
     lr_g: float = 0.0  # the live settings as the run has them now
@@ -33,3 +34,4 @@ class Snapshot:
     d_steps: int = 1
     dataset: str = ""
     is_points: bool = True  # a 2D run (field view) rather than images (sample grid)
+    fixes: dict = dataclasses.field(default_factory=dict)  # the live fixes as they are now (live.live_fixes)

@@ -26,6 +26,7 @@ from gan_core.train import train_step
 from gan_core.pictures.viz import render_visuals
 from .alerts import alerts_for
 from .history import SERIES, History
+from .live_fixes import FIXES, apply_live, fixes_of, restarted, with_fixes
 from .rollback import LastGood
 from .snapshot import Snapshot
 from .run import PAUSE_FIRST, check_live_settings
@@ -129,11 +130,19 @@ class Trainer:
         done.wait(SLOW_MOTION_TIMEOUT_S)
         return getattr(done, "frames", [])
 
-    def set_live(self, lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None) -> None:
-        """Change learning rates or D steps per G step while running (applied between chunks)."""
-        check_live_settings(lr_g, lr_d, d_steps)
+    def set_live(self, lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None,
+                 r1_gamma: float | None = None, instance_noise: float | None = None,
+                 unrolled_steps: int | None = None, feature_matching: bool | None = None) -> None:
+        """Change learning rates, D steps per G step or the collapse fixes (live/live_fixes.py) while
+        running: applied between chunks, on the same networks, optimisers, step and history. A fix
+        that cannot apply to this run is refused here (ValueError), before anything changed."""
+        given = dict(lr_g=lr_g, lr_d=lr_d, d_steps=d_steps, r1_gamma=r1_gamma, instance_noise=instance_noise,
+                     unrolled_steps=unrolled_steps, feature_matching=feature_matching)
+        check_live_settings(**given)
         with self._cond:
-            self._live.update({k: v for k, v in (("lr_g", lr_g), ("lr_d", lr_d), ("d_steps", d_steps)) if v is not None})
+            pending = {**self._live, **{k: v for k, v in given.items() if v is not None}}
+            with_fixes(self.gan.cfg, self.gan.step, **{k: pending[k] for k in FIXES if k in pending})  # refuses now
+            self._live = pending
             if not self._running:
                 self._apply_live_locked()
 
@@ -152,10 +161,12 @@ class Trainer:
                 self._status = "stopped" if self.gan.step else "idle"
 
     def reset(self) -> None:
-        """Stop and rebuild the run from its config and seed (same data)."""
+        """Stop and rebuild the run from its config and seed (same data), with the live fixes as they
+        are now (learning rates and D steps go back to the config's)."""
         self.stop()
         with self._cond:
-            self.gan = build_gan(self.cfg, self.gan.device, self.gan.data)
+            cfg = restarted(with_fixes(self.cfg, 0, **fixes_of(self.gan.cfg)))
+            self.gan = build_gan(cfg, self.gan.device, self.gan.data)
             self._init_run_state()
 
     close = stop  # (a RemoteTrainer's close also ends its process)
@@ -225,9 +236,10 @@ class Trainer:
 
     def _apply_live_locked(self) -> None:
         live, self._live = self._live, {}
-        self.gan.set_lr(live.get("lr_g"), live.get("lr_d"))
-        if "d_steps" in live:
-            self.gan.d_steps = int(live["d_steps"])
+        try:
+            apply_live(self.gan, live)  # (checked in set_live: this raises only if the run changed since)
+        except ValueError as e:
+            self._message, self._version = f"not applied: {e}", self._version + 1
 
     def _train(self, n: int, mode: str, continuous: bool = False) -> None:
         k = self.cfg.train.log_every
@@ -333,7 +345,8 @@ class Trainer:
                 samples=self._visual["samples"], field=self._visual["field"], visual_step=self._visual_step,
                 d_output=d_output_kind(self.cfg.loss.objective),
                 lr_g=self.gan.opt_g.param_groups[0]["lr"], lr_d=self.gan.opt_d.param_groups[0]["lr"],
-                d_steps=self.gan.d_steps, dataset=self.cfg.data.name, is_points=self.gan.data.is_points)
+                d_steps=self.gan.d_steps, dataset=self.cfg.data.name, is_points=self.gan.data.is_points,
+                fixes=fixes_of(self.gan.cfg))
 
     @property
     def last_snapshot(self) -> Snapshot:

@@ -283,8 +283,12 @@ class RemoteTrainer:
         self._last_status = "paused"
         return frames
 
-    def set_live(self, lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None) -> None:
-        self._command("set_live", lr_g=lr_g, lr_d=lr_d, d_steps=d_steps)  # its ValueError comes back as one
+    def set_live(self, lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None,
+                 r1_gamma: float | None = None, instance_noise: float | None = None,
+                 unrolled_steps: int | None = None, feature_matching: bool | None = None) -> None:
+        self._command("set_live", lr_g=lr_g, lr_d=lr_d, d_steps=d_steps, r1_gamma=r1_gamma,  # its ValueError
+                      instance_noise=instance_noise, unrolled_steps=unrolled_steps,  # comes back as one
+                      feature_matching=feature_matching)
 
     def stop(self, timeout: float = 10.0) -> None:
         self._command("stop", timeout, wait_s=timeout + COMMAND_TIMEOUT_S)

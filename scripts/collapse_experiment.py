@@ -37,13 +37,20 @@ import torch  # noqa: E402
 from gan_core.evaluation.diagnostics import diagnose  # noqa: E402
 from gan_core.presets import get_preset  # noqa: E402
 from gan_core.frozen import from_gan  # noqa: E402
-from gan_core.gan import build_gan
+from gan_core.gan import build_gan  # noqa: E402
 from gan_core.train import train_step  # noqa: E402
+from live.live_fixes import apply_live  # noqa: E402
 
 # The collapse lesson (docs/MODE_COLLAPSE.md, issue #17): the `ring8-collapse` preset, each of its
 # `ring8-collapse+<fix>` presets, the same fix switched on live on the collapsing run (what the Train
 # tab's live controls do), and the lecture fixes that do not rescue it here (their tooltips say so).
 LESSON_LIVE_AT = 1000  # the live switch happens here: the clump has hopped for ~30 s; at 2,000 G is too far gone
+# Fixes the Train tab can switch on live that are not lesson presets: measured live only (live settings, as Run.set_live)
+LIVE_ONLY: dict[str, dict] = {"R1 (gamma 1)": {"r1_gamma": 1.0}, "R1 (gamma 0.1)": {"r1_gamma": 0.1},
+                              "feature matching": {"feature_matching": True},
+                              "instance noise (0.1)": {"instance_noise": 0.1},
+                              "unrolled (10 steps)": {"unrolled_steps": 10},
+                              "unrolled + ttur": {"unrolled_steps": 5, "lr_g": 3e-3, "lr_d": 1e-2}}
 
 
 def _lesson_configs() -> dict[str, tuple]:
@@ -54,6 +61,8 @@ def _lesson_configs() -> dict[str, tuple]:
     for fix, (_, _, live) in COLLAPSE_FIXES.items():
         if live:
             out[f"+{fix}, switched on live at step {LESSON_LIVE_AT}"] = ("ring8-collapse", {}, (LESSON_LIVE_AT, live))
+    for fix, live in LIVE_ONLY.items():
+        out[f"+{fix}, switched on live at step {LESSON_LIVE_AT}"] = ("ring8-collapse", {}, (LESSON_LIVE_AT, live))
     for name, (_, overrides) in COLLAPSE_NO_HELP.items():
         out[f"+{name}"] = ("ring8-collapse", overrides)
     return out
@@ -110,7 +119,8 @@ def _costly(data: str, name: str) -> bool:
     """Runs that take several D passes per step (unrolling, WGAN-GP, D steps)."""
     preset, overrides, *_ = CONFIGS[data][name]
     t = get_preset(preset, **overrides).train
-    return t.unrolled_steps > 0 or t.d_steps > 1
+    live = CONFIGS[data][name][2][1] if len(CONFIGS[data][name]) > 2 else {}
+    return t.unrolled_steps > 0 or t.d_steps > 1 or bool(live.get("unrolled_steps")) or live.get("d_steps", 1) > 1
 
 
 def _run_job(job: tuple) -> dict:
@@ -126,17 +136,16 @@ def run_one(data: str, name: str, seed: int, steps: int) -> dict:
     gan = build_gan(cfg, "cpu")
     diverged = False
     for i in range(steps):
-        if live and i == live[0][0]:  # what Run.set_live does between two steps
-            settings = live[0][1]
-            gan.set_lr(lr_g=settings.get("lr_g"), lr_d=settings.get("lr_d"))
-            gan.d_steps = settings.get("d_steps", gan.d_steps)
+        if live and i == live[0][0]:  # what Run.set_live does between two steps (the Trainer calls the same)
+            apply_live(gan, live[0][1])
         out = train_step(gan)
         if i % 100 == 99 and not all(torch.isfinite(v).item() for v in out.values()):
             diverged = True
             break
     seconds = time.perf_counter() - t0
     row = {"data": data, "config": name, "seed": seed, "steps": steps, "train_seconds": round(seconds, 1),
-           "run_config": cfg.to_dict(), "diverged": diverged, **({"live": list(live[0])} if live else {})}
+           "run_config": cfg.to_dict(), "diverged": diverged,
+           **({"live": list(live[0]), "config_after_live": gan.current_config().to_dict()} if live else {})}
     if diverged:
         return row
     report = diagnose(from_gan(gan, f"{data} {name} seed {seed}"), n=EVAL_N[data], seed=seed)

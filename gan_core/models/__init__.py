@@ -9,7 +9,15 @@ from gan_core.models.dcgan import SIZES, DCGANDiscriminator, DCGANGenerator
 from gan_core.models.layers import apply_spectral_norm, init_weights
 from gan_core.models.mlp import MLPDiscriminator, MLPGenerator
 
-__all__ = ["build_models", "SIZES", "MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscriminator"]
+__all__ = ["build_models", "d_uses_batch_norm", "SIZES", "MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscriminator"]
+
+
+def d_uses_batch_norm(cfg: RunConfig) -> bool:
+    """Whether D has BatchNorm layers (DCGAN only). BatchNorm in D mixes the samples of a batch: that
+    breaks the per-sample gradient penalties of WGAN-GP (Gulrajani 2017 drop it) and R1, and fights
+    spectral norm, so D goes without it there."""
+    return (cfg.model.arch == "dcgan" and cfg.loss.objective != "wgan-gp" and not cfg.model.spectral_norm
+            and cfg.loss.r1_gamma == 0)
 
 
 def build_models(cfg: RunConfig, data_shape: tuple[int, ...], num_classes: int = 0) -> tuple[nn.Module, nn.Module]:
@@ -23,11 +31,8 @@ def build_models(cfg: RunConfig, data_shape: tuple[int, ...], num_classes: int =
     else:
         channels, size = data_shape[0], data_shape[-1]
         G = DCGANGenerator(nz=m.nz, ngf=m.ngf, image_size=size, channels=channels, num_classes=k)
-        # BatchNorm in D mixes samples of a batch: that breaks the per-sample gradient penalty of
-        # WGAN-GP (Gulrajani 2017 drop it) and fights spectral norm, so D goes without it there.
-        batch_norm = cfg.loss.objective != "wgan-gp" and not m.spectral_norm and cfg.loss.r1_gamma == 0
         D = DCGANDiscriminator(ndf=m.ndf, image_size=size, channels=channels, num_classes=k, pack_size=m.pack,
-                               minibatch_std=m.minibatch_std, batch_norm=batch_norm)
+                               minibatch_std=m.minibatch_std, batch_norm=d_uses_batch_norm(cfg))
     init_weights(G, m.init)
     init_weights(D, m.init)
     if m.spectral_norm:

@@ -25,7 +25,7 @@ from gan_core.data import load_dataset
 from gan_core.models import build_models
 from gan_core.gan import GAN
 
-from . import draws, objectives, transfer
+from . import draws, objectives, transfer, unroll
 from .adam import adam_update
 from .key import GroupKey, group_key, why_not_batched
 from .layers import BatchedDiscriminator, BatchedGenerator
@@ -250,7 +250,9 @@ class BatchedGroup:
         return slots, z, (flat_g, g_layers), (fake if keep_fake else None)
 
     def _g_update(self, slots: list[int], kept, numbers: dict, bad: torch.Tensor) -> None:
-        """One G update of the given runs against their (just updated) D (gan_core.train.g_step)."""
+        """One G update of the given runs against their (just updated) D (gan_core.train.g_step), or
+        against D looked k updates ahead (unrolled D: unroll.py)."""
+        undo = unroll.look_ahead(self, slots) if self.key.unrolled_steps else None
         k, index, runs = self.key, self._index(slots), [self._runs[s] for s in slots]
         gens, stds = [r.gen for r in runs], [r.instance_noise_std() for r in runs]
         if kept is not None and kept[3] is not None:  # the last D update's fake batch, same runs
@@ -272,6 +274,8 @@ class BatchedGroup:
         for r in runs:
             r.adam_steps_g += 1
         self._adam("G", index, flat_g, grad, [r.adam_steps_g for r in runs], [r.lr_g for r in runs], k.betas_g)
+        if undo is not None:
+            unroll.put_back(self, slots, undo)
         if k.ema > 0:  # theta_ema <- decay theta_ema + (1 - decay) theta (gan_core.train._update_ema)
             ema = self._take("G_ema", index)
             ema.lerp_(flat_g.detach(), 1.0 - k.ema)

@@ -6,8 +6,8 @@ dataset (any 2D point set with the same number of points), the weight init, the 
 one-sided label smoothing and instance noise.
 
 Batchable: MLP on 2D points, unconditional, with the objectives nonsaturating, minimax, lsgan
-or hinge; PacGAN packing; minibatch std-dev; EMA of G; D:G step ratios; Adam. Anything else
-(WGAN and WGAN-GP, R1, unrolled D, spectral norm, feature matching, gradient clipping, SGD,
+or hinge; PacGAN packing; minibatch std-dev; EMA of G; D:G step ratios; unrolled D; Adam. Anything
+else (WGAN and WGAN-GP, R1, spectral norm, feature matching, gradient clipping, SGD,
 bf16 autocast, torch.compile, images) gives None: the caller trains that run alone, the usual
 way (`gan_core.train`). `why_not_batched` says why, in words.
 
@@ -42,6 +42,7 @@ class GroupKey:
     betas_g: tuple[float, float]
     betas_d: tuple[float, float]
     ema: float  # 0 = off; one decay for the whole group
+    unrolled_steps: int  # unrolled D: k look-ahead D updates before each G update (unroll.py); 0 = off
     n_points: int  # every run's dataset is stacked into one tensor [U, n_points, 2]
 
 
@@ -55,7 +56,6 @@ def why_not_batched(cfg: RunConfig) -> str | None:
         (m.spectral_norm, "spectral norm is not batched"),
         (lc.r1_gamma > 0, "the R1 penalty is not batched"),
         (lc.feature_matching, "feature matching is not batched"),
-        (t.unrolled_steps > 0, "unrolled D is not batched"),
         (t.grad_clip > 0, "gradient clipping is not batched"),
         (t.optimizer != "adam", "only Adam is batched"),
         (t.amp_bf16, "bf16 autocast is not batched"),
@@ -72,4 +72,5 @@ def group_key(cfg: RunConfig) -> GroupKey | None:
     return GroupKey(nz=m.nz, noise=m.noise, hidden=m.hidden, depth=m.depth, activation=m.activation,
                     pack=m.pack, minibatch_std=m.minibatch_std, objective=cfg.loss.objective,
                     batch_size=t.batch_size, d_steps=t.d_steps, g_steps=t.g_steps, betas_g=tuple(t.betas_g),
-                    betas_d=tuple(t.betas_d), ema=t.ema, n_points=cfg.data.n_points)
+                    betas_d=tuple(t.betas_d), ema=t.ema, unrolled_steps=t.unrolled_steps,
+                    n_points=cfg.data.n_points)

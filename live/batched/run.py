@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import torch
 
 from gan_core.config import RunConfig
+from gan_core.train import annealed_noise_std
 
 
 @dataclass
@@ -26,5 +27,4 @@ class RunBook:
 
     def instance_noise_std(self) -> float:
         """Annealed instance noise at this run's step (gan_core.train.instance_noise_std)."""
-        lc = self.cfg.loss
-        return lc.instance_noise * max(0.0, 1.0 - self.step / lc.instance_noise_steps)
+        return annealed_noise_std(self.cfg.loss, self.step)

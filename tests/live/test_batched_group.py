@@ -57,10 +57,14 @@ TRICKS = [
     {"loss": {"objective": "minimax", "label_smoothing": 0.1, "instance_noise": 0.2, "instance_noise_steps": 30}},
     {"loss": {"objective": "lsgan"}, "model": {"minibatch_std": True, "noise": "uniform", "pack": 1}, "train": {"d_steps": 2}},
     {"loss": {"objective": "hinge"}, "model": {"activation": "tanh", "init": "dcgan"}, "train": {"g_steps": 2, "ema": 0.0}},
+    {"train": {"unrolled_steps": 3}},
+    {"loss": {"instance_noise": 0.2, "instance_noise_steps": 30},
+     "train": {"unrolled_steps": 2, "d_steps": 2, "g_steps": 2}},
 ]
 
 
-@pytest.mark.parametrize("tricks", TRICKS, ids=["minimax-smoothing-noise", "lsgan-mbstd-uniform-d2", "hinge-tanh-g2"])
+@pytest.mark.parametrize("tricks", TRICKS, ids=["minimax-smoothing-noise", "lsgan-mbstd-uniform-d2", "hinge-tanh-g2",
+                                                "unrolled3", "unrolled2-d2-g2-noise"])
 def test_objectives_and_tricks_match_the_run_alone(tricks):
     cfg = SMALL.replace(**{k: dict(v) for k, v in tricks.items()})
     assert group_key(cfg) is not None
@@ -70,9 +74,10 @@ def test_objectives_and_tricks_match_the_run_alone(tricks):
     assert_same_networks(group, "t", gan)
 
 
-def test_step_modes_pauses_and_a_live_lr_change_match_the_run_alone():
+@pytest.mark.parametrize("unrolled", [0, 2], ids=["plain", "unrolled2"])
+def test_step_modes_pauses_and_a_live_lr_change_match_the_run_alone(unrolled):
     """The run under test steps D only, G only, pauses and changes its lr while the others train."""
-    cfg = SMALL.replace(train={"d_steps": 2})
+    cfg = SMALL.replace(train={"d_steps": 2, "unrolled_steps": unrolled})
     group, gan = grouped(cfg), build_gan(cfg, "cpu")
     others = {"other-1": "both", "other-2": "both"}
     plan = ["both"] * 10 + ["d"] * 3 + [None] * 4 + ["g"] * 3 + ["both"] * 10 + ["d", "g", "both"] * 4

@@ -82,12 +82,14 @@ LESSONS: dict[str, Lesson] = {
              question="What can D see in a whole batch that it cannot see in one sample?"),
         Step("Fix 3: unrolled D", "train", preset="ring8-collapse+unrolled",
              look_at="**Unrolled GAN**: G answers the D it would face **5 D updates from now**, so it cannot just "
-                     "chase D's current weak spot. Press **Start**: the hopping stops (5 of 5 seeds, all 8 modes).",
+                     "chase D's current weak spot. Press **Reset**, then **Start**: the hopping stops (5 of 5 seeds, "
+                     "all 8 modes). (On a run that is already collapsing it switches on live: 3 of 5 seeds recover.)",
              question="Why does looking ahead at D's next moves stop G from hopping?"),
         Step("Try a fix live, and one that fails", "train", preset="ring8-collapse",
-             look_at="Start the collapsing run again; after ~1,000 steps type **G lr 3e-3, D lr 1e-2** (they apply "
-                     "live) and watch: sometimes it recovers (2 of 5 seeds did), often not. Then try **PacGAN 2** on "
-                     "a new run (*Tricks* section): it rescues only 3 of 5 seeds here; its tooltip says why.",
+             look_at="Start the collapsing run again; after ~1,000 steps set **Unrolled D steps** to 5 (*Fixes you "
+                     "can switch on live*) and watch: 3 of 5 seeds recovered, none stayed collapsed; **G lr 3e-3, "
+                     "D lr 1e-2** recovered 2 of 5, **R1** none. Then try **PacGAN 2** on a new run (*Tricks* "
+                     "section): it rescues only 3 of 5 seeds here; its tooltip says why.",
              question="Why is it easier to prevent collapse from the start than to undo it once G has collapsed?"),
     )),
     "theory": Lesson("Why GANs are hard (theory)", (

@@ -20,11 +20,11 @@ from gan_core.presets import describe_preset, get_preset, preset_names
 from gan_core.pictures.field_draw import FIELD_LAYERS
 from live.snapshot import Snapshot
 from ui import temp_files
-from ui.train import own_data, slow_motion, view
 from ui.common import AppContext, client_id, session_id
+from ui.train import live_fixes, own_data, slow_motion, view
 from ui.train.bounds import EMA_DECAYS
 from ui.train.settings import (DATASETS, DEFAULT_PRESET, KEYS, TRICK_INFO, TTUR_LRS, base_config, config_from_values,
-                               dataset_label, is_points, preset_for, same_run, values_from_config)
+                               dataset_label, is_points, live_settings, preset_for, same_run, values_from_config)
 
 STEP_MODES = [("D and G", "both"), ("D only", "d"), ("G only", "g")]
 STEP_COUNTS = [1, 10, 100]
@@ -35,8 +35,9 @@ SAMPLES_NOTE = ("<small>G's output for the same noise z every frame. Images: a g
                 "class for a conditional G). 2D: GAN Lab's view; toggle its layers below.</small>")
 CURVES_NOTE = ("<small>Top: the losses. Middle: D's mean output on real data and on G's fakes (at the "
                "equilibrium both are 0.5 for the standard GAN). Bottom: the size of each network's gradient.</small>")
-APPLY_NOTE = ("<small>Learning rates and D steps change the current run **live**. Data, model, loss and "
-              "tricks apply to a **new run**: press Start after changing them, or Reset.</small>")
+APPLY_NOTE = ("<small>Learning rates, D steps and the fixes below change the current run **live**. Data, "
+              "model, loss and the other tricks apply to a **new run**: press Start after changing them, or "
+              "Reset.</small>")
 
 
 def _data_widgets(v: dict, w: dict) -> None:
@@ -81,18 +82,11 @@ def _advanced_widgets(v: dict, w: dict) -> None:
         info = TRICK_INFO
         w["label_smoothing"] = gr.Slider(0, 0.3, v["label_smoothing"], step=0.05, label="Label smoothing",
                                          info=info["label_smoothing"])
-        w["instance_noise"] = gr.Slider(0, 1, v["instance_noise"], step=0.05, label="Instance noise (std)",
-                                        info=info["instance_noise"])
         w["spectral_norm"] = gr.Checkbox(v["spectral_norm"], label="Spectral norm on D", info=info["spectral_norm"])
         w["minibatch_std"] = gr.Checkbox(v["minibatch_std"], label="Minibatch std-dev", info=info["minibatch_std"])
         w["pack"] = gr.Slider(1, 8, v["pack"], step=1, label="PacGAN packing", info=info["pack"])
-        w["unrolled_steps"] = gr.Slider(0, 10, v["unrolled_steps"], step=1, label="Unrolled D steps (2D only)",
-                                        info=info["unrolled_steps"])
-        w["feature_matching"] = gr.Checkbox(v["feature_matching"], label="Feature matching",
-                                            info=info["feature_matching"])
         w["grad_clip"] = gr.Slider(0, 10, v["grad_clip"], step=0.5, label="Gradient clipping", info=info["grad_clip"])
         w["ema"] = gr.Dropdown(list(EMA_DECAYS), value=v["ema"], label="EMA of G's weights (decay)", info=info["ema"])
-        w["r1_gamma"] = gr.Slider(0, 10, v["r1_gamma"], step=0.5, label="R1 penalty (gamma)", info=info["r1_gamma"])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,6 +121,7 @@ def build(ctx: AppContext) -> TrainHandles:
                     step = gr.Button("Step", elem_id="step", scale=1, min_width=80)
                 slow = slow_motion.buttons()  # slow motion: one step phase by phase (ui/train/slow_motion.py)
                 _live_widgets(v0, w)
+                live_fixes.widgets(v0, w)  # R1, instance noise, unrolled D, feature matching: live (ui/train/live_fixes.py)
                 _advanced_widgets(v0, w)
             with gr.Column(scale=2, min_width=360):
                 status = gr.Markdown("**no run yet** · step 0: the untrained G · press **Start** (or Step) to train",
@@ -191,7 +186,7 @@ def build(ctx: AppContext) -> TrainHandles:
         cfg = config_from_values(values, preset_name, own.overrides(request, values["dataset"]))
         run = ctx.registry.get(sid)
         if run is not None and run.status != "error" and same_run(run.cfg, cfg):
-            run.set_live(lr_g=cfg.train.lr_g, lr_d=cfg.train.lr_d, d_steps=cfg.train.d_steps)
+            run.set_live(**live_settings(cfg))
             return run, False
         return ctx.registry.create(sid, cfg, client=client_id(request), metric_fn=live_metrics), True
 
@@ -324,6 +319,7 @@ def build(ctx: AppContext) -> TrainHandles:
     layers.change(on_layers, [layers], [samples], show_progress="hidden")
     gr.on([w["lr_g"].change, w["lr_d"].change, w["d_steps"].change], on_live, [w["lr_g"], w["lr_d"], w["d_steps"]],
           [status, notice], api_name="set_live", show_progress="hidden")
+    live_fixes.wire(w, ctx.registry, status, notice)
     w["ttur"].click(lambda: (TTUR_LRS["lr_g"], TTUR_LRS["lr_d"]), None, [w["lr_g"], w["lr_d"]])
     w["objective"].change(view.explanation, [w["objective"]], [explain])
     preset.input(on_preset, [preset, layers], settings + [preset_info, layers, samples])

@@ -93,10 +93,20 @@ def status_line(snap: Snapshot) -> str:
     """'**running** · step 1,230 · 412 it/s · cpu (2 threads)' plus the live settings and any message."""
     its = f"{snap.its:.0f} it/s" if snap.status == "running" else "0 it/s"
     line = (f"**{snap.status}** · step {snap.step:,} · {its} · {snap.device} · {snap.dataset}  \n"
-            f"<small>live: lr G {snap.lr_g:.2g}, lr D {snap.lr_d:.2g}, D steps per G step {snap.d_steps}</small>")
+            f"<small>live: lr G {snap.lr_g:.2g}, lr D {snap.lr_d:.2g}, D steps per G step {snap.d_steps}"
+            f"{fixes_text(snap.fixes)}</small>")
     if snap.message:
         line += f"  \n⚠️ {snap.message}"
     return line
+
+
+def fixes_text(fixes: dict) -> str:
+    """The live fixes that are on, for the status line: ', R1 gamma 1, unrolled D 5' ('' if none)."""
+    on = [f"R1 gamma {fixes['r1_gamma']:g}" if fixes.get("r1_gamma") else "",
+          f"instance noise {fixes['instance_noise']:g}" if fixes.get("instance_noise") else "",
+          f"unrolled D {fixes['unrolled_steps']}" if fixes.get("unrolled_steps") else "",
+          "feature matching" if fixes.get("feature_matching") else ""]
+    return "".join(f", {x}" for x in on if x)
 
 
 def alerts_text(snap: Snapshot) -> str:
