@@ -43,6 +43,27 @@ COLLAPSE_NO_HELP: dict[str, tuple[str, dict]] = {
                        {"loss": {"instance_noise": 0.3, "instance_noise_steps": 4000}}),
     "TTUR button": ("D 4e-4 and G 1e-4 stop the hopping, but G at 1e-4 is too slow to reach the modes in 6,000 steps",
                     {"train": {"lr_g": 1e-4, "lr_d": 4e-4}}),
+    # measured for the fourth-fix search (docs/MODE_COLLAPSE.md): none restores the ring in even 2 of 5 seeds
+    "10 D steps": ("10 D updates per G update (the most there is) stop the hopping and put 95-100% of samples on "
+                   "a mode, but G settles on 3-7 of the 8 modes: healthy in 2 of 5 seeds", {"train": {"d_steps": 10}}),
+    "R1 (gamma 1)": ("penalising D's slope on real points makes a D that is already too slow slower still: "
+                     "4 of 5 seeds end on 0-2 modes", {"loss": {"r1_gamma": 1.0}}),
+    "R1 (gamma 10)": ("a strong penalty spreads G over the ring (all 8 modes in 2 of 5 seeds), but with D's slope "
+                      "flattened at most 53% of samples land on a mode", {"loss": {"r1_gamma": 10.0}}),
+    "spectral norm": ("capping the gain of D's layers makes a D that is already too slow slower still: "
+                      "0 of 8 modes in 5 of 5 seeds", {"model": {"spectral_norm": True}}),
+    "feature matching": ("G matching the mean of D's features stops the clump (4-8 modes touched), but G spreads "
+                         "thinly between the modes: at most 24% of samples on one", {"loss": {"feature_matching": True}}),
+    "WGAN-GP": ("its own recipe (Adam 1e-4, 5 critic steps) is slow here: after 6,000 steps G is a blur round the "
+                "ring, 3-5 modes touched and under 1% of samples on a mode",
+                {"loss": {"objective": "wgan-gp", "gp_weight": 10.0},
+                 "train": {"d_steps": 5, "lr_g": 1e-4, "lr_d": 1e-4, "betas_g": (0.5, 0.9), "betas_d": (0.5, 0.9)}}),
+    "LSGAN": ("a least-squares loss does not slow G down: 4 of 5 seeds end on 0-1 modes", {"loss": {"objective": "lsgan"}}),
+    "hinge loss": ("a hinge loss does not slow G down: 0-3 modes in 5 of 5 seeds", {"loss": {"objective": "hinge"}}),
+    "gradient clipping": ("Adam rescales every step, so capping the gradient norm at 1 hardly slows G: 4 of 5 seeds "
+                          "on 0-1 modes", {"train": {"grad_clip": 1.0}}),
+    "EMA 0.99": ("averaging G's weights over ~100 steps cannot undo the hops: 4 of 5 seeds on 0-1 modes",
+                 {"train": {"ema": 0.99}}),
 }
 
 

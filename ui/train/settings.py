@@ -66,7 +66,9 @@ TRICK_INFO = {
                       "Does not rescue ring8-collapse (std 0.3 over 4,000 steps: no seed of 5 healthy): the blur "
                       "makes D even slower to find G's clump, which keeps hopping. Switched on live at step 1,000 "
                       "(std 0.1, fading from there): no mode in any of 5 seeds.",
-    "spectral_norm": "Scale each D layer by its largest singular value: keeps D smooth (Lipschitz).",
+    "spectral_norm": "Scale each D layer by its largest singular value: keeps D smooth (Lipschitz). "
+                     "Does not rescue ring8-collapse (0 of 8 modes in 5 of 5 seeds): it makes a D that is already "
+                     "too slow slower still.",
     "minibatch_std": "D also sees the batch's spread, so a G that makes the same thing every time is easy to spot. "
                      "Fixes ring8-collapse (preset ring8-collapse+mbstd).",
     "pack": "PacGAN: D judges this many samples at once; a collapsed G shows as look-alike packs. 1 = off. "
@@ -77,21 +79,26 @@ TRICK_INFO = {
                       "step 1,000 of the collapsing run it rescued 3 of 5 seeds and left none collapsed (5-7 modes), "
                       "the best live fix measured.",
     "feature_matching": "G matches the average of D's inner features on real data instead of fooling D's output. "
-                        "Applies live, but does not rescue ring8-collapse (at step 1,000: 1-5 of 8 modes, at most 44% "
-                        "of samples on a mode, in 5 seeds): matching D's average features spreads G out without "
-                        "putting its samples on the modes.",
+                        "Only half a fix for ring8-collapse: the clump goes (4-8 modes touched in 5 seeds) but G "
+                        "spreads thinly between the modes (at most 24% of samples on one). Applies live, and does "
+                        "no better there (at step 1,000: 1-5 modes, at most 44% on a mode).",
     "ttur": "Two time-scale update rule: give D and G separate learning rates (D 4e-4, G 1e-4). On "
             "ring8-collapse the button's rates stop the hopping but G at 1e-4 is too slow to reach the modes in "
             "6,000 steps (no seed of 5 with 60% of samples on a mode); the ring8-collapse+ttur rates (D 1e-2, "
             "G 3e-3) fix it.",
     "d_steps": "D:G step ratio: how many D updates per G update (WGAN uses 5). Applies live. On ring8-collapse "
-               "5 stops the hopping but is no full fix: G settles on only some of the 8 modes in most seeds.",
-    "grad_clip": "Cap each network's gradient norm at this value so one bad batch cannot blow training up. 0 = off.",
-    "ema": "Show samples from a moving average of G's weights: smoother, less jittery pictures. 0 = off.",
+               "5 or even 10 stop the hopping but are no full fix: G settles on 3-7 of the 8 modes (10: the ring "
+               "back in 2 of 5 seeds).",
+    "grad_clip": "Cap each network's gradient norm at this value so one bad batch cannot blow training up. 0 = off. "
+                 "Does not rescue ring8-collapse (1: 4 of 5 seeds on 0-1 modes): Adam rescales every step anyway.",
+    "ema": "Show samples from a moving average of G's weights: smoother, less jittery pictures. 0 = off. "
+           "Does not rescue ring8-collapse (0.99: 4 of 5 seeds on 0-1 modes): an average of hops is no spread.",
     "r1_gamma": "R1: penalise D's gradient on real data (gamma/2 E||grad D(x)||^2): stops D over-reacting. 0 = off. "
-                "Applies live, but does not rescue ring8-collapse (gamma 1 or 0.1 at step 1,000: no mode in 9 of "
-                "10 runs): D, already too slow for G, is also kept flat at the real points, so nothing pulls G's "
-                "clump onto a mode.",
+                "Does not rescue ring8-collapse, where D is too slow, not over-reacting: gamma 1 leaves 4 of 5 seeds "
+                "on 0-2 modes; gamma 10 reaches all 8 in 2 seeds with at most 53% of samples on a mode. Applies "
+                "live, and no better there (gamma 1 or 0.1 at step 1,000: no mode in 9 of 10 runs).",
+    # under the Objective dropdown in the first column, so two lines at most (docs/MODE_COLLAPSE.md has why)
+    "objective": "None rescues ring8-collapse: LSGAN, hinge and WGAN-GP healthy in 0 of 5 seeds each.",
 }
 TTUR_LRS = {"lr_g": 1e-4, "lr_d": 4e-4}
 

@@ -45,7 +45,8 @@ def _data_widgets(v: dict, w: dict) -> None:
     w["dataset"] = gr.Dropdown([(dataset_label(n), n) for n in DATASETS],
                                value=v["dataset"], label="Dataset", elem_id="dataset",
                                info="Loads the dataset's recommended settings. digits and mnist5k work offline.")
-    w["objective"] = gr.Dropdown(list(OBJECTIVES), value=v["objective"], label="Objective (loss)", elem_id="objective")
+    w["objective"] = gr.Dropdown(list(OBJECTIVES), value=v["objective"], label="Objective (loss)", elem_id="objective",
+                                 info=TRICK_INFO["objective"])
 
 
 def _live_widgets(v: dict, w: dict) -> None:
