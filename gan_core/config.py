@@ -31,7 +31,7 @@ CRITIC_OBJECTIVES = ("wgan", "wgan-gp")  # D is a critic: unbounded scores, no s
 ARCHS = ("mlp", "dcgan")
 ACTIVATIONS = ("relu", "leaky_relu", "tanh")
 INITS = ("dcgan", "xavier", "kaiming", "default")
-OPTIMIZERS = ("adam", "sgd")
+OPTIMIZERS = ("adam", "sgd", "optimistic-adam")
 COMPILE_MODES = ("off", "default", "reduce-overhead")  # torch.compile modes; reduce-overhead = CUDA graphs
 
 
@@ -170,7 +170,7 @@ class TrainConfig:
     lr_d: float = 2e-4  # D's learning rate
     betas_g: tuple[float, float] = (0.5, 0.999)  # Adam betas for G (DCGAN paper: beta1 = 0.5)
     betas_d: tuple[float, float] = (0.5, 0.999)  # Adam betas for D
-    optimizer: str = "adam"  # "adam" or plain "sgd", for both networks
+    optimizer: str = "adam"  # "adam", plain "sgd" or "optimistic-adam" (gan_core/optimism.py), for both networks
     d_steps: int = 1  # D updates per G update (WGAN: 5)
     g_steps: int = 1  # G updates per training step
     unrolled_steps: int = 0  # unrolled GAN: G looks k D-updates ahead (Metz 2017); 0 = off

@@ -29,6 +29,9 @@ COLLAPSE_FIXES: dict[str, tuple[str, dict, dict | None]] = {
               {"model": {"minibatch_std": True}}, None),
     "unrolled": ("unrolled D (Metz et al. 2017): G looks 5 D updates ahead, so it cannot just chase D's current weak spot.",
                  {"train": {"unrolled_steps": 5}}, {"unrolled_steps": 5}),
+    "optimism": ("optimistic Adam (Daskalakis et al. 2018) for both nets: each update adds the change of the last "
+                 "one, a guess of where the game is going, which damps G's hopping (Adam's beta2 0.99 with it).",
+                 {"train": {"optimizer": "optimistic-adam", "betas_g": (0.5, 0.99), "betas_d": (0.5, 0.99)}}, None),
 }
 # Lecture fixes measured on the same lesson that do not rescue it in 6,000 steps, in at least 4 of 5 seeds
 # (docs/MODE_COLLAPSE.md; the Train tab's tooltips say so): name -> (why, overrides of COLLAPSE_LESSON).
@@ -62,6 +65,9 @@ COLLAPSE_NO_HELP: dict[str, tuple[str, dict]] = {
     "hinge loss": ("a hinge loss does not slow G down: 0-3 modes in 5 of 5 seeds", {"loss": {"objective": "hinge"}}),
     "gradient clipping": ("Adam rescales every step, so capping the gradient norm at 1 hardly slows G: 4 of 5 seeds "
                           "on 0-1 modes", {"train": {"grad_clip": 1.0}}),
+    "Adam beta2 0.99": ("the control for +optimism: plain Adam with the same betas (0.5, 0.99) collapses as the "
+                        "baseline does (4 of 5 seeds on no mode): the optimism is what helps",
+                        {"train": {"betas_g": (0.5, 0.99), "betas_d": (0.5, 0.99)}}),
     "EMA 0.99": ("averaging G's weights over ~100 steps cannot undo the hops: 4 of 5 seeds on 0-1 modes",
                  {"train": {"ema": 0.99}}),
 }

@@ -1,7 +1,7 @@
 """Opt-in speed-ups of the step (cfg.train; all off by default): the arithmetic of the GAN stays
 the textbook's, only how the machine runs it changes. Measured in docs/BENCHMARKS.md.
 
-- fused Adam: one kernel for all of a network's parameters (else the multi-tensor "foreach" form);
+- fused Adam: one kernel for all of a network's parameters (gan.make_optimizer; else the "foreach" form);
 - channels_last: the DCGAN convolutions read NHWC, which suits tensor cores;
 - bfloat16 autocast of the forward passes (bf16 has float32's range: no GradScaler);
 - torch.compile of G and D as the step calls them ("reduce-overhead" adds CUDA graphs).
@@ -17,18 +17,6 @@ from torch import nn
 
 from gan_core.config import ConfigError, TrainConfig
 from gan_core.data import Dataset
-
-
-def make_optimizer(params, kind: str, lr: float, betas: tuple[float, float], fused: bool = False) -> torch.optim.Optimizer:
-    """Adam (or SGD). fused: one kernel for all parameters (opt-in). Otherwise the multi-tensor
-    ("foreach") form, which PyTorch picks by itself only on CUDA: on a CPU it also updates every
-    parameter in a few calls instead of a Python loop of ~10 ops per tensor, with the same
-    arithmetic (tests/gan_core/test_train_speed.py checks that the weights come out bit-identical)."""
-    if kind == "sgd":
-        return torch.optim.SGD(params, lr=lr, foreach=True)
-    if fused:
-        return torch.optim.Adam(params, lr=lr, betas=betas, fused=True)
-    return torch.optim.Adam(params, lr=lr, betas=betas, foreach=True)
 
 
 def place(G: nn.Module, D: nn.Module, data: Dataset, device: torch.device, t: TrainConfig):

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from gan_core.presets import get_preset
+from ui.lessons.catalogue import LESSONS
 from ui.train.settings import values_from_config
 from ui.lessons.url_state import page_setup, parse_query, share_query
 
@@ -47,11 +48,12 @@ def selected_tab(page) -> str:
 
 def test_a_lesson_link_gives_two_browsers_the_same_setup(app_server, browser, artifacts):
     _, url = app_server
+    n = len(LESSONS["collapse"].steps)
     link = url + "?lesson=collapse&step=3&lr_d=0.0005&room=abc"
     pages = [open_page(browser, link), open_page(browser, link)]
     for page in pages:
         expect(page.locator("#lesson-card")).to_contain_text("Fix 1: two time-scales", timeout=WAIT)
-        expect(page.locator("#lesson-card")).to_contain_text("step 3 of 6")
+        expect(page.locator("#lesson-card")).to_contain_text(f"step 3 of {n}")
         expect(page.locator("#preset input")).to_have_value("ring8-collapse+ttur")
         expect(page.locator("#lr-d input")).to_have_value("0.0005")
         expect(page.locator("#url-note")).to_have_text("")  # `room` is another feature's: no note
@@ -62,12 +64,12 @@ def test_a_lesson_link_gives_two_browsers_the_same_setup(app_server, browser, ar
 
     for page in pages:  # step 2 opens the diagnostics tab, step 4 is the minibatch std-dev fix
         page.locator("#lesson-prev").click()
-        expect(page.locator("#lesson-card")).to_contain_text("step 2 of 6", timeout=WAIT)
+        expect(page.locator("#lesson-card")).to_contain_text(f"step 2 of {n}", timeout=WAIT)
         expect(page.locator("#tab-diagnostics")).to_be_visible()
         assert selected_tab(page) == "diagnostics"
         for step in (3, 4):  # (a click while the last one is answered is dropped: wait for each)
             page.locator("#lesson-next").click()
-            expect(page.locator("#lesson-card")).to_contain_text(f"step {step} of 6", timeout=WAIT)
+            expect(page.locator("#lesson-card")).to_contain_text(f"step {step} of {n}", timeout=WAIT)
         expect(page.locator("#lesson-card")).to_contain_text("Fix 2: minibatch std-dev")
         expect(page.locator("#tab-train")).to_be_visible()
         # the address bar follows: the step, not the first link's settings, and other features' keys stay
@@ -122,10 +124,11 @@ def test_a_bad_link_shows_notes_not_an_error(app_server, browser, artifacts):
     link = (url + "?lesson=collapse&step=42&preset=nope&lr_d=1e999&width=20&room=abc&seed=" + "9" * 10_000)
     page = open_page(browser, link, width=390)
     note = page.locator("#url-note")
-    for words in ("steps 1 to 6", "no preset", "finite", "multiple of 8", "longer than 40"):
+    n = len(LESSONS["collapse"].steps)
+    for words in (f"steps 1 to {n}", "no preset", "finite", "multiple of 8", "longer than 40"):
         expect(note).to_contain_text(words, timeout=WAIT)
     assert "room" not in note.inner_text()
-    expect(page.locator("#lesson-card")).to_contain_text("step 1 of 6")
+    expect(page.locator("#lesson-card")).to_contain_text(f"step 1 of {n}")
     expect(page.locator("#preset input")).to_have_value("ring8-collapse")  # the lesson's step 1
     expect(page.locator("#lr-d input")).to_have_value("0.001")
     assert page.locator(".toast-body.error").count() == 0

@@ -85,6 +85,13 @@ LESSONS: dict[str, Lesson] = {
                      "chase D's current weak spot. Press **Reset**, then **Start**: the hopping stops (5 of 5 seeds, "
                      "all 8 modes). (On a run that is already collapsing it switches on live: 3 of 5 seeds recover.)",
              question="Why does looking ahead at D's next moves stop G from hopping?"),
+        Step("Fix 4: optimism", "train", preset="ring8-collapse+optimism",
+             look_at="**Optimistic Adam** for both players: every update adds the change of the last one, a guess "
+                     "of where the game is going (θ += 2u_t − u_{t−1}). G still learns 20x faster, yet the hopping "
+                     "stops: all 8 modes (7 in one seed) with 81-93% of samples on a mode, in 5 of 5 seeds. Plain "
+                     "Adam with the same settings collapses in 4 of 5.",
+             question="The Theory tab's Dirac-GAN shows gradient steps circling the equilibrium. How does adding "
+                      "the last step's change turn a circle into a spiral inwards?"),
         Step("Try a fix live, and one that fails", "train", preset="ring8-collapse",
              look_at="Start the collapsing run again; after ~1,000 steps set **Unrolled D steps** to 5 (*Fixes you "
                      "can switch on live*) and watch: 3 of 5 seeds recovered, none stayed collapsed; **G lr 3e-3, "
