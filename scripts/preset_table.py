@@ -103,7 +103,8 @@ def main() -> int:
              "Produced by `python scripts/preset_table.py` (each row: `python -m gan_core train --preset NAME "
              "--seed S` then `evaluate`), on the CPU. Modes covered and high-quality fraction are defined in "
              "docs/METRICS.md (2,500 samples; a sample is high quality within 3 std of its nearest centre).", "",
-             "The collapse lesson's presets (`ring8-collapse` and `ring8-collapse+<fix>`) and `grid25` are not trained twice: "
+             "The collapse lesson's presets (`ring8-collapse` and `ring8-collapse+<fix>`) and `grid25` are not "
+             "trained twice: "
              "`python scripts/preset_table.py --presets NAMES --from-results docs/collapse_results.jsonl` takes their "
              "rows from `scripts/collapse_experiment.py`, which trains the same preset configs with the same "
              "`train_step` for the preset's steps and measures them with the same `diagnose` (time = training only).", ""]
