@@ -54,3 +54,14 @@ def test_docs_presets_table_says_four_of_five_seeds_meet_the_bar():
     assert sorted(int(seed) for seed, _, _ in rows) == [0, 1, 2, 3, 4]
     met = sum(meets_bar(int(m), float(hq)) for _, m, hq in rows)
     assert met >= 4 and f"Met for {met} of 5 seeds" in section
+
+
+def test_the_search_that_found_it_runs_and_its_decay_ends_at_the_factor(capsys):
+    from benchmarks.grid25_search import lr_factor, run
+
+    schedule = {"from": 0.5, "factor": 0.1}
+    assert lr_factor(50, 100, schedule) == 1.0 and abs(lr_factor(100, 100, schedule) - 0.1) < 1e-12
+    assert lr_factor(100, 100, None) == 1.0
+    summary = run({"base": {}, "decay": {"schedule": schedule}}, seeds=[0], steps=2, every=1)
+    assert set(summary) == {"base", "decay"} and all(n == 1 for _, n, _ in summary.values())
+    assert "bar met" in capsys.readouterr().out
