@@ -71,11 +71,12 @@ def rows_from_results(path: Path, presets: list[str], seeds: list[int]) -> list[
     (diagnose, the numbers `evaluate` prints), so the CPU need not train them twice."""
     sys.path.insert(0, str(ROOT / "scripts"))
     from collapse_experiment import CONFIGS  # noqa: E402
-    by_config = {name: spec[0] for name, spec in CONFIGS["ring8-collapse"].items() if len(spec) == 2 and not spec[1]}
+    by_config = {(data, name): spec[0] for data in ("ring8-collapse", "grid25")
+                 for name, spec in CONFIGS[data].items() if len(spec) == 2 and not spec[1]}  # a preset as it is
     out = []
     for line in path.read_text().splitlines():
         r = json.loads(line) if line.strip() else {}
-        preset = by_config.get(r.get("config")) if r.get("data") == "ring8-collapse" else None
+        preset = by_config.get((r.get("data"), r.get("config")))
         if preset in presets and r["seed"] in seeds and r["steps"] == get_preset(preset).train.steps:
             out.append({"preset": preset, "seed": r["seed"], "seconds": r["train_seconds"],
                         **{k: r[k] for k in ("modes_covered", "n_modes", "high_quality_fraction", "kl_to_uniform")}})
@@ -102,7 +103,8 @@ def main() -> int:
              "Produced by `python scripts/preset_table.py` (each row: `python -m gan_core train --preset NAME "
              "--seed S` then `evaluate`), on the CPU. Modes covered and high-quality fraction are defined in "
              "docs/METRICS.md (2,500 samples; a sample is high quality within 3 std of its nearest centre).", "",
-             "The collapse lesson's presets (`ring8-collapse` and `ring8-collapse+<fix>`) are not trained twice: "
+             "The collapse lesson's presets (`ring8-collapse` and `ring8-collapse+<fix>`) and `grid25` are not "
+             "trained twice: "
              "`python scripts/preset_table.py --presets NAMES --from-results docs/collapse_results.jsonl` takes their "
              "rows from `scripts/collapse_experiment.py`, which trains the same preset configs with the same "
              "`train_step` for the preset's steps and measures them with the same `diagnose` (time = training only).", ""]
