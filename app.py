@@ -12,18 +12,20 @@ import gradio as gr
 
 from gan_core import checkpoint
 from live import worker
-from live.sessions import SessionRegistry
 from live.factory import run_factory
+from live.sessions import SessionRegistry
+from ui.board import banner as room_banner
 from ui.board import tab as board_tab
+from ui.common import AppContext, session_id
 from ui.diagnostics import tab as diagnostics_tab
 from ui.latent import tab as latent_tab
-from ui.board import banner as room_banner
+from ui.lessons import (
+    panel as lesson_panel,  # guided lessons, a link's setup, "Share this setup" (issue #18, section 1)
+)
+from ui.replay import tab as replay_tab  # the Replays tab: recorded runs scrubbed with a slider (issue #18, section 4)
+from ui.theme import CSS, HEADER
 from ui.theory import tab as theory_tab
 from ui.train import tab as train_tab
-from ui.replay import tab as replay_tab  # the Replays tab: recorded runs scrubbed with a slider (issue #18, section 4)
-from ui.lessons import panel as lesson_panel  # guided lessons, a link's setup, "Share this setup" (issue #18, section 1)
-from ui.common import AppContext, session_id
-from ui.theme import CSS, HEADER
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 

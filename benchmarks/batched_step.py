@@ -16,8 +16,8 @@ import time
 
 import torch
 
-from gan_core.presets import get_preset
 from gan_core.gan import build_gan
+from gan_core.presets import get_preset
 from gan_core.train import train_step
 from live.batched import BatchedGroup
 

@@ -32,19 +32,20 @@ from pathlib import Path
 
 import torch
 
-from .bench_latency import app_slider_latency, latent_latency
-from .bench_report import write_report
-from .bench_throughput import spread, throughput
-from gan_core.evaluation.classifier import classifier_for
 from gan_core.device import describe, resolve_device
+from gan_core.evaluation.classifier import classifier_for
 from gan_core.evaluation.diagnostics import live_metrics
-from gan_core.presets import get_preset
 from gan_core.gan import build_gan
+from gan_core.pictures.field_draw import FIELD_LAYERS
+from gan_core.pictures.viz import png_bytes
+from gan_core.presets import get_preset
 from gan_core.train import train_step
 from live.trainer import WATCHED_S, Trainer
 from live.worker import RemoteTrainer
-from gan_core.pictures.field_draw import FIELD_LAYERS
-from gan_core.pictures.viz import png_bytes
+
+from .bench_latency import app_slider_latency, latent_latency
+from .bench_report import write_report
+from .bench_throughput import spread, throughput
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"ratio_cpu": 1.0, "ring8_s": 30.0, "mnist5k_s": 120.0, "streaming": 0.05, "ratio_gpu": 2.0}

@@ -23,10 +23,10 @@ from pathlib import Path
 import torch
 
 from gan_core.checkpoint import data_shape_of
-from gan_core.models import build_models
-from gan_core.presets import get_preset
 from gan_core.frozen import from_checkpoint
+from gan_core.models import build_models
 from gan_core.pictures.viz import image_grid, png_bytes
+from gan_core.presets import get_preset
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

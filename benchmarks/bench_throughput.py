@@ -11,11 +11,12 @@ import time
 
 import torch
 
-from .bench_reference import ReferenceLoop
 from gan_core.data import load_dataset
 from gan_core.evaluation.diagnostics import live_metrics
 from gan_core.presets import get_preset
 from live.trainer import Trainer
+
+from .bench_reference import ReferenceLoop
 
 
 def spread(values: list[float]) -> dict:

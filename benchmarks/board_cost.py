@@ -25,8 +25,8 @@ from gradio.state_holder import SessionState
 
 from app import build_demo
 from gan_core.evaluation.diagnostics import live_metrics
-from gan_core.presets import get_preset
 from gan_core.pictures.field_draw import FIELD_LAYERS
+from gan_core.presets import get_preset
 from live.factory import run_factory
 from live.sessions import SessionRegistry
 from ui.board.tab import BOARD_EVERY_S

@@ -34,7 +34,8 @@ from .gradio_page import Page
 from .http11 import HttpError, Session
 
 try:  # gradio depends on orjson; it parses a poll's answer (plot tables as JSON) faster than json
-    from orjson import dumps as _dumps, loads as _loads
+    from orjson import dumps as _dumps
+    from orjson import loads as _loads
 except ImportError:  # pragma: no cover
     import json
 

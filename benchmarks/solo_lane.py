@@ -22,9 +22,9 @@ import time
 import torch
 
 from gan_core.presets import get_preset
+from live import solo_lane
 from live.batched import BatchedGroup, group_key
 from live.live_fixes import apply_live
-from live import solo_lane
 from live.solo_lane import SoloLane
 
 

@@ -40,9 +40,9 @@ def cmd_train(args) -> int:
     from gan_core import checkpoint
     from gan_core.device import describe, resolve_device, use_cpu_threads
     from gan_core.evaluation.diagnostics import diagnose
-    from gan_core.presets import get_preset
     from gan_core.frozen import from_gan
     from gan_core.gan import build_gan
+    from gan_core.presets import get_preset
     from gan_core.train import train_step
 
     train_over = {"seed": args.seed, "device": args.device}
@@ -276,8 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from gan_core.checkpoint import CheckpointError
     from gan_core.config import ConfigError
-    from gan_core.errors import DatasetError
     from gan_core.device import DeviceError
+    from gan_core.errors import DatasetError
 
     try:
         return int(args.fn(args) or 0)

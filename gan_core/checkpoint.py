@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
-from safetensors import safe_open
 
 from gan_core import __version__
 from gan_core.config import IMAGE_SIZES, ConfigError, RunConfig
 from gan_core.data.images import dataset_classes, native_channels, native_image_size
-from gan_core.models import build_models
 from gan_core.errors import CheckpointError
+from gan_core.models import build_models
 
 FORMAT = "gan-classroom-checkpoint"
 FORMAT_VERSION = 1

@@ -11,8 +11,6 @@ import torch
 from gan_core.errors import DeviceError
 
 
-
-
 def on_zero_gpu() -> bool:
     """ZeroGPU Spaces patch torch.cuda.is_available() to True outside @spaces.GPU functions,
     but a background thread can never use the GPU there: treat it as CPU-only."""

@@ -102,7 +102,6 @@ def build_gan(cfg: RunConfig, device: torch.device | str | None = None, data: Da
         data = load_dataset(cfg.data, device, seed=cfg.train.seed)
     if cfg.model.conditional and not data.num_classes:
         raise ValueError(f"a conditional GAN needs class labels; {cfg.data.name!r} has none")
-    torch.manual_seed(cfg.train.seed)  # weights are initialised from the global stream
     G, D = build_models(cfg, tuple(data.x.shape[1:]), data.num_classes)  # data: (2,) or (C, H, W)
     t = cfg.train
     G, D, data = speedups.place(G, D, data, device, t)

@@ -16,8 +16,8 @@ import torch
 
 from gan_core import replay
 from gan_core.evaluation.diagnostics import live_metrics
-from gan_core.pictures.field import compute_field
 from gan_core.gan import GAN
+from gan_core.pictures.field import compute_field
 
 TARGET_FRAMES = 80  # at most this many frames after step 0 when --record-every is not given
 FIXED_POINTS = 512  # fake points per 2D frame (the Train tab's field shows as many)

@@ -33,8 +33,8 @@ import torch
 from torch import nn
 
 from gan_core import losses
-from gan_core.pictures.field import compute_field
 from gan_core.gan import GAN
+from gan_core.pictures.field import compute_field
 from gan_core.train import d_report, d_step, g_step
 
 PHASES = (

@@ -23,9 +23,9 @@ from gan_core import checkpoint
 from gan_core.config import RunConfig
 from gan_core.data import Dataset
 from gan_core.device import describe
-from gan_core.pictures.field_draw import field_picture_png
 from gan_core.losses import d_output_kind
 from gan_core.noise import sample_z
+from gan_core.pictures.field_draw import field_picture_png
 from gan_core.pictures.viz import render_visuals
 from live.alerts import alerts_for
 from live.history import SERIES, History

@@ -27,6 +27,7 @@ from typing import Callable
 
 from gan_core.config import RunConfig
 from gan_core.errors import CapacityError, Queued
+
 from .trainer import Trainer
 from .turns import TrainingQueue, minutes, wait_estimate_s
 

@@ -19,17 +19,18 @@ import torch
 from gan_core import checkpoint
 from gan_core.config import RunConfig
 from gan_core.device import describe, threads_for, use_cpu_threads
-from gan_core.losses import d_output_kind
 from gan_core.gan import GAN, build_gan
+from gan_core.losses import d_output_kind
+from gan_core.pictures.viz import render_visuals
 from gan_core.slow_motion import slow_motion_step
 from gan_core.train import train_step
-from gan_core.pictures.viz import render_visuals
+
 from .alerts import alerts_for
 from .history import SERIES, History
 from .live_fixes import FIXES, apply_live, fixes_of, restarted, with_fixes
 from .rollback import LastGood
-from .snapshot import Snapshot
 from .run import PAUSE_FIRST, check_live_settings
+from .snapshot import Snapshot
 
 GOOD_EVERY = 50  # steps between copies of the last good state (a copy costs ~1% of the steps it covers at 10)
 WATCHED_S = 3.0  # a run whose snapshot nobody has read for this long has no viewer: skip its pictures

@@ -29,7 +29,6 @@ from pathlib import Path
 from gan_core.errors import WorkerError
 from live.run import RUN_CALLS as CALLS  # the Run protocol's members: what a run process answers
 
-
 RUN_NICENESS = 5  # run processes' niceness above the server's: the server answers first when cores are busy
 
 

@@ -35,9 +35,9 @@ sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 
 from gan_core.evaluation.diagnostics import diagnose  # noqa: E402
-from gan_core.presets import get_preset  # noqa: E402
 from gan_core.frozen import from_gan  # noqa: E402
 from gan_core.gan import build_gan  # noqa: E402
+from gan_core.presets import get_preset  # noqa: E402
 from gan_core.train import train_step  # noqa: E402
 from live.live_fixes import apply_live  # noqa: E402
 

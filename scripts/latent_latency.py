@@ -139,8 +139,8 @@ def make_stand_ins(folder: Path, presets: list[str]) -> None:
     init, not DCGAN's N(0, 0.02): that G paints every pixel about 127, so most slider moves would
     give the very same picture and no new image to time."""
     from gan_core import checkpoint
-    from gan_core.presets import get_preset
     from gan_core.gan import build_gan
+    from gan_core.presets import get_preset
 
     folder.mkdir(parents=True, exist_ok=True)
     for name in presets:

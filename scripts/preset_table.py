@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gan_core.presets import COLLAPSE_FIXES, get_preset  # noqa: E402
+
 CHECKS = {  # what each preset must show (the engine issue's "must show")
     "ring8": ("8/8 modes with high-quality fraction >= 0.8, for at least 4 of 5 seeds",
               lambda m: m["modes_covered"] == 8 and m["high_quality_fraction"] >= 0.8),

@@ -91,8 +91,9 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     from app import build_demo
-    from conftest import CHROMIUM, CHROMIUM_ARGS
     from ui.theme import CSS
+
+    from conftest import CHROMIUM, CHROMIUM_ARGS
 
     demo = build_demo()
     demo.queue(default_concurrency_limit=8)

@@ -89,8 +89,8 @@ def capped_app():
     """The real app with small caps (2 runs training, CAPPED_RUNS existing): (demo, url). For the
     hostile-input, fault and flood tests, which would otherwise start dozens of run processes."""
     from app import build_demo, launch_options
-    from live.sessions import SessionRegistry
     from live.factory import run_factory
+    from live.sessions import SessionRegistry
     from ui.common import AppContext
 
     registry = SessionRegistry(trainer_factory=run_factory(), max_running=2, max_runs=CAPPED_RUNS,
@@ -132,8 +132,8 @@ def client(capped_app, monkeypatch):
 def train_inputs():
     """train_inputs(**changes) -> the Train tab's Start inputs (preset, layers, every setting) as the
     page sends them for ring8, with `changes` to the widget values."""
-    from gan_core.presets import get_preset
     from gan_core.pictures.field_draw import FIELD_LAYERS
+    from gan_core.presets import get_preset
     from ui.train.settings import KEYS, values_from_config
 
     def make(**changes) -> list:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from gan_core import checkpoint
 from gan_core.data import load_dataset
-from gan_core.presets import get_preset
 from gan_core.gan import build_gan
+from gan_core.presets import get_preset
 
 CONFIGS = {  # checkpoint name -> RunConfig
     "digits": get_preset("digits", model={"init": "kaiming"}, train={"device": "cpu"}),

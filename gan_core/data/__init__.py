@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from gan_core.config import DataConfig, OWN_POINTS
+from gan_core.config import OWN_POINTS, DataConfig
 from gan_core.data.folder import load_image_folder
 from gan_core.data.images import load_image_set, resize_images
 from gan_core.data.own_points import OWN_POINTS_STD, sample_own_points

@@ -29,6 +29,7 @@ from gan_core import __version__
 from gan_core.checkpoint import FORMAT, FORMAT_VERSION, CheckpointError, read_meta
 from gan_core.config import DataConfig
 from gan_core.data import load_dataset
+from gan_core.models import initialised_from
 
 # Which shipped classifier judges which dataset: full MNIST is the same 28x28 digits as MNIST-5k.
 CLASSIFIER_FOR = {"digits": "digits", "mnist5k": "mnist5k", "mnist": "mnist5k"}
@@ -164,9 +165,10 @@ def load_classifier(path: str | Path, device: str | torch.device = "cpu") -> tup
     if meta.get("kind") != "classifier":
         raise CheckpointError(f"{st_path.name} is a {meta.get('kind', 'gan')} checkpoint, not a classifier.")
     try:
-        model = DigitClassifier(image_size=int(meta["image_size"]), channels=int(meta["channels"]),
-                                num_classes=int(meta["num_classes"]), width=int(meta["width"]),
-                                feature_dim=int(meta["feature_dim"]))
+        with initialised_from(0):  # (its throwaway init must not draw from a run being built meanwhile)
+            model = DigitClassifier(image_size=int(meta["image_size"]), channels=int(meta["channels"]),
+                                    num_classes=int(meta["num_classes"]), width=int(meta["width"]),
+                                    feature_dim=int(meta["feature_dim"]))
         state = load_file(str(st_path), device="cpu")
         model.load_state_dict(state)
     except (KeyError, TypeError, ValueError, RuntimeError, SafetensorError) as e:

@@ -23,10 +23,19 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from gan_core.evaluation.classifier import classifier_for
 from gan_core.config import BCE_OBJECTIVES
-from gan_core.evaluation.metrics import (class_histogram, closest_pairs, d_histograms, density_coverage, frechet_distance,
-                      mode_coverage, ndb, nearest_neighbours, precision_recall)
+from gan_core.evaluation.classifier import classifier_for
+from gan_core.evaluation.metrics import (
+    class_histogram,
+    closest_pairs,
+    d_histograms,
+    density_coverage,
+    frechet_distance,
+    mode_coverage,
+    ndb,
+    nearest_neighbours,
+    precision_recall,
+)
 from gan_core.evaluation.verdict import Verdict, classes_verdict, modes_verdict, pr_verdict
 
 LIVE_SAMPLES = 2500  # VEEGAN / PacGAN protocol: 2,500 samples per evaluation (2D)

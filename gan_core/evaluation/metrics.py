@@ -25,8 +25,7 @@ from scipy.spatial.distance import cdist
 from scipy.stats import norm
 
 from gan_core.evaluation.knn import as_numpy as _as_numpy
-from gan_core.evaluation.knn import (closest_pairs, count_in_balls, flat_rows, kth_neighbour_radii,
-                          nearest_neighbours)
+from gan_core.evaluation.knn import closest_pairs, count_in_balls, flat_rows, kth_neighbour_radii, nearest_neighbours
 
 __all__ = [
     "ModeCoverage", "PrecisionRecall", "DensityCoverage", "ClassHistogram", "NDB",

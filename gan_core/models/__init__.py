@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
+
+import torch
 from torch import nn
 
 from gan_core.config import RunConfig
@@ -20,8 +24,28 @@ def d_uses_batch_norm(cfg: RunConfig) -> bool:
             and cfg.loss.r1_gamma == 0)
 
 
+_INIT_LOCK = threading.RLock()
+
+
+@contextmanager
+def initialised_from(seed: int):
+    """A private stretch of torch's global random stream, seeded with `seed` and put back after.
+    Module constructors and inits draw from that one stream, which every thread of a server shares:
+    without the lock, two networks built at once would swap draws, and a seed would not give the
+    same run twice."""
+    with _INIT_LOCK, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
 def build_models(cfg: RunConfig, data_shape: tuple[int, ...], num_classes: int = 0) -> tuple[nn.Module, nn.Module]:
-    """G and D for one run. data_shape: (2,) for points or (C, H, W) for images."""
+    """G and D for one run, initialised from cfg.train.seed (G first, then D). data_shape: (2,) for
+    points or (C, H, W) for images."""
+    with initialised_from(cfg.train.seed):
+        return _build(cfg, data_shape, num_classes)
+
+
+def _build(cfg: RunConfig, data_shape: tuple[int, ...], num_classes: int) -> tuple[nn.Module, nn.Module]:
     m = cfg.model
     k = num_classes if m.conditional else 0
     if m.arch == "mlp":

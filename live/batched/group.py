@@ -22,8 +22,8 @@ import torch
 
 from gan_core.config import RunConfig
 from gan_core.data import load_dataset
-from gan_core.models import build_models
 from gan_core.gan import GAN
+from gan_core.models import build_models
 
 from . import draws, objectives, transfer, unroll
 from .adam import adam_update
@@ -140,13 +140,10 @@ class BatchedGroup:
         return self._runs[self.slot(run_id)]
 
     def _fresh_row(self, run: RunBook) -> dict[str, torch.Tensor]:
-        """Weights as build_gan makes them: torch.manual_seed(seed), then build_models (G first,
-        then D, then their inits). The global stream is put back afterwards."""
+        """Weights as build_gan makes them: build_models, seeded by cfg.train.seed."""
         cfg = run.cfg
         run.gen.manual_seed(cfg.train.seed)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(cfg.train.seed)
-            G, D = build_models(cfg, (2,), 0)
+        G, D = build_models(cfg, (2,), 0)
         g, d = self.G.row_from(G).to(self.device), self.D.row_from(D).to(self.device)
         row = {"G": g, "D": d, "m_G": torch.zeros_like(g), "v_G": torch.zeros_like(g),
                "m_D": torch.zeros_like(d), "v_D": torch.zeros_like(d)}

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gan_core.models import initialised_from
 from gan_core.models.mlp import MLPDiscriminator, MLPGenerator
 
 
@@ -147,8 +148,10 @@ class BatchedGenerator:
         return Layout.forward(layers, z, _activation(self.act))
 
     def plain(self) -> MLPGenerator:
-        """An empty plain G of this architecture (weights to be loaded with `load_row`)."""
-        return MLPGenerator(nz=self.nz, hidden=self.hidden, depth=self.depth, act=self.act, out_dim=self.out_dim)
+        """An empty plain G of this architecture (weights to be loaded with `load_row`). Its throwaway
+        init draws from a private stretch of the random stream, not from a run being built meanwhile."""
+        with initialised_from(0):
+            return MLPGenerator(nz=self.nz, hidden=self.hidden, depth=self.depth, act=self.act, out_dim=self.out_dim)
 
     @staticmethod
     def linears(G: MLPGenerator) -> list[nn.Linear]:
@@ -201,8 +204,9 @@ class BatchedDiscriminator:
         return linear(h, w_head, b_head).squeeze(2)  # [R, B / pack]
 
     def plain(self) -> MLPDiscriminator:
-        return MLPDiscriminator(hidden=self.hidden, depth=self.depth, act=self.act, in_dim=self.in_dim,
-                                pack_size=self.pack, minibatch_std=self.minibatch_std)
+        with initialised_from(0):  # (as BatchedGenerator.plain)
+            return MLPDiscriminator(hidden=self.hidden, depth=self.depth, act=self.act, in_dim=self.in_dim,
+                                    pack_size=self.pack, minibatch_std=self.minibatch_std)
 
     @staticmethod
     def linears(D: MLPDiscriminator) -> list[nn.Linear]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import torch
+
 from gan_core.gan import GAN, build_gan
 
 from .results import ExportedRun

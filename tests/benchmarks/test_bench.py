@@ -14,8 +14,8 @@ from benchmarks.bench import QUICK, Plan, run_bench, spread
 from benchmarks.bench_reference import ReferenceLoop
 from benchmarks.bench_report import NO_GPU, write_report
 from gan_core.config import ConfigError
-from gan_core.presets import get_preset
 from gan_core.gan import build_gan
+from gan_core.presets import get_preset
 from gan_core.train import train_step
 
 SECTIONS = ("## Targets", "## 1. Training throughput", "## 2. CPU threads", "## 3. Time to quality",

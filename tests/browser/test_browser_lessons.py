@@ -11,8 +11,8 @@ import pytest
 
 from gan_core.presets import get_preset
 from ui.lessons.catalogue import LESSONS
-from ui.train.settings import values_from_config
 from ui.lessons.url_state import page_setup, parse_query, share_query
+from ui.train.settings import values_from_config
 
 expect = pytest.importorskip("playwright.sync_api").expect
 WAIT = 30_000  # ms: a step that changes the preset redraws the untrained G's picture (slow on a busy CPU)

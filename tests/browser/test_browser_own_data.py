@@ -9,6 +9,7 @@ import math
 
 import pytest
 import torch
+
 from gan_core.gan import build_gan
 
 expect = pytest.importorskip("playwright.sync_api").expect

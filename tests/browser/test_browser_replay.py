@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from conftest import open_tab
 
 expect = pytest.importorskip("playwright.sync_api").expect

@@ -7,6 +7,7 @@ ones in docs/).
 from __future__ import annotations
 
 import pytest
+
 from conftest import open_tab
 
 pytestmark = pytest.mark.browser

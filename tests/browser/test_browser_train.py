@@ -8,6 +8,7 @@ and the picture are redrawn while it trains, and closing the page ends the run. 
 from __future__ import annotations
 
 import pytest
+
 from conftest import poll_until, shown_step
 
 expect = pytest.importorskip("playwright.sync_api").expect

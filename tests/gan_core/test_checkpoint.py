@@ -11,8 +11,8 @@ from gan_core import checkpoint as ckpt
 from gan_core.checkpoint import CheckpointError
 from gan_core.gan import build_gan
 from gan_core.train import train_step
-from conftest import tiny_cfg
 
+from conftest import tiny_cfg
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

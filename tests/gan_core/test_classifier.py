@@ -7,12 +7,20 @@ import torch
 
 from gan_core import checkpoint
 from gan_core.checkpoint import CheckpointError
-from gan_core.evaluation.classifier import (DigitClassifier, accuracy, classifier_for, classifier_path, held_out_split,
-                                 load_classifier, save_classifier, train_classifier)
 from gan_core.config import DataConfig
 from gan_core.data import load_dataset
-from gan_core.presets import get_preset
+from gan_core.evaluation.classifier import (
+    DigitClassifier,
+    accuracy,
+    classifier_for,
+    classifier_path,
+    held_out_split,
+    load_classifier,
+    save_classifier,
+    train_classifier,
+)
 from gan_core.gan import build_gan
+from gan_core.presets import get_preset
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,10 @@ import torch
 
 from gan_core.config import POINT_DATASETS, DataConfig
 from gan_core.data import load_dataset
-from gan_core.errors import DatasetError
+from gan_core.data.folder import load_image_folder
 from gan_core.data.images import resize_images
 from gan_core.data.points import make_points, mixture_centers
-from gan_core.data.folder import load_image_folder
-
+from gan_core.errors import DatasetError
 
 # --- 2D point sets ------------------------------------------------------------------------------
 

@@ -7,14 +7,13 @@ import pytest
 import torch
 from torch import nn
 
-from gan_core import checkpoint
-from gan_core import frozen
-from gan_core.evaluation.classifier import classifier_for
+from gan_core import checkpoint, frozen
 from gan_core.data import load_dataset
+from gan_core.evaluation.classifier import classifier_for
 from gan_core.evaluation.diagnostics import LEVELS, diagnose, live_metrics, run_diagnosis
-from gan_core.presets import get_preset
 from gan_core.frozen import Source
 from gan_core.gan import build_gan
+from gan_core.presets import get_preset
 from gan_core.train import train_step
 
 

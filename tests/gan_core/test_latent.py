@@ -4,8 +4,17 @@ import pytest
 import torch
 from torch import nn
 
-from gan_core.latent import (Directions, interpolate, latent_norm_profile, lerp, principal_directions,
-                             random_walk, sample_latent, slerp, walk)
+from gan_core.latent import (
+    Directions,
+    interpolate,
+    latent_norm_profile,
+    lerp,
+    principal_directions,
+    random_walk,
+    sample_latent,
+    slerp,
+    walk,
+)
 
 NZ = 8
 

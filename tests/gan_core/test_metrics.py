@@ -9,9 +9,17 @@ import torch
 from scipy.linalg import sqrtm
 
 from gan_core.evaluation import knn
-from gan_core.evaluation.metrics import (class_histogram, closest_pairs, d_histograms, density_coverage,
-                              frechet_distance, mode_coverage, ndb, nearest_neighbours,
-                              precision_recall)
+from gan_core.evaluation.metrics import (
+    class_histogram,
+    closest_pairs,
+    d_histograms,
+    density_coverage,
+    frechet_distance,
+    mode_coverage,
+    ndb,
+    nearest_neighbours,
+    precision_recall,
+)
 
 # Ring-8 reference: centres at linspace(0, 2 pi, 9)[:8] on radius 2, std 0.02.
 ANGLES = np.linspace(0, 2 * np.pi, 9)[:8]

@@ -186,3 +186,32 @@ def test_init_schemes(scheme):
         assert all(torch.equal(a, b) for a, b in zip(before, G.parameters()))
     else:
         assert not torch.equal(before[0], convs[0].weight)
+
+
+def test_a_seed_gives_the_same_networks_while_other_threads_build_theirs():
+    """Module inits draw from torch's one global stream: a run built while another thread builds (a
+    student's Start while the class process exports a run) must still get exactly its seed's weights."""
+    import threading
+
+    from conftest import tiny_cfg
+    from gan_core.models import build_models
+
+    cfg = tiny_cfg()
+    want = [p.detach().clone() for p in build_models(cfg, (2,))[0].parameters()]
+    stop = threading.Event()
+
+    def others():
+        seed = 1
+        while not stop.is_set():
+            build_models(cfg.replace(train={"seed": seed}), (2,))
+            seed += 1
+
+    thread = threading.Thread(target=others)
+    thread.start()
+    try:
+        for _ in range(200):
+            got = list(build_models(cfg, (2,))[0].parameters())
+            assert all(torch.equal(a, b) for a, b in zip(want, got))
+    finally:
+        stop.set()
+        thread.join()

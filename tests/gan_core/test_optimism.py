@@ -3,11 +3,12 @@
 import pytest
 import torch
 
-from conftest import tiny_cfg
 from gan_core import checkpoint
 from gan_core.gan import build_gan
 from gan_core.optimism import OptimisticAdam
 from gan_core.train import train_step
+
+from conftest import tiny_cfg
 
 
 def test_each_update_is_adams_plus_the_change_of_the_last_one():

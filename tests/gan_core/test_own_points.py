@@ -12,12 +12,12 @@ import pytest
 import torch
 
 from gan_core import checkpoint as ckpt
-from gan_core.data import own_points as op
 from gan_core.config import MAX_OWN_POINTS, DataConfig, RunConfig
 from gan_core.data import load_dataset
+from gan_core.data import own_points as op
 from gan_core.errors import ConfigError, DatasetError
-from gan_core.presets import get_preset
 from gan_core.gan import build_gan
+from gan_core.presets import get_preset
 from gan_core.train import train_step
 
 pytestmark = pytest.mark.usefixtures("one_thread")

@@ -12,12 +12,13 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from conftest import tiny_cfg
 from gan_core import replay as rp
 from gan_core.__main__ import main as cli
-from gan_core.replay_record import Recorder, auto_every, check_every
 from gan_core.gan import build_gan
+from gan_core.replay_record import Recorder, auto_every, check_every
 from gan_core.train import train_step
+
+from conftest import tiny_cfg
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import tiny_cfg
+from gan_core.gan import build_gan
+from gan_core.pictures.slow_motion_draw import frame_picture
 from gan_core.presets import get_preset
 from gan_core.slow_motion import PHASES, slow_motion_step
-from gan_core.pictures.slow_motion_draw import frame_picture
-from gan_core.gan import build_gan
 from gan_core.train import train_step
+
+from conftest import tiny_cfg
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -13,8 +13,21 @@ from scipy import integrate
 
 from gan_core.config import ConfigError
 from gan_core.theory import dirac, g_losses
-from gan_core.theory.divergence import (LOG2, LOG4, Dist1D, cell_masses, divergences, grid_for, jsd, optimal_d,
-                                        slope, sweep_mean, value, value_at_optimal_d, w1)
+from gan_core.theory.divergence import (
+    LOG2,
+    LOG4,
+    Dist1D,
+    cell_masses,
+    divergences,
+    grid_for,
+    jsd,
+    optimal_d,
+    slope,
+    sweep_mean,
+    value,
+    value_at_optimal_d,
+    w1,
+)
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 DATA = Dist1D("gaussian", 0.0, 1.0)

@@ -3,9 +3,10 @@ weights to the per-tensor loops, and the cached parameter lists are the modules'
 
 import pytest
 import torch
-from gan_core.gan import build_gan
 
+from gan_core.gan import build_gan
 from gan_core.train import train_step
+
 from conftest import tiny_cfg
 
 pytestmark = pytest.mark.usefixtures("one_thread")

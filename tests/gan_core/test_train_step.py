@@ -18,6 +18,7 @@ from gan_core.config import OBJECTIVES, POINT_DATASETS, RunConfig
 from gan_core.data import load_dataset
 from gan_core.gan import build_gan
 from gan_core.train import instance_noise_std, train_step
+
 from conftest import tiny_cfg
 
 IMAGE_SETS = ("digits", "mnist5k", "folder", "zip")

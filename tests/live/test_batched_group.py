@@ -4,8 +4,8 @@ learning rates) gives the same numbers, step by step, as build_gan + train_step 
 import pytest
 import torch
 
-from gan_core.presets import get_preset
 from gan_core.gan import build_gan
+from gan_core.presets import get_preset
 from gan_core.train import train_step
 from live.batched import BatchedGroup, group_key
 

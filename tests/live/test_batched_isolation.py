@@ -7,8 +7,9 @@ import math
 import pytest
 import torch
 
-from batched_reference import CFG, group_a_x_b, STEPS, assert_bit_identical, assert_same_numbers, cfg_for
 from live.batched import GOOD_EVERY, BatchedGroup
+
+from batched_reference import CFG, STEPS, assert_bit_identical, assert_same_numbers, cfg_for, group_a_x_b
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -9,8 +9,7 @@ from gan_core import losses
 from gan_core.config import RunConfig
 from gan_core.models.mlp import MLPDiscriminator, MLPGenerator
 from gan_core.presets import get_preset
-from live.batched import group_key, why_not_batched
-from live.batched import objectives
+from live.batched import group_key, objectives, why_not_batched
 from live.batched.adam import adam_update
 from live.batched.layers import BatchedDiscriminator, BatchedGenerator
 

@@ -9,7 +9,8 @@ import torch
 from gan_core.train import train_step
 from live.batched import BatchedGroup
 from live.batched.slow import slow_motion_in_group
-from batched_reference import CFG, group_a_x_b, assert_bit_identical, assert_same_numbers, cfg_for, rows_of
+
+from batched_reference import CFG, assert_bit_identical, assert_same_numbers, cfg_for, group_a_x_b, rows_of
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

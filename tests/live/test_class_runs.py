@@ -4,15 +4,14 @@ reset and close, and no training slot taken from the server."""
 
 from __future__ import annotations
 
-
 import pytest
 
-from live import worker
 from gan_core.evaluation.diagnostics import live_metrics
 from gan_core.presets import get_preset
-from live.sessions import SessionRegistry
+from live import worker
 from live.class_member import ClassMember, batchable
 from live.factory import run_factory
+from live.sessions import SessionRegistry
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not worker.processes_available(), reason="the class process is Linux-only")]

@@ -11,13 +11,14 @@ import json
 import pytest
 import torch
 
-from conftest import tiny_cfg
 from gan_core import checkpoint, losses
 from gan_core.config import ConfigError
 from gan_core.gan import build_gan
 from gan_core.train import annealed_noise_std, d_step, train_step
 from live.live_fixes import apply_live, fixes_of, with_fixes
 from live.run import check_live_settings
+
+from conftest import tiny_cfg
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -1,11 +1,12 @@
 """live.rollback.LastGood: the copy a run goes back to after a NaN."""
 
 import torch
-from conftest import tiny_cfg
 
 from gan_core.gan import build_gan
 from gan_core.train import train_step
 from live.rollback import LastGood
+
+from conftest import tiny_cfg
 
 
 def _params(gan):

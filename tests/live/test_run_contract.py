@@ -4,12 +4,13 @@ import inspect
 
 import pytest
 
-from conftest import tiny_cfg
 from live.class_member import ClassMember
 from live.run import RUN_CALLS, Run
 from live.trainer import Trainer
 from live.worker import RemoteTrainer
 from live.zygote import CALLS
+
+from conftest import tiny_cfg
 
 
 @pytest.mark.parametrize("kind", [Trainer, RemoteTrainer, ClassMember])

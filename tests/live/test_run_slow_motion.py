@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import tiny_cfg
 from gan_core.presets import get_preset
 from live import worker
 from live.run import PAUSE_FIRST
+
+from conftest import tiny_cfg
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 LINUX_ONLY = pytest.mark.skipif(not worker.processes_available(), reason="run processes are Linux-only")

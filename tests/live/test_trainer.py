@@ -7,17 +7,15 @@ import time
 import pytest
 import torch
 
-from conftest import tiny_cfg
 from gan_core import losses
 from gan_core.gan import build_gan
 from gan_core.train import train_step
 from live import trainer as trainer_mod
-from live.history import History
+from live.history import SERIES, History
 from live.snapshot import Snapshot
-from live.history import SERIES
 from ui.train.view import history_csv
 
-
+from conftest import tiny_cfg
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

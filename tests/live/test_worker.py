@@ -12,13 +12,14 @@ import pytest
 import torch
 
 from gan_core import frozen
-from live import worker
-from live import zygote as zygote_mod
 from gan_core.checkpoint import CheckpointError
 from gan_core.config import RunConfig
 from gan_core.errors import DatasetError
+from live import worker
+from live import zygote as zygote_mod
 from live.sessions import SessionRegistry
 from live.trainer import Trainer
+
 from conftest import tiny_cfg
 
 pytestmark = [pytest.mark.usefixtures("one_thread"), pytest.mark.slow,  # (forks run processes)

@@ -15,10 +15,10 @@ import time
 import numpy as np
 import pytest
 
-from live import worker
 from gan_core.config import OBJECTIVES, ConfigError
-from gan_core.presets import get_preset, preset_names
 from gan_core.pictures.field_draw import FIELD_LAYERS
+from gan_core.presets import get_preset, preset_names
+from live import worker
 from ui.train import view
 from ui.train.settings import KEYS, base_config, config_from_values, preset_for, same_run, values_from_config
 

@@ -7,8 +7,17 @@ import pytest
 
 from gan_core.pictures.field_thumb import THUMB_SIDE, field_thumbnail, shrink
 from live.snapshot import Snapshot
-from ui.board.view import (COLLAPSED, COVERS_ALL, LEARNING, NOT_STARTED, BoardRun, board_html, caption, judge,
-                           summary_line)
+from ui.board.view import (
+    COLLAPSED,
+    COVERS_ALL,
+    LEARNING,
+    NOT_STARTED,
+    BoardRun,
+    board_html,
+    caption,
+    judge,
+    summary_line,
+)
 
 
 def snap(step=1000, covered=None, n=8, status="running", quality=0.9, key="modes"):

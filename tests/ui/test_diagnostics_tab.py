@@ -12,13 +12,13 @@ from matplotlib.figure import Figure
 
 from gan_core import checkpoint
 from gan_core.evaluation.diagnostics import live_metrics
-from gan_core.presets import get_preset
-from live.sessions import SessionRegistry
 from gan_core.gan import build_gan
+from gan_core.presets import get_preset
 from gan_core.train import train_step
-from ui.diagnostics import view as dview
-from ui.diagnostics import tab
+from live.sessions import SessionRegistry
 from ui.common import AppContext
+from ui.diagnostics import tab
+from ui.diagnostics import view as dview
 from ui.diagnostics.sources import LIVE, NONE, default_choices, source_choices
 
 VERDICT, CARDS, MAIN, D_PLOT, COMPARE_BOX, COMPARE_TABLE, PLOT_A, PLOT_B = range(8)

@@ -19,12 +19,12 @@ import pytest
 
 from gan_core import checkpoint as ckpt
 from gan_core import frozen
-from live import worker
 from gan_core.config import MAX_SEED
+from gan_core.pictures.field_draw import FIELD_LAYERS
 from gan_core.presets import get_preset
+from live import worker
 from ui import temp_files
 from ui.common import session_id
-from gan_core.pictures.field_draw import FIELD_LAYERS
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "checkpoints"
@@ -113,8 +113,8 @@ def test_files_that_are_not_safetensors_are_refused(content, client, tmp_path):
 
 
 def test_a_truncated_and_a_foreign_file_are_refused(client, tmp_path):
-    from safetensors.torch import save_file
     import torch
+    from safetensors.torch import save_file
 
     truncated = tmp_path / "cut.safetensors"
     truncated.write_bytes((SHIPPED / "ring8.safetensors").read_bytes()[:5000])

@@ -13,13 +13,14 @@ from matplotlib.figure import Figure
 from PIL import Image
 from safetensors.torch import save_file
 
-from ui.latent import view as lv
 from gan_core.presets import get_preset
 from live.sessions import SessionRegistry
-from latent_checkpoints import make_checkpoints
-from ui.latent import tab
 from ui.common import ROOT, AppContext
+from ui.latent import tab
+from ui.latent import view as lv
 from ui.latent.sources import LIVE, UPLOADED, source_choices
+
+from latent_checkpoints import make_checkpoints
 
 SKIP = gr.skip()
 SLIDERS = slice(4, 4 + lv.MAX_SLIDERS)  # where the sliders sit in show_view's outputs

@@ -10,9 +10,10 @@ import torch
 from matplotlib.figure import Figure
 from PIL import Image
 
+from gan_core.frozen import Source
 from ui.latent import view as lv
 from ui.latent.plane import MARK_RGB
-from gan_core.frozen import Source
+
 from latent_checkpoints import build
 
 

@@ -6,9 +6,9 @@ import pytest
 
 from gan_core.presets import PRESETS
 from ui.lessons.catalogue import LESSONS, TABS, lesson_choices
+from ui.lessons.url_state import step_values
 from ui.train.bounds import format_setting, parse_setting
 from ui.train.settings import KEYS, config_from_values
-from ui.lessons.url_state import step_values
 
 STEPS = [(key, i, step) for key, lesson in LESSONS.items() for i, step in enumerate(lesson.steps)]
 STEP_IDS = [f"{key}-{i + 1}" for key, i, _ in STEPS]
@@ -25,12 +25,12 @@ def test_the_tabs_are_the_apps():
     import gradio as gr
 
     from ui.board import tab as board_tab
+    from ui.common import AppContext
     from ui.diagnostics import tab as diagnostics_tab
     from ui.latent import tab as latent_tab
     from ui.replay import tab as replay_tab
     from ui.theory import tab as theory_tab
     from ui.train import tab as train_tab
-    from ui.common import AppContext
 
     ctx = AppContext(registry=None)
     with gr.Blocks() as demo:

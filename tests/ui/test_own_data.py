@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_core.data import own_images as oi
 from gan_core.config import DataConfig
 from gan_core.data import load_dataset
+from gan_core.data import own_images as oi
 from gan_core.errors import ConfigError, DatasetError
 from ui.train import own_data
 from ui.train.own_data import OwnData, OwnStore, data_overrides, from_drawing, from_upload

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from gan_core import replay as rp
-from ui.replay import view
 from ui.common import ROOT
+from ui.replay import view
 
 SHIPPED = ROOT / "checkpoints"
 LESSONS = ("ring8", "ring8-collapse", "digits", "mnist5k")

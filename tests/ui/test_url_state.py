@@ -12,10 +12,17 @@ import pytest
 
 from gan_core.presets import PRESETS, get_preset
 from ui.lessons.catalogue import LESSONS
+from ui.lessons.url_state import (
+    MAX_QUERY_ITEMS,
+    LinkRequest,
+    page_setup,
+    parse_query,
+    query_items,
+    share_query,
+    step_values,
+)
 from ui.train.bounds import BOUNDS, MAX_VALUE_CHARS, BadValue, format_setting, parse_setting
 from ui.train.settings import DEFAULT_PRESET, KEYS, config_from_values, values_from_config
-from ui.lessons.url_state import (MAX_QUERY_ITEMS, LinkRequest, page_setup, parse_query, query_items, share_query,
-                          step_values)
 
 COLLAPSE_STEPS = f"steps 1 to {len(LESSONS['collapse'].steps)}"  # what a bad step number is told
 
@@ -183,8 +190,8 @@ def test_bounds_match_the_train_tabs_widgets():
     """Each bound is the widget's own range (a learning rate's open 0 is RunConfig's)."""
     import gradio as gr
 
-    from ui.train import tab as train_tab
     from ui.common import AppContext
+    from ui.train import tab as train_tab
 
     with gr.Blocks():
         with gr.Tabs():

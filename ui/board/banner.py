@@ -18,8 +18,8 @@ import gradio as gr
 from gan_core.pictures.field_draw import FIELD_LAYERS
 from live.rooms import RoomError, normalize_code
 from live.snapshot import Snapshot
-from ui.train import view
 from ui.common import AppContext, session_id
+from ui.train import view
 
 WATCH_EVERY_S = 1.0
 

@@ -15,16 +15,16 @@ import re
 
 import gradio as gr
 
-from gan_core.evaluation.diagnostics import live_metrics
 from gan_core.errors import CapacityError, ClassroomError, Queued
-from gan_core.presets import describe_preset, get_preset, preset_names
+from gan_core.evaluation.diagnostics import live_metrics
 from gan_core.pictures.field_draw import FIELD_LAYERS
+from gan_core.presets import describe_preset, get_preset, preset_names
 from live.rooms import RoomError, normalize_code
 from live.snapshot import Snapshot
 from ui.board import view as board_view
-from ui.train import view as train_view
 from ui.board.thumbs import Thumbnails
 from ui.common import AppContext, client_id
+from ui.train import view as train_view
 
 BOARD_EVERY_S = 2.0
 CLASS_RUN_PRESET = "mnist5k"  # what a class run is for: an image preset the Space cannot train thirty of

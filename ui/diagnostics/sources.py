@@ -12,8 +12,8 @@ from collections import OrderedDict
 from pathlib import Path
 
 from gan_core import checkpoint, frozen
-from gan_core.evaluation.diagnostics import Diagnosis, run_diagnosis
 from gan_core.errors import ClassroomError
+from gan_core.evaluation.diagnostics import Diagnosis, run_diagnosis
 from ui.common import AppContext
 from ui.latent.view import checked_seed
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ui.diagnostics import figures
-from ui.diagnostics import view
 from ui.common import AppContext, session_id
+from ui.diagnostics import figures, view
 from ui.diagnostics.sources import LIVE, NONE, SourceProblem, default_choices, diagnosis_for, source_choices
 
 INTRO = ("Is my GAN collapsing? The tab opens on two shipped checkpoints side by side: **ring8-collapse** "

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gan_core import checkpoint
-from gan_core import frozen
+from gan_core import checkpoint, frozen
 from gan_core.errors import CheckpointError, ClassroomError
-from ui.latent.view import LatentView, conditional_classes
 from gan_core.frozen import Source
 from ui.common import AppContext
+from ui.latent.view import LatentView, conditional_classes
 
 LIVE = "this session's run (Train tab)"
 UPLOADED = "uploaded: "

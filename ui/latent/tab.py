@@ -13,9 +13,9 @@ import re
 
 import gradio as gr
 
-from ui.latent import view as lv
 from ui import temp_files
 from ui.common import AppContext, explained, session_id
+from ui.latent import view as lv
 from ui.latent.sources import LIVE, SOURCE_ERRORS, add_upload, describe, load_source, source_choices
 
 MAX_FRAMES = 16  # the Frames slider's maximum; more from the API is refused

@@ -26,12 +26,11 @@ import torch
 from matplotlib.figure import Figure
 
 from gan_core.config import MAX_SEED
-from gan_core.latent import Directions, interpolate, latent_norm_profile, principal_directions, walk
 from gan_core.frozen import Source
+from gan_core.latent import Directions, interpolate, latent_norm_profile, principal_directions, walk
 from gan_core.pictures.viz import image_grid
 
 from .plane import PlaneCanvas
-
 
 MAX_SLIDERS = 8  # sliders the tab lays out; nz <= this gets one per coordinate
 IMAGE_SIDE = 256  # displayed side of the single image, pixels (8x8 digits -> 32x upscale)

@@ -17,8 +17,8 @@ import gradio as gr
 
 from gan_core.presets import describe_preset
 from ui.lessons.catalogue import LESSONS, lesson_choices
-from ui.train.settings import KEYS, config_from_values, is_points
 from ui.lessons.url_state import PageSetup, page_setup, parse_query, query_items, share_query, step_values
+from ui.train.settings import KEYS, config_from_values, is_points
 
 TAB_NAMES = {"train": "Train (live)", "latent": "Latent space", "diagnostics": "Mode-collapse diagnostics",
              "replays": "Replays", "theory": "Why GANs are hard", "board": "Class board"}

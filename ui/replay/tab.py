@@ -9,11 +9,10 @@ Train tab (busy, and being reworked) as it is. Layout and wiring only.
 
 from __future__ import annotations
 
-
 import gradio as gr
 
-from ui.replay import view
 from ui.common import AppContext, explained
+from ui.replay import view
 from ui.train.view import png_file
 
 INTRO = ("**Recorded training runs**, shipped with the app: drag the slider through the run and see what the Train "

@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from gan_core import replay as rp
-from gan_core.pictures.field_draw import FIELD_LAYERS, PICTURE_WIDTH, draw_field, field_title
 from gan_core.lru import ByteLRU
+from gan_core.pictures.field_draw import FIELD_LAYERS, PICTURE_WIDTH, draw_field, field_title
 from gan_core.pictures.viz import image_grid, png_bytes
 from ui.replay.curves import background, draw_curves
 

@@ -14,8 +14,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from gan_core.theory import g_losses
-from gan_core.theory.divergence import (LOG2, Dist1D, cell_masses, divergences, grid_for, optimal_d, slope,
-                                        sweep_mean)
+from gan_core.theory.divergence import LOG2, Dist1D, cell_masses, divergences, grid_for, optimal_d, slope, sweep_mean
 
 REAL, FAKE, DARK, ALT = "#1a9850", "#762a83", "#333333", "#e66101"  # the Train tab's real green, fake purple
 DATA_STD = 0.5  # p_data: the same shape as p_g, mean 0, std 0.5

@@ -25,10 +25,16 @@ from pathlib import Path
 import gradio as gr
 
 from gan_core.config import OWN_POINTS, ConfigError
-from gan_core.errors import DatasetError
 from gan_core.data.own_images import MAX_ARCHIVE_BYTES, check_image_zip
-from gan_core.data.own_points import (MAX_OWN_POINTS, OWN_POINTS_STD, POINT_FILE_TYPES, as_config_points,
-                                 points_from_drawing, points_from_file)
+from gan_core.data.own_points import (
+    MAX_OWN_POINTS,
+    OWN_POINTS_STD,
+    POINT_FILE_TYPES,
+    as_config_points,
+    points_from_drawing,
+    points_from_file,
+)
+from gan_core.errors import DatasetError
 from ui import temp_files
 from ui.common import session_id
 

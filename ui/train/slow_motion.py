@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import gradio as gr
 
 from gan_core.errors import ClassroomError
-from gan_core.slow_motion import PHASES
 from gan_core.pictures.slow_motion_draw import frame_picture
+from gan_core.slow_motion import PHASES
 from ui.common import session_id
 from ui.train.view import png_file
 

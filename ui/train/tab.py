@@ -14,17 +14,30 @@ import time
 import gradio as gr
 
 from gan_core.config import OBJECTIVES
-from gan_core.evaluation.diagnostics import live_metrics
 from gan_core.errors import CapacityError, ClassroomError, Queued
-from gan_core.presets import describe_preset, get_preset, preset_names
+from gan_core.evaluation.diagnostics import live_metrics
 from gan_core.pictures.field_draw import FIELD_LAYERS
+from gan_core.presets import describe_preset, get_preset, preset_names
 from live.snapshot import Snapshot
 from ui import temp_files
 from ui.common import AppContext, client_id, session_id
 from ui.train import live_fixes, own_data, slow_motion, view
 from ui.train.bounds import EMA_DECAYS
-from ui.train.settings import (DATASETS, DEFAULT_PRESET, KEYS, TRICK_INFO, TTUR_LRS, base_config, config_from_values,
-                               dataset_label, is_points, live_settings, preset_for, same_run, values_from_config)
+from ui.train.settings import (
+    DATASETS,
+    DEFAULT_PRESET,
+    KEYS,
+    TRICK_INFO,
+    TTUR_LRS,
+    base_config,
+    config_from_values,
+    dataset_label,
+    is_points,
+    live_settings,
+    preset_for,
+    same_run,
+    values_from_config,
+)
 
 STEP_MODES = [("D and G", "both"), ("D only", "d"), ("G only", "g")]
 STEP_COUNTS = [1, 10, 100]

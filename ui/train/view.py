@@ -22,11 +22,10 @@ import numpy as np
 
 from gan_core.config import BCE_OBJECTIVES, CRITIC_OBJECTIVES, DOWNLOAD_DATASETS, RunConfig
 from gan_core.pictures.curves_draw import Panel, Series, draw_curves
-from gan_core.pictures.field_draw import PICTURE_WIDTH, field_title
-from gan_core.pictures.field_draw import FIELD_LAYERS, draw_field
+from gan_core.pictures.field_draw import FIELD_LAYERS, PICTURE_WIDTH, draw_field, field_title
 from gan_core.pictures.viz import png_bytes
-from live.snapshot import Snapshot
 from live.history import SERIES
+from live.snapshot import Snapshot
 from live.trainer import Trainer
 from ui.curve_series import CRITIC_TITLE, D_PANEL, EQUILIBRIUM, EQUILIBRIUM_COLOUR, PANELS, is_critic
 
