@@ -26,6 +26,7 @@ import time
 from typing import Callable
 
 from gan_core.config import RunConfig
+from gan_core.device import cpu_cores  # ($CPU_CORES on Spaces, else the visible cores)
 from gan_core.errors import CapacityError, Queued
 
 from .trainer import Trainer
@@ -34,20 +35,11 @@ from .turns import TrainingQueue, minutes, wait_estimate_s
 MAX_STEP_JOB = 1000  # steps one Step press may ask for (the page offers 1, 10, 100)
 
 
-
-
 def _env_int(name: str, default: int) -> int:
     try:
         return max(1, int(os.environ.get(name, "")))
     except ValueError:
         return default
-
-
-def cpu_cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
 
 
 def default_max_running() -> int:

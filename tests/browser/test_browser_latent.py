@@ -7,10 +7,9 @@ Screenshots at 1280x800 go to tests/artifacts.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
+from conftest import poll_until, shown_step
 from latent_checkpoints import make_checkpoints
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -83,7 +82,7 @@ def test_the_run_being_trained_is_the_default_source(app_server, page, artifacts
     expect(page.locator("#preset input")).to_have_value("ring8", timeout=30_000)
     page.locator("#start").click()
     expect(page.locator("#status")).to_contain_text("running", timeout=30_000)
-    time.sleep(2.0)  # a couple of seconds of training: G has started to spread its points
+    assert poll_until(lambda: shown_step(page) >= 300, timeout_s=60, every_s=0.3)  # G has started to spread its points
     page.locator("#pause").click()
     expect(page.locator("#status")).to_contain_text("paused", timeout=15_000)
     page.get_by_role("tab", name="Latent space").click()

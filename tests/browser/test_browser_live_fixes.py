@@ -7,18 +7,13 @@ Screenshots at 1280 px and at 390 px (touch) go to tests/artifacts."""
 
 from __future__ import annotations
 
-import re
 import time
 
 import pytest
+from conftest import shown_step
 
 expect = pytest.importorskip("playwright.sync_api").expect
 WAIT = 30_000  # ms
-
-
-def shown_step(page) -> int:
-    match = re.search(r"step ([\d,]+)", page.locator("#status").inner_text())
-    return int(match.group(1).replace(",", "")) if match else -1
 
 
 def steps_seen(page, until, timeout: float = 60.0) -> list[int]:

@@ -193,8 +193,9 @@ def test_a_seed_gives_the_same_networks_while_other_threads_build_theirs():
     student's Start while the class process exports a run) must still get exactly its seed's weights."""
     import threading
 
-    from conftest import tiny_cfg
     from gan_core.models import build_models
+
+    from conftest import tiny_cfg
 
     cfg = tiny_cfg()
     want = [p.detach().clone() for p in build_models(cfg, (2,))[0].parameters()]

@@ -9,6 +9,8 @@ from gan_core.config import RunConfig
 from live.sessions import CapacityError, SessionRegistry
 from live.trainer import Trainer
 
+from conftest import poll_until
+
 CFG = RunConfig.from_dict({"data": {"name": "ring8", "n_points": 500}, "model": {"hidden": 8, "depth": 1},
                            "train": {"batch_size": 16, "device": "cpu"}})
 
@@ -129,10 +131,7 @@ def test_the_reaper_thread_reaps_by_itself(registry):
     reg = registry(idle_timeout_s=0.1, reap_every_s=0.05)
     run = reg.create("a", CFG)
     reg.start("a")
-    end = time.monotonic() + 5
-    while (len(reg) or run.alive) and time.monotonic() < end:  # forgotten first, then stopped
-        time.sleep(0.05)
-    assert len(reg) == 0 and not run.alive
+    assert poll_until(lambda: not (len(reg) or run.alive), timeout_s=5)  # forgotten first, then stopped
 
 
 def test_shutdown_stops_everything(registry):

@@ -2,7 +2,6 @@
 
 import math
 import threading
-import time
 
 import pytest
 import torch
@@ -34,19 +33,18 @@ def test_start_pause_resume_stop(make_trainer, wait_for):
     assert wait_for(lambda: t.snapshot().step > 20)
     assert t.snapshot().status == "running"
     t.pause()
-    time.sleep(0.1)  # a step in flight finishes
+    # paused for good once the chunk in flight has ended and its picture is drawn
+    assert wait_for(lambda: (lambda s: s.status == "paused" and s.visual_step == s.step)(t.snapshot()))
     paused_at = t.snapshot().step
-    time.sleep(0.3)
-    assert t.snapshot().step == paused_at  # pause stops growth
-    assert t.snapshot().status == "paused"
+    t.step(3)  # exactly 3 more: nothing else trains while paused
+    assert t.snapshot().step == paused_at + 3 and t.snapshot().status == "paused"
+    paused_at += 3
     t.resume()
     assert wait_for(lambda: t.snapshot().step > paused_at)
     t.stop()
     assert not t.alive and not thread.is_alive() and thread not in threading.enumerate()
     assert t.snapshot().status == "stopped"
-    stopped_at = t.snapshot().step
-    time.sleep(0.1)
-    assert t.snapshot().step == stopped_at
+    stopped_at = t.snapshot().step  # (no thread is left to train: the step stays)
     t.step(3)  # a stopped run can still be stepped: the thread comes back for it
     assert t.snapshot().step == stopped_at + 3
 
@@ -71,8 +69,9 @@ def test_step_while_running_pauses_afterwards(make_trainer, wait_for):
     assert wait_for(lambda: t.snapshot().step > 0)
     t.step(5)
     after = t.snapshot().step
-    time.sleep(0.3)
-    assert t.snapshot().step == after and t.snapshot().status == "paused"
+    assert t.snapshot().status == "paused"
+    t.step(2)  # exactly 2 more: the run did not go on training after the Step
+    assert t.snapshot().step == after + 2 and t.snapshot().status == "paused"
 
 
 def test_step_mode_d_leaves_g_alone(make_trainer):

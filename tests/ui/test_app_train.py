@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import time
 
 import numpy as np
 import pytest
@@ -21,6 +20,8 @@ from gan_core.presets import get_preset, preset_names
 from live import worker
 from ui.train import view
 from ui.train.settings import KEYS, base_config, config_from_values, preset_for, same_run, values_from_config
+
+from conftest import poll_until
 
 
 # -- settings <-> RunConfig ----------------------------------------------------------------------
@@ -160,19 +161,16 @@ def test_start_pause_step_and_close_through_the_client(app_server, client_factor
     if worker.processes_available():  # (Linux) the app trains each run in a process of its own
         assert isinstance(run, worker.RemoteTrainer) and run.pid != os.getpid()
 
-    start, deadline = step_of(status), time.monotonic() + 60
-    while step_of(status) <= start + 20 and time.monotonic() < deadline:
-        time.sleep(0.5)
-        status = poll_status(client, status)
-    assert step_of(status) > start + 20, "the step count did not grow while running"
+    start = step_of(status)
+    assert poll_until(lambda: step_of(poll_status(client, status)) > start + 20, timeout_s=60, every_s=0.5), \
+        "the step count did not grow while running"
 
     status = client.predict(api_name="/pause")[0]
     assert "paused" in status
-    time.sleep(1.0)  # a step in flight when Pause came finishes; the next poll shows it
-    status = poll_status(client, status)
-    paused_at = step_of(status)
-    time.sleep(1.5)
-    assert step_of(poll_status(client, status)) == paused_at == run.snapshot().step, "steps grew while paused"
+    # paused for good once the chunk in flight has ended and its picture is drawn
+    assert poll_until(lambda: (lambda s: s.status == "paused" and s.visual_step == s.step)(run.snapshot()))
+    paused_at = run.snapshot().step
+    assert step_of(poll_status(client, status)) == paused_at
 
     assert step_of(client.predict(api_name="/step")[0]) == paused_at + 1  # default: 1 step of D and G
     after = client.predict(mode="d", n=10, api_name="/step")[0]

@@ -26,6 +26,8 @@ from live import worker
 from ui import temp_files
 from ui.common import session_id
 
+from conftest import poll_until
+
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "checkpoints"
 UPLOAD_BUDGET_MB = 150  # what one hostile upload may grow the server by (the attack grew it by GBs)
@@ -320,9 +322,7 @@ def test_a_killed_zygote_is_reaped_not_left_a_zombie():
     z = zy.zygote()
     pid = z._proc.pid
     os.kill(pid, 9)
-    deadline = time.monotonic() + 10
-    while z._proc.returncode is None and time.monotonic() < deadline:
-        time.sleep(0.05)  # (polls the reaper thread's result; there is no event to wait on)
+    poll_until(lambda: z._proc.returncode is not None, timeout_s=10)  # (the reaper thread's result: no event)
     assert z._proc.returncode is not None and not Path(f"/proc/{pid}").exists()
     assert zy.zygote().alive  # the next run gets a fresh one
 
