@@ -80,20 +80,22 @@ def run(base: str, variants: dict[str, dict], seeds: list[int], steps: int, ever
     return summary
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--base", default="ring8")
+def search_args(ap: argparse.ArgumentParser, seeds: list[int], steps: int, every: int) -> tuple[argparse.Namespace, dict]:
+    """The options every batched search takes; (args, {variant name: overrides}). Sets the thread count."""
     ap.add_argument("--variant", action="append", required=True, help="NAME=JSON overrides of the base preset")
-    ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
-    ap.add_argument("--steps", type=int, default=4000)
-    ap.add_argument("--every", type=int, default=500)
+    ap.add_argument("--seeds", nargs="+", type=int, default=seeds)
+    ap.add_argument("--steps", type=int, default=steps)
+    ap.add_argument("--every", type=int, default=every)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    variants = {}
-    for item in args.variant:
-        name, _, spec = item.partition("=")
-        variants[name] = json.loads(spec)
+    return args, {name: json.loads(spec) for name, _, spec in (item.partition("=") for item in args.variant)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--base", default="ring8")
+    args, variants = search_args(ap, seeds=[0, 1, 2, 3, 4], steps=4000, every=500)
     run(args.base, variants, args.seeds, args.steps, args.every)
 
 

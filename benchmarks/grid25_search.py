@@ -21,6 +21,7 @@ import time
 
 import torch
 
+from benchmarks.collapse_search import search_args
 from gan_core.data.points import mixture_centers
 from gan_core.evaluation.metrics import mode_coverage
 from gan_core.presets import get_preset
@@ -101,17 +102,7 @@ def run(variants: dict[str, dict], seeds: list[int], steps: int, every: int, bas
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--variant", action="append", required=True, help="NAME=JSON overrides of the grid25 preset")
-    ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
-    ap.add_argument("--steps", type=int, default=6000)
-    ap.add_argument("--every", type=int, default=1000)
-    ap.add_argument("--threads", type=int, default=1)
-    args = ap.parse_args()
-    torch.set_num_threads(args.threads)
-    variants = {}
-    for item in args.variant:
-        name, _, spec = item.partition("=")
-        variants[name] = json.loads(spec)
+    args, variants = search_args(ap, seeds=[0, 1], steps=6000, every=1000)
     run(variants, args.seeds, args.steps, args.every)
 
 
