@@ -70,7 +70,7 @@ def main() -> None:
     threading.Thread(target=students_poll, daemon=True).start()
     deadline = time.monotonic() + args.wait
     while time.monotonic() < deadline:
-        metrics = [registry.peek(s).last_snapshot.get("metrics") or [{}] for s in trained]
+        metrics = [registry.peek(s).last_snapshot.metrics or [{}] for s in trained]
         if sum(m[-1].get("step", 0) >= 1000 for m in metrics) >= 0.8 * len(trained):
             break
         time.sleep(2.0)
