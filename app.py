@@ -12,7 +12,7 @@ import gradio as gr
 
 from gan_core import checkpoint
 from live import worker
-from live.factory import run_factory
+from live.factory import joins_class, run_factory
 from live.sessions import SessionRegistry
 from ui.board import banner as room_banner
 from ui.board import tab as board_tab
@@ -32,7 +32,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 def build_demo(ctx: AppContext | None = None) -> gr.Blocks:
     if ctx is None:
-        ctx = AppContext(registry=SessionRegistry(trainer_factory=run_factory()))
+        ctx = AppContext(registry=SessionRegistry(trainer_factory=run_factory(), joins_class=joins_class))
         worker.warm_up()  # the run processes' zygote imports torch now, not at the first Start
     with gr.Blocks(title="GAN Classroom", delete_cache=(600, 1800)) as demo:
         gr.Markdown(HEADER, elem_id="header")

@@ -3,23 +3,29 @@
     server ──(run id, call)──> ClassHost ── groups: {GroupKey: BatchedGroup}   (live.batched)
                                          └─ runs:   {run id: ClassRun}        (live/class_run.py)
 
-One loop: gather the runs that want a step (running, or inside a Step job) by group, take one
-batched step of each group, hand each run its numbers, read back the runs that are due, then draw
-the pictures of the runs someone watches (one each per VISUAL_EVERY_S). Thirty students' runs of
-the default 2D preset cost a little more than one run's step each time round, instead of thirty.
+One loop: gather the work that is wanted (a batched step of each group with running runs, or runs
+inside a Step job; a step of each run of the solo lane; a slow-motion step someone asked for), take
+the units that the fair share allows this round (live/fair_share.py: every run gets an equal share of
+the loop, so one student's costly run or a loop of slow steps costs the others at most one run's
+share), hand each run its numbers, read back the runs that are due, then draw the pictures of the
+runs someone watches (one each per VISUAL_EVERY_S). Thirty students' runs of the default 2D preset
+cost a little more than one run's step each time round, instead of thirty.
 
 A run whose settings leave its group (a live change of D steps per G step) moves to the group of
 its new key with all its state (BatchedGroup.release / adopt); one whose live fix cannot be batched
 (R1, feature matching) moves to the solo lane (live/solo_lane.py), where it takes its own
-gan_core step, and comes back to a group when the fix is off. The solo lane and the unrolled groups
-(a switch of unrolled D moves a run to the group of its k) take at most SOLO_SHARE times the plain
-groups' time each round: students' costly fixes never slow the class more than 1 + SOLO_SHARE times.
-Everything that touches the groups happens under `lock`: the loop's steps and the serving threads'
-commands never interleave.
+gan_core step, and comes back to a group when the fix is off. A run (or a live change) whose step
+costs more than the class's ceiling (live/batched/cost.py) is refused here: it trains alone.
+Everything that touches the groups happens under `lock`, taken for one unit of work at a time (never
+a whole round): the loop's steps and the serving threads' commands never interleave, and a snapshot
+waits at most one unit. A slow-motion step is computed on a copy of the run's networks outside the
+lock and put back only if nothing changed the run meanwhile.
 """
 
 from __future__ import annotations
 
+import copy
+import math
 import os
 import threading
 import time
@@ -28,25 +34,29 @@ import torch
 
 from gan_core.config import RunConfig
 from gan_core.data import load_dataset
+from gan_core.slow_motion import slow_motion_step
 from live.batched import BatchedGroup, group_key, why_not_batched
-from live.batched.slow import slow_motion_in_group
+from live.batched.cost import too_costly
+from live.batched.slow import NAN_MESSAGE
 from live.class_run import ClassRun, RunView
+from live.fair_share import FairShare
 from live.live_fixes import FIXES, apply_live, restarted, with_fixes
-from live.solo_lane import SoloLane, SoloShare
+from live.solo_lane import SoloLane
 
 SOLO = SoloLane.key  # the group key of the solo lane: runs whose settings cannot be batched
-MAX_CLASS_RUNS = 64  # runs one class process holds (the registry's own caps are lower)
+MAX_CLASS_RUNS = 160  # runs one class process holds: a lecture hall (the registry's own caps come first)
 EMPTY_EXIT_S = 5.0  # a class process with no runs for this long exits (the next Start forks a new one)
+CHANGED = ("the run changed while its slow step was being computed (a Start, Step, Reset or live change): "
+           "nothing was applied. Press Slow motion again.")
 
 
 def _new_group(key) -> BatchedGroup | SoloLane:
     return SoloLane() if key == SOLO else BatchedGroup(key)
 
 
-def _costly(key) -> bool:
-    """Steps that cost several plain ones (a run alone in the solo lane; unrolled D: 1 + k D updates):
-    they take at most their share of the loop's time while plain batched runs train (SoloShare)."""
-    return key == SOLO or key.unrolled_steps > 0
+def _own(run_id: str) -> tuple[str, str]:
+    """The fair-share account of one run's own work (a solo-lane step, a slow step)."""
+    return ("run", run_id)
 
 
 class ClassHost:
@@ -63,7 +73,7 @@ class ClassHost:
         self._group_of: dict[str, object] = {}  # run id -> its GroupKey
         self._data: dict = {}  # (data config, seed) -> Dataset, shared by the runs that train on it
         self.class_steps = 0
-        self.solo_share = SoloShare()  # how much of the loop's time the solo lane may take
+        self.fair = FairShare()  # every run an equal share of the loop's time
         self._empty_since = time.monotonic()
         threading.Thread(target=self._loop, name="class-steps", daemon=True).start()
 
@@ -72,6 +82,8 @@ class ClassHost:
         key = group_key(cfg)
         if key is None:
             raise ValueError(f"this run cannot join the class's batched step: {why_not_batched(cfg)}")
+        if too_costly(cfg):
+            raise ValueError(f"this run cannot join the class's batched step: {too_costly(cfg)}")
         data_key = (cfg.data, cfg.train.seed)
         with self.lock:
             if run_id in self.runs:
@@ -98,6 +110,8 @@ class ClassHost:
                 del self.groups[key]
             for _, _, done in run.jobs:
                 done.set()
+            if run.slow_job is not None:
+                run.slow_job.finish(error="this run was closed")
             self._data = {k: d for k, d in self._data.items()
                           if any((r.cfg.data, r.cfg.train.seed) == k for r in self.runs.values())}
 
@@ -135,6 +149,9 @@ class ClassHost:
         changed = with_fixes(run.cfg, step, **fixes)  # (ConfigError here: refused, nothing changed)
         if settings.get("d_steps") is not None:
             changed = changed.replace(train={"d_steps": int(settings["d_steps"])})
+        if too_costly(changed):
+            raise ValueError(f"not changed: {too_costly(changed)}. Lower D steps or unrolled D steps, or press "
+                             "Reset with these settings to train alone, in a process of its own.")
         key = group_key(changed) or SOLO
         if key == old:
             where.set_lr(run.run_id, lr_g=settings.get("lr_g"), lr_d=settings.get("lr_d"))
@@ -176,10 +193,6 @@ class ClassHost:
             done.set()
         run._clear()
 
-    def slow_motion(self, run: ClassRun) -> list:
-        """The run's one slow step on its own networks (they leave its group and come back)."""
-        return slow_motion_in_group(self._group(run), run.run_id)
-
     def view(self, run: ClassRun) -> RunView:
         exported = self._group(run).export(run.run_id)
         return RunView(G=exported.G, D=exported.D, G_ema=exported.G_ema, data=run.data, cfg=exported.cfg,
@@ -198,27 +211,104 @@ class ClassHost:
             with self.lock:
                 if self._stopped:
                     return
-                busy = any(r._mode() for r in self.runs.values())
-                if busy:
-                    # seconds this round: the costly steps (the solo lane, unrolled groups) get their share
-                    spent = {False: 0.0, True: 0.0}
-                    for key, group in sorted(self.groups.items(), key=lambda kv: _costly(kv[0])):  # costly last
-                        modes = {rid: self.runs[rid]._mode() for rid in group.run_ids}
-                        modes = {rid: m for rid, m in modes.items() if m}
-                        costly = _costly(key)
-                        if modes and (not costly or self.solo_share.due(spent[False])):
-                            t0 = time.perf_counter()
-                            self._step(group, modes)
-                            spent[costly] += time.perf_counter() - t0
-                    self.solo_share.spent(spent[False], spent[True])
+                wanting = self._wanting()
+                due = self.fair.due({account: runs for account, (runs, _) in wanting.items()})
+                if not due:
+                    jobs = self._picture_jobs(force_paused=True)
+                    if not jobs:
+                        self._work.wait(timeout=1.0)
+                        self._exit_if_empty()
+                        continue
+            if due:
+                for account in due:  # each unit under the lock on its own: a snapshot waits one unit at most
+                    self._unit(account)
+                    time.sleep(0)  # let a waiting serving thread take the lock between units
+                with self.lock:
                     self.class_steps += 1
-                jobs = self._picture_jobs(force_paused=not busy)
-                if not busy and not jobs:
-                    self._work.wait(timeout=1.0)
-                    self._exit_if_empty()
-                    continue
+                    self.fair.forget(set(self.groups) | {_own(rid) for rid in self.runs})
+                    jobs = self._picture_jobs(force_paused=False)
             self._draw(jobs)  # outside the lock: snapshots and commands are answered meanwhile
-            time.sleep(0)  # let a waiting serving thread take the lock between class steps
+
+    def _wanting(self) -> dict:
+        """{account: (runs sharing it, what to do)} for the work wanted now (lock held): a batched step
+        of each group with active runs, a step of each active run of the solo lane, each slow step asked."""
+        wanting: dict = {}
+        for key, group in self.groups.items():
+            modes = {rid: m for rid in group.run_ids if (m := self.runs[rid]._mode())}
+            if not modes:
+                continue
+            if key == SOLO:
+                for rid, mode in modes.items():
+                    wanting[_own(rid)] = (1, ("step", key))
+            else:
+                wanting[key] = (len(modes), ("step", key))
+        for rid, run in self.runs.items():
+            if run.slow_job is not None and not run.slow_job.taken:
+                wanting[_own(rid)] = (1, ("slow", rid))
+        return wanting
+
+    def _unit(self, account) -> None:
+        """One unit of work of `account`, charged to it."""
+        t0 = time.perf_counter()
+        with self.lock:
+            if self._stopped:
+                return
+            unit = self._wanting().get(account)
+            if unit is None:  # (paused or gone since the round began)
+                return
+            runs, (kind, what) = unit
+            if kind == "step":
+                group = self.groups.get(what)
+                if group is not None:
+                    only = {account[1]} if what == SOLO else set(group.run_ids)
+                    modes = {rid: m for rid in only if rid in self.runs and (m := self.runs[rid]._mode())}
+                    if modes:
+                        self._step(group, modes)
+                self.fair.spent(account, time.perf_counter() - t0, runs)
+                return
+        self._slow(self.runs.get(what))  # (takes the lock for its parts itself)
+        self.fair.spent(account, time.perf_counter() - t0, 1)
+
+    def _slow(self, run: ClassRun | None) -> None:
+        """A slow-motion step: the run's networks copied under the lock, the step computed on the copy
+        outside it, the copy put in the run's place only if nothing changed the run meanwhile."""
+        if run is None:
+            return
+        with self.lock:
+            job = run.slow_job
+            if job is None or job.taken or self.runs.get(run.run_id) is not run:
+                return
+            job.taken = True
+            problem = run._slow_problem()
+            if problem:
+                run.slow_job = None
+                job.finish(error=problem)
+                return
+            key, mark = self._group_of[run.run_id], run.changes
+            where = self.groups[key]
+            gan = where.release(run.run_id)
+            copy_ = copy.deepcopy(gan, {id(gan.data): gan.data})  # (the data is shared, never written)
+            where.adopt(run.run_id, gan)
+        frames, error = None, None
+        try:
+            frames = slow_motion_step(copy_)
+            if not all(math.isfinite(v) for v in frames[-1].numbers.values()):
+                frames, error = None, NAN_MESSAGE
+        except Exception as e:  # the student's sentence; the run is as it was
+            error = f"{type(e).__name__}: {e}"
+        with self.lock:
+            if run.slow_job is job:
+                run.slow_job = None
+            if error is None and (self.runs.get(run.run_id) is not run or run.changes != mark
+                                  or self._group_of.get(run.run_id) != key):
+                error = CHANGED
+            if error is None:
+                where = self.groups[key]
+                where.release(run.run_id)
+                where.adopt(run.run_id, copy_)
+                run._slow_done(frames)
+                self._work.notify_all()  # the loop draws the new step's picture
+            job.finish(frames=frames, error=error)
 
     def _exit_if_empty(self) -> None:
         """The class is over (every tab closed): give the memory back."""
@@ -232,7 +322,7 @@ class ClassHost:
         try:
             result = group.step(modes)
         except Exception as e:
-            for rid in group.run_ids:
+            for rid in (modes if isinstance(group, SoloLane) else group.run_ids):  # (solo: each run alone)
                 self.runs[rid]._failed(f"training stopped: {type(e).__name__}: {e}")
             return
         for rid in result.halted:

@@ -17,6 +17,7 @@ import time
 import uuid
 
 from live.batched import group_key
+from live.batched.cost import too_costly
 from live.worker import COMMAND_TIMEOUT_S, READ_TIMEOUT_S, RemoteTrainer, Wire, WorkerError
 from live.zygote import zygote
 
@@ -33,7 +34,9 @@ def batching_enabled() -> bool:
 
 
 def batchable(cfg) -> bool:
-    return batching_enabled() and group_key(cfg) is not None
+    """Whether `cfg` trains in the class process: batchable settings whose step is within the class's
+    cost ceiling (a costlier run trains alone, in a process of its own, under the fair queue)."""
+    return batching_enabled() and group_key(cfg) is not None and too_costly(cfg) is None
 
 
 def class_wire() -> Wire:

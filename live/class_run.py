@@ -32,11 +32,32 @@ from live.history import SERIES, History
 from live.live_fixes import fixes_of
 from live.run import PAUSE_FIRST, check_live_settings
 from live.snapshot import Snapshot
-from live.trainer import WATCHED_S
+from live.trainer import SLOW_MOTION_TIMEOUT_S, WATCHED_S
 
 LANE_WORDS = {"batched": " · batched with the class",
               "solo": " · in the class process, stepped alone (a fix the batched step cannot do)"}
 VISUAL_EVERY_S = 1.5  # a watched run's picture at most this often: a picture costs ~25 ms, and a class is 30
+
+
+class SlowJob:
+    """A slow-motion step a serving thread asked for; the class loop computes it in its turn (fair share)."""
+
+    def __init__(self):
+        self.taken = False  # the loop has begun it
+        self.frames: list | None = None
+        self.error: str | None = None
+        self._done = threading.Event()
+
+    def finish(self, frames: list | None = None, error: str | None = None) -> None:
+        self.frames, self.error = frames, error
+        self._done.set()
+
+    def wait(self, timeout: float) -> list:
+        if not self._done.wait(timeout):
+            raise ValueError("the class is busy and the slow step did not come in time: press Slow motion again.")
+        if self.error:
+            raise ValueError(self.error)
+        return self.frames
 
 
 @dataclass
@@ -72,6 +93,8 @@ class ClassRun:
         self.host, self.run_id, self.cfg, self.data = host, run_id, cfg, data
         self.metric_fn, self.metrics_every = metric_fn, metrics_every
         self.d_steps = cfg.train.d_steps
+        self.slow_job: SlowJob | None = None  # a slow step asked for and not yet done
+        self.changes = 0  # commands that change the weights' future (a slow step computed meanwhile is dropped)
         g = torch.Generator().manual_seed(cfg.train.seed + 1)  # the fixed noise: its own stream, as Trainer's
         self.fixed_z = sample_z(512, cfg.model.nz, cfg.model.noise, g)
         self._clear()
@@ -174,6 +197,7 @@ class ClassRun:
             if self.status == "error":
                 return
             self.running, self.status, self.message = True, "running", ""
+            self.changes += 1
             self.host.resume(self)
             self.host.wake()
 
@@ -194,28 +218,41 @@ class ClassRun:
         done = threading.Event()
         with self.host.lock:
             self.running, self.status = False, "paused"
+            self.changes += 1
             self.jobs.append((int(n), mode, done))
             self.host.resume(self)
             self.host.wake()
         if wait:
             done.wait(timeout)
 
-    def slow_motion(self) -> list:
-        """One step of this paused run, phase by phase, on its own networks taken out of its group and
-        put back (live/batched/slow.py); the class's loop waits meanwhile (a few ms)."""
+    def slow_motion(self, timeout: float = SLOW_MOTION_TIMEOUT_S) -> list:
+        """One step of this paused run, phase by phase: the class loop computes it in its turn, on a
+        copy of the run's networks, and puts the copy in the run's place (ClassHost._slow)."""
         with self.host.lock:
-            if self.running or self.jobs:
-                raise ValueError(PAUSE_FIRST)
-            if self.status == "error":
-                raise ValueError(self.message)
-            self._read_back()
-            frames = self.host.slow_motion(self)
-            numbers = frames[-1].numbers
-            self.buffer.append({k: torch.tensor(numbers[k]) for k in SERIES if k in numbers})
-            self.step_count, self.status = frames[-1].step, "paused"
-            self._read_back()
-            self.host.wake()  # the loop draws the new step's picture
-        return frames
+            problem = self._slow_problem()
+            if problem:
+                raise ValueError(problem)
+            if self.slow_job is not None:
+                raise ValueError("a slow step of this run is already being computed: wait for it.")
+            self.slow_job = job = SlowJob()
+            self.host.wake()
+        return job.wait(timeout)
+
+    def _slow_problem(self) -> str | None:
+        """Why this run cannot take a slow step now (lock held), or None."""
+        if self.running or self.jobs:
+            return PAUSE_FIRST
+        if self.status == "error":
+            return self.message
+        return None
+
+    def _slow_done(self, frames: list) -> None:
+        """The slow step is in the run's networks: its numbers into the history (lock held)."""
+        self._read_back()
+        numbers = frames[-1].numbers
+        self.buffer.append({k: torch.tensor(numbers[k]) for k in SERIES if k in numbers})
+        self.step_count, self.status = frames[-1].step, "paused"
+        self._read_back()
 
     def steps_pending(self) -> int:
         """Steps of Step jobs not yet taken (the server's handle waits for 0 without holding a call)."""
@@ -231,6 +268,7 @@ class ClassRun:
                      unrolled_steps=unrolled_steps, feature_matching=feature_matching)
         check_live_settings(**given)
         with self.host.lock:
+            self.changes += 1
             self.host.set_live(self, {k: v for k, v in given.items() if v is not None})
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -238,6 +276,7 @@ class ClassRun:
 
     def reset(self) -> None:
         with self.host.lock:
+            self.changes += 1
             self.host.reset(self)
 
     def close(self) -> None:

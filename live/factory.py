@@ -11,6 +11,11 @@ from live.class_member import ClassMember, batchable
 from live.zygote import WorkerError
 
 
+def joins_class(cfg) -> bool:
+    """Whether run_factory() builds `cfg` as a run of the class process (else a run alone)."""
+    return worker.processes_available() and batchable(cfg)
+
+
 def run_factory():
     solo = worker.trainer_factory()
     if not worker.processes_available():

@@ -5,12 +5,18 @@ ids. So everything here is bounded, and nothing here waits on a run while holdin
 every other session needs:
 
 - runs that *exist*: at most `max_runs` in all and `max_runs_per_client` per client (an IP
-  address); when full, the run nobody has looked at for longest (and not for `evict_after_s`)
-  makes room, else the new one is refused with a `CapacityError` that says so;
+  address: a whole lecture hall shares one behind a school's NAT, so it is well above a hall), and
+  of them at most `max_alone` runs alone (each a process of its own: `joins_class(cfg)` says which
+  runs train in the class process instead); when full, the run nobody has looked at for longest
+  (and not for `evict_after_s`) makes room, else the new one is refused with a `CapacityError`;
 - runs that *train* (Start, and Step while it steps): at most `max_running` at once (default: the
   core count, or $GAN_CLASSROOM_MAX_RUNS); over it, a `CapacityError` with a message, never a hang.
   A training run that nobody has watched for `unwatched_pause_s` is paused while others wait for
-  a slot, so no client can hold a slot without looking at it;
+  a slot, so no client can hold a slot without looking at it. A run of the class process takes no
+  slot (the class loop shares its time by run: live/fair_share.py), but it too is paused once
+  nobody has watched it for `unwatched_pause_s`: a tab that left costs the class nothing;
+- slow steps of class runs: at most `max_slow` computed at once (each waits its turn in the class
+  loop; more would only hold the server's threads), else a sentence;
 - runs end when their tab closes (`close`) and, since tab-close events are not guaranteed, when
   nobody has looked at them for `idle_timeout_s` (the reaper thread).
 
@@ -47,17 +53,26 @@ def default_max_running() -> int:
 
 
 def default_max_runs() -> int:
-    return _env_int("GAN_CLASSROOM_MAX_SESSIONS", 48)
+    return _env_int("GAN_CLASSROOM_MAX_SESSIONS", 160)
+
+
+def default_max_alone() -> int:
+    return _env_int("GAN_CLASSROOM_MAX_ALONE", 32)
 
 
 class SessionRegistry:
     def __init__(self, max_running: int | None = None, idle_timeout_s: float = 900.0, reap_every_s: float = 1.0,
-                 trainer_factory=Trainer, *, max_runs: int | None = None, max_runs_per_client: int = 40,
-                 evict_after_s: float = 60.0, unwatched_pause_s: float = 90.0, turn_s: float = 180.0,
-                 clock: Callable[[], float] = time.monotonic):
+                 trainer_factory=Trainer, *, max_runs: int | None = None, max_runs_per_client: int = 150,
+                 max_alone: int | None = None, joins_class: Callable[[RunConfig], bool] = lambda cfg: False,
+                 max_slow: int = 4, evict_after_s: float = 60.0, unwatched_pause_s: float = 90.0,
+                 turn_s: float = 180.0, clock: Callable[[], float] = time.monotonic):
         self.max_running = max_running or default_max_running()
         self.max_runs = max_runs or default_max_runs()
         self.max_runs_per_client = max_runs_per_client
+        self.max_alone = max_alone or default_max_alone()
+        self.max_slow = max_slow
+        self._joins_class = joins_class
+        self._slow: set[str] = set()  # sessions whose class run's slow step is being computed
         self.idle_timeout_s = idle_timeout_s
         self.evict_after_s = evict_after_s
         self.unwatched_pause_s = unwatched_pause_s
@@ -109,7 +124,7 @@ class SessionRegistry:
         """A fresh run for `cfg` (not started) that replaces the session's run once it exists: a run
         that fails to build (ConfigError, DatasetError, ...) leaves the old one as it was. Raises
         CapacityError when the server (or this client) has as many runs as it may."""
-        for evicted in self._admit(session, client):
+        for evicted in self._admit(session, client, alone=not self._joins_class(cfg)):
             evicted.close()
         try:
             run = self._factory(cfg, **trainer_kwargs)
@@ -133,18 +148,22 @@ class SessionRegistry:
             old.close()
         return run
 
-    def _admit(self, session: str, client: str) -> list[Trainer]:
-        """Reserve room for the session's new run; -> runs evicted for it (those idle the longest),
-        already forgotten here, for the caller to close outside the lock."""
+    def _admit(self, session: str, client: str, alone: bool = True) -> list[Trainer]:
+        """Reserve room for the session's new run (alone: a run in a process of its own, not in the
+        class's); -> runs evicted for it (those idle the longest), already forgotten here, for the
+        caller to close outside the lock."""
         with self._lock:
             if session in self._pending:
                 raise CapacityError("a new run for this tab is still being built: wait a moment.")
             now = self._clock()
             others = (set(self._runs) | set(self._pending)) - {session}
             mine = {s for s in others if (self._pending[s] if s in self._pending else self._client.get(s)) == client}
+            limits = [(mine, self.max_runs_per_client, "from your network"), (others, self.max_runs, "on this server")]
+            if alone:  # (a pending run counts as alone: it may be)
+                apart = {s for s in others if s in self._pending or not getattr(self._runs[s], "shares_a_step", False)}
+                limits.append((apart, self.max_alone, "alone, each in a process of its own,"))
             evict: list[str] = []
-            for group, limit, where in ((mine, self.max_runs_per_client, "from your network"),
-                                        (others, self.max_runs, "on this server")):
+            for group, limit, where in limits:
                 remaining = group - set(evict)
                 excess = len(remaining) + 1 - limit
                 if excess <= 0:
@@ -206,15 +225,22 @@ class SessionRegistry:
 
     def slow_motion(self, session: str) -> list:
         """One step of the session's paused run played phase by phase (Run.slow_motion): a step like
-        Step's, so it needs a training slot as Step does (a loop of slow steps must not train around the cap)."""
+        Step's, so it needs a training slot as Step does (a loop of slow steps must not train around the
+        cap). A class run's slow step needs one of `max_slow` places instead (the class loop computes
+        it in the run's turn: live/fair_share.py)."""
         with self._lock:
             run = self._take_slot_locked(session)
-            self._stepping.add(session)
+            shared = getattr(run, "shares_a_step", False)
+            if shared and session not in self._slow and len(self._slow) >= self.max_slow:
+                raise CapacityError(f"{len(self._slow)} slow steps are being computed for the class right now (the "
+                                    f"limit is {self.max_slow}). Press Slow motion again in a moment.")
+            (self._slow if shared else self._stepping).add(session)
         try:
             return run.slow_motion()
         finally:
             with self._lock:
                 self._stepping.discard(session)
+                self._slow.discard(session)
 
     def _take_slot_locked(self, session: str, queue_first: bool = False) -> Trainer:
         """The session's run, if it holds or may take a training slot now (else CapacityError). With
@@ -291,12 +317,12 @@ class SessionRegistry:
         with self._lock:
             idle = [s for s, t in self._seen.items() if now - t > self.idle_timeout_s]
             full = self._busy_locked(exclude=None) >= self.max_running
-            unwatched = [r for s, r in self._runs.items() if full and s not in idle and s not in self._stepping
-                         and not getattr(r, "shares_a_step", False)  # (a class run holds no slot to free)
+            unwatched = [r for s, r in self._runs.items() if s not in idle and s not in self._stepping
+                         and (full or getattr(r, "shares_a_step", False))  # (a class run shares the class's time)
                          and r.last_status == "running" and now - self._seen.get(s, now) > self.unwatched_pause_s]
         for run in unwatched:
             run.pause(reason=f"paused: nobody watched this run for {self.unwatched_pause_s:.0f} s, and the server's "
-                             "training slots are shared. Press Resume to go on.")
+                             "CPU is shared by the class. Press Resume to go on.")
         for s in idle:
             self.close(s)
         return idle

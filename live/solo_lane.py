@@ -10,7 +10,8 @@ switched off it rejoins a group (transfer.adopt).
 adopt/release, step, export, reset, set_lr, resume, halted, run_ids, book, step_of), so the host's loop,
 pictures, slow motion (live/batched/slow.py) and commands treat both alike. Each run steps alone:
 its step costs what a Trainer's does (R1: a double backward), on the class process's thread, and
-the lane takes at most SOLO_SHARE of the loop's time (SoloShare).
+each run of the lane takes one run's share of the loop's time (live/fair_share.py), like every other
+run of the class: so the lane needs no cap of its own (any number of students may switch R1 on).
 """
 
 from __future__ import annotations
@@ -28,8 +29,7 @@ from gan_core.train import train_step
 from live.batched import GOOD_EVERY, SERIES, ExportedRun, StepResult
 from live.live_fixes import fixes_of, restarted, with_fixes
 
-MAX_SOLO_RUNS = 8  # runs the lane holds: each costs a whole step of its own on the class's one thread
-SOLO_SHARE = 1.0  # costly steps' time per class step, at most this times the plain groups' (class: <= 2x slower)
+MAX_SOLO_RUNS = 160  # runs the lane holds (as many as the class process): each run takes only its fair share
 
 
 @dataclass
@@ -145,26 +145,6 @@ class SoloLane:
             if solo.gan.step - solo.good[5] >= GOOD_EVERY:
                 solo.good = _state(solo.gan)
         return StepResult(run_ids=run_ids, numbers=numbers, halted=tuple(halted), modes=stepped)
-
-
-class SoloShare:
-    """When the costly steps (the solo lane, and the class host's unrolled groups) take their turn: once
-    the plain batched groups have had theirs. One run's own step costs a good part of a whole class's
-    batched step (benchmarks/solo_lane.py); stepped every time round, a few would slow every student
-    to their pace. Instead they take at most `share` times the plain steps' time (their runs then
-    train slower than the class, the class at most 1 + share times slower than without them); with
-    no plain batched run training they step every time round."""
-
-    def __init__(self, share: float = SOLO_SHARE):
-        self.share, self.owed = share, 0.0  # owed: solo seconds not yet covered by the batched steps' share
-
-    def due(self, batched_s: float) -> bool:
-        """Whether the solo lane steps this time round, the batched groups having just taken batched_s."""
-        return batched_s == 0 or self.owed <= 0
-
-    def spent(self, batched_s: float, solo_s: float) -> None:
-        """This round's seconds: what the batched groups took and what the solo lane took (0 if skipped)."""
-        self.owed = 0.0 if batched_s == 0 else max(0.0, self.owed + solo_s - self.share * batched_s)
 
 
 def _state(gan: GAN) -> tuple:

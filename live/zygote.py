@@ -30,6 +30,8 @@ from gan_core.errors import WorkerError
 from live.run import RUN_CALLS as CALLS  # the Run protocol's members: what a run process answers
 
 RUN_NICENESS = 5  # run processes' niceness above the server's: the server answers first when cores are busy
+ALONE_NICENESS = 5  # a run alone yields further, to the class process: one student's costly run (over the
+#                     class's cost ceiling, live/batched/cost.py) gets the CPU the class leaves, not a core of it
 
 
 
@@ -228,6 +230,7 @@ def _dispatch(state: dict, name: str, args: tuple, kwargs: dict):
     if name == "init":
         with state["lock"]:
             if state["trainer"] is None:
+                os.nice(ALONE_NICENESS)
                 state["trainer"] = Trainer(*args, **kwargs)
         return os.getpid()
     trainer = state["trainer"]

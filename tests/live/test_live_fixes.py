@@ -302,19 +302,3 @@ def test_a_run_process_passes_the_fixes_through():
             run.set_live(unrolled_steps=50)
     finally:
         run.close()
-
-
-def test_the_solo_lane_takes_only_its_share_of_the_class_loop():
-    """A solo run costing 5x the class's batched step steps about every 5th round (share 1): the class
-    slows at most 2x; with no batched run training it steps every round."""
-    from live.solo_lane import SoloShare
-    share, solo_rounds = SoloShare(1.0), 0
-    for _ in range(100):
-        stepped = share.due(0.010)
-        solo_rounds += stepped
-        share.spent(0.010, 0.050 if stepped else 0.0)
-    assert 18 <= solo_rounds <= 22
-    alone = SoloShare(1.0)
-    for _ in range(10):
-        assert alone.due(0.0)
-        alone.spent(0.0, 0.050)

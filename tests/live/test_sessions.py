@@ -206,3 +206,93 @@ def test_wait_estimates():
     assert wait_estimate_s(2, [100.0, 30.0], 180.0) == 100.0
     assert wait_estimate_s(3, [100.0, 30.0], 180.0) == 210.0  # then a whole turn more
     assert wait_estimate_s(1, [-5.0], 180.0) == 0.0
+
+
+class ClassLike:
+    """A stand-in for a run of the class process as the registry sees it (no slot, shares a step)."""
+
+    shares_a_step = True
+
+    def __init__(self, cfg, gate: threading.Event | None = None):
+        self.cfg, self.last_status, self.paused_for, self.gate = cfg, "idle", None, gate
+
+    def start(self):
+        self.last_status = "running"
+
+    def pause(self, reason=""):
+        self.last_status, self.paused_for = "paused", reason
+
+    def slow_motion(self):
+        if self.gate is not None:
+            self.gate.wait(30)
+        return ["frames"]
+
+    def close(self):
+        self.last_status = "closed"
+
+
+def test_an_unwatched_class_run_is_paused_even_with_slots_free(registry):
+    """Two one-shot Starts whose tabs left at once must not train for the class's time until the idle reap."""
+    clock = Clock()
+    reg = SessionRegistry(trainer_factory=ClassLike, clock=clock, reap_every_s=3600, unwatched_pause_s=90,
+                          max_running=4)
+    try:
+        left, watched = reg.create("left", CFG), reg.create("watched", CFG)
+        reg.start("left"), reg.start("watched")
+        clock.now += 60
+        reg.get("watched")  # its tab polls
+        clock.now += 60
+        reg.reap_idle()
+        assert left.last_status == "paused" and "nobody watched" in left.paused_for
+        assert watched.last_status == "running"
+    finally:
+        reg.shutdown()
+
+
+def test_runs_alone_have_a_cap_of_their_own_and_class_runs_do_not_count(registry):
+    clock = Clock()
+    reg = SessionRegistry(trainer_factory=lambda cfg: ClassLike(cfg) if cfg.train.seed == 0 else Trainer(cfg, "cpu"),
+                          joins_class=lambda cfg: cfg.train.seed == 0, max_alone=2, max_runs=10,
+                          max_runs_per_client=10, clock=clock, reap_every_s=3600)
+    try:
+        for i in range(5):
+            reg.create(f"class{i}", CFG)  # seed 0: runs of the class
+        alone = CFG.replace(train={"seed": 1})
+        reg.create("a1", alone), reg.create("a2", alone)
+        with pytest.raises(CapacityError, match="alone, each in a process of its own"):
+            reg.create("a3", alone)
+        reg.create("class5", CFG)  # the class still admits
+    finally:
+        reg.shutdown()
+
+
+def test_a_hall_behind_one_address_is_admitted():
+    """150 runs a client address by default: a lecture hall of 100 behind one NAT is not refused."""
+    reg = SessionRegistry(trainer_factory=ClassLike, reap_every_s=3600)
+    try:
+        for i in range(100):
+            reg.create(f"s{i}", CFG, client="10.0.0.1")
+        assert len(reg) == 100
+    finally:
+        reg.shutdown()
+
+
+def test_slow_steps_of_class_runs_have_a_bounded_number_of_places():
+    gate = threading.Event()
+    reg = SessionRegistry(trainer_factory=lambda cfg: ClassLike(cfg, gate), max_slow=2, reap_every_s=3600)
+    try:
+        for s in ("a", "b", "c"):
+            reg.create(s, CFG)
+        threads = [threading.Thread(target=reg.slow_motion, args=(s,)) for s in ("a", "b")]
+        for t in threads:
+            t.start()
+        assert poll_until(lambda: len(reg._slow) == 2)
+        with pytest.raises(CapacityError, match="slow steps are being computed"):
+            reg.slow_motion("c")
+        gate.set()
+        for t in threads:
+            t.join(10)
+        assert reg.slow_motion("c") == ["frames"]
+    finally:
+        gate.set()
+        reg.shutdown()
