@@ -154,6 +154,21 @@ class StudentClient:
             self._classify_start(outputs)
         return outputs
 
+    async def upload_and_click(self, api_name: str, elem_id: str, name: str, data: bytes) -> list | None:
+        """Upload a file as the page's file widget `elem_id` does (POST upload, multipart), then fire its
+        upload event `api_name` with the stored file as the widget's value."""
+        boundary = "----gcbench" + new_session_hash()
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n"
+                "Content-Type: application/octet-stream\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        status, answer = await self.http.request("POST", f"{self.page.api_prefix}/upload",
+                                                 body, {"content-type": f"multipart/form-data; boundary={boundary}"})
+        if status != 200:
+            self.rec.errors.append(f"{self.now():.1f}s upload: HTTP {status}")
+            return None
+        path = _loads(answer)[0]
+        value = {"path": path, "orig_name": name, "size": len(data), "meta": {"_type": "gradio.FileData"}}
+        return await self.click(api_name, **{elem_id: value})
+
     # -- events --------------------------------------------------------------------------------
     async def _event(self, api_name, overrides: dict) -> list | None:
         """Fire an event (its api_name, or a gradio_page.Event) and wait for its answer."""

@@ -64,7 +64,7 @@ class SessionRegistry:
     def __init__(self, max_running: int | None = None, idle_timeout_s: float = 900.0, reap_every_s: float = 1.0,
                  trainer_factory=Trainer, *, max_runs: int | None = None, max_runs_per_client: int = 150,
                  max_alone: int | None = None, joins_class: Callable[[RunConfig], bool] = lambda cfg: False,
-                 max_slow: int = 4, evict_after_s: float = 60.0, unwatched_pause_s: float = 90.0,
+                 max_slow: int = 4, slow_every_s: float = 3.0, evict_after_s: float = 60.0, unwatched_pause_s: float = 90.0,
                  turn_s: float = 180.0, clock: Callable[[], float] = time.monotonic):
         self.max_running = max_running or default_max_running()
         self.max_runs = max_runs or default_max_runs()
@@ -73,6 +73,8 @@ class SessionRegistry:
         self.max_slow = max_slow
         self._joins_class = joins_class
         self._slow: set[str] = set()  # sessions whose class run's slow step is being computed
+        self.slow_every_s = slow_every_s  # one slow step a session this often (each plays for ~12 s)
+        self._slow_at: dict[str, float] = {}  # session -> when it last asked for a slow step
         self.idle_timeout_s = idle_timeout_s
         self.evict_after_s = evict_after_s
         self.unwatched_pause_s = unwatched_pause_s
@@ -179,6 +181,7 @@ class SessionRegistry:
 
     def _forget_locked(self, session: str) -> Trainer | None:
         self._seen.pop(session, None)
+        self._slow_at.pop(session, None)
         self._client.pop(session, None)
         self._queue.leave(session)
         self._turn_began.pop(session, None)
@@ -229,11 +232,13 @@ class SessionRegistry:
         cap). A class run's slow step needs one of `max_slow` places instead (the class loop computes
         it in the run's turn: live/fair_share.py)."""
         with self._lock:
+            self._slow_due_locked(session)
             run = self._take_slot_locked(session)
             shared = getattr(run, "shares_a_step", False)
             if shared and session not in self._slow and len(self._slow) >= self.max_slow:
                 raise CapacityError(f"{len(self._slow)} slow steps are being computed for the class right now (the "
                                     f"limit is {self.max_slow}). Press Slow motion again in a moment.")
+            self._slow_at[session] = self._clock()
             (self._slow if shared else self._stepping).add(session)
         try:
             return run.slow_motion()
@@ -241,6 +246,18 @@ class SessionRegistry:
             with self._lock:
                 self._stepping.discard(session)
                 self._slow.discard(session)
+
+    def slow_motion_due(self, session: str) -> None:
+        """CapacityError when the session asked for a slow step less than slow_every_s ago (a page checks
+        before it builds anything: a loop of slow steps costs the server a refusal, not a step)."""
+        with self._lock:
+            self._slow_due_locked(session)
+
+    def _slow_due_locked(self, session: str) -> None:
+        wait = self.slow_every_s - (self._clock() - self._slow_at.get(session, -float("inf")))
+        if wait > 0:
+            raise CapacityError(f"one slow step every {self.slow_every_s:.0f} s: press Slow motion again in "
+                                f"{max(1, round(wait))} s (the last one is still playing).")
 
     def _take_slot_locked(self, session: str, queue_first: bool = False) -> Trainer:
         """The session's run, if it holds or may take a training slot now (else CapacityError). With

@@ -88,6 +88,7 @@ def wire(ui: SlowMotionUI, registry, live_picture: gr.Image, get_run, inputs: li
 
     def on_slow_motion(request: gr.Request, *values):
         try:
+            registry.slow_motion_due(session_id(request))  # (first: a refused loop builds nothing)
             get_run(request, *values)
             frames = registry.slow_motion(session_id(request))
         except RUN_ERRORS as e:  # running (pause first), no slot free, a run that cannot be built, a NaN step undone

@@ -1,0 +1,156 @@
+"""What one hostile client costs another student (issue #23): a victim's training rate and poll latency
+with and without the attack, in one run, as a ratio.
+
+    python -m benchmarks.hostile [--scenario widest slow builds] [--window 20] [--json out.json]
+
+It starts `python app.py` (benchmarks/app_server.py). The victim is a browser-like tab
+(benchmarks/browser_client.py) that presses Start on the default preset and polls every second.
+For each scenario: a quiet window (the victim alone), then the attack, a few seconds to let it land,
+and a window under attack; then the attackers leave and the next scenario begins. Scenarios
+(the findings of issue #23):
+
+- widest (finding 1): one tab presses Start with the widest values the widgets allow (width 256,
+  depth 8, batch 1024, 10 D steps, nz 128) and keeps polling; two more send the same Start over the
+  raw API and never poll again (a client that left at once).
+- slow (finding 2): eight tabs make a run each (Reset) and loop Slow motion as fast as answers come.
+- builds (finding 5): eight tabs upload a 1 MB zip of 2,000 blank 2048 x 2048 PNGs as their own
+  images and press Start.
+
+Reported per scenario: the victim's steps/s (quiet, attack, ratio), its poll p50/p95 in each window,
+and what the attackers were told (their first answer's notice).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import zipfile
+
+from .app_server import AppServer
+from .browser_client import StudentClient
+
+WIDEST = {"width": 256, "depth": 8, "batch-size": 1024, "d-steps": 10, "nz": 128}
+SETTLE_S = 5.0  # after the attack begins, before its window is measured
+
+
+def _rate(client: StudentClient, t0: float, t1: float) -> float:
+    """The victim's steps per second between t0 and t1 (seconds since its tab opened), from what it saw."""
+    seen = [(s.t, s.step) for s in client.rec.seen if s.step is not None and t0 <= s.t <= t1]
+    if len(seen) < 2 or seen[-1][0] == seen[0][0]:
+        return 0.0
+    return (seen[-1][1] - seen[0][1]) / (seen[-1][0] - seen[0][0])
+
+
+def _p(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+async def _window(victim: StudentClient, seconds: float) -> dict:
+    polls_before, t0 = len(victim.rec.latency.get("poll", [])), victim.now()
+    await asyncio.sleep(seconds)
+    polls = victim.rec.latency.get("poll", [])[polls_before:]
+    return {"steps_per_s": _rate(victim, t0, victim.now()), "poll_p50_ms": 1000 * _p(polls, 0.5),
+            "poll_p95_ms": 1000 * _p(polls, 0.95), "polls": len(polls)}
+
+
+def _notice(client: StudentClient) -> str:
+    return (client.rec.start_notice or client.rec.start_word or "")[:160]
+
+
+async def _attack_widest(url: str) -> tuple[list[StudentClient], list[asyncio.Task], str]:
+    tabs = [StudentClient(url, fetch_files=False) for _ in range(3)]
+    for tab in tabs:
+        await tab.open()
+        await tab.click("start", **WIDEST)
+    for tab in tabs[1:]:  # one-shot: they never poll again (no heartbeat, no timer)
+        await tab.close()
+    return tabs[:1], [], _notice(tabs[0])
+
+
+async def _attack_slow(url: str) -> tuple[list[StudentClient], list[asyncio.Task], str]:
+    tabs = [StudentClient(url, fetch_files=False) for _ in range(8)]
+    for tab in tabs:
+        await tab.open()
+        await tab.click("reset")
+
+    async def loop(tab):
+        while True:
+            await tab.click("slow_motion")
+
+    return tabs, [asyncio.create_task(loop(t)) for t in tabs], "Slow motion in a loop"
+
+
+def _pixel_zip(images: int = 2000, side: int = 2048) -> bytes:
+    """A small zip of many large blank PNGs: each compresses to a few KB, each decodes to side^2 pixels."""
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("L", (side, side)).save(png, "PNG", optimize=True)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for i in range(images):
+            z.writestr(f"bomb/{i}.png", png.getvalue())
+    return out.getvalue()
+
+
+async def _attack_builds(url: str) -> tuple[list[StudentClient], list[asyncio.Task], str]:
+    data = _pixel_zip()
+    tabs = [StudentClient(url, fetch_files=False) for _ in range(8)]
+    notices = []
+    for tab in tabs:
+        await tab.open()
+        notices.append(await tab.upload_and_click("own_upload", "own-upload", "bomb.zip", data))
+    starts = [asyncio.create_task(tab.click("start")) for tab in tabs]
+    return tabs, starts, "; ".join(sorted({str(n)[:120] for n in notices}))[:300]
+
+
+ATTACKS = {"widest": _attack_widest, "slow": _attack_slow, "builds": _attack_builds}
+
+
+async def run(scenarios: list[str], window_s: float) -> dict:
+    results = {}
+    with AppServer() as server:
+        victim = StudentClient(server.url, fetch_files=False)
+        await victim.open()
+        await victim.click("start")
+        await asyncio.sleep(SETTLE_S)
+        for name in scenarios:
+            quiet = await _window(victim, window_s)
+            tabs, tasks, told = await ATTACKS[name](server.url)
+            await asyncio.sleep(SETTLE_S)
+            attacked = await _window(victim, window_s)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for tab in tabs:
+                await tab.close()
+            await asyncio.sleep(SETTLE_S)  # the attackers' runs end (unload) before the next quiet window
+            ratio = attacked["steps_per_s"] / quiet["steps_per_s"] if quiet["steps_per_s"] else float("nan")
+            results[name] = {"quiet": quiet, "attack": attacked, "ratio": ratio, "attackers_told": told,
+                             "victim_errors": list(victim.rec.errors)}
+            print(f"{name:8s} victim steps/s {quiet['steps_per_s']:7.1f} -> {attacked['steps_per_s']:7.1f} "
+                  f"(x{ratio:.2f}); poll p95 {quiet['poll_p95_ms']:5.0f} -> {attacked['poll_p95_ms']:5.0f} ms; "
+                  f"attackers told: {told[:90]!r}", flush=True)
+        await victim.close()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenario", nargs="+", choices=sorted(ATTACKS), default=["widest", "slow", "builds"])
+    parser.add_argument("--window", type=float, default=20.0, help="seconds measured, quiet and under attack")
+    parser.add_argument("--json", help="write the results here")
+    args = parser.parse_args()
+    results = asyncio.run(run(args.scenario, args.window))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

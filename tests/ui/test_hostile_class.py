@@ -1,0 +1,79 @@
+"""Hostile clients against the class process (issue #23, findings 1, 2 and 8), over the real app's API:
+the widest settings the widgets allow never join the class's batched step, a loop of slow steps on
+class runs neither starves the class nor passes the cap on places, and one client's idle runs cannot
+hold the solo lane. Steps are counted, never timed."""
+
+from __future__ import annotations
+
+import pytest
+
+from live import worker
+from ui.common import session_id
+
+from conftest import poll_until
+
+pytestmark = pytest.mark.skipif(not worker.processes_available(), reason="the class process is Linux-only")
+WIDEST = {"width": 256, "depth": 8, "batch_size": 1024, "d_steps": 10, "nz": 128}
+
+
+def run_of(capped_app, c):
+    return capped_app[0].ctx.registry.peek(session_id(c))
+
+
+def test_the_widest_settings_train_alone_not_in_the_class(capped_app, client, post_event, train_args):
+    """Finding 1: such a run was batched with the class and cut a student from 28.7 to 0.59 steps/s."""
+    victim = client()
+    assert "running" in victim.predict(api_name="/start")[0]
+    assert getattr(run_of(capped_app, victim), "shares_a_step", False)  # the default: in the class
+    wide = "hostile-widest"
+    out = post_event(capped_app[1], "reset", train_args(**WIDEST), wide)
+    registry = capped_app[0].ctx.registry
+    try:
+        run = registry.peek(wide)
+        assert run is not None and not getattr(run, "shares_a_step", False), out  # alone, in its own process
+        assert poll_until(lambda: run_of(capped_app, victim).snapshot().step > 50, timeout_s=60)
+    finally:
+        registry.close(wide)
+        victim.predict(api_name="/pause")
+
+
+def test_a_loop_of_slow_steps_on_class_runs_leaves_the_class_training(capped_app, client, monkeypatch):
+    """Finding 2: eight sessions looping Slow motion took a student from 72 to 0.7 steps/s. Slow steps of
+    class runs are computed in the class loop's turn (one run's share), and at most max_slow at once."""
+    registry = capped_app[0].ctx.registry
+    monkeypatch.setattr(registry, "max_slow", 2)
+    victim = client()
+    victim.predict(api_name="/start")
+    victim_run = run_of(capped_app, victim)
+    attackers = [client() for _ in range(3)]
+    for c in attackers:
+        c.predict(api_name="/reset")
+        assert getattr(run_of(capped_app, c), "shares_a_step", False)
+    before = victim_run.snapshot().step
+    jobs = [c.submit(api_name="/slow_motion") for c in attackers for _ in range(3)]
+    answers = [j.result(timeout=120) for j in jobs]
+    assert all(a is not None for a in answers)
+    slowed = sum(run_of(capped_app, c).snapshot().step for c in attackers)
+    assert 3 <= slowed <= 9  # each run took one step per slow step it was given, no more
+    assert poll_until(lambda: victim_run.snapshot().step > before + 50, timeout_s=60)  # the class went on
+    victim.predict(api_name="/pause")
+
+
+def test_idle_runs_of_one_client_cannot_hold_the_solo_lane(capped_app, client):
+    """Finding 8: eight idle runs with R1 switched on held all eight places of the solo lane, and every
+    other student's R1 was refused. Each run of the lane now takes only its share: there is no cap to fill."""
+    from live.solo_lane import MAX_SOLO_RUNS
+
+    assert MAX_SOLO_RUNS >= 150  # as many as the class process holds: no place to take from others
+    others = [client() for _ in range(4)]
+    for c in others:
+        c.predict(api_name="/reset")
+        run_of(capped_app, c).set_live(r1_gamma=1.0)
+    student = client()
+    student.predict(api_name="/start")
+    run = run_of(capped_app, student)
+    run.set_live(r1_gamma=1.0)  # accepted: the run moves to the solo lane and trains on
+    assert "stepped alone" in run.snapshot().device
+    step = run.snapshot().step
+    assert poll_until(lambda: run.snapshot().step > step + 10, timeout_s=60)
+    student.predict(api_name="/pause")
