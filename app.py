@@ -9,6 +9,7 @@ import gc
 import os
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from gan_core import checkpoint
 from live import worker
@@ -23,6 +24,7 @@ from ui.lessons import (
     panel as lesson_panel,  # guided lessons, a link's setup, "Share this setup" (issue #18, section 1)
 )
 from ui.replay import tab as replay_tab  # the Replays tab: recorded runs scrubbed with a slider (issue #18, section 4)
+from ui.request_limits import EventRateLimit
 from ui.theme import CSS, HEADER
 from ui.theory import tab as theory_tab
 from ui.train import tab as train_tab
@@ -62,8 +64,10 @@ def build_demo(ctx: AppContext | None = None) -> gr.Blocks:
 def launch_options() -> dict:
     """What every launch of the app passes (here, the tests, the benchmarks). max_file_size: Gradio
     refuses a larger upload while it arrives, before anything is stored. show_error: a value Gradio
-    itself refuses (text where a number goes, over the API) shows its reason, not a bare "Error"."""
-    return dict(css=CSS, max_file_size=checkpoint.MAX_BYTES, show_error=True)
+    itself refuses (text where a number goes, over the API) shows its reason, not a bare "Error". The
+    middleware bounds how fast a tab and an address may send events (ui/request_limits.py)."""
+    return dict(css=CSS, max_file_size=checkpoint.MAX_BYTES, show_error=True,
+                app_kwargs={"middleware": [Middleware(EventRateLimit)]})  # events a tab, an address may send
 
 
 def main() -> None:

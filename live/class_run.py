@@ -268,8 +268,10 @@ class ClassRun:
                      unrolled_steps=unrolled_steps, feature_matching=feature_matching)
         check_live_settings(**given)
         with self.host.lock:
-            self.changes += 1
+            before = (self.host.lrs(self), self.cfg)
             self.host.set_live(self, {k: v for k, v in given.items() if v is not None})
+            if (self.host.lrs(self), self.cfg) != before:  # (the page sends the settings as they are, too)
+                self.changes += 1
 
     def stop(self, timeout: float = 10.0) -> None:
         self.pause()

@@ -226,20 +226,32 @@ class SessionRegistry:
                 self._stepping.discard(session)
         return run
 
-    def slow_motion(self, session: str) -> list:
+    def slow_motion(self, session: str, prepare: Callable[[], object] | None = None) -> list:
         """One step of the session's paused run played phase by phase (Run.slow_motion): a step like
         Step's, so it needs a training slot as Step does (a loop of slow steps must not train around the
         cap). A class run's slow step needs one of `max_slow` places instead (the class loop computes
-        it in the run's turn: live/fair_share.py)."""
+        it in the run's turn: live/fair_share.py). One slow step a session every slow_every_s, checked
+        first: `prepare` (the page building or updating the tab's run) runs only for a step that may go."""
         with self._lock:
             self._slow_due_locked(session)
-            run = self._take_slot_locked(session)
-            shared = getattr(run, "shares_a_step", False)
-            if shared and session not in self._slow and len(self._slow) >= self.max_slow:
-                raise CapacityError(f"{len(self._slow)} slow steps are being computed for the class right now (the "
-                                    f"limit is {self.max_slow}). Press Slow motion again in a moment.")
-            self._slow_at[session] = self._clock()
-            (self._slow if shared else self._stepping).add(session)
+            earlier, self._slow_at[session] = self._slow_at.get(session), self._clock()
+        try:
+            if prepare is not None:
+                prepare()
+            with self._lock:
+                run = self._take_slot_locked(session)
+                shared = getattr(run, "shares_a_step", False)
+                if shared and session not in self._slow and len(self._slow) >= self.max_slow:
+                    raise CapacityError(f"{len(self._slow)} slow steps are being computed for the class right now "
+                                        f"(the limit is {self.max_slow}). Press Slow motion again in a moment.")
+                (self._slow if shared else self._stepping).add(session)
+        except BaseException:  # not taken: the session may ask again at once
+            with self._lock:
+                if earlier is None:
+                    self._slow_at.pop(session, None)
+                else:
+                    self._slow_at[session] = earlier
+            raise
         try:
             return run.slow_motion()
         finally:
@@ -247,13 +259,8 @@ class SessionRegistry:
                 self._stepping.discard(session)
                 self._slow.discard(session)
 
-    def slow_motion_due(self, session: str) -> None:
-        """CapacityError when the session asked for a slow step less than slow_every_s ago (a page checks
-        before it builds anything: a loop of slow steps costs the server a refusal, not a step)."""
-        with self._lock:
-            self._slow_due_locked(session)
-
     def _slow_due_locked(self, session: str) -> None:
+        """CapacityError when the session asked for a slow step less than slow_every_s ago."""
         wait = self.slow_every_s - (self._clock() - self._slow_at.get(session, -float("inf")))
         if wait > 0:
             raise CapacityError(f"one slow step every {self.slow_every_s:.0f} s: press Slow motion again in "

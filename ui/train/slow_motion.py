@@ -88,9 +88,8 @@ def wire(ui: SlowMotionUI, registry, live_picture: gr.Image, get_run, inputs: li
 
     def on_slow_motion(request: gr.Request, *values):
         try:
-            registry.slow_motion_due(session_id(request))  # (first: a refused loop builds nothing)
-            get_run(request, *values)
-            frames = registry.slow_motion(session_id(request))
+            # (get_run only once the registry lets this slow step go: a refused loop builds nothing)
+            frames = registry.slow_motion(session_id(request), prepare=lambda: get_run(request, *values))
         except RUN_ERRORS as e:  # running (pause first), no slot free, a run that cannot be built, a NaN step undone
             return end(f"⏸ {e}")
         if len(frames) != len(PHASES):
