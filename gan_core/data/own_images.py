@@ -5,6 +5,8 @@ for a teacher's own machine. An upload from a public page gets tighter ones, che
 zip's central directory (names and declared sizes: nothing decompressed yet). The declared sizes
 are a real bound: `zipfile` refuses an entry that inflates to more than it declared (BadZipFile).
 Entries are read into memory, never extracted, so names such as "../../etc/x" write nothing.
+Last, the images' pixels are summed from their headers (folder.check_pixel_budget): a few KB
+inflated per entry, nothing decoded, so a set that would take minutes to decode is refused at upload.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from gan_core.data.folder import check_pixel_budget
 from gan_core.errors import DatasetError
 
 MAX_ARCHIVE_BYTES = 64 * 1024 * 1024  # the upload itself (Gradio refuses larger ones as they arrive)
@@ -36,8 +39,10 @@ def check_image_zip(path: str | Path) -> int:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as e:
+    except (zipfile.BadZipFile, ValueError) as e:
         raise DatasetError(f"{name} is not a readable .zip archive ({e}).") from e
+    except OSError as e:  # its text names the server's path: not shown
+        raise DatasetError(f"{name} could not be read ({e.strerror or type(e).__name__}).") from e
     if len(infos) > MAX_ARCHIVE_ENTRIES:
         raise DatasetError(f"{name} lists {len(infos):,} entries; an archive may hold at most "
                            f"{MAX_ARCHIVE_ENTRIES:,} files and folders (so at most {MAX_ARCHIVE_ENTRIES:,} images).")
@@ -56,4 +61,5 @@ def check_image_zip(path: str | Path) -> int:
                  and not i.filename.startswith("__MACOSX/"))
     if images == 0:
         raise DatasetError(f"{name} holds no images ({len(infos)} entries, none .png, .jpg, .gif, .bmp or .webp).")
+    check_pixel_budget(path)
     return images
