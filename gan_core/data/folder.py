@@ -121,21 +121,22 @@ def count_pixels(path: str | Path, limit: int | None = None) -> tuple[int, int, 
     return images, pixels, largest
 
 
-def check_pixel_budget(path: str | Path, limit: int | None = None) -> int:
+def check_pixel_budget(path: str | Path, limit: int | None = None, shown_name: str | None = None) -> int:
     """Raise DatasetError with a sentence when the images under `path` hold more than `limit` pixels
     (MAX_SET_PIXELS by default) in all, counted from their headers before any is decoded; return how
-    many images the headers show."""
+    many images the headers show. Messages name it `shown_name` (default: the path's last part)."""
     path = Path(path)
     limit = MAX_SET_PIXELS if limit is None else limit
+    name = repr((path.name if shown_name is None else shown_name)[:60])
     try:
         images, pixels, (w, h) = count_pixels(path, limit)
     except ZIP_ERRORS as e:
-        raise DatasetError(f"{path.name[:60]!r} is not a readable .zip archive ({e}).") from e
+        raise DatasetError(f"{name} is not a readable .zip archive ({e}).") from e
     except OSError as e:  # a file that vanished or cannot be read: its path is the server's, not shown
-        raise DatasetError(f"a file in {path.name[:60]!r} could not be read ({e.strerror or type(e).__name__}).") from e
+        raise DatasetError(f"a file in {name} could not be read ({e.strerror or type(e).__name__}).") from e
     if pixels > limit:
         raise DatasetError(
-            f"The images in {path.name[:60]!r} are too large to train on here: the first {images:,} already hold "
+            f"The images in {name} are too large to train on here: the first {images:,} already hold "
             f"{pixels / 1e6:,.0f} million pixels (the largest {w:,} x {h:,}); a set may hold at most "
             f"{limit / 1e6:,.0f} million in all (e.g. 5,000 images of 160 x 160). They are trained at 64 x 64 "
             "pixels at most: make them smaller (e.g. 256 x 256) and try again.")

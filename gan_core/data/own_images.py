@@ -26,11 +26,13 @@ MIN_BOMB = 2**20  # ...when it inflates to more than 1 MB (a tiny blank PNG can 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp")
 
 
-def check_image_zip(path: str | Path) -> int:
+def check_image_zip(path: str | Path, shown_name: str | None = None) -> int:
     """Raise DatasetError with a sentence unless `path` is a zip within every bound above that names
-    at least one image file; return how many entries look like images (by their suffix)."""
+    at least one image file; return how many entries look like images (by their suffix). Messages name
+    the file `shown_name` (the name it was uploaded as; by default the path's last part, never the path)."""
     path = Path(path)
-    name = repr(path.name[:60])
+    shown_name = path.name if shown_name is None else Path(shown_name).name
+    name = repr(shown_name[:60])
     size = path.stat().st_size
     if size > MAX_ARCHIVE_BYTES:
         raise DatasetError(f"{name} is {size / 2**20:.0f} MB; an archive may be at most {MAX_ARCHIVE_BYTES // 2**20} MB.")
@@ -61,5 +63,5 @@ def check_image_zip(path: str | Path) -> int:
                  and not i.filename.startswith("__MACOSX/"))
     if images == 0:
         raise DatasetError(f"{name} holds no images ({len(infos)} entries, none .png, .jpg, .gif, .bmp or .webp).")
-    check_pixel_budget(path)
+    check_pixel_budget(path, shown_name=shown_name)
     return images

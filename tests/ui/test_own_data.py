@@ -148,12 +148,12 @@ def test_an_own_dataset_before_any_data_is_a_sentence(dataset, words):
         data_overrides(None, dataset)
 
 
-def test_an_uploaded_csv_becomes_points_and_its_upload_is_deleted(tmp_path):
+def test_an_uploaded_csv_becomes_points_and_the_shared_upload_is_left_alone(tmp_path):
     path = tmp_path / "mine.csv"
     path.write_text("x,y\n0,0\n1,0\n0,1\n")
     new, dataset, message = from_upload(str(path), OwnData())
     assert dataset == "points" and len(new.points) == 3 and "3 points" in message
-    assert not path.exists()
+    assert path.read_text() == "x,y\n0,0\n1,0\n0,1\n"  # Gradio's file, shared by every session that sent these bytes
 
 
 def test_an_uploaded_npy_over_the_size_limit_is_refused_without_reading_it_all(tmp_path):
@@ -161,7 +161,7 @@ def test_an_uploaded_npy_over_the_size_limit_is_refused_without_reading_it_all(t
     np.save(path, np.zeros((200_000, 2)))
     new, dataset, message = from_upload(str(path), OwnData())
     assert new is None and dataset is None and "at most 1 MB" in message
-    assert not path.exists()  # a refused upload is deleted at once
+    assert path.exists()  # Gradio's (shared) file: its delete_cache removes it, never a session
 
 
 @pytest.mark.parametrize("name,words", [("evil.exe", "upload points as .csv"), ("p.csv", "exactly two")])
@@ -177,16 +177,52 @@ def test_an_uploaded_zip_is_kept_by_content_and_selects_the_folder_dataset(tmp_p
     new, dataset, message = from_upload(str(first), OwnData(points=((1.0, 1.0),)))
     assert dataset == "folder" and new.points == ((1.0, 1.0),) and "1 image file" in message
     kept = new.archive
-    assert kept.startswith(str(archives)) and zipfile.is_zipfile(kept)
+    assert kept.startswith(str(archives)) and zipfile.is_zipfile(kept) and first.exists()
     again = make_zip(tmp_path / "b.zip", {"1.png": png()})  # the same bytes, another name
     assert from_upload(str(again), OwnData())[0].archive == kept
+    assert len(list(archives.iterdir())) == 1  # (no private copy left behind)
+    refused = make_zip(tmp_path / "c.zip", {"a.txt": b"x"})
+    assert "holds no images" in from_upload(str(refused), OwnData())[2]
     assert len(list(archives.iterdir())) == 1
+
+
+@pytest.mark.parametrize("name", ["pts.csv", "faces.zip"])
+def test_one_upload_used_by_many_sessions_at_once_works_for_each(name, tmp_path, archives):
+    """Gradio stores an upload by its content's digest, so a class uploading one file shares one path:
+    the first session deleted it and 7 of 8 got "[Errno 2] No such file or directory: '<path>'"."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / name
+    if name.endswith(".csv"):
+        path.write_text("x,y\n0,0\n1,0\n0,1\n")
+    else:
+        make_zip(path, {f"{i}.png": png(20 * i) for i in range(4)})
+    sessions = 8
+    together = threading.Barrier(sessions)
+
+    def one_session(_):
+        together.wait()
+        return from_upload(str(path), OwnData())
+
+    with ThreadPoolExecutor(sessions) as pool:
+        results = list(pool.map(one_session, range(sessions)))
+    assert all(new is not None and dataset in ("points", "folder") for new, dataset, _ in results), results
+    assert len({new for new, _, _ in results}) == 1 and path.exists()
+    assert not list(archives.glob(".incoming-*"))  # every private copy moved into place or deleted
+
+
+def test_an_upload_that_cannot_be_read_is_a_sentence_without_a_path(tmp_path, archives):
+    for name in ("gone.csv", "gone.zip"):
+        new, dataset, message = from_upload(str(tmp_path / "cache" / name), OwnData())
+        assert new is None and message.startswith(f"⚠️ '{name}' could not be read on the server"), message
+        assert str(tmp_path) not in message and "/" not in message
 
 
 def test_kept_archives_are_bounded(tmp_path, archives, monkeypatch):
     monkeypatch.setattr(own_data, "MAX_ARCHIVES", 3)
     for i in range(5):
-        own_data.keep_archive(make_zip(tmp_path / f"{i}.zip", {"x.png": png(i)}))
+        own_data.keep_archive(*own_data.private_copy(make_zip(tmp_path / f"{i}.zip", {"x.png": png(i)})))
     assert len(list(archives.glob("*.zip"))) == 3
 
 
