@@ -1,6 +1,6 @@
 """A student's own images as an uploaded .zip: checked from its directory before a byte is inflated.
 
-The engine's `folder` dataset (`image_folder.py`) reads any folder or zip with generous bounds meant
+The engine's `folder` dataset (`folder.py`) reads any folder or zip with generous bounds meant
 for a teacher's own machine. An upload from a public page gets tighter ones, checked here from the
 zip's central directory (names and declared sizes: nothing decompressed yet). The declared sizes
 are a real bound: `zipfile` refuses an entry that inflates to more than it declared (BadZipFile).

@@ -229,7 +229,8 @@ def preview_picture(cfg: RunConfig, layers=FIELD_LAYERS) -> np.ndarray | None:
 @functools.cache
 def shipped_image_configs() -> frozenset:
     """The shipped presets' own configs on image data: the only image settings a preview builds."""
-    return frozenset(c for c in map(get_preset, PRESETS) if not c.data.is_points and c.data.name not in DOWNLOAD_DATASETS)
+    configs = map(get_preset, PRESETS)
+    return frozenset(c for c in configs if not c.data.is_points and c.data.name not in DOWNLOAD_DATASETS)
 
 
 @functools.lru_cache(maxsize=PREVIEW_CACHE)  # the same few presets for a whole class: drawn once each
