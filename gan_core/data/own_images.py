@@ -1,10 +1,12 @@
 """A student's own images as an uploaded .zip: checked from its directory before a byte is inflated.
 
-The engine's `folder` dataset (`image_folder.py`) reads any folder or zip with generous bounds meant
+The engine's `folder` dataset (`folder.py`) reads any folder or zip with generous bounds meant
 for a teacher's own machine. An upload from a public page gets tighter ones, checked here from the
 zip's central directory (names and declared sizes: nothing decompressed yet). The declared sizes
 are a real bound: `zipfile` refuses an entry that inflates to more than it declared (BadZipFile).
 Entries are read into memory, never extracted, so names such as "../../etc/x" write nothing.
+Last, the images' pixels are summed from their headers (folder.check_pixel_budget): a few KB
+inflated per entry, nothing decoded, so a set that would take minutes to decode is refused at upload.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from gan_core.data.folder import check_pixel_budget
 from gan_core.errors import DatasetError
 
 MAX_ARCHIVE_BYTES = 64 * 1024 * 1024  # the upload itself (Gradio refuses larger ones as they arrive)
@@ -23,11 +26,13 @@ MIN_BOMB = 2**20  # ...when it inflates to more than 1 MB (a tiny blank PNG can 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp")
 
 
-def check_image_zip(path: str | Path) -> int:
+def check_image_zip(path: str | Path, shown_name: str | None = None) -> int:
     """Raise DatasetError with a sentence unless `path` is a zip within every bound above that names
-    at least one image file; return how many entries look like images (by their suffix)."""
+    at least one image file; return how many entries look like images (by their suffix). Messages name
+    the file `shown_name` (the name it was uploaded as; by default the path's last part, never the path)."""
     path = Path(path)
-    name = repr(path.name[:60])
+    shown_name = path.name if shown_name is None else Path(shown_name).name
+    name = repr(shown_name[:60])
     size = path.stat().st_size
     if size > MAX_ARCHIVE_BYTES:
         raise DatasetError(f"{name} is {size / 2**20:.0f} MB; an archive may be at most {MAX_ARCHIVE_BYTES // 2**20} MB.")
@@ -36,8 +41,10 @@ def check_image_zip(path: str | Path) -> int:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as e:
+    except (zipfile.BadZipFile, ValueError) as e:
         raise DatasetError(f"{name} is not a readable .zip archive ({e}).") from e
+    except OSError as e:  # its text names the server's path: not shown
+        raise DatasetError(f"{name} could not be read ({e.strerror or type(e).__name__}).") from e
     if len(infos) > MAX_ARCHIVE_ENTRIES:
         raise DatasetError(f"{name} lists {len(infos):,} entries; an archive may hold at most "
                            f"{MAX_ARCHIVE_ENTRIES:,} files and folders (so at most {MAX_ARCHIVE_ENTRIES:,} images).")
@@ -56,4 +63,5 @@ def check_image_zip(path: str | Path) -> int:
                  and not i.filename.startswith("__MACOSX/"))
     if images == 0:
         raise DatasetError(f"{name} holds no images ({len(infos)} entries, none .png, .jpg, .gif, .bmp or .webp).")
+    check_pixel_budget(path, shown_name=shown_name)
     return images

@@ -29,7 +29,8 @@ from gan_core.errors import DatasetError
 PLANE_HALF = 2.5  # the canvas spans [-2.5, 2.5]^2 of the models' plane (ring8's radius is 2)
 FIT_RADIUS = 2.0  # an uploaded set is centred and scaled so its farthest coordinate is 2, like ring8
 OWN_POINTS_STD = 0.05  # std of the Gaussian noise around each point when the training set is drawn
-STROKE_SPACING = 0.04  # a stroke is resampled to one point every this many plane units
+STROKE_SPACING = 0.04  # a stroke is resampled to one point every this many plane units (or more: below)
+MAX_RESAMPLED = 4 * MAX_OWN_POINTS  # points a whole drawing is resampled to before thinning, at most (+1 a stroke)
 COORD_LIMIT = 10.0  # |x|, |y| allowed in a config's points (the plane is about [-2.5, 2.5])
 
 # a drawing, as the canvas sends it: JSON {"strokes": [[[x, y], ...], ...]}, x and y in [0, 1]
@@ -38,6 +39,7 @@ MAX_STROKES = 500
 MAX_RAW_POINTS = 20_000  # pointer samples in all strokes together
 # a points file
 MAX_FILE_BYTES = 1_000_000  # a CSV of 2,000 rows is ~40 KB; an .npy of 2,000 x 2 float64 32 KB
+MAX_FILE_COORD = 1e9  # |x|, |y| in a file: any real unit (pixels, metres, UTM's ~1e7) fits; far from overflow
 POINT_FILE_TYPES = (".csv", ".txt", ".npy")
 
 
@@ -64,8 +66,17 @@ def points_from_drawing(text: str) -> np.ndarray:
         raise DatasetError(f"The drawing has {len(strokes):,} strokes; at most {MAX_STROKES} are accepted.")
     if sum(len(s) if isinstance(s, list) else 1 for s in strokes) > MAX_RAW_POINTS:
         raise DatasetError(f"The drawing has more than {MAX_RAW_POINTS:,} points; clear it and draw less.")
-    resampled = [_resample(_stroke_in_plane(s)) for s in strokes]
-    return thin(np.concatenate(resampled), MAX_OWN_POINTS)
+    return thin(resample_strokes([_stroke_in_plane(s) for s in strokes]), MAX_OWN_POINTS)
+
+
+def resample_strokes(strokes: list[np.ndarray]) -> np.ndarray:
+    """Polylines [n_i, 2] -> one array [M, 2] of points evenly spaced along them, M <= MAX_RESAMPLED +
+    len(strokes) whatever the input. The spacing is STROKE_SPACING unless the drawing is so long that
+    would make more points (a scribble between two corners, 20,000 samples, is ~140,000 plane units: 3.5
+    million points at 0.04); then it is the total length / MAX_RESAMPLED, chosen before any point is made."""
+    lengths = [float(np.linalg.norm(np.diff(s, axis=0), axis=1).sum()) for s in strokes]  # O(pointer samples)
+    spacing = max(STROKE_SPACING, sum(lengths) / MAX_RESAMPLED)
+    return np.concatenate([_resample(s, spacing) for s in strokes])
 
 
 def _stroke_in_plane(stroke) -> np.ndarray:
@@ -82,14 +93,15 @@ def _is_number(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
-def _resample(stroke: np.ndarray) -> np.ndarray:
-    """A polyline [n, 2] -> points every STROKE_SPACING along it (a tap stays one point)."""
+def _resample(stroke: np.ndarray, spacing: float) -> np.ndarray:
+    """A polyline [n, 2] -> points every `spacing` along it, int(length / spacing) + 1 of them (a tap
+    stays one point)."""
     seg = np.linalg.norm(np.diff(stroke, axis=0), axis=1)  # [n-1]
     length = float(seg.sum())
-    if length < STROKE_SPACING:
+    if length < spacing:
         return stroke[:1]
     along = np.concatenate([[0.0], np.cumsum(seg)])  # [n] arc length at each sample
-    t = np.linspace(0.0, length, int(length / STROKE_SPACING) + 1)
+    t = np.linspace(0.0, length, int(length / spacing) + 1)
     return np.stack([np.interp(t, along, stroke[:, 0]), np.interp(t, along, stroke[:, 1])], axis=1)
 
 
@@ -119,7 +131,11 @@ def points_from_file(name: str, raw: bytes) -> np.ndarray:
         raise DatasetError(f"{_short(name)} has no points.")
     if not np.isfinite(pts).all():
         raise DatasetError(f"{_short(name)} holds NaN or infinite values; every x and y must be a finite number.")
-    return fit_to_plane(pts)
+    largest = float(np.abs(pts).max())
+    if largest > MAX_FILE_COORD:  # (1e308 is finite, but the centre and the scale of such numbers overflow)
+        raise DatasetError(f"{_short(name)} holds a coordinate of {largest:.3g}; every x and y must be within "
+                           f"+-{MAX_FILE_COORD:.0e}. Divide your numbers by a power of ten first.")
+    return fit_to_plane(pts, name)
 
 
 def _short(name: str) -> str:
@@ -186,14 +202,23 @@ def _read_text(name: str, raw: bytes) -> np.ndarray:
     return np.asarray(rows, dtype=np.float64).reshape(-1, 2)
 
 
-def fit_to_plane(points: np.ndarray) -> np.ndarray:
+def fit_to_plane(points: np.ndarray, name: str = "the points") -> np.ndarray:
     """Centre the set's bounding box at 0 and scale it (both axes alike, so shapes keep their
-    proportions) until its farthest coordinate is FIT_RADIUS. A single point goes to the origin."""
+    proportions) until its farthest coordinate is FIT_RADIUS. A single point goes to the origin.
+    Refuses with a sentence a set whose centre or scale is not a finite number (a spread so small
+    that FIT_RADIUS / half overflows, or numbers near the float64 limit)."""
     pts = np.asarray(points, dtype=np.float64)
     lo, hi = pts.min(0), pts.max(0)
-    half = float((hi - lo).max()) / 2
-    scale = FIT_RADIUS / half if half > 0 else 1.0
-    return ((pts - (lo + hi) / 2) * scale).astype(np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below, with a sentence
+        centre = lo + (hi - lo) / 2  # not (lo + hi) / 2, which overflows first
+        half = float((hi - lo).max()) / 2
+        scale = FIT_RADIUS / half if half > 0 else 1.0
+        fitted = (pts - centre) * scale
+    if not (np.isfinite(centre).all() and math.isfinite(scale) and np.isfinite(fitted).all()):
+        raise DatasetError(f"{_short(name)} could not be centred and scaled into the plane (its numbers are too "
+                           "large, or too close together); use coordinates within +-1e9 that are not all "
+                           "(almost) the same.")
+    return fitted.astype(np.float32)
 
 
 # ---------------------------------------------------------------------------------------------

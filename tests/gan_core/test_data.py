@@ -197,6 +197,75 @@ def test_empty_folder_missing_path_and_other_files(tmp_path):
         load_image_folder(tmp_path / "image.tar")
 
 
+def png_header(width: int, height: int) -> bytes:
+    """69 bytes: a PNG whose header claims width x height (nothing decodes: its data is cut short). What a
+    pixel bomb looks like to the header pass; a real black 4096 x 4096 PNG is 49 KB."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+
+
+def never_decode(*args):
+    raise AssertionError("an image was decoded before the set's pixels were counted")
+
+
+@pytest.mark.parametrize("as_zip", [False, True])
+def test_a_set_over_the_pixel_budget_is_refused_before_any_image_is_decoded(tmp_path, monkeypatch, as_zip):
+    """Nine headers of 4096 x 4096 are 151 million pixels (the budget is 128 million): refused with the
+    numbers, and _decode is never called."""
+    from gan_core.data import folder
+
+    monkeypatch.setattr(folder, "_decode", never_decode)
+    bombs = tmp_path / "bombs"
+    bombs.mkdir()
+    for i in range(9):
+        (bombs / f"{i}.png").write_bytes(png_header(4096, 4096))
+    path = bombs
+    if as_zip:
+        path = tmp_path / "bombs.zip"
+        with zipfile.ZipFile(path, "w") as zf:
+            for f in sorted(bombs.iterdir()):
+                zf.write(f, f.name)
+    with pytest.raises(DatasetError, match=r"the first 8 already hold 134 million pixels \(the largest 4,096 x 4,096\); "
+                                           r"a set may hold at most 128 million"):
+        load_image_folder(path)
+
+
+def test_the_pixel_count_sees_what_the_decoder_decodes(mixed_folder, monkeypatch):
+    """Non-images and images over MAX_PIXELS count nothing (they are skipped, never decoded); a set at the
+    budget loads, one pixel over is refused."""
+    from gan_core.data import folder
+
+    (mixed_folder / "bomb.png").write_bytes(png_header(5000, 5000))  # over MAX_PIXELS: skipped, not counted
+    (mixed_folder / "renamed.dat").write_bytes(png_header(2, 2))  # an image by its content, whatever its name
+    images, pixels, largest = folder.count_pixels(mixed_folder)
+    assert (images, pixels, largest) == (4, 10 * 10 + 10 * 30 + 12 * 12 + 2 * 2, (30, 10))
+    monkeypatch.setattr(folder, "MAX_SET_PIXELS", pixels)
+    x, skipped = load_image_folder(mixed_folder, size=8)  # (2 x 2 needs 6 bytes of data: renamed.dat decodes)
+    assert x.shape[0] == 4 and skipped == 3
+    monkeypatch.setattr(folder, "MAX_SET_PIXELS", pixels - 1)
+    with pytest.raises(DatasetError, match="at most 0 million"):
+        load_image_folder(mixed_folder, size=8)
+
+
+def test_a_broken_entry_is_a_sentence_without_a_server_path(tmp_path):
+    archive = tmp_path / "broken.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.png", png_header(8, 8) + bytes(range(256)) * 40)
+    raw = bytearray(archive.read_bytes())
+    start = 30 + len("a.png")  # the entry's deflated data, after its local header
+    raw[start + 10:start + 60] = b"\xff" * 50
+    archive.write_bytes(bytes(raw))
+    with pytest.raises(DatasetError, match=r"'broken.zip' is not a readable .zip archive") as e:
+        load_image_folder(archive)
+    assert str(tmp_path) not in str(e.value)
+
+
 def test_default_folder_size_and_channels(mixed_folder):
     data = load_dataset(DataConfig(name="folder", path=str(mixed_folder)))
     assert data.x.shape == (3, 1, 32, 32)  # 0 = defaults: 32x32 grey

@@ -59,6 +59,39 @@ def test_a_long_drawing_is_thinned_to_the_cap():
     assert np.abs(pts).max() <= op.PLANE_HALF
 
 
+def zigzag(samples: int, strokes: int = 1) -> list:
+    """Strokes that jump between opposite corners of the canvas at every pointer sample: ~7 plane units
+    a sample, so 3.5 million points at STROKE_SPACING for 20,000 samples."""
+    per = samples // strokes
+    return [[[float(i % 2), float((i // 2) % 2)] for i in range(per)] for _ in range(strokes)]
+
+
+@pytest.mark.parametrize("strokes", [1, op.MAX_STROKES])
+def test_a_scribble_is_resampled_to_a_bounded_number_of_points_whatever_its_length(strokes):
+    import tracemalloc
+
+    drawing = zigzag(op.MAX_RAW_POINTS, strokes)
+    in_plane = [op._stroke_in_plane(s) for s in drawing]
+    assert len(op.resample_strokes(in_plane)) <= op.MAX_RESAMPLED + strokes  # was ~3.5 million
+    text = json.dumps({"strokes": drawing})
+    tracemalloc.start()
+    try:
+        pts = op.points_from_drawing(text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(pts) == MAX_OWN_POINTS
+    assert peak < 16 * 2**20, peak  # bytes Python and numpy allocated (was ~137 MB): parsing the JSON dominates
+
+
+def test_a_drawing_of_ordinary_length_keeps_the_spacing():
+    strokes = [[[0.05, y / 100], [0.95, y / 100]] for y in range(5, 96)]  # ~410 plane units: over the cap
+    in_plane = [op._stroke_in_plane(s) for s in strokes]
+    assert len(op.resample_strokes(in_plane)) <= op.MAX_RESAMPLED + len(strokes)
+    short = [op._stroke_in_plane([[0.1, 0.5], [0.9, 0.5]])]  # 4 plane units: 101 points, 0.04 apart
+    assert len(op.resample_strokes(short)) == 101
+
+
 def test_points_past_the_edge_are_clamped_to_the_canvas():
     pts = op.points_from_drawing(json.dumps({"strokes": [[[-3.0, 0.5]], [[1e6, 2.0]]]}))
     assert np.abs(pts).max() == pytest.approx(op.PLANE_HALF)
@@ -137,6 +170,10 @@ BAD_FILES = {
     "npy garbage": ("p.npy", b"\x93NUMPY garbage", "not a readable .npy"),
     "npy truncated": ("p.npy", npy_bytes(np.zeros((100, 2)))[:-50], "not a readable .npy"),
     "npy empty": ("p.npy", npy_bytes(np.zeros((0, 2))), "no points"),
+    # finite, but their centre (lo + hi) / 2 overflowed to -inf and Start refused "(-inf, -inf)"
+    "overflowing": ("p.csv", b"1e308,1e308\n1.7e308,1.7e308\n", r"coordinate of 1.7e\+308; every x and y must be within"),
+    "npy overflowing": ("p.npy", npy_bytes(np.array([[-1.7e308, 0.0], [1.7e308, 1.0]])), "must be within"),
+    "npy huge ints": ("p.npy", npy_bytes(np.array([[0, 0], [2**63, 1]], dtype=np.uint64)), "must be within"),
 }
 
 
@@ -147,6 +184,14 @@ def test_every_bad_points_file_is_refused_with_a_sentence(case, monkeypatch):
     name, raw, words = BAD_FILES[case]
     with pytest.raises(DatasetError, match=words):
         op.points_from_file(name, raw)
+
+
+def test_large_real_coordinates_are_fitted_and_a_scale_that_overflows_is_refused():
+    utm = np.array([[5e6, 4e6], [5e6 + 10, 4e6 + 10]])  # metres: big numbers, a small spread
+    assert op.points_from_file("p.npy", npy_bytes(utm)).tolist() == [[-2.0, -2.0], [2.0, 2.0]]
+    assert op.fit_to_plane(np.array([[1e9, -1e9], [-1e9, 1e9]])).tolist() == [[2.0, -2.0], [-2.0, 2.0]]
+    with pytest.raises(DatasetError, match="could not be centred and scaled"):  # FIT_RADIUS / 2.5e-321 = inf
+        op.points_from_file("p.npy", npy_bytes(np.array([[0.0, 0.0], [5e-321, 0.0]])))
 
 
 # --- the config, the dataset, a checkpoint ------------------------------------------------------------

@@ -12,6 +12,7 @@ from PIL import Image
 
 from gan_core.config import DataConfig
 from gan_core.data import load_dataset
+from gan_core.data import folder
 from gan_core.data import own_images as oi
 from gan_core.errors import ConfigError, DatasetError
 from ui.train import own_data
@@ -24,6 +25,22 @@ def png(colour: int = 128, size: int = 12) -> bytes:
     buf = io.BytesIO()
     Image.new("L", (size, size), colour).save(buf, format="PNG")
     return buf.getvalue()
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims width x height, its data cut short (69 bytes)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+
+
+def never_decode(*args):
+    raise AssertionError("an image was decoded while an archive was checked")
 
 
 def make_zip(path, entries: dict, compression=zipfile.ZIP_DEFLATED):
@@ -65,6 +82,11 @@ BAD_ARCHIVES = {
     "a zip bomb": (bomb, {}, "zip bomb"),
     "no images": (lambda d: make_zip(d / "x.zip", {"a.txt": b"x", "b/c.csv": b"0,1"}), {}, "holds no images"),
     "empty": (lambda d: make_zip(d / "x.zip", {}), {}, "holds no images"),
+    # 4,999 black 4096 x 4096 PNGs (49 KB each, 1.8 MB zipped) passed and took ~24 CPU-minutes to decode
+    "a pixel bomb": (lambda d: make_zip(d / "x.zip", {f"{i}.png": png_header(4096, 4096) for i in range(9)}), {},
+                     "the first 8 already hold 134 million pixels"),
+    "over a small budget": (lambda d: make_zip(d / "x.zip", {f"{i}.png": png(size=12) for i in range(3)}),
+                            {"MAX_SET_PIXELS": 300}, r"the first 3 already hold 0 million pixels \(the largest 12 x 12\)"),
 }
 
 
@@ -72,7 +94,8 @@ BAD_ARCHIVES = {
 def test_every_bad_archive_is_refused_with_a_sentence(case, tmp_path, monkeypatch):
     make, limits, words = BAD_ARCHIVES[case]
     for name, value in limits.items():
-        monkeypatch.setattr(oi, name, value)
+        monkeypatch.setattr(folder if name == "MAX_SET_PIXELS" else oi, name, value)
+    monkeypatch.setattr(folder, "_decode", never_decode)  # every bound is checked without decoding an image
     with pytest.raises(DatasetError, match=words):
         oi.check_image_zip(make(tmp_path))
 
@@ -87,8 +110,10 @@ def test_an_entry_that_inflates_past_its_declared_size_is_refused_while_read(tmp
     raw[central + 24:central + 28] = (10).to_bytes(4, "little")  # its declared uncompressed size: 10 bytes
     path.write_bytes(bytes(raw))
     assert info.file_size > 10
-    assert oi.check_image_zip(path) == 2  # the directory is within bounds...
-    with pytest.raises(DatasetError, match="not a readable .zip"):  # ...and reading b.png stops at 10 bytes
+    # the directory is within bounds, but reading b.png's header stops at 10 bytes: refused at upload already...
+    with pytest.raises(DatasetError, match=r"not a readable .zip archive \(Bad CRC-32 for file 'b.png'\)"):
+        oi.check_image_zip(path)
+    with pytest.raises(DatasetError, match="not a readable .zip"):  # ...and by the build, which reads it too
         load_dataset(DataConfig(name="folder", path=str(path), image_size=8), "cpu")
 
 
@@ -123,12 +148,12 @@ def test_an_own_dataset_before_any_data_is_a_sentence(dataset, words):
         data_overrides(None, dataset)
 
 
-def test_an_uploaded_csv_becomes_points_and_its_upload_is_deleted(tmp_path):
+def test_an_uploaded_csv_becomes_points_and_the_shared_upload_is_left_alone(tmp_path):
     path = tmp_path / "mine.csv"
     path.write_text("x,y\n0,0\n1,0\n0,1\n")
     new, dataset, message = from_upload(str(path), OwnData())
     assert dataset == "points" and len(new.points) == 3 and "3 points" in message
-    assert not path.exists()
+    assert path.read_text() == "x,y\n0,0\n1,0\n0,1\n"  # Gradio's file, shared by every session that sent these bytes
 
 
 def test_an_uploaded_npy_over_the_size_limit_is_refused_without_reading_it_all(tmp_path):
@@ -136,7 +161,7 @@ def test_an_uploaded_npy_over_the_size_limit_is_refused_without_reading_it_all(t
     np.save(path, np.zeros((200_000, 2)))
     new, dataset, message = from_upload(str(path), OwnData())
     assert new is None and dataset is None and "at most 1 MB" in message
-    assert not path.exists()  # a refused upload is deleted at once
+    assert path.exists()  # Gradio's (shared) file: its delete_cache removes it, never a session
 
 
 @pytest.mark.parametrize("name,words", [("evil.exe", "upload points as .csv"), ("p.csv", "exactly two")])
@@ -152,16 +177,52 @@ def test_an_uploaded_zip_is_kept_by_content_and_selects_the_folder_dataset(tmp_p
     new, dataset, message = from_upload(str(first), OwnData(points=((1.0, 1.0),)))
     assert dataset == "folder" and new.points == ((1.0, 1.0),) and "1 image file" in message
     kept = new.archive
-    assert kept.startswith(str(archives)) and zipfile.is_zipfile(kept)
+    assert kept.startswith(str(archives)) and zipfile.is_zipfile(kept) and first.exists()
     again = make_zip(tmp_path / "b.zip", {"1.png": png()})  # the same bytes, another name
     assert from_upload(str(again), OwnData())[0].archive == kept
+    assert len(list(archives.iterdir())) == 1  # (no private copy left behind)
+    refused = make_zip(tmp_path / "c.zip", {"a.txt": b"x"})
+    assert "holds no images" in from_upload(str(refused), OwnData())[2]
     assert len(list(archives.iterdir())) == 1
+
+
+@pytest.mark.parametrize("name", ["pts.csv", "faces.zip"])
+def test_one_upload_used_by_many_sessions_at_once_works_for_each(name, tmp_path, archives):
+    """Gradio stores an upload by its content's digest, so a class uploading one file shares one path:
+    the first session deleted it and 7 of 8 got "[Errno 2] No such file or directory: '<path>'"."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / name
+    if name.endswith(".csv"):
+        path.write_text("x,y\n0,0\n1,0\n0,1\n")
+    else:
+        make_zip(path, {f"{i}.png": png(20 * i) for i in range(4)})
+    sessions = 8
+    together = threading.Barrier(sessions)
+
+    def one_session(_):
+        together.wait()
+        return from_upload(str(path), OwnData())
+
+    with ThreadPoolExecutor(sessions) as pool:
+        results = list(pool.map(one_session, range(sessions)))
+    assert all(new is not None and dataset in ("points", "folder") for new, dataset, _ in results), results
+    assert len({new for new, _, _ in results}) == 1 and path.exists()
+    assert not list(archives.glob(".incoming-*"))  # every private copy moved into place or deleted
+
+
+def test_an_upload_that_cannot_be_read_is_a_sentence_without_a_path(tmp_path, archives):
+    for name in ("gone.csv", "gone.zip"):
+        new, dataset, message = from_upload(str(tmp_path / "cache" / name), OwnData())
+        assert new is None and message.startswith(f"⚠️ '{name}' could not be read on the server"), message
+        assert str(tmp_path) not in message and "/" not in message
 
 
 def test_kept_archives_are_bounded(tmp_path, archives, monkeypatch):
     monkeypatch.setattr(own_data, "MAX_ARCHIVES", 3)
     for i in range(5):
-        own_data.keep_archive(make_zip(tmp_path / f"{i}.zip", {"x.png": png(i)}))
+        own_data.keep_archive(*own_data.private_copy(make_zip(tmp_path / f"{i}.zip", {"x.png": png(i)})))
     assert len(list(archives.glob("*.zip"))) == 3
 
 

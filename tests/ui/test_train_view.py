@@ -91,3 +91,21 @@ def test_png_file_names_each_frame_by_its_content(tmp_path):
     os.utime(path, (1e9, 1e9))  # an old frame asked for again is touched: delete_cache must not age it out
     view.png_file(a, tmp_path)
     assert Path(path).stat().st_mtime > 1e9 + 1
+
+
+def test_link_previews_build_only_bounded_things_and_keep_a_bounded_cache(monkeypatch):
+    """A link's settings (any width, any seed) once built a new network in the web server each: now 2D
+    settings are kept in an LRU of PREVIEW_CACHE, and image settings other than a shipped preset's build
+    nothing. Counted in cache entries and networks built, not in memory or time."""
+    built = []
+    real_trainer = view.Trainer
+    monkeypatch.setattr(view, "Trainer", lambda cfg, **kw: built.append(cfg) or real_trainer(cfg, **kw))
+    mnist = get_preset("mnist5k")
+    for seed in range(1, 6):  # ?preset=mnist5k&width=256&seed=<new>
+        assert view.preview_picture(get_preset("mnist5k", model={"ngf": 256, "ndf": 256}, train={"seed": seed})) is None
+    assert built == []
+    assert view.preview_picture(mnist) is view.preview_picture(mnist)  # a shipped preset: drawn once, shared
+    for seed in range(1, view.PREVIEW_CACHE + 10):  # ?preset=ring8&seed=<new>
+        assert view.preview_picture(get_preset("ring8", train={"seed": seed})) is not None
+    points, images = view.preview_cache_sizes()
+    assert points <= view.PREVIEW_CACHE and images <= len(view.shipped_image_configs()) == 3

@@ -15,8 +15,9 @@ event, runs the tab's usual dataset handler (recommended settings, the untrained
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
-import shutil
+import tempfile
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ from gan_core.data.own_points import (
 from gan_core.errors import DatasetError
 from ui import temp_files
 from ui.common import session_id
+
+log = logging.getLogger(__name__)
 
 OWN_IMAGES = "folder"  # the engine's image-folder dataset
 ARCHIVES = temp_files.ROOT / "own-images"  # validated uploads, named by their content's digest
@@ -135,11 +138,17 @@ def from_drawing(text: str, own: OwnData | None) -> tuple[OwnData | None, str]:
 
 
 def from_upload(path: str | None, own: OwnData | None) -> tuple[OwnData | None, str | None, str]:
-    """An uploaded file -> (the tab's new own data or None, the dataset it selects or None, a message)."""
+    """An uploaded file -> (the tab's new own data or None, the dataset it selects or None, a message).
+
+    Gradio keeps an upload at <its cache>/<digest of the content>/<name>: one file for every session that
+    uploads the same bytes (a class uploading the teacher's CSV), deleted by its own `delete_cache`. So
+    the file is never deleted or changed here: a points file is read once (bounded) into this request's
+    memory, an archive copied to a file of this request's own, and everything after reads that."""
     own = own if isinstance(own, OwnData) else OwnData()
     if not path:
         return None, None, ""
     name = Path(path).name
+    shown = repr(name[:60])
     try:
         if name.lower().endswith(POINT_FILE_TYPES):
             raw = _read_bounded(Path(path))
@@ -148,15 +157,22 @@ def from_upload(path: str | None, own: OwnData | None) -> tuple[OwnData | None, 
                 f"**{len(pts):,} points** from {name[:60]}, centred and scaled into the plane the models use. "
                 "Dataset set to **points**: press **Start**.")
         if name.lower().endswith(".zip"):
-            images = check_image_zip(path)
-            return OwnData(own.points, str(keep_archive(Path(path)))), OWN_IMAGES, (
+            copy, digest = private_copy(Path(path))
+            try:
+                images = check_image_zip(copy, shown_name=name)
+                kept = keep_archive(copy, digest)
+            finally:
+                copy.unlink(missing_ok=True)  # (moved into place when kept)
+            return OwnData(own.points, str(kept)), OWN_IMAGES, (
                 f"**{images:,} image files** in {name[:60]} (files that do not decode are skipped). "
                 "Dataset set to **folder**: press **Start**.")
-    except (DatasetError, OSError) as e:
+    except DatasetError as e:
         return None, None, f"⚠️ {e}"
-    finally:
-        Path(path).unlink(missing_ok=True)  # refused or copied: Gradio's copy is not needed again
-    return None, None, f"⚠️ {name[:60]!r}: upload points as .csv, .txt or .npy, or images as a .zip."
+    except OSError as e:  # its text names a server path (Gradio's cache, ours): never shown
+        log.warning("upload %r could not be read: %s", name[:60], e)
+        return None, None, (f"⚠️ {shown} could not be read on the server ({e.strerror or 'an input/output error'}). "
+                            "Upload it again.")
+    return None, None, f"⚠️ {shown}: upload points as .csv, .txt or .npy, or images as a .zip."
 
 
 def _read_bounded(path: Path) -> bytes:
@@ -167,23 +183,41 @@ def _read_bounded(path: Path) -> bytes:
         return f.read(MAX_FILE_BYTES + 1)
 
 
-def keep_archive(path: Path) -> Path:
-    """Copy a validated archive to ARCHIVES/<sha256>.zip (the same images twice: one copy), keeping
-    the MAX_ARCHIVES most recent. A run's process reads it from there when it is built."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
+def private_copy(path: Path) -> tuple[Path, str]:
+    """Copy an upload to a file of this request's own under ARCHIVES (a name the server chose), hashing it
+    on the way: (the copy, its SHA-256 digest, 32 hex digits). At most MAX_ARCHIVE_BYTES + 1 bytes are
+    copied (check_image_zip then refuses it). The caller deletes the copy, or keep_archive moves it."""
     ARCHIVES.mkdir(parents=True, exist_ok=True)
-    kept = ARCHIVES / f"{digest.hexdigest()[:32]}.zip"
-    if not kept.exists():
-        tmp = kept.with_suffix(f".{os.getpid()}.part")
-        shutil.copyfile(path, tmp)
-        tmp.replace(kept)
-    os.utime(kept)  # most recently used
-    old = sorted(ARCHIVES.glob("*.zip"), key=lambda p: p.stat().st_mtime, reverse=True)[MAX_ARCHIVES:]
-    for p in old:
-        p.unlink(missing_ok=True)
+    fd, name = tempfile.mkstemp(dir=ARCHIVES, prefix=".incoming-", suffix=".part")
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as src, os.fdopen(fd, "wb") as dst:
+            left = MAX_ARCHIVE_BYTES + 1
+            while left > 0 and (block := src.read(min(1 << 20, left))):
+                digest.update(block)
+                dst.write(block)
+                left -= len(block)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name), digest.hexdigest()[:32]
+
+
+def keep_archive(copy: Path, digest: str) -> Path:
+    """Move a validated private copy to ARCHIVES/<digest>.zip (the same images twice: one file; two
+    sessions at once: each move is atomic and the bytes are the same), keeping the MAX_ARCHIVES most
+    recently used. A run's process reads it from there when it is built."""
+    kept = ARCHIVES / f"{digest}.zip"
+    os.replace(copy, kept)  # also marks it the most recently used (a new mtime)
+    aged = []
+    for p in ARCHIVES.glob("*.zip"):
+        try:
+            aged.append((p.stat().st_mtime, p))
+        except FileNotFoundError:  # pruned by another request meanwhile
+            continue
+    for _, p in sorted(aged, reverse=True)[MAX_ARCHIVES:]:
+        if p != kept:
+            p.unlink(missing_ok=True)
     return kept
 
 

@@ -24,6 +24,7 @@ from gan_core.config import BCE_OBJECTIVES, CRITIC_OBJECTIVES, DOWNLOAD_DATASETS
 from gan_core.pictures.curves_draw import Panel, Series, draw_curves
 from gan_core.pictures.field_draw import FIELD_LAYERS, PICTURE_WIDTH, draw_field, field_title
 from gan_core.pictures.viz import png_bytes
+from gan_core.presets import PRESETS, get_preset
 from live.history import SERIES
 from live.snapshot import Snapshot
 from live.trainer import Trainer
@@ -201,24 +202,56 @@ def first_visual(trainer, layers=FIELD_LAYERS) -> np.ndarray:
     return upscale(visual["samples"])
 
 
+PREVIEW_CACHE = 16  # pictures of 2D settings kept (~0.7 MB each), the least recently used dropped first
+
+
 def preview_picture(cfg: RunConfig, layers=FIELD_LAYERS) -> np.ndarray | None:
     """Before any run: the untrained G for these settings, i.e. what a run's step 0 shows (same seed,
     same fixed noise), so the tab never opens on an empty frame. None for a dataset that must be
     downloaded (a preview must not start a download), an uploaded image folder (decoding it is the run
-    process's work, not the web server's) or settings that cannot build a run."""
+    process's work, not the web server's) or settings that cannot build a run.
+
+    A page's link can ask for any settings, and each new seed or width was a new network built in the
+    web server (a DCGAN of width 256: ~0.25 s of CPU). So what a link can make the server build is
+    bounded: 2D settings (an MLP: ~60 ms at the widgets' largest) are drawn and kept in an LRU of
+    PREVIEW_CACHE; image settings only when they are a shipped preset's own (a fixed set of a few, each
+    drawn once): any other image settings show their first frame when their run starts."""
     if cfg.data.name in DOWNLOAD_DATASETS or cfg.data.name == "folder":  # (an upload is read by its run's process)
         return None
     try:
-        return _preview(cfg, tuple(layers))
+        if cfg.data.is_points:
+            return _points_preview(cfg, tuple(layers))
+        return _image_preview(cfg) if cfg in shipped_image_configs() else None
     except Exception:  # ConfigError / DatasetError: the Start button says why
         return None
 
 
-@functools.lru_cache(maxsize=16)  # the same few presets for a whole class: drawn once each
-def _preview(cfg: RunConfig, layers: tuple) -> np.ndarray:
+@functools.cache
+def shipped_image_configs() -> frozenset:
+    """The shipped presets' own configs on image data: the only image settings a preview builds."""
+    configs = map(get_preset, PRESETS)
+    return frozenset(c for c in configs if not c.data.is_points and c.data.name not in DOWNLOAD_DATASETS)
+
+
+@functools.lru_cache(maxsize=PREVIEW_CACHE)  # the same few presets for a whole class: drawn once each
+def _points_preview(cfg: RunConfig, layers: tuple) -> np.ndarray:
+    return _preview(cfg, layers)
+
+
+@functools.lru_cache(maxsize=None)  # at most len(shipped_image_configs()): a sample grid has no layers
+def _image_preview(cfg: RunConfig) -> np.ndarray:
+    return _preview(cfg, FIELD_LAYERS)
+
+
+def _preview(cfg: RunConfig, layers) -> np.ndarray:
     picture = first_visual(Trainer(cfg, device="cpu"), layers)
     picture.setflags(write=False)  # shared by every session
     return picture
+
+
+def preview_cache_sizes() -> tuple[int, int]:
+    """(2D pictures, image pictures) kept now: each bounded whatever links arrive."""
+    return _points_preview.cache_info().currsize, _image_preview.cache_info().currsize
 
 
 def picture_file(snap: Snapshot, layers, folder: str | Path) -> str | None:
