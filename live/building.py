@@ -27,6 +27,7 @@ from gan_core.config import DOWNLOAD_DATASETS
 from gan_core.errors import ClassroomError, StillBuilding, WorkerError
 from gan_core.losses import d_output_kind
 
+from .history import SERIES, History
 from .live_fixes import FIXES, fixes_of, with_fixes
 from .run import check_live_settings
 from .snapshot import Snapshot
@@ -69,6 +70,7 @@ class RunBuild:
         self._failure: str | None = None
         self._error: BaseException | None = None
         self._start_waiting = False  # Start was pressed while building: start when built
+        self._paused_because = ""  # why a waiting Start was taken back by the server (a Pause: no reason)
         self._live: dict = {}  # live settings given while building: applied when built
         self._built = threading.Event()  # set when the build ended, either way
         self._began = time.monotonic()
@@ -133,10 +135,12 @@ class RunBuild:
         if name == "current_step":
             return True, 0
         if name in ("start", "resume"):
-            self._start_waiting = True
+            self._start_waiting, self._paused_because = True, ""
             return True, None
         if name in ("pause", "stop"):
             self._start_waiting = False
+            if name == "pause":  # (the registry's reason: a turn over, nobody watching) shown while it builds
+                self._paused_because = (args or (kwargs.get("reason", ""),))[0]
             return True, None
         if name == "reset":  # a new build would be the same build
             return True, None
@@ -149,20 +153,22 @@ class RunBuild:
         return False, None
 
     def _building_snapshot(self) -> Snapshot:
-        cfg, seconds = self.cfg, int(time.monotonic() - self._began)
+        seconds = int(time.monotonic() - self._began)  # (the message counts them: a new version each second)
         then = ("It starts training by itself as soon as it is ready." if self._start_waiting else
-                "Press Start: it trains by itself as soon as it is ready.")
-        return Snapshot(status=BUILDING, message=f"Building your run: {doing(cfg)}, {seconds} s so far. {then}",
-                        version=BUILDING_VERSIONS - (2 * seconds + self._start_waiting), dataset=cfg.data.name,
-                        is_points=cfg.data.is_points, d_output=d_output_kind(cfg.loss.objective),
+                self._paused_because or "Press Start: it trains by itself as soon as it is ready.")
+        return self._snapshot(BUILDING, f"Building your run: {doing(self.cfg)}, {seconds} s so far. {then}",
+                              BUILDING_VERSIONS - (2 * seconds + self._start_waiting))
+
+    def _snapshot(self, status: str, message: str, version: int) -> Snapshot:
+        """What the page shows of a run that does not exist (yet): step 0, no pictures, its settings."""
+        cfg = self.cfg
+        return Snapshot(status=status, message=message, version=version, history=History(SERIES).as_dict(),
+                        dataset=cfg.data.name, is_points=cfg.data.is_points, d_output=d_output_kind(cfg.loss.objective),
                         lr_g=cfg.train.lr_g, lr_d=cfg.train.lr_d, d_steps=cfg.train.d_steps, fixes=fixes_of(cfg))
 
     def _after_failure(self, name: str, failure: str):
         if name == "snapshot":
-            cfg = self.cfg
-            return Snapshot(status="error", message=failure, version=BUILD_FAILED_VERSION, dataset=cfg.data.name,
-                            is_points=cfg.data.is_points, d_output=d_output_kind(cfg.loss.objective),
-                            lr_g=cfg.train.lr_g, lr_d=cfg.train.lr_d, d_steps=cfg.train.d_steps, fixes=fixes_of(cfg))
+            return self._snapshot("error", failure, BUILD_FAILED_VERSION)
         if name in ("status", "last_status"):
             return "error"
         if name == "alive":

@@ -91,3 +91,12 @@ def test_png_file_names_each_frame_by_its_content(tmp_path):
     os.utime(path, (1e9, 1e9))  # an old frame asked for again is touched: delete_cache must not age it out
     view.png_file(a, tmp_path)
     assert Path(path).stat().st_mtime > 1e9 + 1
+
+
+def test_a_run_being_built_says_what_it_is_doing_not_a_warning():
+    from live.snapshot import Snapshot
+
+    snap = Snapshot(status="building", dataset="folder", message="Building your run: reading your images, 4 s so far.")
+    line = view.status_line(snap)
+    assert line.startswith("**building** · folder") and "reading your images, 4 s so far." in line
+    assert "⚠️" not in line and "it/s" not in line  # no speed or step yet: nothing trains
