@@ -231,6 +231,15 @@ def test_a_build_that_fails_late_shows_its_sentence_and_ends_its_process(remote,
         far.render()
 
 
+def test_a_build_that_runs_past_its_limit_is_ended(remote, gate, monkeypatch):
+    far = remote()
+    assert far.snapshot().status == "building"
+    monkeypatch.setattr(worker, "BUILD_TIMEOUT_S", 0.0)  # (1,800 s in the app): the next poll is past it
+    snap = far.snapshot()
+    assert snap.status == "error" and snap.message == worker.BUILD_TOO_LONG
+    assert worker.wait_for_exit(far.pid)
+
+
 class InServer(Trainer):
     """The web server's own Trainer, counted: a run built in the server process."""
     made = 0
