@@ -38,3 +38,7 @@ class CapacityError(ClassroomError, RuntimeError):
 
 class Queued(CapacityError):
     """No training slot is free: the run waits in the queue and starts by itself when its turn comes."""
+
+
+class StillBuilding(ClassroomError, RuntimeError):
+    """A run asked for something (a Step, a checkpoint) while it is still being built (its data read)."""

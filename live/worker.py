@@ -9,6 +9,10 @@ polls it without slowing it, and two students' runs use two cores.
 How: `live/zygote.py` forks the run process; this handle sends it the Trainer's calls, one
 connection per calling thread (so a Step that waits never blocks another thread's snapshot).
 Linux only; everywhere else, or with GAN_CLASSROOM_TRAINING=thread, runs are Trainer threads.
+
+A run is built in its process, in the background (live.building): the handle exists as soon as the
+process does, and a slow build (thousands of images to decode) shows as "building" in its snapshots
+instead of holding the Start request, and so one of the web server's workers, for minutes.
 """
 
 from __future__ import annotations
@@ -22,20 +26,25 @@ import time
 from multiprocessing.connection import Client
 from pathlib import Path
 
+from .building import ANSWER_WITHIN_S, BUILD_FAILED_VERSION, BUILDING
 from .snapshot import Snapshot
 from .trainer import SLOW_MOTION_TIMEOUT_S, Trainer
-from .zygote import WorkerError, zygote
+from .zygote import NoHelperProcess, WorkerError, zygote
 
 MODE_ENV = "GAN_CLASSROOM_TRAINING"  # "process" or "thread"
 READ_TIMEOUT_S = 2.0  # a snapshot or status not answered in this long: show the run as not responding
 COMMAND_TIMEOUT_S = 10.0  # a start, pause or live change not answered in this long: the same
 GIVE_UP_S = 60.0  # a run process that has answered nothing for this long is stuck: end it
-INIT_TIMEOUT_S = 1800.0  # building a run can download its dataset first (torchvision: CIFAR-10 is 170 MB)
+BUILD_TIMEOUT_S = 1800.0  # a run still building after this long is ended (a download of CIFAR-10's 170 MB fits)
 MAX_CONNECTIONS = 4  # per run: each is a thread in the run process, so they are pooled, not one per caller
 NOT_RESPONDING = ("the training process is not responding (the server may be overloaded); the picture is from "
                   "the last time it answered. If this lasts, press Reset.")
 DIED = ("the training process stopped unexpectedly (it may have run out of memory). Press Start or Reset for a "
         "new run.")
+DIED_BUILDING = ("the process building your run stopped unexpectedly (it may have run out of memory: fewer or "
+                 "smaller images may fit). Press Start or Reset for a new run.")
+BUILD_TOO_LONG = (f"building this run took longer than {BUILD_TIMEOUT_S / 60:.0f} minutes, so it was stopped. Try "
+                  "fewer or smaller images, then press Start or Reset for a new run.")
 
 
 def processes_available() -> bool:
@@ -47,14 +56,20 @@ def processes_available() -> bool:
 
 
 def trainer_factory():
-    """What the app builds runs with: run processes where they are available, else Trainer threads."""
+    """What the app builds runs with: run processes where they are available, else Trainer threads.
+
+    A run falls back to a thread only when this server can have no run process at all
+    (NoHelperProcess: its zygote never started). Any other WorkerError (a fork that failed, a run
+    process that died or stopped answering while it was built) is raised to the caller, which shows
+    its sentence: a build that killed its process, by memory or otherwise, is never tried again inside
+    the web server."""
     if not processes_available():
         return Trainer
 
     def process_or_thread(cfg, **kwargs):
         try:
             return RemoteTrainer(cfg, **kwargs)
-        except WorkerError as e:  # no helper process on this machine: train in the server's process
+        except NoHelperProcess as e:  # no run processes on this machine at all: train in the server's process
             print(f"live.worker: {e}; this run trains in a thread", file=sys.stderr)
             return Trainer(cfg, **kwargs)
 
@@ -217,6 +232,9 @@ class RemoteTrainer:
     """
 
     shares_a_step = False  # (a ClassMember does: it does not take one of the server's training slots)
+    builds = Trainer  # what the run process builds, called as builds(cfg, device, **kwargs) (a test's waits)
+    _start_waiting = False  # Start was pressed while the run is building (it starts when built)
+    _born = 0.0  # when the build began (time.monotonic())
 
     def __init__(self, cfg, device=None, data=None, **trainer_kwargs):
         if data is not None:
@@ -225,10 +243,12 @@ class RemoteTrainer:
         self._closed: str | None = None
         self._last: dict | None = None
         self._last_status = "idle"
+        self._born = time.monotonic()
         self._wire = self._connect()
-        try:  # ConfigError / DatasetError come back here; a dataset download may take minutes
-            self._call("init", cfg, device, wait_s=INIT_TIMEOUT_S, **trainer_kwargs)
+        try:  # a build that fails within ANSWER_WITHIN_S raises its ConfigError / DatasetError here
+            self._call("init", self.builds, cfg, device, wait_s=ANSWER_WITHIN_S + COMMAND_TIMEOUT_S, **trainer_kwargs)
             self._last = self._call("snapshot")  # from now on there is always a last snapshot to show
+            self._last_status = self._last.status
         except BaseException:
             self.close()
             raise
@@ -259,13 +279,13 @@ class RemoteTrainer:
             pass
 
     def start(self) -> None:
-        self._last_status = "running"
+        self._last_status, self._start_waiting = "running", True
         self._command("start")
 
     resume = start
 
     def pause(self, reason: str = "") -> None:
-        self._last_status = "paused"
+        self._last_status, self._start_waiting = "paused", False
         self._command("pause", reason)
 
     def step(self, n: int = 1, mode: str = "both", wait: bool = True, timeout: float = 120.0) -> None:
@@ -291,6 +311,7 @@ class RemoteTrainer:
                       feature_matching=feature_matching)
 
     def stop(self, timeout: float = 10.0) -> None:
+        self._start_waiting = False
         self._command("stop", timeout, wait_s=timeout + COMMAND_TIMEOUT_S)
 
     def reset(self) -> None:
@@ -308,9 +329,25 @@ class RemoteTrainer:
         try:
             snap = self._call("snapshot", wait_s=READ_TIMEOUT_S)
         except (WorkerError, TimeoutError) as e:  # the last one the process sent, saying why there is no newer one
-            return self._last_problem(str(e))
-        self._last, self._last_status = snap, snap.status
+            return self._last_problem(self._why(e))
+        if snap.status == BUILDING and time.monotonic() - self._born > BUILD_TIMEOUT_S:
+            self._wire.kill(BUILD_TOO_LONG)
+            return self._last_problem(BUILD_TOO_LONG)
+        self._last, self._last_status = snap, self._seen(snap.status)
+        if snap.version == BUILD_FAILED_VERSION:  # its sentence is all the process has left to say: end it
+            self._wire.kill(snap.message)
         return snap
+
+    def _seen(self, status: str) -> str:
+        """The status the registry counts: a run building with a Start waiting holds a training slot
+        (it trains the moment it is built), so it counts as running."""
+        return "running" if status == BUILDING and self._start_waiting else status
+
+    def _why(self, e: BaseException) -> str:
+        """What the page says of a failed call: a process that died while building says so."""
+        if self._wire.dead == DIED and self._last.status == BUILDING:
+            self._wire.dead = DIED_BUILDING
+        return self._wire.dead or str(e)
 
     def _last_problem(self, message: str) -> Snapshot:
         """The last snapshot marked with what is wrong. Its version is new the first time (the page
@@ -338,7 +375,7 @@ class RemoteTrainer:
     @property
     def status(self) -> str:
         try:
-            self._last_status = self._call("status", wait_s=READ_TIMEOUT_S)
+            self._last_status = self._seen(self._call("status", wait_s=READ_TIMEOUT_S))
         except WorkerError:
             return "error"
         except TimeoutError:

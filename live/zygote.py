@@ -95,23 +95,33 @@ def _readline(stream, timeout_s: float) -> str:
     return out[0] if out else ""
 
 
+class NoHelperProcess(WorkerError):
+    """This server cannot have run processes at all: its zygote could not be started even once (no
+    fork, a Python that cannot start, a zygote with threads). The one case where a run may train in
+    the server's own process instead (live.worker.trainer_factory). A zygote that ran and then could
+    not be restarted, a fork that failed, a run process that died or did not answer: plain
+    WorkerErrors, which a run reports and never answers by building in the server."""
+
+
 _ZYGOTE: Zygote | None = None
 _ZYGOTE_FAILED: str | None = None  # why it could not start: not tried again (each try can take minutes)
 _ZYGOTE_LOCK = threading.Lock()
 
 
 def zygote() -> Zygote:
-    """The server's zygote, started (or restarted, if it died) on first use."""
+    """The server's zygote, started (or restarted, if it died) on first use. NoHelperProcess if it
+    never started; WorkerError if it ran once and cannot be started again."""
     global _ZYGOTE, _ZYGOTE_FAILED
     with _ZYGOTE_LOCK:
+        failed = WorkerError if _ZYGOTE is not None else NoHelperProcess  # (_ZYGOTE: one that ran, alive or not)
         if _ZYGOTE_FAILED:
-            raise WorkerError(_ZYGOTE_FAILED)
+            raise failed(_ZYGOTE_FAILED)
         if _ZYGOTE is None or not _ZYGOTE.alive:
             try:
                 _ZYGOTE = Zygote()
             except (OSError, WorkerError) as e:
                 _ZYGOTE_FAILED = str(e)
-                raise WorkerError(_ZYGOTE_FAILED) from e
+                raise failed(_ZYGOTE_FAILED) from e
         return _ZYGOTE
 
 
@@ -222,23 +232,32 @@ def _class_call(state: dict, run_id: str, method: str, args: tuple, kwargs: dict
     return host.call(run_id, method, args, kwargs)
 
 
+def _yield_to_the_class(increment: int) -> None:
+    """This run process, every thread of it, `increment` nicer (Linux keeps a nice value per thread:
+    os.nice would change only the calling one; threads made later inherit their maker's)."""
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, int(tid), min(19, os.getpriority(os.PRIO_PROCESS, int(tid)) + increment))
+        except OSError:  # (a thread that just ended)
+            pass
+
+
 def _dispatch(state: dict, name: str, args: tuple, kwargs: dict):
-    from .trainer import Trainer
+    from .building import ANSWER_WITHIN_S, RunBuild
 
     if name == "class":  # the class process: (run id, method, args, kwargs) for live.class_host
         return _class_call(state, *args)
-    if name == "init":
+    if name == "init":  # args: (what to build, cfg, device); the build goes on in a thread (live.building)
         with state["lock"]:
             if state["trainer"] is None:
-                os.nice(ALONE_NICENESS)
-                state["trainer"] = Trainer(*args, **kwargs)
-        return os.getpid()
-    trainer = state["trainer"]
+                _yield_to_the_class(ALONE_NICENESS)
+                state["trainer"] = RunBuild(*args, **kwargs)
+        return state["trainer"].wait(ANSWER_WITHIN_S)
+    run = state["trainer"]
     if name == "close":
-        if trainer is not None:
-            trainer.stop()
+        if run is not None:
+            run.stop()
         return None
-    if trainer is None or name not in CALLS:
+    if run is None or name not in CALLS:
         raise WorkerError(f"the run process cannot answer {name!r}")
-    value = getattr(trainer, name)
-    return value(*args, **kwargs) if callable(value) else value
+    return run.answer(name, args, kwargs)

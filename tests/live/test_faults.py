@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from live import worker
+from tests.gated_build import Gate
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not worker.processes_available(), reason="run processes are Linux-only")]
@@ -80,6 +81,36 @@ def test_a_killed_run_is_reported_at_the_next_poll_and_start_works_again(capped_
     status = c.predict(api_name="/start")[0]
     assert "running" in status and registry.get(c.session_hash) is not run
     assert worker.wait_for_exit(run.pid, 10)
+
+
+def trainer_threads() -> int:
+    """Trainer threads in this process (the server's): a run built in the web server would add one."""
+    return sum(t.name == "gan-trainer" for t in threading.enumerate())
+
+
+def test_a_run_killed_while_building_is_reported_and_never_built_in_the_server(capped_app, client, monkeypatch,
+                                                                                tmp_path, wait_for):
+    """Finding 6 of issue 23: a run process killed (out of memory, say) while it builds was built again
+    inside the web server. Now its page says so, and Start makes a new run in a new process."""
+    monkeypatch.setenv("GAN_CLASSROOM_BATCHED", "0")  # a run alone, as an image run is
+    gate = Gate(tmp_path)
+    monkeypatch.setattr(worker.RemoteTrainer, "builds", gate.builds())  # its build waits until released
+    registry, threads = capped_app[0].ctx.registry, trainer_threads()
+    c = client()
+    status = c.predict(api_name="/start")[0]
+    assert "building" in status and "starts training by itself" in status, status
+    run = registry.get(c.session_hash)
+    os.kill(run.pid, signal.SIGKILL)
+    assert worker.wait_for_exit(run.pid, 10)
+    status = wait_for(lambda: "stopped unexpectedly" in (s := poll(c)) and s, 10)
+    assert "error" in status and "building your run" in status, status
+    assert trainer_threads() == threads and registry.get(c.session_hash) is run
+    status = c.predict(api_name="/start")[0]  # a new run, in a new process, building again
+    again = registry.get(c.session_hash)
+    assert "building" in status and again is not run and again.pid != run.pid
+    gate.release()
+    assert wait_for(lambda: "running" in poll(c) and again.snapshot().step > 0)  # Start was pressed once
+    assert trainer_threads() == threads
 
 
 def test_a_frozen_run_delays_no_one_else_and_says_so_itself(capped_app, client, monkeypatch, wait_for):

@@ -13,11 +13,12 @@ import torch
 from gan_core import frozen
 from gan_core.checkpoint import CheckpointError
 from gan_core.config import RunConfig
-from gan_core.errors import DatasetError
+from gan_core.errors import DatasetError, StillBuilding
 from live import worker
 from live import zygote as zygote_mod
 from live.sessions import SessionRegistry
 from live.trainer import Trainer
+from tests.gated_build import FAIL, FAILURE, Gate
 
 from conftest import tiny_cfg
 
@@ -173,3 +174,122 @@ def test_a_zygote_with_threads_refuses_to_fork(monkeypatch):
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")  # numpy's OpenBLAS then starts its threads at import
     with pytest.raises(worker.WorkerError, match="threads"):
         zygote_mod.Zygote()
+
+
+# -- builds: in the run process, in the background (live.building) ------------------------------------
+
+@pytest.fixture
+def gate(monkeypatch, tmp_path):
+    """Every run process's build waits at this gate until the test releases it (tests/gated_build.py)."""
+    g = Gate(tmp_path)
+    monkeypatch.setattr(worker.RemoteTrainer, "builds", g.builds())
+    return g
+
+
+def test_a_slow_build_answers_at_once_and_a_start_pressed_meanwhile_trains_when_built(remote, gate, wait_for):
+    far = remote()  # returned while its build waits at the gate, i.e. before the run exists
+    snap = far.snapshot()
+    assert snap.status == "building" and snap.message.startswith("Building your run") and snap.step == 0
+    assert far.status == "building" and far.last_status == "building" and not far.alive
+    far.start()  # remembered: the student presses Start once
+    snap = far.snapshot()
+    assert snap.status == "building" and "starts training by itself" in snap.message
+    assert far.last_status == "running"  # it holds a training slot: it trains the moment it is built
+    far.set_live(lr_d=1e-3)  # remembered too
+    with pytest.raises(ValueError, match="learning rates"):  # and checked now, as a built run checks it
+        far.set_live(lr_g=5.0)
+    with pytest.raises(StillBuilding, match="still being built"):  # waits WAIT_FOR_BUILD_S, then says so
+        far.step(1)
+    with pytest.raises(StillBuilding):
+        far.render()
+    gate.release()
+    assert wait_for(lambda: far.snapshot().step > 0)
+    snap = far.snapshot()
+    assert snap.status == "running" and snap.lr_d == 1e-3 and far.alive
+
+
+def test_a_paused_build_does_not_start_when_built(remote, gate, wait_for):
+    far = remote()
+    far.start()
+    far.pause()  # changed their mind: Pause takes the waiting Start back
+    gate.release()
+    assert wait_for(lambda: far.snapshot().status == "idle")
+    far.step(5)
+    assert far.snapshot().step == 5
+
+
+def test_a_build_that_fails_late_shows_its_sentence_and_ends_its_process(remote, gate, wait_for):
+    far = remote()
+    assert far.snapshot().status == "building"
+    gate.release(FAIL)
+    snap = wait_for(lambda: (s := far.snapshot()).status == "error" and s)
+    assert snap.message == FAILURE  # the sentence a Start that failed at once shows
+    assert worker.wait_for_exit(far.pid)  # nothing left to do in it
+    assert far.snapshot().message == FAILURE and far.status == "error"
+    far.start()  # commands do nothing, and say nothing
+    with pytest.raises(worker.WorkerError, match="no images found"):
+        far.render()
+
+
+def test_a_build_that_runs_past_its_limit_is_ended(remote, gate, monkeypatch):
+    far = remote()
+    assert far.snapshot().status == "building"
+    monkeypatch.setattr(worker, "BUILD_TIMEOUT_S", 0.0)  # (1,800 s in the app): the next poll is past it
+    snap = far.snapshot()
+    assert snap.status == "error" and snap.message == worker.BUILD_TOO_LONG
+    assert worker.wait_for_exit(far.pid)
+
+
+class InServer(Trainer):
+    """The web server's own Trainer, counted: a run built in the server process."""
+    made = 0
+
+    def __init__(self, *args, **kwargs):
+        InServer.made += 1
+        super().__init__(*args, **kwargs)
+
+
+def trainer_threads() -> int:
+    return sum(t.name == "gan-trainer" for t in threading.enumerate())
+
+
+def test_a_run_process_killed_while_building_is_reported_never_built_in_the_server(monkeypatch, gate, wait_for):
+    monkeypatch.setenv("GAN_CLASSROOM_THREADS", "1")
+    monkeypatch.setattr(worker, "Trainer", InServer)  # what the factory would fall back to
+    monkeypatch.setattr(InServer, "made", 0)
+    factory, threads = worker.trainer_factory(), trainer_threads()
+    far = factory(tiny_cfg(), device="cpu")
+    try:
+        assert far.snapshot().status == "building"
+        far.start()
+        os.kill(far.pid, signal.SIGKILL)  # as the kernel's OOM killer would
+        assert worker.wait_for_exit(far.pid)
+        snap = wait_for(lambda: (s := far.snapshot()).status == "error" and s)
+        assert snap.message == worker.DIED_BUILDING and far.last_status == "error"
+        assert far.snapshot().version == snap.version  # marked once: the page redraws once
+        again = factory(tiny_cfg(), device="cpu")  # Start or Reset: a new run, in a new process
+        assert isinstance(again, worker.RemoteTrainer) and again.pid != far.pid
+        assert again.snapshot().status == "building"
+        again.close()
+    finally:
+        far.close()
+    assert InServer.made == 0 and trainer_threads() == threads
+
+
+def test_only_a_server_without_any_helper_process_trains_in_a_thread(monkeypatch):
+    monkeypatch.setattr(worker, "Trainer", InServer)
+    monkeypatch.setattr(InServer, "made", 0)
+    factory = worker.trainer_factory()
+
+    def cannot_fork(self):
+        raise worker.WorkerError("a run process could not start (Cannot allocate memory)")
+
+    monkeypatch.setattr(zygote_mod.Zygote, "fork", cannot_fork)
+    with pytest.raises(worker.WorkerError, match="could not start"):  # the page says so; nothing built here
+        factory(tiny_cfg(), device="cpu")
+    assert InServer.made == 0
+    monkeypatch.setattr(zygote_mod, "_ZYGOTE", None)  # a server whose zygote never started
+    monkeypatch.setattr(zygote_mod, "_ZYGOTE_FAILED", "the training helper process did not start (no answer)")
+    run = factory(tiny_cfg(), device="cpu")
+    assert isinstance(run, InServer) and InServer.made == 1
+    run.close()

@@ -109,3 +109,12 @@ def test_link_previews_build_only_bounded_things_and_keep_a_bounded_cache(monkey
         assert view.preview_picture(get_preset("ring8", train={"seed": seed})) is not None
     points, images = view.preview_cache_sizes()
     assert points <= view.PREVIEW_CACHE and images <= len(view.shipped_image_configs()) == 3
+
+
+def test_a_run_being_built_says_what_it_is_doing_not_a_warning():
+    from live.snapshot import Snapshot
+
+    snap = Snapshot(status="building", dataset="folder", message="Building your run: reading your images, 4 s so far.")
+    line = view.status_line(snap)
+    assert line.startswith("**building** · folder") and "reading your images, 4 s so far." in line
+    assert "⚠️" not in line and "it/s" not in line  # no speed or step yet: nothing trains

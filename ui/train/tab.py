@@ -18,6 +18,7 @@ from gan_core.errors import CapacityError, ClassroomError, Queued
 from gan_core.evaluation.diagnostics import live_metrics
 from gan_core.pictures.field_draw import FIELD_LAYERS
 from gan_core.presets import describe_preset, get_preset, preset_names
+from live.building import BUILDING
 from live.snapshot import Snapshot
 from ui import temp_files
 from ui.common import AppContext, client_id, session_id
@@ -249,8 +250,12 @@ def build(ctx: AppContext) -> TrainHandles:
             run = ctx.registry.create(session_id(request), cfg, client=client_id(request), metric_fn=live_metrics)
         except RUN_ERRORS as e:
             return fail(str(e))
+        snap = run.snapshot()
+        if snap.status == BUILDING:  # its data is still being read (in its process): each poll says how it goes
+            return render(run, layers_on, "New run being built: press Start, and it trains as soon as it is ready.",
+                          snap=snap)
         return render(run, layers_on, "New run ready: press Start or Step.",
-                      picture=view.first_visual(run, layers_on))
+                      picture=view.first_visual(run, layers_on), snap=snap)
 
     def on_tick(last_seen, layers_on, request: gr.Request):
         """A poll: what changed since the page's last one. The picture only when a new one was drawn,

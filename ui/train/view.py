@@ -25,6 +25,7 @@ from gan_core.pictures.curves_draw import Panel, Series, draw_curves
 from gan_core.pictures.field_draw import FIELD_LAYERS, PICTURE_WIDTH, draw_field, field_title
 from gan_core.pictures.viz import png_bytes
 from gan_core.presets import PRESETS, get_preset
+from live.building import BUILDING
 from live.history import SERIES
 from live.snapshot import Snapshot
 from live.trainer import Trainer
@@ -91,6 +92,8 @@ class Seen:
 
 def status_line(snap: Snapshot) -> str:
     """'**running** · step 1,230 · 412 it/s · cpu (2 threads)' plus the live settings and any message."""
+    if snap.status == BUILDING:  # (live.building) no step, speed or device yet: what the build is doing
+        return f"**{BUILDING}** · {snap.dataset}  \n{snap.message}"
     its = f"{snap.its:.0f} it/s" if snap.status == "running" else "0 it/s"
     line = (f"**{snap.status}** · step {snap.step:,} · {its} · {snap.device} · {snap.dataset}  \n"
             f"<small>live: lr G {snap.lr_g:.2g}, lr D {snap.lr_d:.2g}, D steps per G step {snap.d_steps}"
