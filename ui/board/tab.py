@@ -8,9 +8,10 @@ that run full size on the projector. The teacher may also start one *class run* 
 can watch, and close the room.
 
 The teacher owns the room: New room gives a teacher link (`?room=CODE&teacher=<key>`), shown only on
-this page, folded away from the projector. The board, its clicks, the class run's controls and Close
-room all check the key on every call (the page's state is the client's word over the API); the code
-alone, which every student sees, only joins. Opening the app with the teacher link opens the board.
+this page, folded away from the projector. A page's room and key are server-side state, set only by
+New room, a pasted teacher link or a page opened with it; the board, its clicks, the class run's
+controls and Close room check the key again on every call all the same (the room may have closed, on
+another of the teacher's screens). The code alone, which every student sees, only joins.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def build(ctx: AppContext) -> dict:
                                      elem_id="board-teacher-link", container=False)
             close_room = gr.Button("Close room", variant="stop", elem_id="board-close", size="sm")
         room = gr.State("")  # the room this page's board shows
-        key = gr.State("")  # its teacher key (checked on every call: over the API a client sends it)
+        key = gr.State("")  # its teacher key (checked again on every call)
         picked = gr.State("")  # the token of the run on the projector ("" = the whole class)
         timer = gr.Timer(BOARD_EVERY_S, active=False)
 
