@@ -26,7 +26,7 @@ CHECKPOINT_DIR = Path(os.environ.get("GAN_CLASSROOM_CHECKPOINTS", ROOT / "checkp
 class AppContext:
     registry: SessionRegistry  # session hash -> that tab's training run
     checkpoint_dir: Path = CHECKPOINT_DIR
-    rooms: RoomRegistry | None = None  # class rooms: code -> member sessions (None: one that asks `registry` who has a run)
+    rooms: RoomRegistry | None = None  # class rooms: code -> member sessions (None: one asking `registry` for runs)
     watched: SharedSnapshots = field(default_factory=SharedSnapshots)  # runs many tabs watch (class runs)
 
     def __post_init__(self):

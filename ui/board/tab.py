@@ -45,7 +45,8 @@ TEACHER_NOTE = ("**Keep this link to yourself**: it opens this room's board (pas
 NEEDS_TEACHER_LINK = ("the code alone lets students join room {code}; its board needs the teacher link that New room "
                       "showed (…?room={code}&teacher=…).")
 OPEN_FIRST = "open a room first: New room, or paste your teacher link in the box."
-PASTE_TEACHER_LINK = "paste the teacher link that New room showed (…?room=K7QF&teacher=…) to open your room's board."
+PASTE_TEACHER_LINK = ("paste the teacher link that New room showed (…?room=K7QF&teacher=…) to open your room's "
+                      "board.")
 
 
 def room_text(code: str, link: str) -> str:
@@ -66,7 +67,8 @@ def build(ctx: AppContext) -> dict:
         gr.Markdown(INTRO)
         with gr.Row(equal_height=False):
             new_room = gr.Button("New room", variant="primary", elem_id="board-new", scale=0, min_width=140)
-            code_box = gr.Textbox(show_label=False, placeholder="…or paste your teacher link to open your room's board",
+            code_box = gr.Textbox(show_label=False,
+                                  placeholder="…or paste your teacher link to open your room's board",
                                   max_lines=1, max_length=400, elem_id="board-code", scale=1, min_width=160,
                                   container=False)
             open_room = gr.Button("Open", elem_id="board-open", scale=0, min_width=90)
