@@ -43,6 +43,8 @@ def test_three_students_runs_show_live_on_the_board(app_server, browser, wait_fo
     teacher_link = link_box.input_value()
     key = teacher_link.split("&teacher=")[1]
     assert key not in teacher.locator("#board-room").inner_text()
+    teacher.locator("#board-teacher").get_by_text("Teacher link").click()  # folded again, as on a projector
+    expect(link_box).to_be_hidden()
 
     students = []
     for i in range(3):
@@ -107,6 +109,7 @@ def test_three_students_runs_show_live_on_the_board(app_server, browser, wait_fo
     expect(screen.locator("#board-room")).to_contain_text("teacher link", timeout=15_000)
     expect(screen.locator("#class-board img")).to_have_count(0)
 
+    teacher.locator("#board-teacher").get_by_text("Teacher link").click()
     teacher.locator("#board-close").click()  # Close room: the students' pages say so at their next heartbeat
     expect(teacher.locator("#board-room")).to_contain_text("is closed", timeout=15_000)
     expect(students[0].locator("#room-info")).to_contain_text("has closed", timeout=45_000)

@@ -96,7 +96,9 @@ def build(ctx: AppContext) -> dict:
             gr.Markdown(TEACHER_NOTE)
             teacher_box = gr.Textbox(show_label=False, interactive=False, buttons=["copy"], max_lines=1,
                                      elem_id="board-teacher-link", container=False)
-            close_room = gr.Button("Close room", variant="stop", elem_id="board-close", size="sm")
+            with gr.Row():
+                close_room = gr.Button("Close room", variant="stop", elem_id="board-close", size="sm", scale=0,
+                                       min_width=140)
         room = gr.State("")  # the room this page's board shows
         key = gr.State("")  # its teacher key (checked again on every call)
         picked = gr.State("")  # the token of the run on the projector ("" = the whole class)
