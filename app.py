@@ -48,8 +48,8 @@ def build_demo(ctx: AppContext | None = None) -> gr.Blocks:
             theory = theory_tab.build()
             board = board_tab.build(ctx)
         student = room_banner.wire(ctx, room, tabs)  # (class rooms: these two page-load handlers read ?room=)
-        demo.load(student["on_load"], None, student["outputs"], show_progress="hidden")
-        demo.load(board["on_load"], None, board["shown"] + [tabs], show_progress="hidden")
+        demo.load(student["on_load"], None, student["outputs"], show_progress="hidden", api_name="room_join")
+        demo.load(board["on_load"], None, board["shown"] + [tabs], show_progress="hidden", api_name="board_load")
         lesson_panel.wire(demo, lessons, tabs, train, theory)  # (its page-load handler reads ?lesson=, ?preset=, ...)
 
         def on_unload(request: gr.Request):

@@ -60,18 +60,19 @@ def main() -> None:
     ctx = AppContext(registry=registry)
     demo = build_demo(ctx)
     student_poll, board_poll = block_fn(demo, "poll"), block_fn(demo, "board_poll")
-    code = ctx.rooms.open()
+    room = ctx.rooms.open("bench")
+    code = room.code
     sessions = [f"bench-student-{i}" for i in range(args.students)]
     for s in sessions:
-        ctx.rooms.join(code, s)
+        ctx.rooms.join(code, s, "bench")
         registry.create(s, get_preset("ring8"), client=s, metric_fn=live_metrics)
         registry.start(s)
     states = {s: SessionState(demo) for s in sessions + ["teacher"]}
     student_ms, board_ms = [], []
 
     async def play() -> None:
-        teacher = states["teacher"]  # the teacher opens the room on the board (its State holds the code)
-        await demo.process_api(block_fn(demo, "board_open_room"), [code], state=teacher,
+        teacher = states["teacher"]  # the teacher opens the room on the board (its State holds the code and key)
+        await demo.process_api(block_fn(demo, "board_open_room"), [f"?room={code}&teacher={room.key}"], state=teacher,
                                request=gr.Request(session_hash="teacher", headers={}), session_hash="teacher")
         start = next_board = time.monotonic()
         while time.monotonic() - start < args.seconds:
@@ -79,14 +80,14 @@ def main() -> None:
             for s in sessions:  # (the State input, this tab's Seen, lives in its SessionState)
                 student_ms.append(await cpu_ms(demo, student_poll, [None, list(FIELD_LAYERS)], states[s], s))
             if tick >= next_board:
-                board_ms.append(await cpu_ms(demo, board_poll, [code, ""], states["teacher"], "teacher"))
+                board_ms.append(await cpu_ms(demo, board_poll, [code, room.key, ""], states["teacher"], "teacher"))
                 next_board = tick + BOARD_EVERY_S
             await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
 
     try:
         asyncio.run(play())
         steps = [registry.peek(s).last_snapshot.step for s in sessions]
-        shown = asyncio.run(demo.process_api(board_poll, [code, ""], state=states["teacher"],
+        shown = asyncio.run(demo.process_api(board_poll, [code, room.key, ""], state=states["teacher"],
                                                           request=gr.Request(session_hash="teacher"),
                                                           session_hash="teacher"))
         pictures = str(shown["data"]).count("<img ")

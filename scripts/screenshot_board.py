@@ -6,7 +6,7 @@ Launches the app, opens a room, and fills it as a class would: most students tra
 ring8-collapse (the lesson's collapse), two joined but have not pressed Start; some typed a
 nickname. A thread stands in for the students' own polls (which keep each run's last snapshot
 fresh). Once most runs are past the early steps, Chromium opens the board as a teacher's second
-screen does (`?room=CODE&teacher=1`) and takes the screenshot.
+screen does (the teacher link, `?room=CODE&teacher=<key>`) and takes the screenshot.
 """
 
 from __future__ import annotations
@@ -47,11 +47,12 @@ def main() -> None:
     demo.queue(default_concurrency_limit=8)
     _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=args.port, quiet=True,
                             **launch_options())
-    code = ctx.rooms.open()
+    room = ctx.rooms.open("screenshot")
+    code = room.code
     sessions = [f"shot-{i}" for i in range(n)]
     trained = sessions[:-2]  # the last two joined and have not pressed Start
     for i, s in enumerate(sessions):
-        ctx.rooms.join(code, s)
+        ctx.rooms.join(code, s, "screenshot")
         if i % 3 == 0:
             ctx.rooms.set_nickname(s, NICKNAMES[(i // 3) % len(NICKNAMES)])
     for i, s in enumerate(trained):
@@ -66,6 +67,8 @@ def main() -> None:
                 run = registry.get(s)
                 if run is not None:
                     run.snapshot()
+            for s in sessions[len(trained):]:  # (and the banner's heartbeat: those without a run keep their place)
+                ctx.rooms.here(s)
 
     threading.Thread(target=students_poll, daemon=True).start()
     deadline = time.monotonic() + args.wait
@@ -79,7 +82,7 @@ def main() -> None:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                          args=["--no-sandbox", "--disable-gpu"])
             page = browser.new_page(viewport={"width": 1920, "height": 1080})
-            page.goto(f"{url}?room={code}&teacher=1")
+            page.goto(f"{url}?room={code}&teacher={room.key}")  # (the teacher link: a second screen's board)
             board = page.locator("#class-board")
             expect(board.locator("img")).to_have_count(len(trained), timeout=60_000)
             time.sleep(2 * 2.5)  # two more board polls: every thumbnail drawn and loaded

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import os
 import re
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,8 +26,12 @@ CHECKPOINT_DIR = Path(os.environ.get("GAN_CLASSROOM_CHECKPOINTS", ROOT / "checkp
 class AppContext:
     registry: SessionRegistry  # session hash -> that tab's training run
     checkpoint_dir: Path = CHECKPOINT_DIR
-    rooms: RoomRegistry = field(default_factory=RoomRegistry)  # class rooms: code -> member sessions
+    rooms: RoomRegistry | None = None  # class rooms: code -> member sessions (None: one asking `registry` for runs)
     watched: SharedSnapshots = field(default_factory=SharedSnapshots)  # runs many tabs watch (class runs)
+
+    def __post_init__(self):
+        if self.rooms is None:  # (a member with a run is present, and keeps its room open: see live/rooms.py)
+            self.rooms = RoomRegistry(has_run=lambda session: self.registry.peek(session) is not None)
 
 
 def session_id(request) -> str:
@@ -49,6 +55,22 @@ def client_id(request) -> str:
             return forwarded[-1][:64]
     client = getattr(request, "client", None)
     return str(getattr(client, "host", "") or "local")[:64]
+
+
+_MARKDOWN_PUNCTUATION = {c: "\\" + c for c in string.punctuation if c not in "&<>\"'"}
+
+
+def plain_markdown(text: str) -> str:
+    """Text a client chose (a nickname), to be shown as itself inside gr.Markdown: every Markdown
+    mark backslash-escaped (`![](//host/x)` is no picture, `[a](javascript:...)` no link, `**b**` not
+    bold, `http://x` no autolink) and the HTML characters escaped (`<img>` is no tag)."""
+    return html.escape("".join(_MARKDOWN_PUNCTUATION.get(c, c) for c in str(text)), quote=True)
+
+
+def sentence(error) -> str:
+    """A refusal as the page shows it: a warning sign and the error's sentence, capitalised."""
+    text = str(error)
+    return f"⚠️ {text[:1].upper()}{text[1:]}"
 
 
 def explained(handler):

@@ -4,7 +4,9 @@ The teacher presses New room; three students open the room's link (each its own 
 so its own session), one types a nickname, all press Start. The board shows three live thumbnails
 (one <img> per run inside #class-board) with the right counts, a click puts one full size, and a
 student closing their tab takes their run off the board. The teacher starts a class run and a
-student watches it, every control hidden.
+student watches it, every control hidden. The teacher link (folded away under the board, never on a
+student's page) opens the same board on a second screen; Close room closes it, and the students' pages
+say so.
 """
 
 from __future__ import annotations
@@ -34,12 +36,22 @@ def test_three_students_runs_show_live_on_the_board(app_server, browser, wait_fo
     expect(teacher.locator("#board-room")).to_contain_text("?room=", timeout=15_000)
     code = re.search(r"Room (\w+)", teacher.locator("#board-room").inner_text()).group(1)
     expect(teacher.locator("#class-board")).to_contain_text("No runs in this room yet")
+    expect(teacher.locator("#board-teacher-link")).to_be_hidden()  # (folded: a projected board shows no key)
+    teacher.locator("#board-teacher").get_by_text("Teacher link").click()
+    link_box = teacher.locator("#board-teacher-link textarea, #board-teacher-link input").first
+    expect(link_box).to_have_value(re.compile(rf"\?room={code}&teacher=[\w-]{{22}}$"), timeout=10_000)
+    teacher_link = link_box.input_value()
+    key = teacher_link.split("&teacher=")[1]
+    assert key not in teacher.locator("#board-room").inner_text()
+    teacher.locator("#board-teacher").get_by_text("Teacher link").click()  # folded again, as on a projector
+    expect(link_box).to_be_hidden()
 
     students = []
     for i in range(3):
         page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
         page.goto(f"{url}?room={code.lower()}")  # (a code typed in lower case still opens the room)
         expect(page.locator("#room-info")).to_contain_text(f"room {code}", timeout=15_000)
+        assert key not in page.content()  # the teacher key never reaches a student's page
         students.append(page)
     nick = students[0].locator("#room-nickname textarea, #room-nickname input").first
     nick.fill("<b>Ana</b>")
@@ -88,6 +100,19 @@ def test_three_students_runs_show_live_on_the_board(app_server, browser, wait_fo
     students[2].context.close()  # a tab closes: its run ends and leaves the board
     expect(board.locator("img")).to_have_count(2, timeout=40_000)
     expect(board).to_contain_text("of 2 runs")
-    for page in [teacher] + students[:2]:
+
+    # the teacher link opens the board on a second screen; the old `&teacher=1` only says it is not one
+    screen = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    screen.goto(teacher_link)
+    expect(screen.locator("#class-board img")).to_have_count(2, timeout=20_000)
+    screen.goto(f"{url}?room={code}&teacher=1")
+    expect(screen.locator("#board-room")).to_contain_text("teacher link", timeout=15_000)
+    expect(screen.locator("#class-board img")).to_have_count(0)
+
+    teacher.locator("#board-teacher").get_by_text("Teacher link").click()
+    teacher.locator("#board-close").click()  # Close room: the students' pages say so at their next heartbeat
+    expect(teacher.locator("#board-room")).to_contain_text("is closed", timeout=15_000)
+    expect(students[0].locator("#room-info")).to_contain_text("has closed", timeout=45_000)
+    assert demo.ctx.rooms.class_session(code) is None
+    for page in [teacher, screen] + students[:2]:
         page.context.close()
-    demo.ctx.registry.close(demo.ctx.rooms.class_session(code))  # the room's run outlives its tabs: not the test's

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ui.board.tab import room_link
+from ui.board.links import pasted_key, room_link, teacher_link
 
 
 class Headers:
@@ -18,6 +18,20 @@ def test_the_students_link():
     assert room_link(Headers(host="x.hf.space", x_forwarded_proto="https"), "K7QF") == "https://x.hf.space/?room=K7QF"
     assert room_link(Headers(host="<script>"), "K7QF") == "?room=K7QF"
     assert room_link(None, "K7QF") == "?room=K7QF"
+    link = teacher_link(Headers(host="x.hf.space", x_forwarded_proto="https"), "K7QF", "k" * 22)
+    assert link == "https://x.hf.space/?room=K7QF&teacher=" + "k" * 22
+
+
+def test_what_a_teacher_pastes_into_the_boards_box():
+    key = "fPdSu60NCNwAvEVS2IZKxw"
+    for text in [f"https://x.hf.space/?room=K7QF&teacher={key}", f" ?teacher={key}&room=k7qf ", f"K7QF {key}",
+                 f"room=K7QF&teacher={key}"]:
+        assert pasted_key(text) == ("K7QF", key), text
+    assert pasted_key(key) == (None, key)  # the key alone: the server finds its room
+    assert pasted_key("K7QF") == ("K7QF", None)  # the code alone: a student's, not enough for the board
+    assert pasted_key("?room=K7QF&teacher=1") == ("K7QF", None)  # the old projector link: no key
+    for junk in [None, 5, "", "http://[x/?room=K7QF&teacher=" + key, "=" * 10_000, "K7QF" * 1000]:
+        assert pasted_key(junk)[1] is None
 
 
 def html_of(outputs) -> str:
@@ -28,10 +42,12 @@ def test_a_room_of_three_on_the_board_and_the_class_run(capped_app, post_event, 
     demo, url = capped_app
     ctx = demo.ctx
     out = post_event(url, "board_new_room", [], "teacher-1")
-    code = re.search(r"Room \*\*(\w+)\*\*", " ".join(o for o in out if isinstance(o, str))).group(1)
+    shown = re.search(r"Room \*\*(\w+)\*\*", " ".join(o for o in out if isinstance(o, str))).group(1)
+    code, key = pasted_key(next(o for o in out if isinstance(o, str) and "&teacher=" in o))  # (the teacher link)
+    assert code == shown and key not in shown
     students = [f"student-{i}" for i in range(3)]
     for s in students:
-        ctx.rooms.join(code, s)  # (what the page's load does for ?room=CODE)
+        ctx.rooms.join(code, s, "127.0.0.1")  # (what the page's load does for ?room=CODE)
         out = post_event(url, "start", train_inputs(), s)
         assert "running" in out[0]
     ctx.rooms.set_nickname(students[0], "Ana")
@@ -39,7 +55,7 @@ def test_a_room_of_three_on_the_board_and_the_class_run(capped_app, post_event, 
     def board():
         for s in students:  # the students' own polls keep their runs' last snapshots fresh
             ctx.registry.get(s).snapshot()
-        return html_of(post_event(url, "board_poll", [code, ""], "teacher-1"))
+        return html_of(post_event(url, "board_poll", [code, key, ""], "teacher-1"))
 
     page = wait_for(lambda: (lambda h: h if h.count("<img ") == 3 and "step 0 " not in h else "")(board()),
                     timeout_s=60)
@@ -48,7 +64,7 @@ def test_a_room_of_three_on_the_board_and_the_class_run(capped_app, post_event, 
         assert s not in page
 
     # the class run: started from the board, watched through one shared snapshot
-    out = post_event(url, "class_run_start", [code, "ring8"], "teacher-1")
+    out = post_event(url, "class_run_start", [code, key, "ring8"], "teacher-1")
     assert "running" in out[0], out
     class_session = ctx.rooms.class_session(code)
     run = ctx.registry.peek(class_session)
@@ -57,12 +73,13 @@ def test_a_room_of_three_on_the_board_and_the_class_run(capped_app, post_event, 
     assert all("Class run" in o[0] for o in shown)
     assert ctx.watched.fetches - fetches <= 3  # (one per MAX_AGE_S at most, whoever asks)
     assert run.last_status == "running"
-    out = post_event(url, "class_run_pause", [code], "teacher-1")
+    out = post_event(url, "class_run_pause", [code, key], "teacher-1")
     assert "paused" in out[0]
-    ctx.registry.close(class_session)
     for s in students:
         ctx.registry.close(s)
-        ctx.rooms.leave(s)
+    out = post_event(url, "board_close_room", [code, key], "teacher-1")  # (the class run ends with its room)
+    assert any(isinstance(o, str) and "is closed" in o for o in out) and ctx.registry.peek(class_session) is None
+    assert ctx.rooms.room_of(students[0]) is None
 
 
 def test_bad_room_codes_and_strangers(capped_app, post_event):
@@ -70,7 +87,7 @@ def test_bad_room_codes_and_strangers(capped_app, post_event):
     for text in ["../../etc", "K7QF" * 1000, "", "0000"]:
         out = post_event(url, "board_open_room", [text], "teacher-2")
         assert any(isinstance(o, str) and "⚠️" in o for o in out), out
-    out = post_event(url, "board_poll", ["ZZZZ", "nope"], "teacher-2")  # (a room this page never opened)
+    out = post_event(url, "board_poll", ["ZZZZ", "", "nope"], "teacher-2")  # (a room this page never opened)
     assert "Traceback" not in str(out)
-    out = post_event(url, "class_run_start", ["", "ring8"], "teacher-2")
+    out = post_event(url, "class_run_start", ["", "", "ring8"], "teacher-2")
     assert "Open a room first" in out[0]

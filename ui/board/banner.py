@@ -5,11 +5,15 @@ student's runs go on in the Train tab as ever; the room only makes them show on 
 Ticking "Watch the class run" hides the tabs (and so every control) and shows the teacher's run
 live instead: its picture and curves, read through the shared snapshot (one call a second for the
 whole room, however many watch).
+
+A slow heartbeat (every HEARTBEAT_S, only on a page in a room) tells the room the page is still
+open, so a student who has not pressed Start yet keeps their place, while a bare page load (a
+hostile client's) holds none for long (live/rooms.ABSENT_DROP_S). It also tells the page when its
+room closed, and puts a page that was dropped while away (a laptop asleep) back in the room.
 """
 
 from __future__ import annotations
 
-import html
 import threading
 import time
 
@@ -18,15 +22,20 @@ import gradio as gr
 from gan_core.pictures.field_draw import FIELD_LAYERS
 from live.rooms import RoomError, normalize_code
 from live.snapshot import Snapshot
-from ui.common import AppContext, session_id
+from ui.common import AppContext, client_id, plain_markdown, sentence, session_id
 from ui.train import view
 
 WATCH_EVERY_S = 1.0
+# a page in a room says it is there every 30 s: four beats to ABSENT_DROP_S, so a hidden tab (whose
+# timers the browser may slow to one a minute) keeps its place too
+HEARTBEAT_S = 30.0
 
 
 def banner_text(code: str, name: str) -> str:
-    return (f"You are in room **{code}** as **{html.escape(name)}**: your run shows on the class board once you "
+    # (a nickname is the student's own text: plain, never Markdown or HTML, on every page that shows it)
+    return (f"You are in room **{code}** as **{plain_markdown(name)}**: your run shows on the class board once you "
             "press Start.")
+
 
 
 _CURVES: dict[str, tuple[int, str | None]] = {}  # class-run session -> (snapshot version, its curves file)
@@ -66,8 +75,10 @@ def build(ctx: AppContext) -> dict:
                               buttons=[], elem_id="class-run-curves")  # (corner buttons would hide the legend)
     seen = gr.State(view.Seen())
     timer = gr.Timer(WATCH_EVERY_S, active=False)
+    joined = gr.State("")  # the code of the room this page joined (the page's word: checked like any code)
+    heartbeat = gr.Timer(HEARTBEAT_S, active=False)
     return dict(banner=banner, info=info, nickname=nickname, watch=watch, panel=panel, status=status,
-                picture=picture, curves=curves, seen=seen, timer=timer)
+                picture=picture, curves=curves, seen=seen, timer=timer, joined=joined, heartbeat=heartbeat)
 
 
 def wire(ctx: AppContext, c: dict, tabs: gr.Tabs) -> dict:
@@ -76,17 +87,30 @@ def wire(ctx: AppContext, c: dict, tabs: gr.Tabs) -> dict:
     def on_load(request: gr.Request):
         params = getattr(request, "query_params", None) or {}
         raw = params.get("room")
-        if raw is None or str(params.get("teacher", ""))[:8] == "1":  # (the teacher's board page joins nothing)
-            return gr.skip(), gr.skip()
+        if raw is None or "teacher" in params:  # (a teacher link's page is the board's: it joins nothing)
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         code = normalize_code(raw)
         if code is None:
             message = "⚠️ This link's room code is not valid (4 to 6 letters and digits): ask your teacher for it."
-            return gr.Column(visible=True), message
+            return gr.Column(visible=True), message, gr.skip(), gr.skip()
         try:
-            member = ctx.rooms.join(code, session_id(request))
+            member = ctx.rooms.join(code, session_id(request), client_id(request))
         except RoomError as e:
-            return gr.Column(visible=True), f"⚠️ {e}"
-        return gr.Column(visible=True), banner_text(code, member.name)
+            return gr.Column(visible=True), sentence(e), gr.skip(), gr.skip()
+        return gr.Column(visible=True), banner_text(code, member.name), code, gr.Timer(active=True)
+
+    def on_heartbeat(joined: str, request: gr.Request):
+        """The page is still open: keep its place; say so if the room closed; rejoin if dropped meanwhile."""
+        if ctx.rooms.here(session_id(request)) is not None:
+            return gr.skip(), gr.skip()
+        code = normalize_code(joined)
+        if code is None:
+            return gr.skip(), gr.Timer(active=False)
+        try:
+            member = ctx.rooms.join(code, session_id(request), client_id(request))
+        except RoomError as e:  # (closed, or a code the page made up: counted as a guess like any other)
+            return sentence(e), gr.Timer(active=False)
+        return banner_text(code, member.name), gr.skip()
 
     def on_nickname(text, request: gr.Request):
         code = ctx.rooms.room_of(session_id(request))
@@ -95,7 +119,7 @@ def wire(ctx: AppContext, c: dict, tabs: gr.Tabs) -> dict:
         try:
             name = ctx.rooms.set_nickname(session_id(request), text)
         except RoomError as e:
-            return f"⚠️ {e}"
+            return sentence(e)
         member = next((m for m in ctx.rooms.members(code) if m.session == session_id(request)), None)
         return banner_text(code, name or (member.name if member else "anonymous"))
 
@@ -107,6 +131,9 @@ def wire(ctx: AppContext, c: dict, tabs: gr.Tabs) -> dict:
         code = ctx.rooms.room_of(session_id(request))  # (the room, not a page's word: it may have closed)
         session = ctx.rooms.class_session(code) if code else None
         run = None if session is None else ctx.registry.peek(session)
+        if code is None:
+            return ("⚠️ This tab is no longer in a room (it has closed): untick **Watch the class run**.",) + \
+                (gr.skip(),) * 3
         if run is None:
             return ("The teacher has not started a class run yet: it appears here when they do.",) + \
                 (gr.skip(),) * 3
@@ -130,4 +157,6 @@ def wire(ctx: AppContext, c: dict, tabs: gr.Tabs) -> dict:
     c["watch"].change(on_watch, [c["watch"]], [c["panel"], tabs, c["timer"], c["seen"]])
     c["timer"].tick(on_tick, [c["seen"]], [c["status"], c["picture"], c["curves"], c["seen"]],
                     api_name="class_run_poll", concurrency_limit=None, show_progress="hidden")
-    return {"on_load": on_load, "outputs": [c["banner"], c["info"]]}
+    c["heartbeat"].tick(on_heartbeat, [c["joined"]], [c["info"], c["heartbeat"]], api_name="room_heartbeat",
+                        concurrency_limit=None, show_progress="hidden")
+    return {"on_load": on_load, "outputs": [c["banner"], c["info"], c["joined"], c["heartbeat"]]}
