@@ -2,6 +2,7 @@
 with and without the attack, in one run, as a ratio.
 
     python -m benchmarks.hostile [--scenario widest slow builds] [--window 20] [--json out.json]
+                                 [--report docs/HOSTILE.md]
 
 It starts `python app.py` (benchmarks/app_server.py). The victim is a browser-like tab
 (benchmarks/browser_client.py) that presses Start on the default preset and polls every second.
@@ -17,7 +18,9 @@ and a window under attack; then the attackers leave and the next scenario begins
   images and press Start.
 
 Reported per scenario: the victim's steps/s (quiet, attack, ratio), its poll p50/p95 in each window,
-and what the attackers were told (their first answer's notice).
+and what the attackers were told (their first answer's notice); --report writes them as docs/HOSTILE.md
+with the machine, the versions and the date. The goal (issue #23): a ratio of at least 0.8 and a poll
+p95 under 1 s in every scenario.
 """
 
 from __future__ import annotations
@@ -26,7 +29,10 @@ import argparse
 import asyncio
 import io
 import json
+import os
+import time
 import zipfile
+from pathlib import Path
 
 from .app_server import AppServer
 from .browser_client import StudentClient
@@ -140,13 +146,48 @@ async def run(scenarios: list[str], window_s: float) -> dict:
     return results
 
 
+WHAT = {"widest": "one tab at the widest settings (width 256, depth 8, batch 1024, 10 D steps, nz 128), "
+                  "two more that pressed Start and left",
+        "slow": "eight tabs looping Slow motion as fast as answers come",
+        "builds": "eight tabs uploading a 1 MB zip of 2,000 blank 2048 x 2048 PNGs and pressing Start"}
+
+
+def write_report(results: dict, path: Path, command: str, seconds: float) -> None:
+    from .bench import versions
+
+    v = versions()
+    lines = ["# What one hostile client costs another student", "",
+             f"Written by `{command}` (`benchmarks/hostile.py`) on {time.strftime('%Y-%m-%d %H:%M')} in "
+             f"{seconds:.0f} s; python {v['python']}, torch {v['torch']}, gradio {v['gradio']}; {v['machine']}; "
+             f"load average {os.getloadavg()[0]:.1f} at the end. The victim presses Start on `ring8` and polls "
+             "every second; each scenario measures it alone, then under the attack, in the same run (the ratio "
+             "travels between machines, the steps/s do not). The goal (issue #23): ratio >= 0.8, poll p95 < 1 s.", "",
+             "| attack | victim steps/s alone | under attack | ratio | poll p95 alone | under attack | attackers were told |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for name, r in results.items():
+        told = r["attackers_told"].replace("|", "/").replace("\n", " ")[:120]
+        lines.append(f"| {name}: {WHAT[name]} | {r['quiet']['steps_per_s']:.0f} | {r['attack']['steps_per_s']:.0f} | "
+                     f"{r['ratio']:.2f} | {r['quiet']['poll_p95_ms']:.0f} ms | {r['attack']['poll_p95_ms']:.0f} ms | "
+                     f"{told} |")
+    errors = sorted({e for r in results.values() for e in r["victim_errors"]})
+    lines += ["", f"Errors the victim saw: {len(errors)}" + (": " + "; ".join(errors[:5]) if errors else "."), ""]
+    path.write_text("\n".join(lines))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenario", nargs="+", choices=sorted(ATTACKS), default=["widest", "slow", "builds"])
     parser.add_argument("--window", type=float, default=20.0, help="seconds measured, quiet and under attack")
     parser.add_argument("--json", help="write the results here")
+    parser.add_argument("--report", help="write the table here as Markdown (docs/HOSTILE.md)")
     args = parser.parse_args()
+    t0 = time.monotonic()
     results = asyncio.run(run(args.scenario, args.window))
+    if args.report:
+        import sys
+
+        write_report(results, Path(args.report), "python -m benchmarks.hostile " + " ".join(sys.argv[1:]),
+                     time.monotonic() - t0)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

@@ -30,18 +30,24 @@ TOO_MANY = (b'{"error": "Too many requests from this page: it sent events faster
             b'Wait a few seconds and try again."}')
 
 
+def clock() -> float:
+    """The buckets' seconds (a test that moves a fake clock for the app moves this one with it)."""
+    return time.monotonic()
+
+
 class Buckets:
     """Token buckets by key, at most `max_keys` of them. clock: seconds (injected in tests)."""
 
-    def __init__(self, rate: float, burst: float, max_keys: int = MAX_KEYS, clock: Callable[[], float] = time.monotonic):
-        self.rate, self.burst, self.max_keys, self._clock = rate, burst, max_keys, clock
+    def __init__(self, rate: float, burst: float, max_keys: int = MAX_KEYS, clock: Callable[[], float] | None = None):
+        self.rate, self.burst, self.max_keys = rate, burst, max_keys
+        self._clock = clock or (lambda: globals()["clock"]())
         self._tokens: OrderedDict[str, tuple[float, float]] = OrderedDict()  # key -> (tokens, when)
 
     def take(self, key: str) -> bool:
         """One token for `key` if it has one (True), else False."""
         now = self._clock()
         tokens, when = self._tokens.pop(key, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - when) * self.rate)
+        tokens = min(self.burst, tokens + max(0.0, now - when) * self.rate)  # (a clock set back adds nothing)
         ok = tokens >= 1.0
         self._tokens[key] = (tokens - 1.0 if ok else tokens, now)
         while len(self._tokens) > self.max_keys:

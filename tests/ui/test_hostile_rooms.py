@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import time
 from urllib.parse import urlencode
 
 import httpx
@@ -41,13 +42,18 @@ def on_a_space(monkeypatch):
 
 
 @pytest.fixture
-def rooms(capped_app):
-    """make(**bounds) -> (the app's new RoomRegistry on a fake clock, the clock); the old one back after."""
+def rooms(capped_app, monkeypatch):
+    """make(**bounds) -> (the app's new RoomRegistry on a fake clock, the clock); the old one back after.
+    The events' rate limits (ui/request_limits.py) read the same clock: an hour of polls is an hour."""
+    from ui import request_limits
+
     demo = capped_app[0]
     old = demo.ctx.rooms
 
     def make(**bounds):
         clock = FakeClock()
+        start = clock.now
+        monkeypatch.setattr(request_limits, "clock", lambda: time.monotonic() + clock.now - start)
         demo.ctx.rooms = RoomRegistry(clock=clock, guesses=GuessBudget(clock=clock),
                                       has_run=lambda s: demo.ctx.registry.peek(s) is not None, **bounds)
         return demo.ctx.rooms, clock

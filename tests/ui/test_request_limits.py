@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -25,6 +26,15 @@ def test_a_bucket_allows_its_burst_then_its_rate():
     clock.now += 1.0  # two tokens back
     assert [b.take("tab") for _ in range(3)] == [True, True, False]
     assert b.take("another tab")  # buckets are per key
+
+
+def test_a_clock_set_back_adds_no_tokens():
+    clock = Clock()
+    clock.now = 100.0
+    b = Buckets(rate=1.0, burst=2.0, clock=clock)
+    b.take("t"), b.take("t")
+    clock.now = 0.0
+    assert not b.take("t")
 
 
 def test_buckets_are_bounded_in_number():
@@ -50,8 +60,9 @@ def _call(middleware, path: str, body: dict | bytes, client=("10.0.0.9", 1)) -> 
     async def send(message):
         sent.append(message)
 
-    asyncio.run(middleware({"type": "http", "method": "POST", "path": path, "client": client, "headers": []},
-                           receive, send))
+    scope = {"type": "http", "method": "POST", "path": path, "client": client, "headers": []}
+    with ThreadPoolExecutor(1) as pool:  # (a loop of its own: another test's may be running in this thread)
+        pool.submit(asyncio.run, middleware(scope, receive, send)).result()
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
 
