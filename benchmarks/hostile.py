@@ -14,8 +14,10 @@ and a window under attack; then the attackers leave and the next scenario begins
   depth 8, batch 1024, 10 D steps, nz 128) and keeps polling; two more send the same Start over the
   raw API and never poll again (a client that left at once).
 - slow (finding 2): eight tabs make a run each (Reset) and loop Slow motion as fast as answers come.
-- builds (finding 5): eight tabs upload a 1 MB zip of 2,000 blank 2048 x 2048 PNGs as their own
-  images and press Start.
+- builds (finding 5): eight tabs upload a zip of 30 blank 2048 x 2048 PNGs (126 million pixels, just
+  under the pixel budget of gan_core/data/folder.py: the costliest build it lets through) as their own
+  images and press Start. (A zip over the budget, like the finding's 4,999 images, is refused at upload
+  after a few headers: tests/ui/test_hostile_uploads.py.)
 
 Reported per scenario: the victim's steps/s (quiet, attack, ratio), its poll p50/p95 in each window,
 and what the attackers were told (their first answer's notice); --report writes them as docs/HOSTILE.md
@@ -91,7 +93,7 @@ async def _attack_slow(url: str) -> tuple[list[StudentClient], list[asyncio.Task
     return tabs, [asyncio.create_task(loop(t)) for t in tabs], "Slow motion in a loop"
 
 
-def _pixel_zip(images: int = 2000, side: int = 2048) -> bytes:
+def _pixel_zip(images: int = 30, side: int = 2048) -> bytes:
     """A small zip of many large blank PNGs: each compresses to a few KB, each decodes to side^2 pixels."""
     from PIL import Image
 
@@ -149,7 +151,8 @@ async def run(scenarios: list[str], window_s: float) -> dict:
 WHAT = {"widest": "one tab at the widest settings (width 256, depth 8, batch 1024, 10 D steps, nz 128), "
                   "two more that pressed Start and left",
         "slow": "eight tabs looping Slow motion as fast as answers come",
-        "builds": "eight tabs uploading a 1 MB zip of 2,000 blank 2048 x 2048 PNGs and pressing Start"}
+        "builds": "eight tabs uploading a zip of 30 blank 2048 x 2048 PNGs (126 Mpx, just under the pixel budget) "
+                  "and pressing Start"}
 
 
 def write_report(results: dict, path: Path, command: str, seconds: float) -> None:

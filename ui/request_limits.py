@@ -81,16 +81,15 @@ class EventRateLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope.get("method") != "POST":
             return await self.app(scope, receive, send)
-        if not self.address.take(_address(scope)):
-            return await _refuse(send)
         if not scope.get("path", "").endswith("/queue/join"):
-            return await self.app(scope, receive, send)
+            return await (self.app(scope, receive, send) if self.address.take(_address(scope)) else _refuse(send))
         body, more = b"", True
         while more and len(body) <= MAX_BODY:  # (an event's JSON: a few KB)
             message = await receive()
             body += message.get("body", b"")
             more = message.get("more_body", False)
-        if not self.tab.take(_session_of(body)):
+        # the tab's bucket first: a tab's refused loop must not drain its address's (a school's) bucket
+        if not self.tab.take(_session_of(body)) or not self.address.take(_address(scope)):
             return await _refuse(send)
         replayed = False
 

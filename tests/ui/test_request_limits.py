@@ -95,3 +95,13 @@ def test_an_address_flood_is_refused_on_every_post():
     statuses = [_call(limit, "/gradio_api/upload", b"x")[0] for _ in range(3)]
     assert statuses == [200, 200, 429]
     assert _call(limit, "/gradio_api/upload", b"x", client=("10.0.0.10", 1))[0] == 200  # another address
+
+
+def test_a_tabs_refused_loop_does_not_drain_its_addresss_bucket():
+    """A school shares one address: one student's loop, refused at its tab's bucket, leaves the others room."""
+    limit = EventRateLimit(echo, tab=Buckets(1.0, 2.0, clock=Clock()), address=Buckets(1.0, 5.0, clock=Clock()))
+    join = "/gradio_api/queue/join"
+    statuses = [_call(limit, join, {"session_hash": "loop"})[0] for _ in range(50)]
+    assert statuses.count(200) == 2
+    assert [_call(limit, join, {"session_hash": f"student{i}"})[0] for i in range(3)] == [200, 200, 200]
+
