@@ -87,6 +87,7 @@ class SessionRegistry:
         self._runs: dict[str, Trainer] = {}
         self._seen: dict[str, float] = {}
         self._client: dict[str, str] = {}
+        self._made_from: dict[str, str | None] = {}  # session -> the preset its run was made from (the page's word)
         self._pending: dict[str, str] = {}  # session -> client, while its new run is being built
         self._stepping: set[str] = set()  # sessions inside a Step job: they hold a training slot
         self._starting: set[str] = set()  # sessions admitted to train whose run has not confirmed yet
@@ -122,7 +123,13 @@ class SessionRegistry:
         return len(self._busy_sessions_locked() - {exclude})
 
     # -- lifecycle -----------------------------------------------------------------------------
-    def create(self, session: str, cfg: RunConfig, client: str = "", **trainer_kwargs) -> Trainer:
+    def made_from(self, session: str) -> str | None:
+        """What the session's run was made from, as its page named it (a preset), or None."""
+        with self._lock:
+            return self._made_from.get(session)
+
+    def create(self, session: str, cfg: RunConfig, client: str = "", made_from: str | None = None,
+               **trainer_kwargs) -> Trainer:
         """A fresh run for `cfg` (not started) that replaces the session's run once it exists: a run
         that fails to build (ConfigError, DatasetError, ...) leaves the old one as it was. Raises
         CapacityError when the server (or this client) has as many runs as it may."""
@@ -141,6 +148,7 @@ class SessionRegistry:
                 self._runs[session] = run
                 self._seen[session] = self._clock()
                 self._client[session] = client
+                self._made_from[session] = made_from
                 self._queue.leave(session)  # a new run waits for its own Start
                 self._turn_began.pop(session, None)
         if not still_wanted:
@@ -181,6 +189,7 @@ class SessionRegistry:
 
     def _forget_locked(self, session: str) -> Trainer | None:
         self._seen.pop(session, None)
+        self._made_from.pop(session, None)
         self._slow_at.pop(session, None)
         self._client.pop(session, None)
         self._queue.leave(session)

@@ -145,3 +145,30 @@ def test_a_theory_step_sets_the_theory_tabs_controls(app_server, browser):
     page.locator("#lesson-next").click()
     expect(page.locator("#theory-dgz input[type=number]")).to_have_value("0.01", timeout=WAIT)
     page.context.close()
+
+
+def test_the_fix_step_in_the_teachers_order_is_a_fresh_run(app_server, browser, artifacts):
+    """The collapse lesson as a teacher gives it (#26): step 1 (ring8-collapse), Start, let it train; Next to
+    step 3 (Fix 1: two time-scales), Start as the card says: a new run from step 0 with the fix's rates, not
+    the collapsed run going on with new ones."""
+    from conftest import poll_until, shown_step
+
+    _, url = app_server
+    page = open_page(browser, url + "?lesson=collapse&step=1")
+    expect(page.locator("#preset input")).to_have_value("ring8-collapse", timeout=WAIT)
+    page.locator("#start").click()
+    assert poll_until(lambda: shown_step(page) > 1500, timeout_s=120, every_s=0.5)
+    page.locator("#pause").click()
+    expect(page.locator("#status")).to_contain_text("paused", timeout=WAIT)
+    collapsed_at = shown_step(page)
+    for step in (2, 3):
+        page.locator("#lesson-next").click()
+        expect(page.locator("#lesson-card")).to_contain_text(f"step {step} of", timeout=WAIT)
+    expect(page.locator("#preset input")).to_have_value("ring8-collapse+ttur", timeout=WAIT)
+    expect(page.locator("#status")).to_contain_text("lr G 0.02", timeout=WAIT)  # the lesson changed nothing live
+    page.locator("#start").click()
+    fix = get_preset("ring8-collapse+ttur").train
+    expect(page.locator("#status")).to_contain_text(f"lr G {fix.lr_g:.2g}, lr D {fix.lr_d:.2g}", timeout=WAIT)
+    assert 0 <= shown_step(page) < collapsed_at  # from step 0 again: a fresh run
+    page.screenshot(path=str(artifacts / "lesson_fix_fresh_run_1280.png"))
+    page.context.close()

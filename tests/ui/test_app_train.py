@@ -210,3 +210,32 @@ def test_over_the_cap_a_student_queues_and_starts_when_a_slot_frees(app_server, 
     assert wait_for(lambda: registry.get(second.session_hash).status == "running", 30)
     out = second.predict(api_name="/poll")
     assert "running" in out[0] and out[1] == ""  # and the queue's notice is cleared
+
+
+def preset_inputs(name: str, **changes) -> list:
+    """The Start button's inputs as the page sends them with preset `name` picked (and `changes` typed)."""
+    v = {**values_from_config(get_preset(name)), **changes}
+    return [name, list(FIELD_LAYERS), *[v[k] for k in KEYS]]
+
+
+def test_another_preset_is_a_new_run_and_a_live_tweak_is_not(app_server, client_factory, wait_for):
+    """The lesson's order (#26): ring8-collapse, then its fix ring8-collapse+ttur, which differs only in
+    learning rates. Start on the fix must be a fresh run, not the collapsed one going on with new rates;
+    a learning rate the student types on the same preset goes on with the run."""
+    registry = app_server[0].ctx.registry
+    client = client_factory()
+    sid = client.session_hash
+    client.predict(*preset_inputs("ring8-collapse"), api_name="/start")
+    collapsed = registry.get(sid)
+    assert wait_for(lambda: collapsed.snapshot().step > 50, 60)
+    client.predict(api_name="/pause")
+
+    status = client.predict(*preset_inputs("ring8-collapse+ttur"), api_name="/start")[0]
+    fix = registry.get(sid)
+    assert fix is not collapsed and registry.made_from(sid) == "ring8-collapse+ttur", status
+    assert (fix.snapshot().lr_g, fix.snapshot().lr_d) == (get_preset("ring8-collapse+ttur").train.lr_g,
+                                                          get_preset("ring8-collapse+ttur").train.lr_d)
+    client.predict(api_name="/pause")
+    client.predict(*preset_inputs("ring8-collapse+ttur", lr_g=2e-3), api_name="/start")  # typed by the student
+    assert registry.get(sid) is fix and fix.snapshot().lr_g == 2e-3
+    client.predict(api_name="/pause")

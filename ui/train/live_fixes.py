@@ -80,5 +80,6 @@ def wire(w: dict, registry, status, notice) -> None:
             gr.Info(sentence)
         return status_line(run.snapshot()), sentence or gr.skip()
 
-    gr.on([w[k].change for k in FIX_KEYS], on_fix, inputs, [status, notice], api_name="set_live_fixes",
+    # the student's own changes only: a preset or lesson step that sets these widgets leaves the run as it is
+    gr.on([w[k].input for k in FIX_KEYS], on_fix, inputs, [status, notice], api_name="set_live_fixes",
           show_progress="hidden")

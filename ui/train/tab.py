@@ -49,9 +49,9 @@ SAMPLES_NOTE = ("<small>G's output for the same noise z every frame. Images: a g
                 "class for a conditional G). 2D: GAN Lab's view; toggle its layers below.</small>")
 CURVES_NOTE = ("<small>Top: the losses. Middle: D's mean output on real data and on G's fakes (at the "
                "equilibrium both are 0.5 for the standard GAN). Bottom: the size of each network's gradient.</small>")
-APPLY_NOTE = ("<small>Learning rates, D steps and the fixes below change the current run **live**. Data, "
-              "model, loss and the other tricks apply to a **new run**: press Start after changing them, or "
-              "Reset.</small>")
+APPLY_NOTE = ("<small>Learning rates, D steps and the fixes below, changed by you, change the current run "
+              "**live**. Another preset or lesson step, and data, model, loss and the other tricks, make a **new "
+              "run**: press Start after changing them, or Reset.</small>")
 
 
 def _data_widgets(v: dict, w: dict) -> None:
@@ -200,10 +200,15 @@ def build(ctx: AppContext) -> TrainHandles:
         values = values_of(args)
         cfg = config_from_values(values, preset_name, own.overrides(request, values["dataset"]))
         run = ctx.registry.get(sid)
-        if run is not None and run.status != "error" and same_run(run.cfg, cfg):
+        # a live tweak of the same preset goes on with the run; another preset (a lesson's next step, a pick from
+        # the menu) is a new run even when only its learning rates differ (ring8-collapse -> +ttur must not go on
+        # from a collapsed ring)
+        if (run is not None and run.status != "error" and ctx.registry.made_from(sid) == preset_name
+                and same_run(run.cfg, cfg)):
             run.set_live(**live_settings(cfg))
             return run, False
-        return ctx.registry.create(sid, cfg, client=client_id(request), metric_fn=live_metrics), True
+        return ctx.registry.create(sid, cfg, client=client_id(request), made_from=preset_name,
+                                   metric_fn=live_metrics), True
 
     def on_start(request: gr.Request, preset_name, layers_on, *args):
         try:
@@ -247,7 +252,8 @@ def build(ctx: AppContext) -> TrainHandles:
         try:
             values = values_of(args)
             cfg = config_from_values(values, preset_name, own.overrides(request, values["dataset"]))
-            run = ctx.registry.create(session_id(request), cfg, client=client_id(request), metric_fn=live_metrics)
+            run = ctx.registry.create(session_id(request), cfg, client=client_id(request), made_from=preset_name,
+                                      metric_fn=live_metrics)
         except RUN_ERRORS as e:
             return fail(str(e))
         snap = run.snapshot()
@@ -307,8 +313,18 @@ def build(ctx: AppContext) -> TrainHandles:
     def on_preset(name, layers_on, request: gr.Request):
         cfg = get_preset(name)
         v = values_from_config(cfg)
-        return [v[k] for k in KEYS] + [describe_preset(name), gr.CheckboxGroup(visible=is_points(v["dataset"])),
+        return [v[k] for k in KEYS] + [describe_preset(name) + kept_run_note(request, name),
+                                       gr.CheckboxGroup(visible=is_points(v["dataset"])),
                                        preview(cfg, layers_on, request)]
+
+    def kept_run_note(request, name: str) -> str:
+        """What happens to the tab's run when the student picks another preset: nothing, until Start."""
+        sid = session_id(request)
+        was = ctx.registry.made_from(sid)
+        if ctx.registry.peek(sid) is None or was == name:
+            return ""
+        return (f"\n\n**Your {was or 'current'} run goes on as it was** (nothing of {name} was applied to it): "
+                f"press **Start** for a new run of {name}.")
 
     def on_dataset(dataset, preset_name, layers_on, request: gr.Request):
         """A dataset brings its recommended settings: its own preset, or the current preset's when
@@ -320,8 +336,8 @@ def build(ctx: AppContext) -> TrainHandles:
             gr.Warning(str(e))
             return [gr.skip()] * (len(KEYS) + 4)
         v = values_from_config(cfg)
-        return [v[k] for k in KEYS] + [name, describe_preset(name), gr.CheckboxGroup(visible=is_points(dataset)),
-                                       preview(cfg, layers_on, request)]
+        return [v[k] for k in KEYS] + [name, describe_preset(name) + kept_run_note(request, name),
+                                       gr.CheckboxGroup(visible=is_points(dataset)), preview(cfg, layers_on, request)]
 
     def on_export(layers_on, request: gr.Request):
         run = ctx.registry.get(session_id(request))
@@ -336,10 +352,14 @@ def build(ctx: AppContext) -> TrainHandles:
     reset.click(on_reset, [preset, layers, *settings], shown, api_name="reset")
     timer.tick(on_tick, [seen, layers], shown, api_name="poll", concurrency_limit=None, show_progress="hidden")
     layers.change(on_layers, [layers], [samples], show_progress="hidden")
-    gr.on([w["lr_g"].change, w["lr_d"].change, w["d_steps"].change], on_live, [w["lr_g"], w["lr_d"], w["d_steps"]],
-          [status, notice], api_name="set_live", show_progress="hidden")
+    # live changes come from the student's own input only: a preset or lesson step that sets these widgets
+    # changes nothing of the running run (its next Start is a new run: run_for)
+    live_inputs = [w["lr_g"], w["lr_d"], w["d_steps"]]
+    gr.on([w["lr_g"].input, w["lr_d"].input, w["d_steps"].input], on_live, live_inputs, [status, notice],
+          api_name="set_live", show_progress="hidden")
     live_fixes.wire(w, ctx.registry, status, notice)
-    w["ttur"].click(lambda: (TTUR_LRS["lr_g"], TTUR_LRS["lr_d"]), None, [w["lr_g"], w["lr_d"]])
+    w["ttur"].click(lambda: (TTUR_LRS["lr_g"], TTUR_LRS["lr_d"]), None, [w["lr_g"], w["lr_d"]]).then(
+        on_live, live_inputs, [status, notice], show_progress="hidden")
     w["objective"].change(view.explanation, [w["objective"]], [explain])
     preset.input(on_preset, [preset, layers], settings + [preset_info, layers, samples])
     w["dataset"].input(on_dataset, [w["dataset"], preset, layers], settings + [preset, preset_info, layers, samples])
