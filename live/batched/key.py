@@ -46,6 +46,35 @@ class GroupKey:
     n_points: int  # every run's dataset is stacked into one tensor [U, n_points, 2]
 
 
+# Every field of RunConfig, and what a batched group does with it. tests/live/test_batched_key.py walks
+# them all: a field added to gan_core.config fails that test until someone decides here, so a new trick
+# can never be silently ignored by batched runs.
+IN_THE_KEY = frozenset({  # runs stepped together share these (GroupKey below)
+    "model.nz", "model.noise", "model.hidden", "model.depth", "model.activation", "model.pack", "model.minibatch_std",
+    "loss.objective", "train.batch_size", "train.d_steps", "train.g_steps", "train.betas_g", "train.betas_d",
+    "train.ema", "train.unrolled_steps", "data.n_points"})
+PER_RUN = frozenset({  # each run of a group keeps its own (its book, its stream, its dataset)
+    "data.name", "data.points", "model.init", "loss.label_smoothing", "loss.instance_noise",
+    "loss.instance_noise_steps", "loss.instance_noise_start", "train.lr_g", "train.lr_d", "train.seed",
+    "train.log_every"})
+NOT_BATCHED = frozenset({  # anything but the default makes a run unbatchable (why_not_batched says why)
+    "model.arch", "model.conditional", "model.spectral_norm", "loss.r1_gamma", "loss.feature_matching",
+    "train.grad_clip", "train.optimizer", "train.amp_bf16", "train.compile"})
+IGNORED = {  # fields that mean nothing to a batched run of 2D points, and why
+    "data.path": "a folder of images: images are not batched",
+    "data.image_size": "images are not batched",
+    "data.channels": "images are not batched",
+    "model.ngf": "the DCGAN's width: only MLPs are batched",
+    "model.ndf": "the DCGAN's width: only MLPs are batched",
+    "loss.gp_weight": "WGAN-GP's weight: its objective is not batched",
+    "loss.clip_value": "WGAN's clipping: its objective is not batched",
+    "train.steps": "the CLI's step budget: a live run trains until it is paused",
+    "train.device": "a group lives on the device it is given",
+    "train.fused_adam": "the group has its own Adam (the same arithmetic as the multi-tensor one)",
+    "train.channels_last": "a memory layout for images",
+}
+
+
 def why_not_batched(cfg: RunConfig) -> str | None:
     """None when `cfg` can join a batched group, else the first reason it cannot."""
     m, lc, t = cfg.model, cfg.loss, cfg.train
