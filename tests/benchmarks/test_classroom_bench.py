@@ -32,7 +32,6 @@ def test_page_text_reads_what_the_train_view_writes():
     assert page_text.modes(view.alerts_text(_snap())) is None
 
 
-@pytest.mark.browser
 def test_one_poll_returns_the_status_text(app_server):
     """Against the real app in this process: the client loads the page, presses Start with the
     page's own values, and one poll answers with the status line (the timer is kept quiet)."""
@@ -46,7 +45,9 @@ def test_one_poll_returns_the_status_text(app_server):
         try:
             await c.open()
             await c.click("start")
-            await asyncio.sleep(1.5)  # let the run take a few steps, so the poll has news
+            run = registry.get(c.session_hash)
+            while run is not None and run.snapshot().step < 3:  # a few steps, so the poll has news
+                await asyncio.sleep(0.05)  # (the event loop waits, polling the run: no fixed wait)
             outputs = await c.poll()
             return c, outputs
         finally:
@@ -61,8 +62,7 @@ def test_one_poll_returns_the_status_text(app_server):
     assert c.rec.heartbeats >= 1  # the heartbeat stream was open during the visit
 
 
-@pytest.mark.slow
-@pytest.mark.browser
+@pytest.mark.slow  # (it starts `python app.py`, no browser: its client is benchmarks/browser_client.py)
 def test_a_small_classroom(monkeypatch, tmp_path):
     """3 students on `python app.py` with room for 3 runs: all admitted, all training, no errors,
     and the runs' processes gone after the tabs close."""

@@ -1,7 +1,5 @@
 """The judge behind the image metrics: it learns, it round-trips, and the shipped ones are what they claim."""
 
-import time
-
 import pytest
 import torch
 
@@ -26,15 +24,12 @@ from gan_core.presets import get_preset
 @pytest.fixture(scope="module")
 def digits_classifier():
     torch.set_num_threads(1)
-    t0 = time.perf_counter()
-    model, acc = train_classifier("digits", epochs=10, seed=0)
-    return model, acc, time.perf_counter() - t0
+    return train_classifier("digits", epochs=10, seed=0)
 
 
 def test_trains_above_90_percent_held_out_on_digits(digits_classifier):
-    model, acc, seconds = digits_classifier
+    model, acc = digits_classifier
     assert acc > 0.90
-    assert seconds < 60  # a few seconds on a free core; generous for a shared one
     assert not model.training
 
 
@@ -61,7 +56,7 @@ def test_held_out_split_is_disjoint_and_seeded():
 
 
 def test_save_load_round_trip(digits_classifier, tmp_path):
-    model, acc, _ = digits_classifier
+    model, acc = digits_classifier
     path = save_classifier(model, tmp_path / "classifier-digits", {"dataset": "digits", "held_out_accuracy": acc})
     assert path.suffix == ".safetensors" and path.with_suffix(".json").is_file()
     loaded, meta = load_classifier(path)
