@@ -25,6 +25,7 @@ from gan_core.pictures.curves_draw import Panel, Series, draw_curves
 from gan_core.pictures.field_draw import FIELD_LAYERS, PICTURE_WIDTH, draw_field, field_title
 from gan_core.pictures.viz import png_bytes
 from gan_core.presets import PRESETS, get_preset
+from live.alerts import collapse_alert
 from live.building import BUILDING
 from live.history import SERIES
 from live.snapshot import Snapshot
@@ -114,13 +115,17 @@ def fixes_text(fixes: dict) -> str:
 
 def alerts_text(snap: Snapshot) -> str:
     """The trainer's alerts in plain language, and the latest mode count for 2D mixtures."""
-    lines = [f"- ⚠️ {a}" for a in snap.alerts]
+    collapse = collapse_alert(snap.metrics)
+    alerts = ([collapse] if collapse else []) + list(snap.alerts)
+    lines = [f"- ⚠️ {a}" for a in alerts]
     modes = [m for m in snap.metrics if "modes_covered" in m]
     if modes:
         m = modes[-1]
-        lines.append(f"- Modes covered: **{m['modes_covered']} of {m['n_modes']}**, "
-                     f"{100 * m['high_quality_fraction']:.0f}% of samples near a mode (step {m['step']:,}).")
-    if not snap.alerts:
+        near = m["high_quality_fraction"]
+        lines.append(f"- Modes covered: **{m['modes_covered']} of {m['n_modes']}**, {100 * near:.0f}% of samples near "
+                     f"a mode (step {m['step']:,})." + (" The fakes reach the modes but most still lie between "
+                                                         "them: G has not settled yet." if near < 0.5 else ""))
+    if not alerts:
         lines.insert(0, "- No alerts: nothing looks wrong right now." if snap.step else
                      "- No alerts yet: press **Start** or **Step**.")
     return "**What the trainer sees**\n\n" + "\n".join(lines)
