@@ -11,8 +11,7 @@ import pytest
 from PIL import Image
 
 from gan_core.config import DataConfig
-from gan_core.data import load_dataset
-from gan_core.data import folder
+from gan_core.data import folder, load_dataset
 from gan_core.data import own_images as oi
 from gan_core.errors import ConfigError, DatasetError
 from ui.train import own_data
