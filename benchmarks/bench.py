@@ -52,7 +52,8 @@ TARGETS = {"ratio_cpu": 1.0, "ring8_s": 30.0, "mnist5k_s": 120.0, "streaming": 0
 GPU_VARIANTS = (("defaults", {}), ("fused Adam", {"fused_adam": True}), ("channels_last", {"channels_last": True}),
                 ("bf16 autocast", {"amp_bf16": True}), ("torch.compile", {"compile": "default"}),
                 ("compile + CUDA graphs", {"compile": "reduce-overhead"}),
-                ("all four", {"fused_adam": True, "channels_last": True, "amp_bf16": True, "compile": "reduce-overhead"}))
+                ("all four", {"fused_adam": True, "channels_last": True, "amp_bf16": True,
+                              "compile": "reduce-overhead"}))
 
 
 @dataclass(frozen=True)
@@ -114,11 +115,13 @@ def cpu_threads(plan: Plan) -> dict:
                 if policy:
                     env["OMP_WAIT_POLICY"] = policy
                 env["PYTHONPATH"] = str(ROOT)
-                code = f"import torch; from benchmarks.bench import _probe; _probe({preset!r}, {threads}, {plan.thread_s})"
+                code = ("import torch; from benchmarks.bench import _probe; "
+                        f"_probe({preset!r}, {threads}, {plan.thread_s})")
                 out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
                 if out.returncode:
                     raise RuntimeError(out.stderr[-500:])
-                results.setdefault(preset, {}).setdefault(label, []).append(json.loads(out.stdout.splitlines()[-1])["ms"])
+                ms = json.loads(out.stdout.splitlines()[-1])["ms"]
+                results.setdefault(preset, {}).setdefault(label, []).append(ms)
     return {p: {label: spread(v) for label, v in r.items()} for p, r in results.items()}
 
 

@@ -68,7 +68,8 @@ def _targets(r: dict) -> list[str]:
         elif runs[0]["status"].startswith("not measured"):
             row(name, runs[0]["status"], "—")
         else:
-            said = "; ".join(f"seed {x['seed']}: " + (f"{x['seconds']:.0f} s" if x["status"] == "reached" else x["status"])
+            said = "; ".join(f"seed {x['seed']}: "
+                             + (f"{x['seconds']:.0f} s" if x["status"] == "reached" else x["status"])
                              for x in runs)
             ok = sum(x["status"] == "reached" and x["seconds"] < limit for x in runs)
             row(name, said, "yes" if ok == len(runs) else f"no ({ok} of {len(runs)} seeds)")
@@ -90,7 +91,8 @@ def _targets(r: dict) -> list[str]:
         best = [x for x in g if "ratio" in x]
         if best:
             top = max(best, key=lambda x: x["ratio"]["median"])
-            row(name, f"{top['ratio']['median']:.2f} ({top['label']})", "yes" if top["ratio"]["median"] >= 2.0 else "no")
+            row(name, f"{top['ratio']['median']:.2f} ({top['label']})",
+                "yes" if top["ratio"]["median"] >= 2.0 else "no")
         else:
             row(name, f"error: {g[0].get('error') if g else _error(g)}", "no")
     return rows
@@ -141,13 +143,16 @@ def _quality(r: dict) -> list[str]:
         else:
             result, steps, last = x["status"], x.get("steps", "—"), x.get("last", {})
         shown = ", ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in last.items()
-                          if k in ("step", "modes_covered", "high_quality_fraction", "classes_covered", "mean_confidence"))
+                          if k in ("step", "modes_covered", "high_quality_fraction", "classes_covered",
+                                   "mean_confidence"))
         out.append(f"| {x['preset']} | {x['seed']} | {x['test']} | {result} | {steps} | {shown or '—'} |")
     checks = sorted({x["check_every"] for x in q})
     out += ["", f"Seconds from Start until the live diagnostics (`diagnostics.live_metrics`, run by the Trainer every "
             f"{', '.join(map(str, checks))} steps: `metrics.mode_coverage` for ring8, the shipped classifier "
             "`checkpoints/classifier-mnist5k.safetensors` and `metrics.class_histogram` for mnist5k) first pass the "
-            "test; building the run is not counted. The presets' own settings and seeds (the mnist5k preset's Adam lr 5e-4 was chosen in session 2 because it reaches 10/10 classes in ~1,100 steps instead of ~3,800 and ends with better samples: FD 62 vs 89).", ""]
+            "test; building the run is not counted. The presets' own settings and seeds (the mnist5k preset's Adam "
+            "lr 5e-4 was chosen in session 2 because it reaches 10/10 classes in ~1,100 steps instead of ~3,800 and "
+            "ends with better samples: FD 62 vs 89).", ""]
     return out
 
 
@@ -234,7 +239,8 @@ def _gpu(r: dict) -> list[str]:
     if g is None:
         return out + [f"**{NO_GPU}.** The code path exists (`bench.gpu_speedups`: mnist5k DCGAN at batch 128, each "
                       "flag on alone and all four together, each interleaved with the reference loop); " + flags, ""]
-    out += ["| mnist5k, batch 128 | ours, steps/s | reference, steps/s | ours / reference |", "| --- | --- | --- | --- |"]
+    out += ["| mnist5k, batch 128 | ours, steps/s | reference, steps/s | ours / reference |",
+            "| --- | --- | --- | --- |"]
     for x in g:
         if "error" in x:
             out.append(f"| {x['label']} | error: {x['error']} | | |")
@@ -268,7 +274,8 @@ def write_report(r: dict, path: Path, command: str) -> Path:
              f"| OMP_WAIT_POLICY | {v['OMP_WAIT_POLICY']} |",
              f"| wall time | {r['seconds']:.0f} s |", "",
              "## Targets", "", *_targets(r), "",
-             *_throughput(r), *_threads(r), *_quality(r), *_streaming(r), *_latency(r), *_gpu(r), *_classroom(), *_replays()]
+             *_throughput(r), *_threads(r), *_quality(r), *_streaming(r), *_latency(r), *_gpu(r),
+             *_classroom(), *_replays()]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines).rstrip() + "\n")
     return path

@@ -151,7 +151,10 @@ async def run_class(url: str, server_pid: int | None, args) -> dict:
 def _student_result(c: StudentClient) -> dict:
     r = c.rec
     steps = [s.step for s in r.seen if s.step is not None]
-    since = (lambda t: None if t is None or r.start_sent is None else t - r.start_sent)
+
+    def since(t):
+        return None if t is None or r.start_sent is None else t - r.start_sent
+
     return {"outcome": r.outcome or "no start", "start_notice": r.start_notice, "errors": r.errors,
             "latency": r.latency, "ticks": r.ticks, "skipped": r.skipped, "files": r.files,
             "heartbeats": r.heartbeats, "connections": r.connections,

@@ -80,7 +80,8 @@ def run(base: str, variants: dict[str, dict], seeds: list[int], steps: int, ever
     return summary
 
 
-def search_args(ap: argparse.ArgumentParser, seeds: list[int], steps: int, every: int) -> tuple[argparse.Namespace, dict]:
+def search_args(ap: argparse.ArgumentParser, seeds: list[int], steps: int,
+                every: int) -> tuple[argparse.Namespace, dict]:
     """The options every batched search takes; (args, {variant name: overrides}). Sets the thread count."""
     ap.add_argument("--variant", action="append", required=True, help="NAME=JSON overrides of the base preset")
     ap.add_argument("--seeds", nargs="+", type=int, default=seeds)

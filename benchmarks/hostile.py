@@ -165,7 +165,8 @@ def write_report(results: dict, path: Path, command: str, seconds: float) -> Non
              f"load average {os.getloadavg()[0]:.1f} at the end. The victim presses Start on `ring8` and polls "
              "every second; each scenario measures it alone, then under the attack, in the same run (the ratio "
              "travels between machines, the steps/s do not). The goal (issue #23): ratio >= 0.8, poll p95 < 1 s.", "",
-             "| attack | victim steps/s alone | under attack | ratio | poll p95 alone | under attack | attackers were told |",
+             "| attack | victim steps/s alone | under attack | ratio | poll p95 alone | under attack | "
+             "attackers were told |",
              "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
     for name, r in results.items():
         told = r["attackers_told"].replace("|", "/").replace("\n", " ")[:120]

@@ -97,7 +97,8 @@ class Session:
         lines = [f"{method} {self.prefix}{path} HTTP/1.1", f"Host: {self.host_header}", "Connection: keep-alive"]
         headers = {k.lower(): v for k, v in (headers or {}).items()}
         if body is not None:
-            lines += [f"Content-Type: {headers.pop('content-type', 'application/json')}", f"Content-Length: {len(body)}"]
+            lines += [f"Content-Type: {headers.pop('content-type', 'application/json')}",
+                      f"Content-Length: {len(body)}"]
         lines += [f"{k}: {v}" for k, v in headers.items()]
         conn.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b""))
         await conn.writer.drain()

@@ -95,7 +95,8 @@ def read_meta(path: str | Path) -> dict:
         with safe_open(str(st_path), framework="pt") as f:
             header = f.metadata() or {}
     except (SafetensorError, OSError, ValueError) as e:
-        raise CheckpointError(f"{st_path.name} is not a readable safetensors file (truncated or another format): {e}") from e
+        raise CheckpointError(f"{st_path.name} is not a readable safetensors file "
+                              f"(truncated or another format): {e}") from e
     text = header.get("gan_classroom")
     if not isinstance(text, str):
         raise CheckpointError(f"{st_path.name} is a safetensors file but not a GAN Classroom checkpoint "

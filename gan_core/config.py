@@ -76,8 +76,10 @@ class DataConfig:
     def __post_init__(self) -> None:
         _check_types(self, "data")
         _one_of(self.name, POINT_DATASETS + (OWN_POINTS,) + IMAGE_DATASETS, "data.name")
-        _check(self.name != "folder" or bool(self.path), "data.name='folder' needs data.path: a folder or .zip of images.")
-        _check(self.image_size in (0,) + IMAGE_SIZES, f"data.image_size must be one of {IMAGE_SIZES} (or 0 for the dataset's own); got {self.image_size}.")
+        _check(self.name != "folder" or bool(self.path),
+               "data.name='folder' needs data.path: a folder or .zip of images.")
+        _check(self.image_size in (0,) + IMAGE_SIZES,
+               f"data.image_size must be one of {IMAGE_SIZES} (or 0 for the dataset's own); got {self.image_size}.")
         _check(self.channels in (0, 1, 3), f"data.channels must be 1 or 3 (or 0 for the default); got {self.channels}.")
         _check(100 <= self.n_points <= MAX_POINTS,
                f"data.n_points must be between 100 and {MAX_POINTS:,}; got {self.n_points}.")
@@ -97,8 +99,10 @@ class DataConfig:
 def _own_points(points) -> tuple[tuple[float, float], ...]:
     """data.points, checked before anything is built from them: at most MAX_OWN_POINTS pairs of
     finite numbers within +-10 (the models' plane is about +-2.5). Returns a tuple of float pairs."""
-    _check(isinstance(points, (tuple, list)), f"data.points must be a list of [x, y] pairs; got {type(points).__name__}.")
-    _check(len(points) <= MAX_OWN_POINTS, f"data.points may hold at most {MAX_OWN_POINTS:,} points; got {len(points):,}.")
+    _check(isinstance(points, (tuple, list)),
+           f"data.points must be a list of [x, y] pairs; got {type(points).__name__}.")
+    _check(len(points) <= MAX_OWN_POINTS,
+           f"data.points may hold at most {MAX_OWN_POINTS:,} points; got {len(points):,}.")
     pairs = []
     for p in points:
         ok = isinstance(p, (tuple, list)) and len(p) == 2 and all(
@@ -133,7 +137,8 @@ class ModelConfig:
         _check(1 <= self.nz <= 512, f"model.nz (latent size) must be between 1 and 512; got {self.nz}.")
         _check(1 <= self.hidden <= 1024, f"model.hidden must be between 1 and 1024; got {self.hidden}.")
         _check(0 <= self.depth <= 8, f"model.depth must be between 0 and 8 hidden layers; got {self.depth}.")
-        _check(4 <= self.ngf <= 256 and 4 <= self.ndf <= 256, f"model.ngf and model.ndf must be between 4 and 256; got {self.ngf}, {self.ndf}.")
+        _check(4 <= self.ngf <= 256 and 4 <= self.ndf <= 256,
+               f"model.ngf and model.ndf must be between 4 and 256; got {self.ngf}, {self.ndf}.")
         _check(1 <= self.pack <= 8, f"model.pack (PacGAN) must be between 1 and 8; got {self.pack}.")
 
 
@@ -155,12 +160,16 @@ class LossConfig:
         _check(self.gp_weight >= 0, f"loss.gp_weight must be >= 0; got {self.gp_weight}.")
         _check(self.clip_value > 0, f"loss.clip_value must be > 0; got {self.clip_value}.")
         _check(self.r1_gamma >= 0, f"loss.r1_gamma must be >= 0; got {self.r1_gamma}.")
-        _check(0 <= self.label_smoothing < 0.5, f"loss.label_smoothing must be in [0, 0.5); got {self.label_smoothing}.")
+        _check(0 <= self.label_smoothing < 0.5,
+               f"loss.label_smoothing must be in [0, 0.5); got {self.label_smoothing}.")
         _check(self.instance_noise >= 0, f"loss.instance_noise must be >= 0; got {self.instance_noise}.")
-        _check(self.instance_noise_steps >= 1, f"loss.instance_noise_steps must be >= 1; got {self.instance_noise_steps}.")
-        _check(self.instance_noise_start >= 0, f"loss.instance_noise_start must be >= 0; got {self.instance_noise_start}.")
+        _check(self.instance_noise_steps >= 1,
+               f"loss.instance_noise_steps must be >= 1; got {self.instance_noise_steps}.")
+        _check(self.instance_noise_start >= 0,
+               f"loss.instance_noise_start must be >= 0; got {self.instance_noise_start}.")
         _check(self.label_smoothing == 0 or self.objective in BCE_OBJECTIVES,
-               f"label smoothing only applies to the BCE objectives ({', '.join(BCE_OBJECTIVES)}); objective is {self.objective!r}.")
+               f"label smoothing only applies to the BCE objectives ({', '.join(BCE_OBJECTIVES)}); "
+               f"objective is {self.objective!r}.")
 
 
 @dataclass(frozen=True)
@@ -197,13 +206,16 @@ class TrainConfig:
             _check(len(b) == 2 and all(0 <= x < 1 for x in b), f"train.{name} must be two numbers in [0, 1); got {b}.")
             object.__setattr__(self, name, (float(b[0]), float(b[1])))  # lists from JSON -> tuple
         _one_of(self.optimizer, OPTIMIZERS, "train.optimizer")
-        _check(1 <= self.d_steps <= 10, f"train.d_steps (D steps per G step) must be between 1 and 10; got {self.d_steps}.")
+        _check(1 <= self.d_steps <= 10,
+               f"train.d_steps (D steps per G step) must be between 1 and 10; got {self.d_steps}.")
         _check(1 <= self.g_steps <= 10, f"train.g_steps must be between 1 and 10; got {self.g_steps}.")
-        _check(0 <= self.unrolled_steps <= 20, f"train.unrolled_steps must be between 0 and 20; got {self.unrolled_steps}.")
+        _check(0 <= self.unrolled_steps <= 20,
+               f"train.unrolled_steps must be between 0 and 20; got {self.unrolled_steps}.")
         _check(self.grad_clip >= 0, f"train.grad_clip must be >= 0 (0 = off); got {self.grad_clip}.")
         _check(0 <= self.ema < 1, f"train.ema must be in [0, 1) (0 = off); got {self.ema}.")
         _check(1 <= self.steps <= 10_000_000, f"train.steps must be between 1 and 10,000,000; got {self.steps}.")
-        _check(0 <= self.seed <= MAX_SEED, f"train.seed must be a whole number between 0 and {MAX_SEED:,}; got {self.seed}.")
+        _check(0 <= self.seed <= MAX_SEED,
+               f"train.seed must be a whole number between 0 and {MAX_SEED:,}; got {self.seed}.")
         _check(1 <= self.log_every <= 1000, f"train.log_every must be between 1 and 1000; got {self.log_every}.")
         _one_of(self.device, ("auto", "cpu", "cuda"), "train.device")
         _one_of(self.compile, COMPILE_MODES, "train.compile")
@@ -220,7 +232,8 @@ class RunConfig:
     def __post_init__(self) -> None:
         points = self.data.is_points
         _check(points == (self.model.arch == "mlp"),
-               f"dataset {self.data.name!r} needs model.arch={'mlp' if points else 'dcgan'!r}; got {self.model.arch!r}.")
+               f"dataset {self.data.name!r} needs model.arch={'mlp' if points else 'dcgan'!r}; "
+               f"got {self.model.arch!r}.")
         _check(self.train.batch_size % self.model.pack == 0,
                f"PacGAN pack size {self.model.pack} must divide the batch size {self.train.batch_size}.")
         _check(not (self.model.conditional and points),

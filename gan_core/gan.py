@@ -81,7 +81,8 @@ class GAN:
                                        "lr_d": self.opt_d.param_groups[0]["lr"], "d_steps": self.d_steps})
 
 
-def make_optimizer(params, kind: str, lr: float, betas: tuple[float, float], fused: bool = False) -> torch.optim.Optimizer:
+def make_optimizer(params, kind: str, lr: float, betas: tuple[float, float],
+                   fused: bool = False) -> torch.optim.Optimizer:
     """Adam, optimistic Adam (gan_core/optimism.py) or SGD. fused: one kernel for all parameters
     (opt-in, speedups.py). Otherwise the multi-tensor ("foreach") form, which PyTorch picks by itself
     only on CUDA: on a CPU it also updates every parameter in a few calls instead of a Python loop of

@@ -27,7 +27,8 @@ COLLAPSE_FIXES: dict[str, tuple[str, dict, dict | None]] = {
                {"train": {"lr_g": 1e-3}}, {"lr_g": 1e-3}),
     "mbstd": ("Minibatch std-dev: D sees how spread out a batch is, so one clump gives itself away.",
               {"model": {"minibatch_std": True}}, None),
-    "unrolled": ("unrolled D (Metz et al. 2017): G looks 5 D updates ahead, so it cannot just chase D's current weak spot.",
+    "unrolled": ("unrolled D (Metz et al. 2017): G looks 5 D updates ahead, so it cannot just chase D's current "
+                 "weak spot.",
                  {"train": {"unrolled_steps": 5}}, {"unrolled_steps": 5}),
     "optimism": ("optimistic Adam (Daskalakis et al. 2018) for both nets: each update adds the change of the last "
                  "one, a guess of where the game is going, which damps G's hopping (Adam's beta2 0.99 with it).",
@@ -56,12 +57,14 @@ COLLAPSE_NO_HELP: dict[str, tuple[str, dict]] = {
     "spectral norm": ("capping the gain of D's layers makes a D that is already too slow slower still: "
                       "0 of 8 modes in 5 of 5 seeds", {"model": {"spectral_norm": True}}),
     "feature matching": ("G matching the mean of D's features stops the clump (4-8 modes touched), but G spreads "
-                         "thinly between the modes: at most 24% of samples on one", {"loss": {"feature_matching": True}}),
+                         "thinly between the modes: at most 24% of samples on one",
+                         {"loss": {"feature_matching": True}}),
     "WGAN-GP": ("its own recipe (Adam 1e-4, 5 critic steps) is slow here: after 6,000 steps G is a blur round the "
                 "ring, 3-5 modes touched and under 1% of samples on a mode",
                 {"loss": {"objective": "wgan-gp", "gp_weight": 10.0},
                  "train": {"d_steps": 5, "lr_g": 1e-4, "lr_d": 1e-4, "betas_g": (0.5, 0.9), "betas_d": (0.5, 0.9)}}),
-    "LSGAN": ("a least-squares loss does not slow G down: 4 of 5 seeds end on 0-1 modes", {"loss": {"objective": "lsgan"}}),
+    "LSGAN": ("a least-squares loss does not slow G down: 4 of 5 seeds end on 0-1 modes",
+              {"loss": {"objective": "lsgan"}}),
     "hinge loss": ("a hinge loss does not slow G down: 0-3 modes in 5 of 5 seeds", {"loss": {"objective": "hinge"}}),
     "gradient clipping": ("Adam rescales every step, so capping the gradient norm at 1 hardly slows G: 4 of 5 seeds "
                           "on 0-1 modes", {"train": {"grad_clip": 1.0}}),
@@ -125,7 +128,8 @@ PRESETS: dict[str, tuple[str, dict]] = {
                  "train": {"batch_size": 64, "lr_g": 5e-4, "lr_d": 5e-4, "steps": 3000}}),
     # the same lr 5e-4 (seed 0, 3,000 steps): Frechet distance 4.0 vs 6.4 and 97% vs 95% right digits at 2e-4
     "mnist5k-cgan": ("A conditional DCGAN on MNIST-5k: pick the digit you want.",
-                     {"data": {"name": "mnist5k"}, "model": {**_DCGAN, "nz": 64, "ngf": 32, "ndf": 32, "conditional": True},
+                     {"data": {"name": "mnist5k"},
+                      "model": {**_DCGAN, "nz": 64, "ngf": 32, "ndf": 32, "conditional": True},
                       "train": {"batch_size": 64, "lr_g": 5e-4, "lr_d": 5e-4, "steps": 3000}}),
 }
 

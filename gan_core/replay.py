@@ -215,7 +215,8 @@ def _meta(name: str, raw: np.ndarray) -> dict:
     _check(meta.get("format_version") == FORMAT_VERSION, name,
            f"format version {str(meta.get('format_version'))[:20]}, this app reads {FORMAT_VERSION}")
     for key in ("title", "command", "preset", "created", "checkpoint"):
-        _check(isinstance(meta.get(key, ""), str) and len(meta.get(key, "")) <= 2000, name, f"its {key} is not short text")
+        _check(isinstance(meta.get(key, ""), str) and len(meta.get(key, "")) <= 2000, name,
+               f"its {key} is not short text")
     _check(isinstance(meta.get("seed", 0), int), name, "its seed is not a whole number")
     steps = meta.get("steps")
     _check(isinstance(steps, list) and 1 <= len(steps) <= MAX_FRAMES and all(type(s) is int for s in steps),

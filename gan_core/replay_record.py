@@ -39,7 +39,8 @@ def check_every(every: int, steps: int) -> None:
         raise ValueError(f"--record-every must be a whole number that divides the {steps:,} steps; got {every}.")
     if steps // every + 1 > replay.MAX_FRAMES:
         raise ValueError(f"--record-every {every} gives {steps // every + 1} frames; a replay holds at most "
-                         f"{replay.MAX_FRAMES} (use --record-every {math.ceil(steps / (replay.MAX_FRAMES - 1))} or more).")
+                         f"{replay.MAX_FRAMES} (use --record-every "
+                         f"{math.ceil(steps / (replay.MAX_FRAMES - 1))} or more).")
 
 
 def _plain_metrics(m: dict) -> dict:

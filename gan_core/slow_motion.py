@@ -185,12 +185,14 @@ def notes(cfg) -> dict[int, str]:
     if lc.objective == "wgan-gp" or lc.r1_gamma > 0:
         said.setdefault(3, []).append("plus the gradient penalty")
     if cfg.model.pack > 1:
-        said.setdefault(2, []).append(f"PacGAN: D scores packs of {cfg.model.pack} samples, each sample shows its pack's score")
+        said.setdefault(2, []).append(f"PacGAN: D scores packs of {cfg.model.pack} samples, "
+                                      "each sample shows its pack's score")
     if t.unrolled_steps:
         said.setdefault(9, []).append(f"G actually answers D looked {t.unrolled_steps} updates ahead (unrolled); "
                                       "the arrows show the current D")
     if lc.feature_matching:
-        said.setdefault(8, []).append("with feature matching G's loss compares D's features; the arrows show the usual G loss")
+        said.setdefault(8, []).append("with feature matching G's loss compares D's features; "
+                                      "the arrows show the usual G loss")
     if t.g_steps > 1:
         said.setdefault(10, []).append(f"G takes {t.g_steps} updates per step; the picture is after all of them")
     if t.ema > 0:
@@ -208,7 +210,8 @@ def _captions(cfg, n: dict, batch_size: int) -> list[str]:
     what = "point" if cfg.data.is_points else "image"
     moved = "the purple points move along the arrows" if cfg.data.is_points else "the same z now gives these images"
     return [
-        f"G draws samples from noise: {batch_size} noise vectors z go through G, giving {batch_size} fake {what}s G(z).",
+        f"G draws samples from noise: {batch_size} noise vectors z go through G, "
+        f"giving {batch_size} fake {what}s G(z).",
         f"D scores real and fake: D(x) = {_fmt(n['d_real'])} on the real batch, D(G(z)) = {_fmt(n['d_fake'])} on the "
         f"fakes ({d_out}).",
         f"D's loss ({cfg.loss.objective}): {_fmt(n['d_loss'])}. It is low when D tells real from fake.",

@@ -36,7 +36,8 @@ def compiled(G: nn.Module, D: nn.Module, t: TrainConfig, device: torch.device) -
     if t.compile == "off":
         return None
     if t.compile == "reduce-overhead" and device.type != "cuda":
-        raise ConfigError("train.compile='reduce-overhead' uses CUDA graphs and needs a CUDA device; use 'default' or 'off'.")
+        raise ConfigError("train.compile='reduce-overhead' uses CUDA graphs and needs a CUDA device; "
+                          "use 'default' or 'off'.")
     return torch.compile(G, mode=t.compile), torch.compile(D, mode=t.compile)
 
 

@@ -64,8 +64,8 @@ class SessionRegistry:
     def __init__(self, max_running: int | None = None, idle_timeout_s: float = 900.0, reap_every_s: float = 1.0,
                  trainer_factory=Trainer, *, max_runs: int | None = None, max_runs_per_client: int = 150,
                  max_alone: int | None = None, joins_class: Callable[[RunConfig], bool] = lambda cfg: False,
-                 max_slow: int = 4, slow_every_s: float = 3.0, evict_after_s: float = 60.0, unwatched_pause_s: float = 90.0,
-                 turn_s: float = 180.0, clock: Callable[[], float] = time.monotonic):
+                 max_slow: int = 4, slow_every_s: float = 3.0, evict_after_s: float = 60.0,
+                 unwatched_pause_s: float = 90.0, turn_s: float = 180.0, clock: Callable[[], float] = time.monotonic):
         self.max_running = max_running or default_max_running()
         self.max_runs = max_runs or default_max_runs()
         self.max_runs_per_client = max_runs_per_client
@@ -301,7 +301,8 @@ class SessionRegistry:
         position, now = self._queue.position(session), self._clock()
         remaining = [self.turn_s - (now - t) for s, t in self._turn_began.items() if s in self._busy_sessions_locked()]
         wait = wait_estimate_s(position, remaining + [0.0] * (self.max_running - len(remaining)), self.turn_s)
-        return (f"Queued: all {self.max_running} training slots for runs alone are in use; you are number {position} of "
+        return (f"Queued: all {self.max_running} training slots for runs alone are in use; "
+                f"you are number {position} of "
                 f"{len(self._queue)} in the queue ({minutes(wait)}). Your run starts by itself when its turn comes; "
                 f"each turn is {self.turn_s / 60:.0f} min while others wait. The 2D presets never wait: they "
                 "train together with the class.")

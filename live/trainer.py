@@ -62,7 +62,8 @@ class Trainer:
         g = torch.Generator(self.gan.device).manual_seed(self.cfg.train.seed + 1)  # fixed noise: its own stream
         n = 512 if self.gan.data.is_points else (80 if self.gan.num_classes else 64)
         self.fixed_z = self.gan.sample_z(n, generator=g)
-        self.fixed_y = (torch.arange(n, device=self.gan.device) % self.gan.num_classes) if self.gan.num_classes else None
+        self.fixed_y = ((torch.arange(n, device=self.gan.device) % self.gan.num_classes)
+                        if self.gan.num_classes else None)
         self.history = History(SERIES)
         self.metrics_history: list[dict] = []
         self._buffer: list[dict] = []

@@ -45,7 +45,8 @@ from live.live_fixes import apply_live  # noqa: E402
 # `ring8-collapse+<fix>` presets, the same fix switched on live on the collapsing run (what the Train
 # tab's live controls do), and the lecture fixes that do not rescue it here (their tooltips say so).
 LESSON_LIVE_AT = 1000  # the live switch happens here: the clump has hopped for ~30 s; at 2,000 G is too far gone
-# Fixes the Train tab can switch on live that are not lesson presets: measured live only (live settings, as Run.set_live)
+# Fixes the Train tab can switch on live that are not lesson presets: measured live only
+# (live settings, as Run.set_live)
 LIVE_ONLY: dict[str, dict] = {"R1 (gamma 1)": {"r1_gamma": 1.0}, "R1 (gamma 0.1)": {"r1_gamma": 0.1},
                               "feature matching": {"feature_matching": True},
                               "instance noise (0.1)": {"instance_noise": 0.1},
@@ -54,7 +55,7 @@ LIVE_ONLY: dict[str, dict] = {"R1 (gamma 1)": {"r1_gamma": 1.0}, "R1 (gamma 0.1)
 
 
 def _lesson_configs() -> dict[str, tuple]:
-    from gan_core.presets import COLLAPSE_FIXES, COLLAPSE_NO_HELP  # noqa: E402 (after sys.path)
+    from gan_core.presets import COLLAPSE_FIXES, COLLAPSE_NO_HELP  # (after sys.path)
     out: dict[str, tuple] = {"ring8-collapse (G 20x faster than D)": ("ring8-collapse", {})}
     for fix in COLLAPSE_FIXES:
         out[f"+{fix}"] = (f"ring8-collapse+{fix}", {})
@@ -117,7 +118,8 @@ CONFIGS: dict[str, dict[str, tuple]] = {  # name -> (preset, overrides[, (step, 
 # Unrolling costs 6 D passes per step (WGAN-GP's 5 critic steps cost about as much): off by
 # default on this shared CPU; name it with --configs to include it.
 OPTIONAL = {"unrolled D (5 steps)", "the grid25 preset"}
-DEFAULT_STEPS = {"ring8-collapse": 6000, "ring8": 1500, "grid25": 2000, "digits": 1000}  # G steps: short, CPU time is shared
+# G steps: short, CPU time is shared
+DEFAULT_STEPS = {"ring8-collapse": 6000, "ring8": 1500, "grid25": 2000, "digits": 1000}
 EVAL_N = {"ring8-collapse": 2500, "ring8": 2500, "grid25": 2500, "digits": 2000}
 
 
@@ -190,7 +192,8 @@ def table(rows: list[dict], data: str) -> list[str]:
         lines += ["| configuration | classes covered (of 10) | KL(classes ‖ uniform) | mean confidence | recall "
                   "| Fréchet distance | runs judged collapsed | per seed: classes covered |",
                   "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-    elif data == "ring8-collapse":  # the lesson's bars (issue #17): healthy >= 7 of 8 modes and HQ >= 0.6, collapsed <= 3
+    elif data == "ring8-collapse":
+        # the lesson's bars (issue #17): healthy >= 7 of 8 modes and HQ >= 0.6, collapsed <= 3
         lines += ["| configuration | healthy (>= 7 of 8 modes, HQ >= 0.6) | collapsed (<= 3 modes) | modes covered "
                   "| high-quality fraction | runs judged collapsed | per seed: modes / HQ |",
                   "| --- | --- | --- | --- | --- | --- | --- |"]

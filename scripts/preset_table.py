@@ -71,7 +71,7 @@ def rows_from_results(path: Path, presets: list[str], seeds: list[int]) -> list[
     preset configs, trained by the same train_step for the preset's steps and measured on 2,500 samples
     (diagnose, the numbers `evaluate` prints), so the CPU need not train them twice."""
     sys.path.insert(0, str(ROOT / "scripts"))
-    from collapse_experiment import CONFIGS  # noqa: E402
+    from collapse_experiment import CONFIGS
     by_config = {(data, name): spec[0] for data in ("ring8-collapse", "grid25")
                  for name, spec in CONFIGS[data].items() if len(spec) == 2 and not spec[1]}  # a preset as it is
     out = []
@@ -108,7 +108,8 @@ def main() -> int:
              "trained twice: "
              "`python scripts/preset_table.py --presets NAMES --from-results docs/collapse_results.jsonl` takes their "
              "rows from `scripts/collapse_experiment.py`, which trains the same preset configs with the same "
-             "`train_step` for the preset's steps and measures them with the same `diagnose` (time = training only).", ""]
+             "`train_step` for the preset's steps and measures them with the same `diagnose` "
+             "(time = training only).", ""]
     kept = kept_sections(Path(args.out), args.presets)
     for preset in [p for p in CHECKS if p in kept or p in args.presets] + [p for p in args.presets if p not in CHECKS]:
         if preset in kept:  # not run this time: its rows stay as they were measured
@@ -122,7 +123,8 @@ def main() -> int:
                   "| --- | --- | --- | --- | --- |"]
         for r in mine:
             kl = "-" if r.get("kl_to_uniform") is None else f"{r['kl_to_uniform']:.3f}"
-            lines.append(f"| {r['seed']} | {r['modes_covered']}/{r['n_modes']} | {r['high_quality_fraction']:.3f} | {kl} | {r['seconds']} |")
+            lines.append(f"| {r['seed']} | {r['modes_covered']}/{r['n_modes']} | {r['high_quality_fraction']:.3f} "
+                         f"| {kl} | {r['seconds']} |")
         lines.append("")
     Path(args.out).write_text("\n".join(lines))
     print("\n".join(lines))

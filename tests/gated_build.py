@@ -16,7 +16,8 @@ from gan_core.errors import DatasetError
 from live.trainer import Trainer
 
 FAIL = b"fail"  # what release() writes for a build that fails (as a folder with no images does)
-FAILURE = "no images found in gated.zip (0 file(s) skipped as not images). Use PNG or JPEG files, in a folder or a .zip."
+FAILURE = ("no images found in gated.zip (0 file(s) skipped as not images). "
+           "Use PNG or JPEG files, in a folder or a .zip.")
 
 
 class GatedTrainer(Trainer):

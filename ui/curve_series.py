@@ -9,7 +9,8 @@ from gan_core.config import CRITIC_OBJECTIVES
 PANELS = (("Losses", "loss", (("d_loss", "D loss", "#e66101"), ("g_loss", "G loss", "#5e3c99"))),
           ("D(x) and D(G(z))", "D output (mean)", (("d_real", "D(x) real", "#1a9850"),
                                                    ("d_fake", "D(G(z)) fake", "#762a83"))),
-          ("Gradient norms", "norm", (("grad_norm_d", "D grad norm", "#e66101"), ("grad_norm_g", "G grad norm", "#5e3c99"))))
+          ("Gradient norms", "norm", (("grad_norm_d", "D grad norm", "#e66101"),
+                                      ("grad_norm_g", "G grad norm", "#5e3c99"))))
 D_PANEL = 1  # the panel of D's outputs
 CRITIC_TITLE = "critic scores"  # its title when D is a critic
 EQUILIBRIUM, EQUILIBRIUM_COLOUR = "0.5 (equilibrium)", "#777777"

@@ -35,7 +35,8 @@ def check_image_zip(path: str | Path, shown_name: str | None = None) -> int:
     name = repr(shown_name[:60])
     size = path.stat().st_size
     if size > MAX_ARCHIVE_BYTES:
-        raise DatasetError(f"{name} is {size / 2**20:.0f} MB; an archive may be at most {MAX_ARCHIVE_BYTES // 2**20} MB.")
+        raise DatasetError(f"{name} is {size / 2**20:.0f} MB; an archive may be at most "
+                           f"{MAX_ARCHIVE_BYTES // 2**20} MB.")
     if not zipfile.is_zipfile(path):
         raise DatasetError(f"{name} is not a .zip archive. Put your images in a folder, zip it, and upload the .zip.")
     try:
@@ -55,7 +56,8 @@ def check_image_zip(path: str | Path, shown_name: str | None = None) -> int:
     if total > MAX_UNCOMPRESSED:
         raise DatasetError(f"{name} would inflate to {total / 2**20:,.0f} MB; at most "
                            f"{MAX_UNCOMPRESSED // 2**20} MB of files are accepted.")
-    bomb = next((i for i in infos if i.file_size > MAX_RATIO * max(i.compress_size, 1) and i.file_size > MIN_BOMB), None)
+    bomb = next((i for i in infos
+                 if i.file_size > MAX_RATIO * max(i.compress_size, 1) and i.file_size > MIN_BOMB), None)
     if bomb is not None:
         raise DatasetError(f"{name}: {bomb.filename[:60]!r} inflates {bomb.file_size // max(bomb.compress_size, 1):,} "
                            f"times its size (a zip bomb?); at most {MAX_RATIO} times is accepted.")

@@ -13,7 +13,8 @@ from gan_core.models.dcgan import SIZES, DCGANDiscriminator, DCGANGenerator
 from gan_core.models.layers import apply_spectral_norm, init_weights
 from gan_core.models.mlp import MLPDiscriminator, MLPGenerator
 
-__all__ = ["build_models", "d_uses_batch_norm", "SIZES", "MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscriminator"]
+__all__ = ["build_models", "d_uses_batch_norm", "SIZES", "MLPGenerator", "MLPDiscriminator", "DCGANGenerator",
+           "DCGANDiscriminator"]
 
 
 def d_uses_batch_norm(cfg: RunConfig) -> bool:
@@ -49,7 +50,8 @@ def _build(cfg: RunConfig, data_shape: tuple[int, ...], num_classes: int) -> tup
     m = cfg.model
     k = num_classes if m.conditional else 0
     if m.arch == "mlp":
-        G = MLPGenerator(nz=m.nz, hidden=m.hidden, depth=m.depth, act=m.activation, out_dim=data_shape[0], num_classes=k)
+        G = MLPGenerator(nz=m.nz, hidden=m.hidden, depth=m.depth, act=m.activation, out_dim=data_shape[0],
+                         num_classes=k)
         D = MLPDiscriminator(hidden=m.hidden, depth=m.depth, act=m.activation, in_dim=data_shape[0], num_classes=k,
                              pack_size=m.pack, minibatch_std=m.minibatch_std)
     else:

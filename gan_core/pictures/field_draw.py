@@ -218,13 +218,13 @@ def _glyphs(text: str, px: int, anchor: str, vertical: bool) -> tuple[Image.Imag
     """Rendered text as an L mask and its offset from the anchor point. Cached: the same tick
     labels come back every frame, and FreeType rendering was a third of the frame's time."""
     font = _font(px)
-    l, t, r, b = font.getbbox(text, anchor=anchor)
-    im = Image.new("L", (r - l, b - t), 0)
-    ImageDraw.Draw(im).text((-l, -t), text, fill=255, font=font, anchor=anchor)
+    left, top, right, bottom = font.getbbox(text, anchor=anchor)
+    im = Image.new("L", (right - left, bottom - top), 0)
+    ImageDraw.Draw(im).text((-left, -top), text, fill=255, font=font, anchor=anchor)
     if vertical:  # turned 90 degrees to read bottom to top, centred on the anchor point
         im = im.rotate(90, expand=True)
         return im, -im.width // 2, -im.height // 2
-    return im, l, t
+    return im, left, top
 
 
 def _text(canvas: Image.Image, xy, text: str, px: int, anchor: str = "la", vertical: bool = False) -> None:

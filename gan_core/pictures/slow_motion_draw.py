@@ -84,7 +84,8 @@ def _images_picture(frame: Frame, width: int) -> np.ndarray:
                  ("-dLoss_G/dx: red = brighter, blue = darker", "", list(im["grad"][:COLS]), None, True)]
     else:
         score = "D(G(z))" if im["fake_score"] is not None else ""
-        rows += [("fakes G(z)", score, fakes[:COLS], None if im["fake_score"] is None else im["fake_score"][:COLS], False),
+        rows += [("fakes G(z)", score, fakes[:COLS],
+                  None if im["fake_score"] is None else im["fake_score"][:COLS], False),
                  ("", "", fakes[COLS:2 * COLS], None if im["fake_score"] is None else im["fake_score"][COLS:], False)]
     height = round(TITLE_H * k) + sum(round(LABEL_H * k) * bool(r[0]) + side + round((SCORE_H + GAP) * k)
                                       for r in rows) + round(PAD * k)

@@ -2,9 +2,9 @@
 
 Each run's parameters live in one flat row: a network's parameters for the whole group are a
 single tensor [R, P]. A layer's weight is a view of that row in nn.Linear's layout [R, out, in],
-and the layer is `baddbmm(bias [R, 1, out], x [R, B, in], weight^T)`. One flat row per run keeps everything else a handful of calls: Adam, the EMA,
-the per-run gradient norm, the finite check and the last-good copies each touch one tensor per
-network instead of one per layer.
+and the layer is `baddbmm(bias [R, 1, out], x [R, B, in], weight^T)`. One flat row per run keeps
+everything else a handful of calls: Adam, the EMA, the per-run gradient norm, the finite check and
+the last-good copies each touch one tensor per network instead of one per layer.
 
 The architecture is exactly gan_core/models/mlp.py's (activations, PacGAN packing, minibatch
 std-dev), checked against it in tests/live/test_batched_layers.py. `row_from` / `load_row` move one

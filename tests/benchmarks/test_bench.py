@@ -90,8 +90,9 @@ def _results(ratio: float, ring8_s: float | None, overhead: float) -> dict:
     ring8 = ({"status": "reached", "seconds": ring8_s, "step": 2000, "metrics": {"modes_covered": 8}}
              if ring8_s is not None else {"status": "not reached in 60 s", "steps": 5000, "last": {}})
     return {
-        "quick": False, "device": "cpu (2 threads)", "started": "today", "load_start": (1.0, 1, 1), "load_end": (2.0, 2, 2),
-        "seconds": 600.0, "versions": {"python": "3", "torch": "2", "gradio": "6", "machine": "x", "OMP_WAIT_POLICY": "PASSIVE"},
+        "quick": False, "device": "cpu (2 threads)", "started": "today", "load_start": (1.0, 1, 1),
+        "load_end": (2.0, 2, 2), "seconds": 600.0,
+        "versions": {"python": "3", "torch": "2", "gradio": "6", "machine": "x", "OMP_WAIT_POLICY": "PASSIVE"},
         "throughput": [{"preset": p, "batch": 64, "train": {}, "ours": one, "reference": one, "ratio": s}
                        for p in ("ring8", "mnist5k")],
         "time_to_quality": [{"preset": "ring8", "seed": 0, "test": "t", "check_every": 100, "cap_s": 60, **ring8},
@@ -121,7 +122,8 @@ def test_report_says_which_targets_are_met(tmp_path):
     assert bad["CPU: ring8 to quality in under 30 s"].startswith("no")
     assert bad["CPU: streaming costs under 5% of throughput"] == "no"
     text = (tmp_path / "b.md").read_text()
-    assert "| 3.90 → 4.00 (**+2.5%**) | 41 (40–47) | 100 (98–103) |" in text  # the server's CPU per poll, and the client's, beside the overhead
+    # the server's CPU per poll, and the client's, beside the overhead
+    assert "| 3.90 → 4.00 (**+2.5%**) | 41 (40–47) | 100 (98–103) |" in text
     assert "| ring8 | app, run in a process |" in text
     assert NO_GPU in text and "not measured: classifier missing" in text
 

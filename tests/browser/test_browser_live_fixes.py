@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from conftest import shown_step
 
 expect = pytest.importorskip("playwright.sync_api").expect

@@ -30,7 +30,8 @@ def scrub_to(page, where: float, touch: bool = False) -> None:
 def test_the_slider_scrubs_a_shipped_replay(app_server, page, artifacts):
     _, url = app_server
     open_replays_tab(page, url)
-    step, image, curves = page.locator("#replay-step"), page.locator("#replay-image img"), page.locator("#replay-curves img")
+    step = page.locator("#replay-step")
+    image, curves = page.locator("#replay-image img"), page.locator("#replay-curves img")
     expect(step).to_contain_text("Step 0 of 4,000", timeout=20_000)  # ring8 opens at step 0
     expect(step).to_contain_text("modes covered")
     before_image, before_curves = image.get_attribute("src"), curves.get_attribute("src")

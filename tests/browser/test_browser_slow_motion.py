@@ -1,9 +1,9 @@
 """Slow motion on the Train tab in a real headless Chromium (ui/train/slow_motion.py).
 
 ring8 (the class's batched run): the ten captions play in order, then the live picture is back and
-the status line's step is one higher (100 Step-ed steps, then 101). digits (a run in a process of its own): Skip goes straight to
-the end. A running run is asked to pause first. Screenshots (mid-play, 1280 and 390 px) go to
-tests/artifacts; docs/screenshot-slow-motion.png is the 1280 px one.
+the status line's step is one higher (100 Step-ed steps, then 101). digits (a run in a process of
+its own): Skip goes straight to the end. A running run is asked to pause first. Screenshots
+(mid-play, 1280 and 390 px) go to tests/artifacts; docs/screenshot-slow-motion.png is the 1280 px one.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ PHASE_TIMEOUT_MS = 20_000  # a phase shows for 1.25 s; the margin is for a busy 
 
 
 def test_slow_motion_plays_ten_captions_in_order_and_the_step_is_one_higher(app_server, page, artifacts,
-                                                                            fast_unload):  # noqa: F811
+                                                                            fast_unload):
     demo, url = app_server
     page.goto(url)
     expect(page.locator("#tab-train")).to_be_visible(timeout=30_000)
@@ -55,7 +55,7 @@ def test_slow_motion_plays_ten_captions_in_order_and_the_step_is_one_higher(app_
     expect(page.locator("#status")).to_contain_text("paused", timeout=15_000)
 
 
-def test_slow_motion_on_images_and_skip(app_server, page, artifacts, fast_unload):  # noqa: F811
+def test_slow_motion_on_images_and_skip(app_server, page, artifacts, fast_unload):
     demo, url = app_server
     page.goto(url)
     page.locator("#preset input").click()

@@ -25,9 +25,12 @@ def train_and_watch(page, dataset: str, artifacts) -> None:
     expect(picture).to_be_visible(timeout=15_000)
     expect(curves).to_be_visible(timeout=15_000)
     first_step, first_src, first_curves = shown_step(page), picture.get_attribute("src"), curves.get_attribute("src")
-    assert poll_until(lambda: shown_step(page) > first_step + 10, timeout_s=40, every_s=0.5), "the step count stopped rising"
-    assert poll_until(lambda: picture.get_attribute("src") != first_src, timeout_s=40, every_s=0.5), "the picture was not redrawn"
-    assert poll_until(lambda: curves.get_attribute("src") != first_curves, timeout_s=40, every_s=0.5), "the curves were not redrawn"
+    assert poll_until(lambda: shown_step(page) > first_step + 10,
+                      timeout_s=40, every_s=0.5), "the step count stopped rising"
+    assert poll_until(lambda: picture.get_attribute("src") != first_src,
+                      timeout_s=40, every_s=0.5), "the picture was not redrawn"
+    assert poll_until(lambda: curves.get_attribute("src") != first_curves,
+                      timeout_s=40, every_s=0.5), "the curves were not redrawn"
     page.screenshot(path=str(artifacts / f"train_{dataset}_1280.png"), full_page=True)
     page.set_viewport_size({"width": 800, "height": 800})
     page.screenshot(path=str(artifacts / f"train_{dataset}_800.png"), full_page=True)
@@ -37,7 +40,8 @@ def train_and_watch(page, dataset: str, artifacts) -> None:
 
 def close_and_check_run_ended(page, registry, before: int) -> None:
     page.context.close()  # the tab goes -> heartbeat ends -> demo.unload closes its run
-    assert poll_until(lambda: len(registry) == before, timeout_s=30, every_s=0.5), "the closed page's run was not closed"
+    assert poll_until(lambda: len(registry) == before,
+                      timeout_s=30, every_s=0.5), "the closed page's run was not closed"
 
 
 def test_ring8_field_trains_live(app_server, page, artifacts, fast_unload):

@@ -231,8 +231,8 @@ def test_a_set_over_the_pixel_budget_is_refused_before_any_image_is_decoded(tmp_
         with zipfile.ZipFile(path, "w") as zf:
             for f in sorted(bombs.iterdir()):
                 zf.write(f, f.name)
-    with pytest.raises(DatasetError, match=r"the first 8 already hold 134 million pixels \(the largest 4,096 x 4,096\); "
-                                           r"a set may hold at most 128 million"):
+    with pytest.raises(DatasetError, match=r"the first 8 already hold 134 million pixels "
+                                           r"\(the largest 4,096 x 4,096\); a set may hold at most 128 million"):
         load_image_folder(path)
 
 

@@ -171,7 +171,8 @@ BAD_FILES = {
     "npy truncated": ("p.npy", npy_bytes(np.zeros((100, 2)))[:-50], "not a readable .npy"),
     "npy empty": ("p.npy", npy_bytes(np.zeros((0, 2))), "no points"),
     # finite, but their centre (lo + hi) / 2 overflowed to -inf and Start refused "(-inf, -inf)"
-    "overflowing": ("p.csv", b"1e308,1e308\n1.7e308,1.7e308\n", r"coordinate of 1.7e\+308; every x and y must be within"),
+    "overflowing": ("p.csv", b"1e308,1e308\n1.7e308,1.7e308\n",
+                    r"coordinate of 1.7e\+308; every x and y must be within"),
     "npy overflowing": ("p.npy", npy_bytes(np.array([[-1.7e308, 0.0], [1.7e308, 1.0]])), "must be within"),
     "npy huge ints": ("p.npy", npy_bytes(np.array([[0, 0], [2**63, 1]], dtype=np.uint64)), "must be within"),
 }

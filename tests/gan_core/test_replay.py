@@ -91,7 +91,8 @@ def test_frame_spacing_is_checked_loudly():
 # ------------------------------------------------------------------------------------------- CLI
 
 def test_the_cli_records_a_replay_without_changing_the_run(tmp_path):
-    args = ["train", "--preset", "ring8", "--steps", "40", "--seed", "1", "--device", "cpu", "--quiet", "--eval-n", "200"]
+    args = ["train", "--preset", "ring8", "--steps", "40", "--seed", "1", "--device", "cpu", "--quiet",
+            "--eval-n", "200"]
     assert cli(args + ["--out", str(tmp_path / "plain")]) == 0
     assert cli(args + ["--out", str(tmp_path / "rec"), "--record", "--record-every", "10"]) == 0
     assert not (tmp_path / "plain" / "ring8.replay.npz").exists()

@@ -154,7 +154,10 @@ def test_saturating_gradient_vanishes_as_d_goes_to_zero_and_non_saturating_does_
 def test_g_loss_gradients_are_the_derivatives_through_the_sigmoid():
     logits = np.linspace(-6, 6, 25)
     d, h = 1 / (1 + np.exp(-logits)), 1e-6
-    sig = lambda l: 1 / (1 + np.exp(-l))  # noqa: E731
+
+    def sig(logit):
+        return 1 / (1 + np.exp(-logit))
+
     num_sat = (g_losses.saturating_loss(sig(logits + h)) - g_losses.saturating_loss(sig(logits - h))) / (2 * h)
     num_ns = (g_losses.nonsaturating_loss(sig(logits + h)) - g_losses.nonsaturating_loss(sig(logits - h))) / (2 * h)
     assert np.allclose(g_losses.saturating_grad_logit(d), num_sat, atol=1e-6)

@@ -55,8 +55,10 @@ def test_a_run_in_a_group_matches_the_run_alone(cfg, steps):
 
 TRICKS = [
     {"loss": {"objective": "minimax", "label_smoothing": 0.1, "instance_noise": 0.2, "instance_noise_steps": 30}},
-    {"loss": {"objective": "lsgan"}, "model": {"minibatch_std": True, "noise": "uniform", "pack": 1}, "train": {"d_steps": 2}},
-    {"loss": {"objective": "hinge"}, "model": {"activation": "tanh", "init": "dcgan"}, "train": {"g_steps": 2, "ema": 0.0}},
+    {"loss": {"objective": "lsgan"}, "model": {"minibatch_std": True, "noise": "uniform", "pack": 1},
+     "train": {"d_steps": 2}},
+    {"loss": {"objective": "hinge"}, "model": {"activation": "tanh", "init": "dcgan"},
+     "train": {"g_steps": 2, "ema": 0.0}},
     {"train": {"unrolled_steps": 3}},
     {"loss": {"instance_noise": 0.2, "instance_noise_steps": 30},
      "train": {"unrolled_steps": 2, "d_steps": 2, "g_steps": 2}},

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 R = 3
 
 
-@pytest.mark.parametrize("hidden, depth, act", [(128, 3, "relu"), (32, 2, "tanh"), (8, 1, "leaky_relu"), (16, 0, "relu")])
+@pytest.mark.parametrize("hidden, depth, act",
+                         [(128, 3, "relu"), (32, 2, "tanh"), (8, 1, "leaky_relu"), (16, 0, "relu")])
 def test_generator_matches_mlp_generator(hidden, depth, act):
     spec = BatchedGenerator(nz=2, hidden=hidden, depth=depth, act=act)
     plain = [MLPGenerator(nz=2, hidden=hidden, depth=depth, act=act) for _ in range(R)]
@@ -37,13 +38,15 @@ def test_generator_matches_mlp_generator(hidden, depth, act):
                                                               (32, 2, "tanh", 4, True), (8, 0, "relu", 1, False)])
 def test_discriminator_matches_mlp_discriminator_and_its_gradients(hidden, depth, act, pack, mbstd):
     spec = BatchedDiscriminator(hidden=hidden, depth=depth, act=act, pack=pack, minibatch_std=mbstd)
-    plain = [MLPDiscriminator(hidden=hidden, depth=depth, act=act, pack_size=pack, minibatch_std=mbstd) for _ in range(R)]
+    plain = [MLPDiscriminator(hidden=hidden, depth=depth, act=act, pack_size=pack, minibatch_std=mbstd)
+             for _ in range(R)]
     flat = torch.stack([spec.row_from(D) for D in plain])
     x = torch.randn(R, 128, 2)
     leaves = spec.layout.leaves(flat)
     out = spec(leaves, x)  # [R, 128 / pack]
     assert out.shape == (R, 128 // pack)
-    grad = spec.layout.flat_grad(losses.g_loss_nonsaturating(out) * R, leaves)  # the mean over all = sum of per-run means / R
+    # the mean over all = sum of per-run means / R
+    grad = spec.layout.flat_grad(losses.g_loss_nonsaturating(out) * R, leaves)
     for r in range(R):
         ref = plain[r](x[r])
         torch.testing.assert_close(out[r], ref, rtol=0, atol=0)
@@ -104,7 +107,8 @@ def test_group_key_batches_the_2d_presets_and_refuses_the_rest():
     assert key is not None and key.hidden == 32 and key.pack == 2 and key.ema == 0.99
     # per-run settings do not split a group
     for other in (ring8.replace(train={"seed": 3, "lr_g": 1e-4, "lr_d": 5e-4}), ring8.replace(data={"name": "grid25"}),
-                  ring8.replace(loss={"label_smoothing": 0.1, "instance_noise": 0.1}), ring8.replace(model={"init": "dcgan"})):
+                  ring8.replace(loss={"label_smoothing": 0.1, "instance_noise": 0.1}),
+                  ring8.replace(model={"init": "dcgan"})):
         assert group_key(other) == key
     # architecture and step recipe do
     for other in (ring8.replace(model={"hidden": 64}), ring8.replace(train={"batch_size": 256}),
@@ -116,8 +120,10 @@ def test_group_key_batches_the_2d_presets_and_refuses_the_rest():
                      (ring8.replace(loss={"r1_gamma": 1.0}), "R1"),
                      (ring8.replace(model={"spectral_norm": True}), "spectral"),
                      (ring8.replace(loss={"feature_matching": True}), "feature matching"),
-                     (ring8.replace(train={"compile": "default"}), "compile"), (ring8.replace(train={"grad_clip": 1.0}), "clipping"),
-                     (ring8.replace(loss={"objective": "wgan"}), "wgan"), (ring8.replace(train={"optimizer": "sgd"}), "Adam")):
+                     (ring8.replace(train={"compile": "default"}), "compile"),
+                     (ring8.replace(train={"grad_clip": 1.0}), "clipping"),
+                     (ring8.replace(loss={"objective": "wgan"}), "wgan"),
+                     (ring8.replace(train={"optimizer": "sgd"}), "Adam")):
         assert group_key(cfg) is None
         assert why in why_not_batched(cfg)
     assert why_not_batched(RunConfig()) is None

@@ -59,7 +59,8 @@ def tree_pss_mb(root: int) -> float:
 
 
 @pytest.mark.parametrize("batched", ["0", "1"], ids=["run-process", "class-process"])
-def test_a_killed_run_is_reported_at_the_next_poll_and_start_works_again(capped_app, client, monkeypatch, batched, wait_for):
+def test_a_killed_run_is_reported_at_the_next_poll_and_start_works_again(capped_app, client, monkeypatch, batched,
+                                                                          wait_for):
     """A run process killed (out of memory, say), or the class process that steps the batched runs."""
     monkeypatch.setenv("GAN_CLASSROOM_BATCHED", batched)
     registry = capped_app[0].ctx.registry

@@ -103,8 +103,8 @@ def test_bounds_on_rooms_and_members(clock):
 
 def test_the_default_bounds_fit_a_lecture_hall_behind_one_address():
     assert MAX_MEMBERS >= 120 and MEMBERS_PER_CLIENT >= 150  # (a hall of 100+ shares one NAT address)
-    from ui.board.banner import HEARTBEAT_S
     from live.rooms import ABSENT_DROP_S
+    from ui.board.banner import HEARTBEAT_S
     assert 3 * HEARTBEAT_S <= ABSENT_DROP_S  # a page that beats keeps its place, even slowed by its browser
 
 

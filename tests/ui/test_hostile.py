@@ -48,7 +48,8 @@ def rewrite_meta(src: Path, dst: Path, change) -> Path:
 
     meta = ckpt.read_meta(src)
     new = change(meta)
-    save_file(load_file(str(src)), str(dst), metadata={"gan_classroom": new if isinstance(new, str) else json.dumps(new)})
+    text = new if isinstance(new, str) else json.dumps(new)
+    save_file(load_file(str(src)), str(dst), metadata={"gan_classroom": text})
     return dst
 
 
@@ -88,7 +89,8 @@ HOSTILE_CHECKPOINTS = {
                             "not valid JSON"),
     "seed 10**20": (with_config("train", seed=10**20), "train.seed must be a whole number between 0"),
     "hidden 10**6": (with_config("model", hidden=10**6), "model.hidden must be between 1 and 1024"),
-    "NaN learning rate": (lambda m: re.sub(r'"lr_g": [0-9.e-]+', '"lr_g": NaN', json.dumps(m)), "must be a finite number"),
+    "NaN learning rate": (lambda m: re.sub(r'"lr_g": [0-9.e-]+', '"lr_g": NaN', json.dumps(m)),
+                          "must be a finite number"),
     "not a GAN": (lambda m: {**m, "kind": "something"}, "not a GAN"),
     "pickle bytes in the header": (lambda m: "\x80\x04\x95", "not valid JSON"),
 }
@@ -170,7 +172,8 @@ def test_uploaded_networks_are_kept_within_a_byte_budget(tmp_path, monkeypatch):
 
 def test_the_shared_dataset_cache_is_keyed_by_the_whole_data_config(tmp_path):
     """A moons checkpoint with n_points=100 no longer changes what another student's diagnosis compares with."""
-    small = rewrite_meta(SHIPPED / "ring8.safetensors", tmp_path / "small.safetensors", with_config("data", n_points=100))
+    small = rewrite_meta(SHIPPED / "ring8.safetensors", tmp_path / "small.safetensors",
+                         with_config("data", n_points=100))
     normal = frozen.from_checkpoint(SHIPPED / "ring8.safetensors")
     assert len(frozen.from_checkpoint(small).real_data()) == 100
     assert len(normal.real_data()) == get_preset("ring8").data.n_points
@@ -203,7 +206,8 @@ def step_args(train_args, n: int):
     ({"width": 10**7}, "greater than maximum value 256"),  # (a Slider: Gradio checks its bounds)
     ({"objective": "wgan", "label_smoothing": 0.1}, "label smoothing only applies"),
 ])
-def test_out_of_range_settings_over_the_api_get_a_sentence(changes, message, capped_app, client, post_event, train_args):
+def test_out_of_range_settings_over_the_api_get_a_sentence(changes, message, capped_app, client, post_event,
+                                                           train_args):
     out = post_event(capped_app[1], "start", train_args(**changes), f"hostile-{abs(hash(str(changes)))}")
     assert message in out[1], out[1]
     still_serves(client)

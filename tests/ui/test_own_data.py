@@ -11,8 +11,7 @@ import pytest
 from PIL import Image
 
 from gan_core.config import DataConfig
-from gan_core.data import load_dataset
-from gan_core.data import folder
+from gan_core.data import folder, load_dataset
 from gan_core.data import own_images as oi
 from gan_core.errors import ConfigError, DatasetError
 from ui.train import own_data
@@ -86,7 +85,8 @@ BAD_ARCHIVES = {
     "a pixel bomb": (lambda d: make_zip(d / "x.zip", {f"{i}.png": png_header(4096, 4096) for i in range(9)}), {},
                      "the first 8 already hold 134 million pixels"),
     "over a small budget": (lambda d: make_zip(d / "x.zip", {f"{i}.png": png(size=12) for i in range(3)}),
-                            {"MAX_SET_PIXELS": 300}, r"the first 3 already hold 0 million pixels \(the largest 12 x 12\)"),
+                            {"MAX_SET_PIXELS": 300},
+                            r"the first 3 already hold 0 million pixels \(the largest 12 x 12\)"),
 }
 
 

@@ -16,7 +16,8 @@ def test_replay_endpoints_answer_and_refuse(client):
     assert "**Step 1,000** of 3,000" in line and "--preset mnist5k" in about
     refused = "no recorded run|not in the list of choices"  # ours, or Gradio's Dropdown's own refusal
     for name, step, why in (("../../etc/passwd", 100, refused), ("ring8.replay.npz", 0, refused),
-                            ("ring8", "abc", "Expected a `float`"),  # Gradio's Slider refuses these itself, with a sentence
+                            # Gradio's Slider refuses these itself, with a sentence
+                            ("ring8", "abc", "Expected a `float`"),
                             ("ring8", 1e308, "greater than maximum value"), ("ring8", -5, "less than minimum value")):
         with pytest.raises(Exception, match=why):  # gradio_client raises AppError with the page's sentence
             c.predict(name, step, api_name="/replay_move")

@@ -1,1 +1,2 @@
-"""Class rooms: the teacher's board (`tab.py`, `view.py`, `thumbs.py`) and the banner a student of a room sees (`banner.py`)."""
+"""Class rooms: the teacher's board (`tab.py`, `view.py`, `thumbs.py`) and the banner a student of a
+room sees (`banner.py`)."""

@@ -65,7 +65,8 @@ def build(ctx: AppContext) -> None:
             with gr.Column(scale=1, min_width=280):
                 gr.Markdown(INTRO)
                 source = gr.Dropdown(choices, value=first, label="Diagnose", elem_id="diag-source")
-                compare = gr.Dropdown([NONE] + choices, value=first_compare, label="Compare with", elem_id="diag-compare")
+                compare = gr.Dropdown([NONE] + choices, value=first_compare, label="Compare with",
+                                      elem_id="diag-compare")
                 with gr.Row():
                     n = gr.Dropdown(N_CHOICES, value=1000, label="Samples", elem_id="diag-n", min_width=90)
                     seed = gr.Number(0, label="Seed", precision=0, elem_id="diag-seed", min_width=90)

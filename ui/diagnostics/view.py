@@ -37,7 +37,8 @@ def metric_rows(r: dict) -> list[tuple[str, str, str]]:
     if "class_histogram" in r:
         h = r["class_histogram"]
         rows += [("classes covered", f"{h['classes_covered']} / {h['n_classes']}", "classes G really produces"),
-                 ("KL to uniform", _num(h["kl_to_uniform"]), f"0 = even mix, {math.log(h['n_classes']):.2f} = one class"),
+                 ("KL to uniform", _num(h["kl_to_uniform"]),
+                  f"0 = even mix, {math.log(h['n_classes']):.2f} = one class"),
                  ("mean confidence", _pct(h["mean_confidence"]), "how sure the classifier is: low = garbage")]
     if "label_agreement" in r:
         rows.append(("label agreement", _pct(r["label_agreement"]), "samples showing the class G was asked for"))

@@ -1,1 +1,2 @@
-"""Guided lessons above the tabs: the lessons as data (`catalogue.py`), links that set a page up (`url_state.py`), the panel (`panel.py`)."""
+"""Guided lessons above the tabs: the lessons as data (`catalogue.py`), links that set a page up
+(`url_state.py`), the panel (`panel.py`)."""

@@ -31,8 +31,8 @@ REPLAYS = ByteLRU(96 * 2**20, lambda r: r.nbytes)  # decoded replays, shared by 
 FRAMES = ByteLRU(48 * 2**20, lambda pair: len(pair[0]) + len(pair[1]))  # (replay, mtime, frame) -> PNGs
 BACKGROUNDS = ByteLRU(32 * 2**20, lambda bg: bg.plot.width * bg.plot.height * 3 + bg.text.width * bg.text.height * 4)
 # (a run's curves' background: ~3 MB each)
-MIN_SIDE = 440
-LESSON_ORDER = ("ring8", "ring8-collapse", "digits", "mnist5k")  # README's teaching guide  # the sample grid is blown up (nearest) to about the field's size
+MIN_SIDE = 440  # the sample grid is blown up (nearest) to about the field's size
+LESSON_ORDER = ("ring8", "ring8-collapse", "digits", "mnist5k")  # README's teaching guide
 
 
 def _key(path: Path) -> tuple:

@@ -53,7 +53,8 @@ CANVAS_HTML = """<div class="draw-wrap">
 </div>"""
 CANVAS_CSS = """
 #draw-canvas { width: 100%; max-width: 480px; aspect-ratio: 1; touch-action: none; display: block;
-               border: 1px solid var(--border-color-primary); border-radius: 6px; background: #fafaf5; cursor: crosshair; }
+               border: 1px solid var(--border-color-primary); border-radius: 6px; background: #fafaf5;
+               cursor: crosshair; }
 .draw-bar { display: flex; gap: 8px; align-items: center; margin-top: 6px; font-size: 0.85em; }
 .draw-clear { padding: 2px 10px; border: 1px solid var(--border-color-primary); border-radius: 4px; }
 """

@@ -59,9 +59,9 @@ KEYS = tuple(SETTINGS)
 
 # One line each: what the trick does (shown under its widget).
 TRICK_INFO = {
-    "label_smoothing": "One-sided: D aims for 0.9 instead of 1 on real data, so it cannot grow overconfident (BCE only). "
-                       "Does not rescue ring8-collapse (0.1: still collapsed in 4 of 5 seeds): there D is not "
-                       "overconfident but too slow, and this slows nothing down.",
+    "label_smoothing": "One-sided: D aims for 0.9 instead of 1 on real data, so it cannot grow overconfident "
+                       "(BCE only). Does not rescue ring8-collapse (0.1: still collapsed in 4 of 5 seeds): there D "
+                       "is not overconfident but too slow, and this slows nothing down.",
     "instance_noise": "Blur real and fake with Gaussian noise (fading to 0) so their supports overlap early on. "
                       "Does not rescue ring8-collapse (std 0.3 over 4,000 steps: no seed of 5 healthy): the blur "
                       "makes D even slower to find G's clump, which keeps hopping. Switched on live at step 1,000 "
@@ -74,10 +74,10 @@ TRICK_INFO = {
     "pack": "PacGAN: D judges this many samples at once; a collapsed G shows as look-alike packs. 1 = off. "
             "Only half a fix for ring8-collapse (pack 2: the ring back in 3 of 5 seeds; with G 20x faster, D still "
             "falls behind in the other 2).",
-    "unrolled_steps": "G looks this many D updates ahead before it moves, so it cannot chase D around the modes. 0 = off. "
-                      "Fixes ring8-collapse (5 steps: preset ring8-collapse+unrolled). Applies live: switched on at "
-                      "step 1,000 of the collapsing run it rescued 3 of 5 seeds and left none collapsed (5-7 modes), "
-                      "the best live fix measured.",
+    "unrolled_steps": "G looks this many D updates ahead before it moves, so it cannot chase D around the modes. "
+                      "0 = off. Fixes ring8-collapse (5 steps: preset ring8-collapse+unrolled). Applies live: "
+                      "switched on at step 1,000 of the collapsing run it rescued 3 of 5 seeds and left none "
+                      "collapsed (5-7 modes), the best live fix measured.",
     "feature_matching": "G matches the average of D's inner features on real data instead of fooling D's output. "
                         "Only half a fix for ring8-collapse: the clump goes (4-8 modes touched in 5 seeds) but G "
                         "spreads thinly between the modes (at most 24% of samples on one). Applies live, and does "

@@ -136,7 +136,8 @@ def build(ctx: AppContext) -> TrainHandles:
                     step = gr.Button("Step", elem_id="step", scale=1, min_width=80)
                 slow = slow_motion.buttons()  # slow motion: one step phase by phase (ui/train/slow_motion.py)
                 _live_widgets(v0, w)
-                live_fixes.widgets(v0, w)  # R1, instance noise, unrolled D, feature matching: live (ui/train/live_fixes.py)
+                # R1, instance noise, unrolled D, feature matching: live (ui/train/live_fixes.py)
+                live_fixes.widgets(v0, w)
                 _advanced_widgets(v0, w)
             with gr.Column(scale=2, min_width=360):
                 status = gr.Markdown("**no run yet** · step 0: the untrained G · press **Start** (or Step) to train",
@@ -365,6 +366,6 @@ def build(ctx: AppContext) -> TrainHandles:
     w["dataset"].input(on_dataset, [w["dataset"], preset, layers], settings + [preset, preset_info, layers, samples])
     own_data.wire(own, w["dataset"], on_dataset, [preset, layers], settings + [preset, preset_info, layers, samples])
     export.click(on_export, [layers], [downloads], api_name="export")
-    slow_motion.wire(slow, ctx.registry, samples, lambda request, preset_name, *args: run_for(request, preset_name, args)[0],
-                     [preset, *settings])
+    slow_motion.wire(slow, ctx.registry, samples,
+                     lambda request, preset_name, *args: run_for(request, preset_name, args)[0], [preset, *settings])
     return TrainHandles(preset, settings, preset_info, layers, samples, preview)
