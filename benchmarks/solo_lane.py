@@ -25,6 +25,7 @@ from gan_core.presets import get_preset
 from live import solo_lane
 from live.batched import BatchedGroup, group_key
 from live.live_fixes import apply_live
+from live.run import LiveSettings
 from live.solo_lane import SoloLane
 
 
@@ -72,7 +73,7 @@ def host_rates(runs: int, moved: int, fix: dict, seconds: float = 6.0) -> tuple[
         time.sleep(2.0)
         before = rates()[-1]
         for m in members[:moved]:
-            m.set_live(**fix)
+            m.set_live(LiveSettings(**fix))
         time.sleep(1.0)
         after = rates()
         return before, after[-1], after[0], host.class_steps

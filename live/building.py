@@ -29,7 +29,7 @@ from gan_core.losses import d_output_kind
 
 from .history import SERIES, History
 from .live_fixes import FIXES, fixes_of, with_fixes
-from .run import check_live_settings
+from .run import LiveSettings
 from .snapshot import Snapshot
 
 BUILDING = "building"  # a run's status while it is built
@@ -87,7 +87,7 @@ class RunBuild:
             if trainer is not None:
                 if self._live:
                     try:
-                        trainer.set_live(**self._live)
+                        trainer.set_live(LiveSettings(**self._live))
                     except ValueError:  # (checked when given: only a fix this run cannot take; it trains without it)
                         pass
                 if self._start_waiting:
@@ -145,8 +145,7 @@ class RunBuild:
         if name == "reset":  # a new build would be the same build
             return True, None
         if name == "set_live":
-            given = {k: v for k, v in kwargs.items() if v is not None}  # (RemoteTrainer sends them by name)
-            check_live_settings(**given)  # the same ValueErrors a built run gives
+            given = args[0].given()  # (a LiveSettings: checked when it was made, as for a built run)
             with_fixes(self.cfg, 0, **{k: v for k, v in given.items() if k in FIXES})
             self._live.update(given)
             return True, None

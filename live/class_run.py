@@ -30,7 +30,7 @@ from gan_core.pictures.viz import render_visuals
 from live.alerts import alerts_for
 from live.history import SERIES, History
 from live.live_fixes import fixes_of
-from live.run import PAUSE_FIRST, check_live_settings
+from live.run import PAUSE_FIRST, LiveSettings
 from live.snapshot import Snapshot
 from live.trainer import SLOW_MOTION_TIMEOUT_S, WATCHED_S
 
@@ -259,17 +259,12 @@ class ClassRun:
         with self.host.lock:
             return sum(n for n, _, _ in self.jobs)
 
-    def set_live(self, lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None,
-                 r1_gamma: float | None = None, instance_noise: float | None = None,
-                 unrolled_steps: int | None = None, feature_matching: bool | None = None) -> None:
+    def set_live(self, settings: LiveSettings) -> None:
         """Live settings (Run.set_live); a fix the batched step cannot do moves the run to the class's
         solo lane with its state, and switching it off brings it back into a group (ClassHost.set_live)."""
-        given = dict(lr_g=lr_g, lr_d=lr_d, d_steps=d_steps, r1_gamma=r1_gamma, instance_noise=instance_noise,
-                     unrolled_steps=unrolled_steps, feature_matching=feature_matching)
-        check_live_settings(**given)
         with self.host.lock:
             before = (self.host.lrs(self), self.cfg)
-            self.host.set_live(self, {k: v for k, v in given.items() if v is not None})
+            self.host.set_live(self, settings.given())
             if (self.host.lrs(self), self.cfg) != before:  # (the page sends the settings as they are, too)
                 self.changes += 1
 

@@ -8,6 +8,7 @@ names (`RUN_CALLS`, read from this protocol), so the wire and the contract canno
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -24,12 +25,9 @@ class Run(Protocol):
     def start(self) -> None: ...
     def pause(self, reason: str = "") -> None: ...
     def step(self, n: int = 1, mode: str = "both", wait: bool = True, timeout: float = 120.0) -> None: ...
-    # live settings: learning rates, D steps, and the collapse fixes (live/live_fixes.py) that the step
-    # reads from the config: R1 gamma, instance noise sigma, unrolled D steps, feature matching. None:
-    # unchanged. Applied between steps, with the run's state kept; ValueError (a sentence) if refused
-    def set_live(self, lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None,
-                 r1_gamma: float | None = None, instance_noise: float | None = None,
-                 unrolled_steps: int | None = None, feature_matching: bool | None = None) -> None: ...
+    # live settings (LiveSettings below): applied between steps, with the run's state kept; ValueError (a
+    # sentence) if this run cannot take them
+    def set_live(self, settings: LiveSettings) -> None: ...
     def stop(self, timeout: float = 10.0) -> None: ...
     def reset(self) -> None: ...
     def close(self) -> None: ...
@@ -63,25 +61,40 @@ PAUSE_FIRST = "Pause the run first: slow motion plays one step of a paused run, 
 LIVE_BOUNDS = {"r1_gamma": (0.0, 10.0), "instance_noise": (0.0, 1.0), "unrolled_steps": (0, 10)}
 
 
-def check_live_settings(lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None,
-                        r1_gamma: float | None = None, instance_noise: float | None = None,
-                        unrolled_steps: int | None = None, feature_matching: bool | None = None) -> None:
-    """The bounds of what Run.set_live accepts (ValueError with a sentence), for every kind of run.
-    (Whether a fix can apply to this run at all is live.live_fixes.with_fixes's to say.)"""
-    if d_steps is not None and not 1 <= int(d_steps) <= 10:
-        raise ValueError("D steps per G step must be between 1 and 10")
-    for lr in (lr_g, lr_d):
-        if lr is not None and not 0 < lr <= 1:
-            raise ValueError("learning rates must be in (0, 1]")
-    words = {"r1_gamma": "R1's gamma", "instance_noise": "the instance noise's std",
-             "unrolled_steps": "unrolled D steps"}
-    for key, value in (("r1_gamma", r1_gamma), ("instance_noise", instance_noise), ("unrolled_steps", unrolled_steps)):
-        low, high = LIVE_BOUNDS[key]
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            raise ValueError(f"{words[key]} must be a number between {low:g} and {high:g}; got {str(value)[:20]}")
-        if key == "unrolled_steps" and int(value) != value:
-            raise ValueError(f"unrolled D steps must be a whole number; got {value}")
-    if feature_matching is not None and not isinstance(feature_matching, bool):
-        raise ValueError(f"feature matching is on or off (true or false); got {str(feature_matching)[:20]}")
+@dataclass(frozen=True)
+class LiveSettings:
+    """What a running run may change (Run.set_live): learning rates, D steps per G step, and the collapse
+    fixes the step reads from the config (live/live_fixes.py). None: unchanged. Checked when made, for every
+    kind of run (ValueError with a sentence; the values are taken as sent, so text for a number is refused):
+    whether a fix can apply to this run at all is live.live_fixes.with_fixes's to say."""
+
+    lr_g: float | None = None
+    lr_d: float | None = None
+    d_steps: int | None = None  # D updates per G update, 1-10
+    r1_gamma: float | None = None  # R1 penalty gamma, LIVE_BOUNDS
+    instance_noise: float | None = None  # instance noise's std at the switch, annealed from there
+    unrolled_steps: int | None = None  # unrolled D: k look-ahead D updates, 0 = off
+    feature_matching: bool | None = None
+
+    def __post_init__(self):
+        if self.d_steps is not None and not 1 <= int(self.d_steps) <= 10:
+            raise ValueError("D steps per G step must be between 1 and 10")
+        for lr in (self.lr_g, self.lr_d):
+            if lr is not None and not 0 < lr <= 1:
+                raise ValueError("learning rates must be in (0, 1]")
+        words = {"r1_gamma": "R1's gamma", "instance_noise": "the instance noise's std",
+                 "unrolled_steps": "unrolled D steps"}
+        for key, (low, high) in LIVE_BOUNDS.items():
+            value = getattr(self, key)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+                raise ValueError(f"{words[key]} must be a number between {low:g} and {high:g}; got {str(value)[:20]}")
+            if key == "unrolled_steps" and int(value) != value:
+                raise ValueError(f"unrolled D steps must be a whole number; got {value}")
+        if self.feature_matching is not None and not isinstance(self.feature_matching, bool):
+            raise ValueError(f"feature matching is on or off (true or false); got {str(self.feature_matching)[:20]}")
+
+    def given(self) -> dict:
+        """{live key: value} of the settings given (not None), as live.live_fixes reads them."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}

@@ -29,7 +29,7 @@ from .alerts import alerts_for
 from .history import SERIES, History
 from .live_fixes import FIXES, apply_live, fixes_of, restarted, with_fixes
 from .rollback import LastGood
-from .run import PAUSE_FIRST, check_live_settings
+from .run import PAUSE_FIRST, LiveSettings
 from .snapshot import Snapshot
 
 GOOD_EVERY = 50  # steps between copies of the last good state (a copy costs ~1% of the steps it covers at 10)
@@ -132,17 +132,12 @@ class Trainer:
         done.wait(SLOW_MOTION_TIMEOUT_S)
         return getattr(done, "frames", [])
 
-    def set_live(self, lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None,
-                 r1_gamma: float | None = None, instance_noise: float | None = None,
-                 unrolled_steps: int | None = None, feature_matching: bool | None = None) -> None:
+    def set_live(self, settings: LiveSettings) -> None:
         """Change learning rates, D steps per G step or the collapse fixes (live/live_fixes.py) while
         running: applied between chunks, on the same networks, optimisers, step and history. A fix
         that cannot apply to this run is refused here (ValueError), before anything changed."""
-        given = dict(lr_g=lr_g, lr_d=lr_d, d_steps=d_steps, r1_gamma=r1_gamma, instance_noise=instance_noise,
-                     unrolled_steps=unrolled_steps, feature_matching=feature_matching)
-        check_live_settings(**given)
         with self._cond:
-            pending = {**self._live, **{k: v for k, v in given.items() if v is not None}}
+            pending = {**self._live, **settings.given()}
             with_fixes(self.gan.cfg, self.gan.step, **{k: pending[k] for k in FIXES if k in pending})  # refuses now
             self._live = pending
             if not self._running:

@@ -27,6 +27,7 @@ from multiprocessing.connection import Client
 from pathlib import Path
 
 from .building import ANSWER_WITHIN_S, BUILD_FAILED_VERSION, BUILDING
+from .run import LiveSettings
 from .snapshot import Snapshot
 from .trainer import SLOW_MOTION_TIMEOUT_S, Trainer
 from .zygote import NoHelperProcess, WorkerError, zygote
@@ -303,12 +304,8 @@ class RemoteTrainer:
         self._last_status = "paused"
         return frames
 
-    def set_live(self, lr_g: float | None = None, lr_d: float | None = None, d_steps: int | None = None,
-                 r1_gamma: float | None = None, instance_noise: float | None = None,
-                 unrolled_steps: int | None = None, feature_matching: bool | None = None) -> None:
-        self._command("set_live", lr_g=lr_g, lr_d=lr_d, d_steps=d_steps, r1_gamma=r1_gamma,  # its ValueError
-                      instance_noise=instance_noise, unrolled_steps=unrolled_steps,  # comes back as one
-                      feature_matching=feature_matching)
+    def set_live(self, settings: LiveSettings) -> None:
+        self._command("set_live", settings)  # (a ValueError there comes back as one)
 
     def stop(self, timeout: float = 10.0) -> None:
         self._start_waiting = False

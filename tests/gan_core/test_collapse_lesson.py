@@ -15,7 +15,7 @@ from gan_core.data.points import mixture_centers
 from gan_core.evaluation.metrics import mode_coverage
 from gan_core.presets import COLLAPSE_FIXES, COLLAPSE_NO_HELP, get_preset, preset_names
 from live.batched import group_key
-from live.run import check_live_settings
+from live.run import LiveSettings
 
 FIX_PRESETS = [f"ring8-collapse+{fix}" for fix in COLLAPSE_FIXES]
 
@@ -56,7 +56,7 @@ def test_the_baseline_is_vanilla_with_g_twenty_times_faster_than_d():
 @pytest.mark.parametrize("fix", [f for f, (_, _, live) in COLLAPSE_FIXES.items() if live])
 def test_a_live_fix_is_the_same_change_as_its_preset_and_within_the_live_bounds(fix):
     _, overrides, live = COLLAPSE_FIXES[fix]
-    check_live_settings(**live)
+    LiveSettings(**live)
     assert set(overrides) == {"train"} and overrides["train"] == live
 
 
@@ -89,7 +89,7 @@ def test_switching_a_fix_on_live_rescues_the_collapsed_run():
         trainer.step(1000, timeout=600)
         assert trainer.current_step == 1000
         assert _coverage(trainer.gan.G_eval).modes_covered <= 3
-        trainer.set_live(**COLLAPSE_FIXES["ttur"][2])
+        trainer.set_live(LiveSettings(**COLLAPSE_FIXES["ttur"][2]))
         trainer.step(5000, timeout=600)
         assert trainer.current_step == 6000
         cov = _coverage(trainer.gan.G_eval)
@@ -118,7 +118,7 @@ def test_switching_unrolled_d_on_live_rescues_the_collapsed_run():
     try:
         trainer.step(1000, timeout=600)
         assert _coverage(trainer.gan.G_eval).modes_covered <= 3
-        trainer.set_live(**COLLAPSE_FIXES["unrolled"][2])
+        trainer.set_live(LiveSettings(**COLLAPSE_FIXES["unrolled"][2]))
         assert trainer.gan.cfg.train.unrolled_steps == 5
         trainer.step(5000, timeout=1200)
         assert trainer.current_step == 6000

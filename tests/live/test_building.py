@@ -9,6 +9,7 @@ import pytest
 from gan_core.errors import DatasetError, StillBuilding, WorkerError
 from live import building
 from live.building import BUILDING, RunBuild
+from live.run import LiveSettings
 from live.trainer import Trainer
 
 from conftest import poll_until, tiny_cfg
@@ -49,9 +50,9 @@ def test_while_building_it_answers_and_remembers_start_and_live_settings(gated):
     assert run.answer("status", (), {}) == BUILDING and run.answer("current_step", (), {}) == 0
     run.answer("start", (), {})
     assert "starts training by itself" in run.answer("snapshot", (), {}).message
-    run.answer("set_live", (), {"lr_d": 1e-3})
-    with pytest.raises(ValueError, match="D steps per G step"):  # checked now, as a built run checks it
-        run.answer("set_live", (), {"d_steps": 99})
+    run.answer("set_live", (LiveSettings(lr_d=1e-3),), {})
+    with pytest.raises(ValueError, match="D steps per G step"):  # checked when made, for a run built or not
+        LiveSettings(d_steps=99)
     with pytest.raises(StillBuilding, match="still being built"):
         run.answer("step", (5,), {})
     go.set()

@@ -11,6 +11,7 @@ from gan_core.presets import get_preset
 from live import worker
 from live.class_member import ClassMember, batchable
 from live.factory import run_factory
+from live.run import LiveSettings
 from live.sessions import SessionRegistry
 
 pytestmark = [pytest.mark.slow,
@@ -60,7 +61,7 @@ def test_each_run_keeps_its_own_commands(members, wait_for):
     b.step(10, "d", wait=True)  # a Step job: exactly its steps, then paused
     assert b.snapshot().step == held + 10 and b.snapshot().status == "paused"
 
-    c.set_live(lr_g=2e-3, d_steps=2)  # a new D:G ratio moves it to another group, with its state
+    c.set_live(LiveSettings(lr_g=2e-3, d_steps=2))  # a new D:G ratio moves it to another group, with its state
     before = c.snapshot().step
     snap = c.snapshot()
     assert (snap.lr_g, snap.d_steps) == (2e-3, 2)

@@ -12,6 +12,7 @@ from gan_core.presets import get_preset
 from live.batched.cost import CLASS_COST_CEILING, step_cost, too_costly
 from live.class_host import CHANGED, ClassHost
 from live.class_member import batchable
+from live.run import LiveSettings
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 RING8 = get_preset("ring8", train={"device": "cpu"})
@@ -46,7 +47,7 @@ def test_a_live_change_over_the_ceiling_is_refused_and_the_run_goes_on(host):
     run = host.add("u", get_preset("ring8-collapse+unrolled", train={"device": "cpu"}))
     run.step(2)
     with pytest.raises(ValueError, match="not changed"):
-        run.set_live(d_steps=10, unrolled_steps=10)
+        run.set_live(LiveSettings(d_steps=10, unrolled_steps=10))
     assert run.snapshot().d_steps == 1 and run.snapshot().fixes["unrolled_steps"] == 5
     run.step(1)
     assert run.current_step == 3

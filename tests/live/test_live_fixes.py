@@ -16,7 +16,7 @@ from gan_core.config import ConfigError
 from gan_core.gan import build_gan
 from gan_core.train import annealed_noise_std, d_step, train_step
 from live.live_fixes import apply_live, fixes_of, with_fixes
-from live.run import check_live_settings
+from live.run import LiveSettings
 
 from conftest import tiny_cfg
 
@@ -67,7 +67,7 @@ def test_with_fixes_refuses_what_this_run_cannot_take():
 ])
 def test_live_bounds_are_refused_with_a_sentence(kwargs, words):
     with pytest.raises(ValueError, match=words):
-        check_live_settings(**kwargs)
+        LiveSettings(**kwargs)
 
 
 def test_r1_switched_on_live_adds_exactly_the_penalty_to_ds_loss():
@@ -94,7 +94,7 @@ def test_a_paused_trainer_takes_every_fix_at_once_and_keeps_its_state(make_train
     t.step(20)
     gan, G, opt_steps = t.gan, _weights(t.gan.G), t.gan.opt_d.state_dict()["state"][0]["step"].item()
     rows = list(t.snapshot().history["step"])
-    t.set_live(r1_gamma=1.0, instance_noise=0.1, unrolled_steps=2, feature_matching=True)
+    t.set_live(LiveSettings(r1_gamma=1.0, instance_noise=0.1, unrolled_steps=2, feature_matching=True))
     assert t.gan is gan and _same(_weights(t.gan.G), G) and t.current_step == 20  # the same run, untouched
     assert t.snapshot().fixes == {"r1_gamma": 1.0, "instance_noise": 0.1, "unrolled_steps": 2,
                                      "feature_matching": True}
@@ -118,7 +118,7 @@ def test_a_running_trainer_switches_unrolled_d_on_and_trains_on(make_trainer, wa
     t = make_trainer(tiny_cfg())
     t.start()
     assert wait_for(lambda: t.current_step >= 30)
-    t.set_live(unrolled_steps=3)
+    t.set_live(LiveSettings(unrolled_steps=3))
     assert wait_for(lambda: t.gan.cfg.train.unrolled_steps == 3)
     at = t.current_step
     assert wait_for(lambda: t.current_step >= at + 30)
@@ -132,13 +132,13 @@ def test_a_trainer_refuses_a_fix_it_cannot_take_and_goes_on(make_trainer):
     t.step(3)
     before = t.gan.cfg
     with pytest.raises(ValueError, match="MLP"):
-        t.set_live(unrolled_steps=2)
+        t.set_live(LiveSettings(unrolled_steps=2))
     with pytest.raises(ValueError, match="BatchNorm"):
-        t.set_live(r1_gamma=1.0, lr_g=1e-3)  # refused as a whole: the learning rate did not change either
+        t.set_live(LiveSettings(r1_gamma=1.0, lr_g=1e-3))  # refused as a whole: the learning rate did not change either
     with pytest.raises(ValueError, match="R1's gamma"):
-        t.set_live(r1_gamma=-1.0)
+        t.set_live(LiveSettings(r1_gamma=-1.0))
     assert t.gan.cfg == before and t.gan.opt_g.param_groups[0]["lr"] == before.train.lr_g
-    t.set_live(feature_matching=True, instance_noise=0.2)  # these a DCGAN can take
+    t.set_live(LiveSettings(feature_matching=True, instance_noise=0.2))  # these a DCGAN can take
     t.step(2)
     assert t.current_step == 5 and t.snapshot().fixes["feature_matching"]
 
@@ -146,7 +146,7 @@ def test_a_trainer_refuses_a_fix_it_cannot_take_and_goes_on(make_trainer):
 def test_reset_keeps_the_fixes_and_starts_from_step_zero(make_trainer):
     t = make_trainer(tiny_cfg())
     t.step(10)
-    t.set_live(unrolled_steps=2, lr_g=5e-4, instance_noise=0.2)
+    t.set_live(LiveSettings(unrolled_steps=2, lr_g=5e-4, instance_noise=0.2))
     t.reset()
     assert t.current_step == 0 and t.gan.cfg.train.unrolled_steps == 2
     assert t.gan.cfg.loss.instance_noise == 0.2 and t.gan.cfg.loss.instance_noise_start == 0  # fades from 0 again
@@ -177,7 +177,7 @@ def test_a_class_run_moves_to_the_solo_lane_and_back_with_its_state(host, wait_f
     G, D = _view_weights(host, a)
     rows = list(a.snapshot().history["step"])
 
-    a.set_live(unrolled_steps=2, r1_gamma=0.5)
+    a.set_live(LiveSettings(unrolled_steps=2, r1_gamma=0.5))
     assert host.lane(a) == "solo" and host.lane(b) == "batched"
     assert all(map(_same, _view_weights(host, a), (G, D)))
     snap = a.snapshot()
@@ -190,7 +190,7 @@ def test_a_class_run_moves_to_the_solo_lane_and_back_with_its_state(host, wait_f
     assert a.snapshot().field is not None
 
     G, D = _view_weights(host, a)
-    a.set_live(unrolled_steps=0, r1_gamma=0.0)  # off again: back into a batched group
+    a.set_live(LiveSettings(unrolled_steps=0, r1_gamma=0.0))  # off again: back into a batched group
     assert host.lane(a) == "batched" and "batched" in a.snapshot().device
     assert all(map(_same, _view_weights(host, a), (G, D)))
     a.step(5)
@@ -207,7 +207,7 @@ def test_a_class_run_with_a_live_fix_trains_as_gan_core_would(host, fix, lane):
     cfg = tiny_cfg()
     run = host.add("a", cfg)
     run.step(10)
-    run.set_live(**fix)
+    run.set_live(LiveSettings(**fix))
     assert host.lane(run) == lane
     run.step(10)
     ref = build_gan(cfg, "cpu")
@@ -224,10 +224,10 @@ def test_unrolled_d_live_moves_a_class_run_to_the_group_of_its_k(host):
     a, b = host.add("a", tiny_cfg()), host.add("b", tiny_cfg().replace(train={"seed": 1}))
     a.step(5)
     b.step(5)
-    a.set_live(unrolled_steps=3)
+    a.set_live(LiveSettings(unrolled_steps=3))
     assert host.lane(a) == host.lane(b) == "batched" and host._group_of["a"] != host._group_of["b"]
     assert host._group_of["a"].unrolled_steps == 3
-    b.set_live(unrolled_steps=3)  # the same k: the same group again
+    b.set_live(LiveSettings(unrolled_steps=3))  # the same k: the same group again
     assert host._group_of["a"] == host._group_of["b"] and len(host.groups) == 1
     a.step(4)
     assert (a.current_step, b.current_step) == (9, 5)
@@ -236,7 +236,7 @@ def test_unrolled_d_live_moves_a_class_run_to_the_group_of_its_k(host):
 def test_instance_noise_live_keeps_a_class_run_batched(host):
     run = host.add("a", tiny_cfg())
     run.step(12)
-    run.set_live(instance_noise=0.3)
+    run.set_live(LiveSettings(instance_noise=0.3))
     assert host.lane(run) == "batched"
     with host.lock:
         book = host.groups[host._group_of["a"]].book("a")
@@ -253,7 +253,7 @@ def test_instance_noise_live_keeps_a_class_run_batched(host):
 def test_slow_motion_reset_and_nan_work_in_the_solo_lane(host, wait_for):
     run = host.add("a", tiny_cfg())
     run.step(5)
-    run.set_live(feature_matching=True)
+    run.set_live(LiveSettings(feature_matching=True))
     frames = run.slow_motion()
     assert len(frames) == 10 and run.current_step == 6 and host.lane(run) == "solo"
     with host.lock:  # NaN weights: back to the last good state, paused with a sentence
@@ -272,11 +272,11 @@ def test_a_full_solo_lane_refuses_the_move_and_the_run_goes_on(host, monkeypatch
     from live import solo_lane
     monkeypatch.setattr(solo_lane, "MAX_SOLO_RUNS", 1)
     a, b = host.add("a", tiny_cfg()), host.add("b", tiny_cfg().replace(train={"seed": 1}))
-    a.set_live(feature_matching=True)
+    a.set_live(LiveSettings(feature_matching=True))
     b.step(4)
     G, D = _view_weights(host, b)
     with pytest.raises(ValueError, match="fixes it cannot batch"):
-        b.set_live(feature_matching=True, lr_d=5e-3)
+        b.set_live(LiveSettings(feature_matching=True, lr_d=5e-3))
     assert host.lane(b) == "batched" and not b.snapshot().fixes["feature_matching"]
     assert all(map(_same, _view_weights(host, b), (G, D))) and b.snapshot().lr_d == tiny_cfg().train.lr_d
     b.step(2)
@@ -293,12 +293,12 @@ def test_a_run_process_passes_the_fixes_through():
     run = worker.RemoteTrainer(tiny_cfg())
     try:
         run.step(10)
-        run.set_live(unrolled_steps=2, r1_gamma=0.5)
+        run.set_live(LiveSettings(unrolled_steps=2, r1_gamma=0.5))
         assert run.snapshot().fixes == {"r1_gamma": 0.5, "instance_noise": 0.0, "unrolled_steps": 2,
                                            "feature_matching": False}
         run.step(5)
         assert run.current_step == 15
         with pytest.raises(ValueError, match="unrolled D steps"):
-            run.set_live(unrolled_steps=50)
+            run.set_live(LiveSettings(unrolled_steps=50))
     finally:
         run.close()

@@ -11,6 +11,7 @@ from gan_core.gan import build_gan
 from gan_core.train import train_step
 from live import trainer as trainer_mod
 from live.history import SERIES, History
+from live.run import LiveSettings
 from live.snapshot import Snapshot
 from ui.train.view import history_csv
 
@@ -179,7 +180,7 @@ def test_nan_from_a_real_blow_up(make_trainer):
 
 def test_set_live_while_paused_applies_at_once(make_trainer):
     t = make_trainer()
-    t.set_live(lr_g=1e-3, lr_d=5e-4, d_steps=3)
+    t.set_live(LiveSettings(lr_g=1e-3, lr_d=5e-4, d_steps=3))
     s = t.snapshot()
     assert (s.lr_g, s.lr_d, s.d_steps) == (1e-3, 5e-4, 3)
     t.step(1)
@@ -191,7 +192,7 @@ def test_set_live_while_running(make_trainer, wait_for):
     t = make_trainer()
     t.start()
     assert wait_for(lambda: t.snapshot().step > 0)
-    t.set_live(lr_d=7e-4, d_steps=2)
+    t.set_live(LiveSettings(lr_d=7e-4, d_steps=2))
     assert wait_for(lambda: t.snapshot().lr_d == 7e-4 and t.snapshot().d_steps == 2)
     assert t.gan.opt_d.param_groups[0]["lr"] == 7e-4
 
@@ -200,7 +201,7 @@ def test_set_live_while_running(make_trainer, wait_for):
 def test_set_live_rejects_bad_values(make_trainer, kwargs):
     t = make_trainer()
     with pytest.raises(ValueError):
-        t.set_live(**kwargs)
+        t.set_live(LiveSettings(**kwargs))
     assert t.snapshot().d_steps == 1 and t.snapshot().lr_g == t.cfg.train.lr_g
 
 

@@ -16,6 +16,7 @@ from gan_core.config import RunConfig
 from gan_core.errors import DatasetError, StillBuilding
 from live import worker
 from live import zygote as zygote_mod
+from live.run import LiveSettings
 from live.sessions import SessionRegistry
 from live.trainer import Trainer
 from tests.gated_build import FAIL, FAILURE, Gate
@@ -59,7 +60,7 @@ def test_a_run_process_trains_exactly_what_a_trainer_thread_trains(remote, make_
 def test_errors_come_back_with_their_type_and_message(remote, tmp_path, wait_for):
     far = remote()
     with pytest.raises(ValueError, match="learning rates"):
-        far.set_live(lr_g=5.0)
+        far.set_live(LiveSettings(lr_g=5.0))
     with pytest.raises(ValueError, match="step needs"):
         far.step(0)
     empty = tmp_path / "no_images"
@@ -195,9 +196,9 @@ def test_a_slow_build_answers_at_once_and_a_start_pressed_meanwhile_trains_when_
     snap = far.snapshot()
     assert snap.status == "building" and "starts training by itself" in snap.message
     assert far.last_status == "running"  # it holds a training slot: it trains the moment it is built
-    far.set_live(lr_d=1e-3)  # remembered too
+    far.set_live(LiveSettings(lr_d=1e-3))  # remembered too
     with pytest.raises(ValueError, match="learning rates"):  # and checked now, as a built run checks it
-        far.set_live(lr_g=5.0)
+        far.set_live(LiveSettings(lr_g=5.0))
     with pytest.raises(StillBuilding, match="still being built"):  # waits WAIT_FOR_BUILD_S, then says so
         far.step(1)
     with pytest.raises(StillBuilding):

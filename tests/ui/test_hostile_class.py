@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from live import worker
+from live.run import LiveSettings
 from ui.common import session_id
 
 from conftest import poll_until
@@ -69,11 +70,11 @@ def test_idle_runs_of_one_client_cannot_hold_the_solo_lane(capped_app, client):
     others = [client() for _ in range(4)]
     for c in others:
         c.predict(api_name="/reset")
-        run_of(capped_app, c).set_live(r1_gamma=1.0)
+        run_of(capped_app, c).set_live(LiveSettings(r1_gamma=1.0))
     student = client()
     student.predict(api_name="/start")
     run = run_of(capped_app, student)
-    run.set_live(r1_gamma=1.0)  # accepted: the run moves to the solo lane and trains on
+    run.set_live(LiveSettings(r1_gamma=1.0))  # accepted: the run moves to the solo lane and trains on
     assert "stepped alone" in run.snapshot().device
     step = run.snapshot().step
     assert poll_until(lambda: run.snapshot().step > step + 10, timeout_s=60)

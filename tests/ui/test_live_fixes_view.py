@@ -7,7 +7,7 @@ import pytest
 
 from gan_core.presets import get_preset, preset_names
 from live.live_fixes import LIVE_KEYS as RUN_LIVE_KEYS
-from live.run import check_live_settings
+from live.run import LiveSettings
 from ui.train.live_fixes import FIX_KEYS, change_sentence
 from ui.train.settings import LIVE_KEYS, live_settings, same_run
 from ui.train.view import fixes_text
@@ -34,7 +34,7 @@ def test_the_status_line_lists_the_fixes_that_are_on():
 
 @pytest.mark.parametrize("name", preset_names())
 def test_every_presets_live_values_are_within_the_live_bounds(name):
-    check_live_settings(**live_settings(get_preset(name)))  # Start applies them to a run it keeps
+    LiveSettings(**live_settings(get_preset(name)))  # Start applies them to a run it keeps
 
 
 def test_a_live_fix_keeps_the_run_and_other_changes_make_a_new_one():

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from live.run import LiveSettings
 from ui.common import session_id
 from ui.train.settings import TRICK_INFO
 from ui.train.view import status_line
@@ -71,7 +72,7 @@ def wire(w: dict, registry, status, notice) -> None:
         try:
             asked = {"r1_gamma": r1_gamma, "instance_noise": instance_noise, "unrolled_steps": unrolled_steps,
                      "feature_matching": feature_matching}  # as sent: set_live checks types and bounds
-            run.set_live(**asked)
+            run.set_live(LiveSettings(**asked))
         except (TypeError, ValueError, OverflowError) as e:  # a refused fix: the run goes on as it was
             gr.Warning(f"Not applied: {e}")  # (a toast too: on a phone the notice is a long scroll away)
             return gr.skip(), f"⚠️ Not applied: {e}"

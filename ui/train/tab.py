@@ -19,6 +19,7 @@ from gan_core.evaluation.diagnostics import live_metrics
 from gan_core.pictures.field_draw import FIELD_LAYERS
 from gan_core.presets import describe_preset, get_preset, preset_names
 from live.building import BUILDING
+from live.run import LiveSettings
 from live.snapshot import Snapshot
 from ui import temp_files
 from ui.common import AppContext, client_id, session_id
@@ -206,7 +207,7 @@ def build(ctx: AppContext) -> TrainHandles:
         # from a collapsed ring)
         if (run is not None and run.status != "error" and ctx.registry.made_from(sid) == preset_name
                 and same_run(run.cfg, cfg)):
-            run.set_live(**live_settings(cfg))
+            run.set_live(LiveSettings(**live_settings(cfg)))
             return run, False
         return ctx.registry.create(sid, cfg, client=client_id(request), made_from=preset_name,
                                    metric_fn=live_metrics), True
@@ -299,7 +300,7 @@ def build(ctx: AppContext) -> TrainHandles:
         if run is None:
             return gr.skip()
         try:
-            run.set_live(lr_g=float(lr_g), lr_d=float(lr_d), d_steps=int(d_steps))
+            run.set_live(LiveSettings(lr_g=float(lr_g), lr_d=float(lr_d), d_steps=int(d_steps)))
         except (TypeError, ValueError) as e:
             return gr.skip(), f"⚠️ Not applied: {e}."
         return view.status_line(run.snapshot()), ""  # a running run takes them at its next chunk (the tick shows it)
