@@ -35,7 +35,8 @@ from gan_core.config import RunConfig
 from gan_core.device import cpu_cores  # ($CPU_CORES on Spaces, else the visible cores)
 from gan_core.errors import CapacityError, Queued
 
-from .trainer import Trainer
+from .run import Run
+from .trainer import Trainer  # (the default factory: a run on a thread of this process)
 from .turns import TrainingQueue, minutes, wait_estimate_s
 
 MAX_STEP_JOB = 1000  # steps one Step press may ask for (the page offers 1, 10, 100)
@@ -84,7 +85,7 @@ class SessionRegistry:
         self._factory = trainer_factory
         self._clock = clock
         self._lock = threading.Lock()
-        self._runs: dict[str, Trainer] = {}
+        self._runs: dict[str, Run] = {}
         self._seen: dict[str, float] = {}
         self._client: dict[str, str] = {}
         self._made_from: dict[str, str | None] = {}  # session -> the preset its run was made from (the page's word)
@@ -96,7 +97,7 @@ class SessionRegistry:
         self._reaper.start()
 
     # -- lookup --------------------------------------------------------------------------------
-    def get(self, session: str) -> Trainer | None:
+    def get(self, session: str) -> Run | None:
         """The session's run (and mark the session as watched now), or None."""
         with self._lock:
             run = self._runs.get(session)
@@ -104,7 +105,7 @@ class SessionRegistry:
                 self._seen[session] = self._clock()
             return run
 
-    def peek(self, session: str) -> Trainer | None:
+    def peek(self, session: str) -> Run | None:
         """The session's run without marking it watched (the class board looks on, the student may not)."""
         with self._lock:
             return self._runs.get(session)
@@ -129,7 +130,7 @@ class SessionRegistry:
             return self._made_from.get(session)
 
     def create(self, session: str, cfg: RunConfig, client: str = "", made_from: str | None = None,
-               **trainer_kwargs) -> Trainer:
+               **trainer_kwargs) -> Run:
         """A fresh run for `cfg` (not started) that replaces the session's run once it exists: a run
         that fails to build (ConfigError, DatasetError, ...) leaves the old one as it was. Raises
         CapacityError when the server (or this client) has as many runs as it may."""
@@ -158,7 +159,7 @@ class SessionRegistry:
             old.close()
         return run
 
-    def _admit(self, session: str, client: str, alone: bool = True) -> list[Trainer]:
+    def _admit(self, session: str, client: str, alone: bool = True) -> list[Run]:
         """Reserve room for the session's new run (alone: a run in a process of its own, not in the
         class's); -> runs evicted for it (those idle the longest), already forgotten here, for the
         caller to close outside the lock."""
@@ -187,7 +188,7 @@ class SessionRegistry:
             self._pending[session] = client
             return [self._forget_locked(s) for s in evict]
 
-    def _forget_locked(self, session: str) -> Trainer | None:
+    def _forget_locked(self, session: str) -> Run | None:
         self._seen.pop(session, None)
         self._made_from.pop(session, None)
         self._slow_at.pop(session, None)
@@ -196,7 +197,7 @@ class SessionRegistry:
         self._turn_began.pop(session, None)
         return self._runs.pop(session, None)
 
-    def start(self, session: str) -> Trainer:
+    def start(self, session: str) -> Run:
         """Start (or resume) the session's run. With no training slot free, the session joins the queue
         and `Queued` says its place and an estimate: the run starts by itself when its turn comes."""
         with self._lock:
@@ -213,7 +214,7 @@ class SessionRegistry:
                 self._turn_began[session] = self._clock()
         return self._start_outside_lock(session, run)
 
-    def _start_outside_lock(self, session: str, run: Trainer) -> Trainer:
+    def _start_outside_lock(self, session: str, run: Run) -> Run:
         try:
             run.start()  # outside the lock: a run that answers slowly delays its own tab only
         finally:
@@ -221,7 +222,7 @@ class SessionRegistry:
                 self._starting.discard(session)
         return run
 
-    def step(self, session: str, n: int, mode: str = "both") -> Trainer:
+    def step(self, session: str, n: int, mode: str = "both") -> Run:
         """Train the session's run n steps now (paused after), holding a training slot meanwhile."""
         if not 1 <= int(n) <= MAX_STEP_JOB:
             raise ValueError(f"a Step trains between 1 and {MAX_STEP_JOB} steps; got {n}.")
@@ -275,7 +276,7 @@ class SessionRegistry:
             raise CapacityError(f"one slow step every {self.slow_every_s:.0f} s: press Slow motion again in "
                                 f"{max(1, round(wait))} s (the last one is still playing).")
 
-    def _take_slot_locked(self, session: str, queue_first: bool = False) -> Trainer:
+    def _take_slot_locked(self, session: str, queue_first: bool = False) -> Run:
         """The session's run, if it holds or may take a training slot now (else CapacityError). With
         queue_first, a free slot goes to those already waiting before a newcomer."""
         run = self._runs.get(session)
