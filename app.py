@@ -27,6 +27,7 @@ from ui.replay import tab as replay_tab  # the Replays tab: recorded runs scrubb
 from ui.request_limits import EventRateLimit
 from ui.theme import CSS, HEADER
 from ui.theory import tab as theory_tab
+from ui.train import reconnect
 from ui.train import tab as train_tab
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -51,10 +52,14 @@ def build_demo(ctx: AppContext | None = None) -> gr.Blocks:
         demo.load(student["on_load"], None, student["outputs"], show_progress="hidden", api_name="room_join")
         demo.load(board["on_load"], None, board["shown"] + [tabs], show_progress="hidden", api_name="board_load")
         lesson_panel.wire(demo, lessons, tabs, train, theory)  # (its page-load handler reads ?lesson=, ?preset=, ...)
+        # a reloaded page finds its browser's run (ui/train/reconnect.py: a token the browser keeps)
+        back = [train.preset, *train.settings, train.notice]
+        demo.load(reconnect.handler(ctx, len(back)), [reconnect.token_box()], back, js=reconnect.TOKEN_JS,
+                  show_progress="hidden", api_name="reconnect")
 
         def on_unload(request: gr.Request):
-            ctx.registry.close(session_id(request))
-            ctx.rooms.leave(session_id(request))
+            if not ctx.registry.leave(session_id(request)):  # (a browser's own run waits for a reload)
+                ctx.rooms.leave(session_id(request))
 
         demo.unload(on_unload)
     demo.ctx = ctx  # tests reach the registry through this

@@ -289,6 +289,20 @@ class RoomRegistry:
         with self._lock:
             self._leave_locked(session)
 
+    def move(self, old: str, new: str) -> None:
+        """The member `old` is now the page `new` (its browser reloaded: live.sessions.claim), with its
+        number, nickname and board tile; a place `new` took meanwhile (its page joined first) is dropped."""
+        with self._lock:
+            code = self._room_of.get(old)
+            if code not in self._rooms:
+                return
+            self._leave_locked(new)
+            room = self._rooms[code]
+            member = room.members.pop(old)
+            del self._room_of[old]
+            member.session, member.present = new, self._clock()
+            room.members[new], self._room_of[new] = member, code
+
     def _leave_locked(self, session: str) -> None:
         code = self._room_of.pop(session, None)
         if code in self._rooms:

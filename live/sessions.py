@@ -18,7 +18,12 @@ every other session needs:
 - slow steps of class runs: at most `max_slow` computed at once (each waits its turn in the class
   loop; more would only hold the server's threads), else a sentence;
 - runs end when their tab closes (`close`) and, since tab-close events are not guaranteed, when
-  nobody has looked at them for `idle_timeout_s` (the reaper thread).
+  nobody has looked at them for `idle_timeout_s` (the reaper thread);
+- a run belongs to its browser, not to one page load: a page sends its browser's token (random, kept
+  in the browser: never a path, never guessable), a run made by that page is owned by it, and a new
+  page with the same token (a reload, Back/Forward, a second tab) takes the run over (`claim`). A tab
+  that closes leaves its owned run for `reconnect_s` before it is closed (`leave`), so a reload,
+  whose old page unloads as the new one loads, never loses it.
 
 The lock guards only this registry's dicts. Asking a run anything (its status over IPC, a start, a
 close that ends a process) happens outside it, with the cheap `last_status` used for the caps.
@@ -27,8 +32,10 @@ close that ends a process) happens outside it, with the cheap `last_status` used
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
+from collections import OrderedDict
 from typing import Callable
 
 from gan_core.config import RunConfig
@@ -40,6 +47,8 @@ from .trainer import Trainer  # (the default factory: a run on a thread of this 
 from .turns import TrainingQueue, minutes, wait_estimate_s
 
 MAX_STEP_JOB = 1000  # steps one Step press may ask for (the page offers 1, 10, 100)
+MAX_PAGE_TOKENS = 20_000  # page loads remembered with their browser's token
+_TOKEN = re.compile(r"[0-9a-f]{32}")  # a browser token: 128 random bits, as the page makes them
 
 
 def _env_int(name: str, default: int) -> int:
@@ -66,7 +75,8 @@ class SessionRegistry:
                  trainer_factory=Trainer, *, max_runs: int | None = None, max_runs_per_client: int = 150,
                  max_alone: int | None = None, joins_class: Callable[[RunConfig], bool] = lambda cfg: False,
                  max_slow: int = 4, slow_every_s: float = 3.0, evict_after_s: float = 60.0,
-                 unwatched_pause_s: float = 90.0, turn_s: float = 180.0, clock: Callable[[], float] = time.monotonic):
+                 unwatched_pause_s: float = 90.0, turn_s: float = 180.0, reconnect_s: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic):
         self.max_running = max_running or default_max_running()
         self.max_runs = max_runs or default_max_runs()
         self.max_runs_per_client = max_runs_per_client
@@ -89,6 +99,10 @@ class SessionRegistry:
         self._seen: dict[str, float] = {}
         self._client: dict[str, str] = {}
         self._made_from: dict[str, str | None] = {}  # session -> the preset its run was made from (the page's word)
+        self.reconnect_s = reconnect_s
+        self._owner: dict[str, str] = {}  # session -> the browser token that owns its run
+        self._page_token: OrderedDict[str, str] = OrderedDict()  # session -> its page's browser token (bounded)
+        self._left: dict[str, float] = {}  # session -> when its tab closed, leaving an owned run to reconnect to
         self._pending: dict[str, str] = {}  # session -> client, while its new run is being built
         self._stepping: set[str] = set()  # sessions inside a Step job: they hold a training slot
         self._starting: set[str] = set()  # sessions admitted to train whose run has not confirmed yet
@@ -150,6 +164,9 @@ class SessionRegistry:
                 self._seen[session] = self._clock()
                 self._client[session] = client
                 self._made_from[session] = made_from
+                token = self._page_token.get(session)
+                if token is not None:
+                    self._owner[session] = token
                 self._queue.leave(session)  # a new run waits for its own Start
                 self._turn_began.pop(session, None)
         if not still_wanted:
@@ -191,6 +208,8 @@ class SessionRegistry:
     def _forget_locked(self, session: str) -> Run | None:
         self._seen.pop(session, None)
         self._made_from.pop(session, None)
+        self._owner.pop(session, None)
+        self._left.pop(session, None)
         self._slow_at.pop(session, None)
         self._client.pop(session, None)
         self._queue.leave(session)
@@ -336,6 +355,42 @@ class SessionRegistry:
             self._start_outside_lock(head, run)
             started.append(head)
 
+    # -- a run belongs to its browser ------------------------------------------------------------
+    def claim(self, session: str, token) -> str | None:
+        """A page loaded with its browser's token: the run that browser owns moves to this page's session
+        (with its queue place, its turn and what it was made from); -> the session it moved from, or None
+        when the browser owns no run (or the token is not one). Runs this page makes are owned by it."""
+        if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+            return None
+        with self._lock:
+            self._page_token[session] = token
+            self._page_token.move_to_end(session)
+            while len(self._page_token) > MAX_PAGE_TOKENS:
+                self._page_token.popitem(last=False)
+            old = next((s for s, t in self._owner.items() if t == token and s != session and s in self._runs), None)
+            if old is None or session in self._runs or session in self._pending:
+                return None
+            for table in (self._runs, self._client, self._made_from, self._owner, self._turn_began, self._slow_at):
+                if old in table:
+                    table[session] = table.pop(old)
+            self._seen[session] = self._clock()
+            self._seen.pop(old, None)
+            self._left.pop(old, None)
+            self._queue.rename(old, session)
+            return old
+
+    def leave(self, session: str) -> bool:
+        """The session's tab closed: its run closes now, unless its browser owns it, which may come back
+        within reconnect_s (a reload). True when the run was left waiting for it."""
+        with self._lock:
+            owned = session in self._owner and session in self._runs
+            if owned:
+                self._left[session] = self._clock()
+            self._page_token.pop(session, None)
+        if not owned:
+            self.close(session)
+        return owned
+
     def close(self, session: str) -> None:
         """Stop and forget the session's run (tab closed, or replaced), and any new run being built for it."""
         with self._lock:
@@ -351,6 +406,7 @@ class SessionRegistry:
         now = self._clock() if now is None else now
         with self._lock:
             idle = [s for s, t in self._seen.items() if now - t > self.idle_timeout_s]
+            idle += [s for s, t in self._left.items() if now - t > self.reconnect_s and s not in idle]
             full = self._busy_locked(exclude=None) >= self.max_running
             unwatched = [r for s, r in self._runs.items() if s not in idle and s not in self._stepping
                          and (full or getattr(r, "shares_a_step", False))  # (a class run shares the class's time)

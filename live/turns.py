@@ -51,6 +51,10 @@ class TrainingQueue:
         except ValueError:
             pass
 
+    def rename(self, old: str, new: str) -> None:
+        """The session `old` is now called `new` (its browser reloaded the page), in the same place."""
+        self._waiting = deque(new if s == old else s for s in self._waiting)
+
     def head(self) -> str | None:
         return self._waiting[0] if self._waiting else None
 

@@ -296,3 +296,55 @@ def test_slow_steps_of_class_runs_have_a_bounded_number_of_places():
     finally:
         gate.set()
         reg.shutdown()
+
+
+TOKEN = "0123456789abcdef0123456789abcdef"
+
+
+def test_a_browsers_run_moves_to_its_reloaded_page_and_waits_for_it(registry):
+    """A reload: the old page unloads (leave), the new one loads with the same browser token (claim)."""
+    clock = Clock()
+    reg = registry(clock=clock, reap_every_s=3600, reconnect_s=60)
+    assert reg.claim("page1", TOKEN) is None  # a first visit: nothing to take over; runs it makes are its own
+    run = reg.create("page1", CFG, made_from="ring8")
+    reg.start("page1")
+    assert reg.leave("page1")  # owned: left waiting for its browser, not closed
+    clock.now += 30
+    assert reg.reap_idle() == [] and run.alive
+    assert reg.claim("page2", TOKEN) == "page1"
+    assert reg.get("page2") is run and reg.get("page1") is None and reg.made_from("page2") == "ring8"
+    clock.now += 3600 - 1
+    reg.get("page2")
+    assert reg.reap_idle() == [] and run.alive  # claimed: no longer waiting to be reaped
+
+
+def test_a_browser_that_never_comes_back_loses_its_run_after_the_grace(registry):
+    clock = Clock()
+    reg = registry(clock=clock, reap_every_s=3600, reconnect_s=60)
+    reg.claim("page", TOKEN)
+    run = reg.create("page", CFG)
+    assert reg.leave("page")
+    clock.now += 61
+    assert reg.reap_idle() == ["page"] and not run.alive
+
+
+def test_runs_without_a_token_close_with_their_tab_and_bad_tokens_claim_nothing(registry):
+    reg = registry(reap_every_s=3600)
+    run = reg.create("api-client", CFG)  # (an API client sends no token)
+    assert not reg.leave("api-client") and not run.alive and reg.get("api-client") is None
+    reg.claim("p1", TOKEN)
+    reg.create("p1", CFG)
+    for bad in (None, 5, "", TOKEN.upper(), TOKEN[:-1], TOKEN + "0", "../" + TOKEN[3:], "x" * 10_000):
+        assert reg.claim("p2", bad) is None
+    assert reg.get("p2") is None and reg.get("p1") is not None
+    assert reg.claim("p3", "f" * 32) is None  # another browser's token owns nothing here
+
+
+def test_remembered_page_tokens_are_bounded(registry, monkeypatch):
+    from live import sessions
+
+    monkeypatch.setattr(sessions, "MAX_PAGE_TOKENS", 50)
+    reg = registry(reap_every_s=3600)
+    for i in range(500):
+        reg.claim(f"page{i}", f"{i:032x}")
+    assert len(reg._page_token) == 50

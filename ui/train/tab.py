@@ -114,6 +114,7 @@ class TrainHandles:
     layers: gr.CheckboxGroup
     samples: gr.Image
     preview: object  # preview(cfg, layers_on, request) -> the untrained G's picture, or gr.skip() if a run exists
+    notice: gr.Markdown  # the sentence under the buttons (what the last action did)
 
 
 def build(ctx: AppContext) -> TrainHandles:
@@ -369,4 +370,4 @@ def build(ctx: AppContext) -> TrainHandles:
     export.click(on_export, [layers], [downloads], api_name="export")
     slow_motion.wire(slow, ctx.registry, samples,
                      lambda request, preset_name, *args: run_for(request, preset_name, args)[0], [preset, *settings])
-    return TrainHandles(preset, settings, preset_info, layers, samples, preview)
+    return TrainHandles(preset, settings, preset_info, layers, samples, preview, notice)
