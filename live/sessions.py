@@ -103,6 +103,7 @@ class SessionRegistry:
         self._owner: dict[str, str] = {}  # session -> the browser token that owns its run
         self._page_token: OrderedDict[str, str] = OrderedDict()  # session -> its page's browser token (bounded)
         self._left: dict[str, float] = {}  # session -> when its tab closed, leaving an owned run to reconnect to
+        self.on_gone: Callable[[str], None] = lambda session: None  # a left run's browser did not come back
         self._pending: dict[str, str] = {}  # session -> client, while its new run is being built
         self._stepping: set[str] = set()  # sessions inside a Step job: they hold a training slot
         self._starting: set[str] = set()  # sessions admitted to train whose run has not confirmed yet
@@ -406,7 +407,8 @@ class SessionRegistry:
         now = self._clock() if now is None else now
         with self._lock:
             idle = [s for s, t in self._seen.items() if now - t > self.idle_timeout_s]
-            idle += [s for s, t in self._left.items() if now - t > self.reconnect_s and s not in idle]
+            gone = [s for s, t in self._left.items() if now - t > self.reconnect_s and s not in idle]
+            idle += gone
             full = self._busy_locked(exclude=None) >= self.max_running
             unwatched = [r for s, r in self._runs.items() if s not in idle and s not in self._stepping
                          and (full or getattr(r, "shares_a_step", False))  # (a class run shares the class's time)
@@ -416,6 +418,8 @@ class SessionRegistry:
                              "CPU is shared by the class. Press Resume to go on.")
         for s in idle:
             self.close(s)
+        for s in gone:
+            self.on_gone(s)  # (the app takes it out of its room: ui.common.AppContext)
         return idle
 
     def shutdown(self) -> None:

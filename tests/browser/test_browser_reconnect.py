@@ -11,7 +11,17 @@ expect = pytest.importorskip("playwright.sync_api").expect
 WAIT = 30_000
 
 
-def test_reload_back_and_a_second_tab_keep_the_run(app_server, browser, artifacts):
+def leave_nothing_behind(registry, contexts, monkeypatch) -> None:
+    """Close the pages, and let their runs go at once (no reload is coming): the app is shared by the
+    tests after this one, and a run left waiting would hold a place in the class process for 60 s."""
+    before = len(registry)
+    monkeypatch.setattr(registry, "reconnect_s", 0.0)
+    for context in contexts:
+        context.close()
+    assert poll_until(lambda: len(registry) < before or before == 0, timeout_s=30)
+
+
+def test_reload_back_and_a_second_tab_keep_the_run(app_server, browser, artifacts, fast_unload, monkeypatch):
     demo, url = app_server
     registry = demo.ctx.registry
     context = browser.new_context(viewport={"width": 1280, "height": 800})  # one browser: one localStorage
@@ -45,11 +55,11 @@ def test_reload_back_and_a_second_tab_keep_the_run(app_server, browser, artifact
     second.goto(url + "?preset=ring8-collapse")
     expect(second.locator("#status")).to_contain_text(f"step {held:,}", timeout=WAIT)
     assert poll_until(lambda: len(registry) <= runs, timeout_s=30)
-    context.close()
+    leave_nothing_behind(registry, [context], monkeypatch)
 
 
-def test_another_browser_does_not_get_the_run(app_server, browser):
-    _, url = app_server
+def test_another_browser_does_not_get_the_run(app_server, browser, fast_unload, monkeypatch):
+    demo, url = app_server
     first = browser.new_context()
     page = first.new_page()
     page.goto(url)
@@ -61,5 +71,4 @@ def test_another_browser_does_not_get_the_run(app_server, browser):
     other.wait_for_timeout(2000)  # (nothing to poll for: it must stay without a run)
     assert shown_step(other) in (-1, 0)
     page.locator("#pause").click()
-    other.context.close()
-    first.close()
+    leave_nothing_behind(demo.ctx.registry, [other.context, first], monkeypatch)

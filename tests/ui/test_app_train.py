@@ -184,8 +184,8 @@ def test_start_pause_step_and_close_through_the_client(app_server, client_factor
     client.close()  # the heartbeat ends -> demo.unload -> registry.close(session)
     assert wait_for(lambda: registry.get(sid) is None, 30), "demo.unload did not close the session's run"
     assert wait_for(lambda: not run.alive, 10), "the run's training thread is still alive"
-    if isinstance(run, worker.RemoteTrainer):
-        assert worker.wait_for_exit(run.pid, 10), "the run's process outlived its tab"
+    if isinstance(run, worker.RemoteTrainer) and not getattr(run, "shares_a_step", False):  # (the class process
+        assert worker.wait_for_exit(run.pid, 10), "the run's process outlived its tab"  # serves other tabs too)
 
 
 def test_bad_settings_show_a_message_and_start_nothing(app_server, client_factory):
