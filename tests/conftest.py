@@ -152,22 +152,48 @@ def _post_event(url: str, api_name: str, data: list, session: str) -> list:
     """One event posted as a hand-written client would: raw JSON (NaN and Infinity included, which no
     JSON library sends), to the queue's join endpoint, its answer read from the event stream. An
     event Gradio itself refuses comes back as [None, its error message]."""
+    msg = raw_event(url, data, session, api_name=api_name)
+    return msg["output"]["data"] if msg.get("success") else [None, str(msg["output"].get("error"))]
+
+
+def raw_event(url: str, data: list, session: str, *, api_name: str | None = None, fn_index: int | None = None,
+              query: dict | None = None, headers: dict | None = None, event_data=None) -> dict:
+    """An event (by api_name, or by fn_index) joined as a browser joins it, with the page's `query` (what
+    gr.Request.query_params reads) and extra `headers` (e.g. X-Forwarded-For); -> its process_completed
+    message. The JSON is written by hand so NaN and Infinity go as bare words, as a hostile client sends them."""
     import httpx
 
-    config = httpx.get(url + "config", timeout=30).json()
-    fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
-    body = json.dumps({"data": data, "fn_index": fn_index, "session_hash": session, "event_data": None,
-                       "trigger_id": None}, allow_nan=True)  # Python writes NaN / Infinity as bare words
-    r = httpx.post(url + "gradio_api/queue/join", content=body, headers={"content-type": "application/json"},
-                   timeout=30)
+    if fn_index is None:
+        config = _CONFIGS.get(url) or _CONFIGS.setdefault(url, httpx.get(url + "config", timeout=30).json())
+        fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
+    body = json.dumps({"data": data, "fn_index": fn_index, "session_hash": session, "event_data": event_data,
+                       "trigger_id": None}, allow_nan=True)
+    r = httpx.post(url + "gradio_api/queue/join", params=query, content=body, timeout=30,
+                   headers={"content-type": "application/json", **(headers or {})})
     assert r.status_code == 200, r.text[:300]
     with httpx.stream("GET", url + "gradio_api/queue/data", params={"session_hash": session}, timeout=60) as stream:
         for line in stream.iter_lines():
             if line.startswith("data:"):
                 msg = json.loads(line[5:])
-                if msg.get("msg") == "process_completed":  # a refusal by Gradio itself: its message in [1]
-                    return msg["output"]["data"] if msg.get("success") else [None, str(msg["output"].get("error"))]
+                if msg.get("msg") == "process_completed":
+                    return msg
     raise AssertionError("the event stream ended without an answer")
+
+
+_CONFIGS: dict[str, dict] = {}  # url -> the app's config (its events' numbers)
+
+
+def png_header(width: int, height: int) -> bytes:
+    """69 bytes: a PNG whose header claims width x height, its data cut short (nothing decodes). What a
+    pixel bomb looks like to a header pass; a real black 4096 x 4096 PNG is 49 KB."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
 
 
 # -- one tiny config, one trainer factory, one wait helper ------------------------------------------

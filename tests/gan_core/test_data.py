@@ -16,6 +16,8 @@ from gan_core.data.images import resize_images
 from gan_core.data.points import make_points, mixture_centers
 from gan_core.errors import DatasetError
 
+from conftest import png_header
+
 # --- 2D point sets ------------------------------------------------------------------------------
 
 def nearest(points: torch.Tensor, centers: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -195,19 +197,6 @@ def test_empty_folder_missing_path_and_other_files(tmp_path):
     (tmp_path / "image.tar").write_bytes(b"\x00" * 100)
     with pytest.raises(DatasetError, match="neither a folder nor a .zip"):
         load_image_folder(tmp_path / "image.tar")
-
-
-def png_header(width: int, height: int) -> bytes:
-    """69 bytes: a PNG whose header claims width x height (nothing decodes: its data is cut short). What a
-    pixel bomb looks like to the header pass; a real black 4096 x 4096 PNG is 49 KB."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
 
 
 def never_decode(*args):

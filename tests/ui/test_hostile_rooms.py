@@ -14,9 +14,7 @@ import html
 import json
 import re
 import time
-from urllib.parse import urlencode
 
-import httpx
 import pytest
 from markdown_it import MarkdownIt
 
@@ -24,8 +22,9 @@ from live.guesses import GuessBudget
 from live.rooms import ALPHABET, RoomRegistry
 from ui.board.links import pasted_key
 
+from conftest import raw_event
+
 TEACHER, STUDENTS, ATTACKER = "10.0.0.1", "10.0.0.2", "10.6.6.6"  # three addresses (a student may share one)
-_CONFIGS: dict[str, dict] = {}
 
 
 class FakeClock:
@@ -66,21 +65,10 @@ def call(url: str, api_name: str, data: list, session: str, client: str, query: 
          event_data=None) -> list:
     """One event as a hand-written client sends it, from address `client`, with the page's `query`
     (what a page load reads: the browser sends its page's query with the event). Its output data."""
-    config = _CONFIGS.get(url) or _CONFIGS.setdefault(url, httpx.get(url + "config", timeout=30).json())
-    fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
-    body = json.dumps({"data": data, "fn_index": fn_index, "session_hash": session, "event_data": event_data,
-                       "trigger_id": None})
-    r = httpx.post(url + "gradio_api/queue/join" + (f"?{urlencode(query)}" if query else ""), content=body,
-                   headers={"content-type": "application/json", "x-forwarded-for": client}, timeout=30)
-    assert r.status_code == 200, r.text[:300]
-    with httpx.stream("GET", url + "gradio_api/queue/data", params={"session_hash": session}, timeout=60) as stream:
-        for line in stream.iter_lines():
-            if line.startswith("data:"):
-                msg = json.loads(line[5:])
-                if msg.get("msg") == "process_completed":
-                    assert msg.get("success"), msg  # a crash would be a bare error, not a sentence
-                    return msg["output"]["data"]
-    raise AssertionError("the event stream ended without an answer")
+    msg = raw_event(url, data, session, api_name=api_name, query=query, headers={"x-forwarded-for": client},
+                    event_data=event_data)
+    assert msg.get("success"), msg  # a crash would be a bare error, not a sentence
+    return msg["output"]["data"]
 
 
 def texts(out: list) -> str:

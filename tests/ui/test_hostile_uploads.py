@@ -11,9 +11,7 @@ The app is the real one (its upload endpoint and queue API), launched in this pr
 from __future__ import annotations
 
 import json
-import struct
 import threading
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -25,17 +23,9 @@ from gan_core.data import own_points as op
 from gan_core.pictures.field_draw import FIELD_LAYERS
 from ui.train import view
 
+from conftest import png_header, raw_event
+
 LAYERS = list(FIELD_LAYERS)
-
-
-def png_header(width: int, height: int) -> bytes:
-    """69 bytes: a PNG whose header claims width x height (its data is cut short). A real black
-    4096 x 4096 PNG is 49 KB and decodes in ~0.2 s; the header pass sees the same size from either."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
 
 
 def upload(c, path):
@@ -174,17 +164,9 @@ def open_link(url: str, query: dict, session: str) -> list:
     card = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "lesson-card")
     fn_index = next(d["id"] for d in config["dependencies"]
                     if any(t[1] == "load" for t in d.get("targets", [])) and card in d.get("outputs", []))
-    body = {"data": [LAYERS], "fn_index": fn_index, "session_hash": session, "event_data": None, "trigger_id": None}
-    r = httpx.post(url + "gradio_api/queue/join", params=query, json=body, timeout=30)
-    assert r.status_code == 200, r.text[:300]
-    with httpx.stream("GET", url + "gradio_api/queue/data", params={"session_hash": session}, timeout=60) as stream:
-        for line in stream.iter_lines():
-            if line.startswith("data:"):
-                msg = json.loads(line[5:])
-                if msg.get("msg") == "process_completed":
-                    assert msg.get("success"), msg
-                    return msg["output"]["data"]
-    raise AssertionError("the event stream ended without an answer")
+    msg = raw_event(url, [LAYERS], session, fn_index=fn_index, query=query)
+    assert msg.get("success"), msg
+    return msg["output"]["data"]
 
 
 def test_a_flood_of_new_links_builds_no_network_and_keeps_the_cache_bounded(capped_app, monkeypatch):

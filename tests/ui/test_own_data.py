@@ -17,6 +17,8 @@ from gan_core.errors import ConfigError, DatasetError
 from ui.train import own_data
 from ui.train.own_data import OwnData, OwnStore, data_overrides, from_drawing, from_upload
 
+from conftest import png_header
+
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
@@ -24,18 +26,6 @@ def png(colour: int = 128, size: int = 12) -> bytes:
     buf = io.BytesIO()
     Image.new("L", (size, size), colour).save(buf, format="PNG")
     return buf.getvalue()
-
-
-def png_header(width: int, height: int) -> bytes:
-    """A PNG whose header claims width x height, its data cut short (69 bytes)."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
 
 
 def never_decode(*args):
