@@ -52,6 +52,9 @@ def app_server():
     from app import build_demo, launch_options
 
     demo = build_demo()
+    # a closed page's run waits 5 s for a reload, not the app's 60: the tests share this app, and a run a
+    # test's closed page left behind must not hold a training slot or the class process for the next ones
+    demo.ctx.registry.reconnect_s = 5.0
     demo.queue(default_concurrency_limit=8)
     _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True,
                             **launch_options())

@@ -24,6 +24,7 @@ def leave_nothing_behind(registry, contexts, monkeypatch) -> None:
 def test_reload_back_and_a_second_tab_keep_the_run(app_server, browser, artifacts, fast_unload, monkeypatch):
     demo, url = app_server
     registry = demo.ctx.registry
+    monkeypatch.setattr(registry, "reconnect_s", 60.0)  # the app's own grace (the test app's is shorter)
     context = browser.new_context(viewport={"width": 1280, "height": 800})  # one browser: one localStorage
     page = context.new_page()
     page.goto(url + "?preset=ring8-collapse")

@@ -38,13 +38,16 @@ def train_and_watch(page, dataset: str, artifacts) -> None:
     expect(status).to_contain_text("paused")
 
 
-def close_and_check_run_ended(page, registry, before: int) -> None:
-    page.context.close()  # the tab goes -> heartbeat ends -> demo.unload closes its run
+def close_and_check_run_ended(page, registry, before: int, monkeypatch) -> None:
+    """The tab goes -> its heartbeat ends -> demo.unload: the browser's run waits reconnect_s for a reload
+    (1 s here, 60 s in the app), then the reaper closes it."""
+    monkeypatch.setattr(registry, "reconnect_s", 1.0)
+    page.context.close()
     assert poll_until(lambda: len(registry) == before,
                       timeout_s=30, every_s=0.5), "the closed page's run was not closed"
 
 
-def test_ring8_field_trains_live(app_server, page, artifacts, fast_unload):
+def test_ring8_field_trains_live(app_server, page, artifacts, fast_unload, monkeypatch):
     demo, url = app_server
     before = len(demo.ctx.registry)
     page.goto(url)
@@ -55,10 +58,10 @@ def test_ring8_field_trains_live(app_server, page, artifacts, fast_unload):
     src = page.locator("#samples img").get_attribute("src")
     page.locator("#field-layers").get_by_label("D's heat map").uncheck()
     assert poll_until(lambda: page.locator("#samples img").get_attribute("src") != src, timeout_s=15, every_s=0.5)
-    close_and_check_run_ended(page, demo.ctx.registry, before)
+    close_and_check_run_ended(page, demo.ctx.registry, before, monkeypatch)
 
 
-def test_digits_grid_trains_live(app_server, page, artifacts, fast_unload):
+def test_digits_grid_trains_live(app_server, page, artifacts, fast_unload, monkeypatch):
     demo, url = app_server
     before = len(demo.ctx.registry)
     page.goto(url)
@@ -67,4 +70,4 @@ def test_digits_grid_trains_live(app_server, page, artifacts, fast_unload):
     expect(page.locator("#dataset input")).to_have_value("digits", timeout=15_000)
     expect(page.locator("#field-layers")).to_be_hidden()  # no 2D field for images
     train_and_watch(page, "digits", artifacts)
-    close_and_check_run_ended(page, demo.ctx.registry, before)
+    close_and_check_run_ended(page, demo.ctx.registry, before, monkeypatch)
