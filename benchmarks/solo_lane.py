@@ -6,10 +6,10 @@ R runs of the ring8-collapse preset (seeds 0..R-1) in one BatchedGroup; M of the
 way ClassHost.set_live moves them: out of their group with their state (transfer.release), the fix
 applied (live_fixes.apply_live), and into the group of their new key, or the class's solo lane when
 the fix cannot be batched (R1, feature matching: live/solo_lane.py, each run its own gan_core step).
-One class step is what ClassHost's loop does once round, here without the solo lane's share limit
-(SoloShare): every group's batched step, then one step of each solo-lane run. Each number is the
+One class step is what ClassHost's loop does once round, here without the class's fair share
+(live/fair_share.py): every group's batched step, then one step of each solo-lane run. Each number is the
 median over `repeats` class steps after warm-up, on the threads given. --host runs the class process's
-own loop instead (ClassHost, where the costly steps take at most their share: live/solo_lane.SoloShare)
+own loop instead (ClassHost, where each run takes one run's share of the loop: live/fair_share.py)
 and reports steps per second of a plain run before and after the switch, and of a moved run.
 """
 
