@@ -24,8 +24,6 @@ lock and put back only if nothing changed the run meanwhile.
 
 from __future__ import annotations
 
-import copy
-import math
 import os
 import threading
 import time
@@ -34,10 +32,9 @@ import torch
 
 from gan_core.config import RunConfig
 from gan_core.data import load_dataset
-from gan_core.slow_motion import slow_motion_step
 from live.batched import BatchedGroup, group_key, why_not_batched
 from live.batched.cost import too_costly
-from live.batched.slow import NAN_MESSAGE
+from live.batched.slow import copy_of, put_back, slow_step
 from live.class_run import ClassRun, RunView
 from live.fair_share import FairShare
 from live.live_fixes import FIXES, apply_live, restarted, with_fixes
@@ -285,15 +282,12 @@ class ClassHost:
                 job.finish(error=problem)
                 return
             key, mark = self._group_of[run.run_id], run.changes
-            where = self.groups[key]
-            gan = where.release(run.run_id)
-            copy_ = copy.deepcopy(gan, {id(gan.data): gan.data})  # (the data is shared, never written)
-            where.adopt(run.run_id, gan)
+            copied = copy_of(self.groups[key], run.run_id)
         frames, error = None, None
         try:
-            frames = slow_motion_step(copy_)
-            if not all(math.isfinite(v) for v in frames[-1].numbers.values()):
-                frames, error = None, NAN_MESSAGE
+            frames = slow_step(copied)
+        except ValueError as e:  # NaN/Inf: dropped, the run is as it was
+            error = str(e)
         except Exception as e:  # the student's sentence; the run is as it was
             error = f"{type(e).__name__}: {e}"
         with self.lock:
@@ -303,9 +297,7 @@ class ClassHost:
                                   or self._group_of.get(run.run_id) != key):
                 error = CHANGED
             if error is None:
-                where = self.groups[key]
-                where.release(run.run_id)
-                where.adopt(run.run_id, copy_)
+                put_back(self.groups[key], run.run_id, copied)
                 run._slow_done(frames)
                 self._work.notify_all()  # the loop draws the new step's picture
             job.finish(frames=frames, error=error)

@@ -16,6 +16,7 @@ import gradio as gr
 from live.rooms import RoomRegistry
 from live.sessions import SessionRegistry
 from live.shared_snapshot import SharedSnapshots
+from ui.request_limits import client_address
 
 ROOT = Path(__file__).resolve().parent.parent
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -48,16 +49,11 @@ def session_id(request) -> str:
 
 
 def client_id(request) -> str:
-    """Who is asking, for the per-client cap on runs: the client's address. On a Hugging Face Space
-    (SPACE_ID is set) every request comes through its proxy, which appends the real address to
-    X-Forwarded-For: the last entry is the one the client cannot forge."""
-    if os.environ.get("SPACE_ID"):
-        headers = getattr(request, "headers", None) or {}
-        forwarded = [h.strip() for h in str(headers.get("x-forwarded-for", "")).split(",") if h.strip()]
-        if forwarded:
-            return forwarded[-1][:64]
-    client = getattr(request, "client", None)
-    return str(getattr(client, "host", "") or "local")[:64]
+    """Who is asking, for the per-client caps: the client's address (ui.request_limits.client_address, the
+    same rule the event limits read before Gradio's queue)."""
+    headers = getattr(request, "headers", None) or {}
+    peer = getattr(getattr(request, "client", None), "host", "")
+    return client_address(str(headers.get("x-forwarded-for", "")), peer)
 
 
 _MARKDOWN_PUNCTUATION = {c: "\\" + c for c in string.punctuation if c not in "&<>\"'"}

@@ -58,16 +58,21 @@ class Buckets:
         return len(self._tokens)
 
 
-def _address(scope: dict) -> str:
-    """The client's address as ui.common.client_id reads it (on a Space, the last X-Forwarded-For hop)."""
+def client_address(forwarded_for: str, peer: str | None) -> str:
+    """Who is asking, as an address (the per-client caps' key). On a Hugging Face Space (SPACE_ID is set)
+    every request comes through its proxy, which appends the real address to X-Forwarded-For: the last
+    entry is the one the client cannot forge. Elsewhere the connection's peer."""
     if os.environ.get("SPACE_ID"):
-        for name, value in scope.get("headers") or ():
-            if name == b"x-forwarded-for":
-                hops = [h.strip() for h in value.decode("latin-1").split(",") if h.strip()]
-                if hops:
-                    return hops[-1][:64]
+        hops = [h.strip() for h in str(forwarded_for or "").split(",") if h.strip()]
+        if hops:
+            return hops[-1][:64]
+    return str(peer or "local")[:64]
+
+
+def _address(scope: dict) -> str:
+    forwarded = next((v.decode("latin-1") for k, v in scope.get("headers") or () if k == b"x-forwarded-for"), "")
     client = scope.get("client")
-    return str(client[0] if client else "local")[:64]
+    return client_address(forwarded, client[0] if client else None)
 
 
 class EventRateLimit:

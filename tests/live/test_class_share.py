@@ -79,16 +79,16 @@ def test_slow_steps_are_computed_in_the_loops_turn_and_the_class_goes_on(host, w
 def test_a_slow_step_is_dropped_when_the_run_changed_meanwhile(host, monkeypatch):
     run = host.add("r", RING8)
     run.step(3)
-    import live.class_host as class_host
+    import live.batched.slow as slow
     began, release = threading.Event(), threading.Event()
-    real = class_host.slow_motion_step
+    real = slow.slow_motion_step
 
     def held(gan):  # the loop computes the slow step; meanwhile the student presses Step
         began.set()
         release.wait(30)
         return real(gan)
 
-    monkeypatch.setattr(class_host, "slow_motion_step", held)
+    monkeypatch.setattr(slow, "slow_motion_step", held)
     box = {}
     thread = threading.Thread(target=lambda: box.setdefault("error", _error_of(run.slow_motion)))
     thread.start()
