@@ -20,6 +20,7 @@ from ui.board import tab as board_tab
 from ui.common import AppContext, session_id
 from ui.diagnostics import tab as diagnostics_tab
 from ui.latent import tab as latent_tab
+from ui.live_view.feed import LiveRoute
 from ui.lessons import (
     panel as lesson_panel,  # guided lessons, a link's setup, "Share this setup" (issue #18, section 1)
 )
@@ -53,7 +54,7 @@ def build_demo(ctx: AppContext | None = None) -> gr.Blocks:
         demo.load(board["on_load"], None, board["shown"] + [tabs], show_progress="hidden", api_name="board_load")
         lesson_panel.wire(demo, lessons, tabs, train, theory)  # (its page-load handler reads ?lesson=, ?preset=, ...)
         # a reloaded page finds its browser's run (ui/train/reconnect.py: a token the browser keeps)
-        back = [train.preset, *train.settings, train.notice]
+        back = [train.preset, *train.settings, train.notice, train.live]
         demo.load(reconnect.handler(ctx, len(back)), [reconnect.token_box()], back, js=reconnect.TOKEN_JS,
                   show_progress="hidden", api_name="reconnect")
 
@@ -66,13 +67,14 @@ def build_demo(ctx: AppContext | None = None) -> gr.Blocks:
     return demo
 
 
-def launch_options() -> dict:
+def launch_options(demo: gr.Blocks) -> dict:
     """What every launch of the app passes (here, the tests, the benchmarks). max_file_size: Gradio
     refuses a larger upload while it arrives, before anything is stored. show_error: a value Gradio
     itself refuses (text where a number goes, over the API) shows its reason, not a bare "Error". The
-    middleware bounds how fast a tab and an address may send events (ui/request_limits.py)."""
-    return dict(css=CSS, max_file_size=checkpoint.MAX_BYTES, show_error=True,
-                app_kwargs={"middleware": [Middleware(EventRateLimit)]})  # events a tab, an address may send
+    middleware answers the live view's polls before Gradio (ui/live_view/feed.py) and bounds how fast a
+    tab and an address may send events (ui/request_limits.py)."""
+    middleware = [Middleware(LiveRoute, feed=demo.ctx.feed), Middleware(EventRateLimit)]
+    return dict(css=CSS, max_file_size=checkpoint.MAX_BYTES, show_error=True, app_kwargs={"middleware": middleware})
 
 
 def main() -> None:
@@ -83,7 +85,7 @@ def main() -> None:
     gc.collect()
     gc.freeze()
     demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME"),
-                server_port=int(os.environ.get("PORT", os.environ.get("GRADIO_SERVER_PORT", 7860))), **launch_options())
+                server_port=int(os.environ.get("PORT", os.environ.get("GRADIO_SERVER_PORT", 7860))), **launch_options(demo))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ from gan_core.data import Dataset
 from gan_core.device import describe
 from gan_core.losses import d_output_kind
 from gan_core.noise import sample_z
-from gan_core.pictures.field_draw import field_picture_png
 from gan_core.pictures.viz import render_visuals
 from live.alerts import alerts_for
 from live.history import SERIES, History
@@ -36,7 +35,7 @@ from live.trainer import SLOW_MOTION_TIMEOUT_S, WATCHED_S
 
 LANE_WORDS = {"batched": " · batched with the class",
               "solo": " · in the class process, stepped alone (a fix the batched step cannot do)"}
-VISUAL_EVERY_S = 1.5  # a watched run's picture at most this often: a picture costs ~25 ms, and a class is 30
+VISUAL_EVERY_S = 1.0  # a watched run's field at most this often (its numbers: a few ms; the browser draws)
 
 
 class SlowJob:
@@ -164,8 +163,7 @@ class ClassRun:
     def _draw(self, view: RunView) -> tuple[dict, dict | None]:
         """(visual, metrics or None) for a copy of this run's networks: the host calls it without
         its lock (a picture takes a few ms)."""
-        visual = render_visuals(view, self.fixed_z, None)
-        visual["field"]["png"] = field_picture_png(visual["field"], view.step)  # the server only hands it out
+        visual = render_visuals(view, self.fixed_z, None)  # numbers only: the browser draws them (ui/live_view)
         metrics = None
         if self.metric_fn is not None and (not self.metrics_history or
                                            view.step - self.metrics_history[-1]["step"] >= self.metrics_every):

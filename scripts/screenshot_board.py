@@ -46,7 +46,7 @@ def main() -> None:
     demo = build_demo(ctx)
     demo.queue(default_concurrency_limit=8)
     _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=args.port, quiet=True,
-                            **launch_options())
+                            **launch_options(demo))
     room = ctx.rooms.open("screenshot")
     code = room.code
     sessions = [f"shot-{i}" for i in range(n)]

@@ -57,7 +57,7 @@ def app_server():
     demo.ctx.registry.reconnect_s = 5.0
     demo.queue(default_concurrency_limit=8)
     _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True,
-                            **launch_options())
+                            **launch_options(demo))
     yield demo, url
     demo.ctx.registry.shutdown()
     demo.close()
@@ -101,7 +101,7 @@ def capped_app():
     demo = build_demo(AppContext(registry=registry))
     demo.queue(default_concurrency_limit=8)
     _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True,
-                            **launch_options())
+                            **launch_options(demo))
     yield demo, url
     registry.shutdown()
     demo.close()

@@ -16,6 +16,7 @@ import gradio as gr
 from live.rooms import RoomRegistry
 from live.sessions import SessionRegistry
 from live.shared_snapshot import SharedSnapshots
+from ui.live_view.feed import LiveFeed
 from ui.request_limits import client_address
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,10 +30,13 @@ class AppContext:
     checkpoint_dir: Path = CHECKPOINT_DIR
     rooms: RoomRegistry | None = None  # class rooms: code -> member sessions (None: one asking `registry` for runs)
     watched: SharedSnapshots = field(default_factory=SharedSnapshots)  # runs many tabs watch (class runs)
+    feed: LiveFeed | None = None  # the live view's tokens and polls (ui/live_view/feed.py)
 
     def __post_init__(self):
         if self.rooms is None:  # (a member with a run is present, and keeps its room open: see live/rooms.py)
             self.rooms = RoomRegistry(has_run=lambda session: self.registry.peek(session) is not None)
+        if self.feed is None:
+            self.feed = LiveFeed(self.registry)
         # a closed tab's run waits for its browser to reload (live/sessions.py); when it does not, its tile goes
         if self.registry is not None:
             self.registry.on_gone = lambda session: self.rooms.leave(session)

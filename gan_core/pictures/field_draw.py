@@ -291,10 +291,3 @@ PICTURE_WIDTH = 460  # px: about the picture's width on the page, so the browser
 def field_title(step: int) -> str:
     return f"step {step:,}: real (green), fake (purple), D (background)"
 
-
-def field_picture_png(field: dict, step: int) -> bytes:
-    """The page's picture of the field with every layer, as PNG bytes: drawn where the run lives (the
-    class process), so that the web server only hands the file out."""
-    from gan_core.pictures.viz import png_bytes
-
-    return png_bytes(draw_field(field, FIELD_LAYERS, title=field_title(step), width=PICTURE_WIDTH), compress_level=1)

@@ -18,7 +18,7 @@ import gradio as gr
 from gan_core.presets import describe_preset
 from ui.lessons.catalogue import LESSONS, lesson_choices
 from ui.lessons.url_state import PageSetup, page_setup, parse_query, query_items, share_query, step_values
-from ui.train.settings import KEYS, config_from_values, is_points
+from ui.train.settings import KEYS, config_from_values
 
 TAB_NAMES = {"train": "Train (live)", "latent": "Latent space", "diagnostics": "Mode-collapse diagnostics",
              "replays": "Replays", "theory": "Why GANs are hard", "board": "Class board"}
@@ -103,10 +103,10 @@ def wire(demo: gr.Blocks, panel: Panel, tabs: gr.Tabs, train, theory: dict) -> N
     """Connect the panel to the tabs, the Train tab (`train`: ui.train.tab.TrainHandles) and the theory
     tab's controls (`theory`: key -> component, from ui.theory.tab.build)."""
     theory_keys = list(theory)
-    train_outputs = [train.preset, *train.settings, train.preset_info, train.layers, train.samples]
+    train_outputs = [train.preset, *train.settings, train.preset_info, train.live]
     setup_outputs = [tabs, *train_outputs, *[theory[k] for k in theory_keys]]
 
-    def apply(setup: PageSetup, layers_on, request, theory_values: dict | None = None) -> list:
+    def apply(setup: PageSetup, request, theory_values: dict | None = None) -> list:
         """Values for setup_outputs: the tab, the Train tab's widgets, the theory controls (skips where unchanged)."""
         tab = gr.Tabs(selected=setup.tab) if setup.tab else gr.skip()
         theory_now = [(theory_values or {}).get(k, gr.skip()) for k in theory_keys]
@@ -114,18 +114,18 @@ def wire(demo: gr.Blocks, panel: Panel, tabs: gr.Tabs, train, theory: dict) -> N
             return [tab] + [gr.skip()] * len(train_outputs) + theory_now
         cfg = config_from_values(setup.values, setup.preset)
         return [tab, setup.preset, *[setup.values[k] for k in KEYS], describe_preset(setup.preset),
-                gr.CheckboxGroup(visible=is_points(setup.values["dataset"])), train.preview(cfg, layers_on, request),
+                train.preview(cfg, request),
                 *theory_now]
 
-    def go_to(lesson: str, step: int, layers_on, request: gr.Request) -> list:
+    def go_to(lesson: str, step: int, request: gr.Request) -> list:
         if lesson not in LESSONS:
             return [0, INTRO, ""] + [gr.skip()] * len(setup_outputs)
         step = min(max(step, 0), len(LESSONS[lesson].steps) - 1)
         s = LESSONS[lesson].steps[step]
         setup = PageSetup(s.tab, lesson, step, s.preset or "", step_values(s))
-        return [step, card_text(lesson, step), ""] + apply(setup, layers_on, request, dict(s.theory))
+        return [step, card_text(lesson, step), ""] + apply(setup, request, dict(s.theory))
 
-    def on_load(layers_on, request: gr.Request) -> list:
+    def on_load(request: gr.Request) -> list:
         """The page's link: a lesson step and/or Train-tab settings; bad values become a note."""
         asked = parse_query(query_items(getattr(request, "query_params", None)))
         if asked.empty:
@@ -134,28 +134,28 @@ def wire(demo: gr.Blocks, panel: Panel, tabs: gr.Tabs, train, theory: dict) -> N
         opened = gr.Accordion(open=True) if setup.lesson or setup.notes else gr.skip()
         step = LESSONS[setup.lesson].steps[setup.step] if setup.lesson else None
         return [opened, setup.lesson, setup.step, card_text(setup.lesson, setup.step),
-                notes_text(setup.notes)] + apply(setup, layers_on, request, dict(step.theory) if step else None)
+                notes_text(setup.notes)] + apply(setup, request, dict(step.theory) if step else None)
 
     def on_share(lesson, step, preset, *values):
         query, notes = share_query(lesson or "", step_index(step), preset, dict(zip(KEYS, values)))
         return query, notes_text(notes) if notes else gr.skip()  # (a link's notes stay until there is news)
 
-    def on_pick(lesson, layers_on, request: gr.Request) -> list:
-        return go_to(lesson, 0, layers_on, request)
+    def on_pick(lesson, request: gr.Request) -> list:
+        return go_to(lesson, 0, request)
 
-    def on_prev(lesson, step, layers_on, request: gr.Request) -> list:
-        return go_to(lesson, step_index(step) - 1, layers_on, request)
+    def on_prev(lesson, step, request: gr.Request) -> list:
+        return go_to(lesson, step_index(step) - 1, request)
 
-    def on_next(lesson, step, layers_on, request: gr.Request) -> list:
-        return go_to(lesson, step_index(step) + 1, layers_on, request)
+    def on_next(lesson, step, request: gr.Request) -> list:
+        return go_to(lesson, step_index(step) + 1, request)
 
     nav = [panel.step, panel.card, panel.note] + setup_outputs
     quiet = dict(show_progress="hidden")
-    for event in (panel.pick.input(on_pick, [panel.pick, train.layers], nav, **quiet),
-                  panel.prev.click(on_prev, [panel.pick, panel.step, train.layers], nav, **quiet),
-                  panel.next.click(on_next, [panel.pick, panel.step, train.layers], nav, **quiet)):
+    for event in (panel.pick.input(on_pick, [panel.pick], nav, **quiet),
+                  panel.prev.click(on_prev, [panel.pick, panel.step], nav, **quiet),
+                  panel.next.click(on_next, [panel.pick, panel.step], nav, **quiet)):
         event.then(None, [panel.pick, panel.step], None, js=STEP_URL_JS, **quiet)
-    demo.load(on_load, [train.layers], [panel.box, panel.pick, panel.step, panel.card, panel.note] + setup_outputs,
+    demo.load(on_load, None, [panel.box, panel.pick, panel.step, panel.card, panel.note] + setup_outputs,
               **quiet)
     panel.share.click(on_share, [panel.pick, panel.step, train.preset, *train.settings], [panel.link, panel.note],
                       api_name="share", **quiet).then(None, [panel.link], [panel.link], js=SHARE_JS, **quiet)

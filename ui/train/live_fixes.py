@@ -18,7 +18,6 @@ import gradio as gr
 from live.run import LiveSettings
 from ui.common import session_id
 from ui.train.settings import TRICK_INFO
-from ui.train.view import status_line
 
 FIX_KEYS = ("r1_gamma", "instance_noise", "unrolled_steps", "feature_matching")  # live.live_fixes.FIXES
 NOTE = ("<small>These fixes also switch on **live**, on the run as it is (its weights, step and curves go on): "
@@ -60,8 +59,9 @@ def change_sentence(before: dict, after: dict, step: int) -> str:
             "(a running run takes it at its next few steps).")
 
 
-def wire(w: dict, registry, status, notice) -> None:
-    """Each fix control applies to this tab's run at once (a tab with no run yet: at Start)."""
+def wire(w: dict, registry, live, notice, live_value) -> None:
+    """Each fix control applies to this tab's run at once (a tab with no run yet: at Start). live: the
+    live view; live_value(request, run) -> its value (the run's token and numbers now)."""
     inputs = [w[k] for k in FIX_KEYS]
 
     def on_fix(r1_gamma, instance_noise, unrolled_steps, feature_matching, request: gr.Request):
@@ -79,8 +79,8 @@ def wire(w: dict, registry, status, notice) -> None:
         sentence = change_sentence(before.fixes, asked, before.step)
         if sentence:
             gr.Info(sentence)
-        return status_line(run.snapshot()), sentence or gr.skip()
+        return live_value(request, run), sentence or gr.skip()
 
     # the student's own changes only: a preset or lesson step that sets these widgets leaves the run as it is
-    gr.on([w[k].input for k in FIX_KEYS], on_fix, inputs, [status, notice], api_name="set_live_fixes",
+    gr.on([w[k].input for k in FIX_KEYS], on_fix, inputs, [live, notice], api_name="set_live_fixes",
           show_progress="hidden")

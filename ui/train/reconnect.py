@@ -37,7 +37,7 @@ def token_box() -> gr.Textbox:
 
 
 def handler(ctx: AppContext, n_outputs: int):
-    """on_load(token, request) -> [preset, *settings, notice]: the browser's run, if it has one."""
+    """on_load(token, request) -> [preset, *settings, notice, live view]: the browser's run, if it has one."""
 
     def on_load(token, request: gr.Request):
         sid = session_id(request)
@@ -53,6 +53,6 @@ def handler(ctx: AppContext, n_outputs: int):
         preset = name if name in preset_names() else gr.skip()
         note = (f"**Welcome back: your run is still here** (step {snap.step:,}, {snap.status}"
                 + (f", {name}" if name else "") + "). Press Start to go on with it.")
-        return [preset, *[values[k] for k in KEYS], note]
+        return [preset, *[values[k] for k in KEYS], note, ctx.feed.value(sid, run, snap)]  # (its new token)
 
     return on_load

@@ -7,8 +7,8 @@
 The button asks the run for one slow step (Run.slow_motion: the step count goes one up, the history
 gets its row) and gets ten frames back; a short-lived gr.Timer then shows one a SECONDS_PER_PHASE,
 drawing each when it is due (~20 ms), and hands the place back to the live picture after the last.
-Skip goes straight there. The live poll keeps updating the hidden live picture meanwhile, so
-nothing of the Train tab's own wiring changes. Layout and handlers here; pictures in
+Skip goes straight there. The live view is only hidden meanwhile (still in the page: its script
+keeps polling and drawing the curves), so nothing of the Train tab's own wiring changes. Layout and handlers here; pictures in
 gan_core/pictures/slow_motion_draw.py; the step in gan_core/slow_motion.py.
 """
 
@@ -71,7 +71,7 @@ def summary(frame) -> str:
             "Press **Slow motion** again for the next step, or **Start** to train on.")
 
 
-def wire(ui: SlowMotionUI, registry, live_picture: gr.Image, get_run, inputs: list) -> None:
+def wire(ui: SlowMotionUI, registry, live_picture: gr.HTML, get_run, inputs: list) -> None:
     """get_run(request, *inputs) -> the tab's run (created or re-created as Step would); the slow step
     goes through the registry, which holds a training slot for it as for a Step."""
     outputs = [ui.caption, ui.picture, live_picture, ui.skip, ui.timer, ui.play]
@@ -80,10 +80,10 @@ def wire(ui: SlowMotionUI, registry, live_picture: gr.Image, get_run, inputs: li
         frame = play.frames[index]
         path = png_file(frame_picture(frame), ui.picture.GRADIO_CACHE)
         return (gr.Markdown(f"**{frame.caption}**", visible=True), gr.Image(path, visible=True),
-                gr.Image(visible=False), gr.Button(visible=True), gr.Timer(active=True), Play(play.frames, index + 1))
+                gr.HTML(visible="hidden"), gr.Button(visible=True), gr.Timer(active=True), Play(play.frames, index + 1))
 
     def end(caption: str):
-        return (gr.Markdown(caption, visible=True), gr.Image(visible=False), gr.Image(visible=True),
+        return (gr.Markdown(caption, visible=True), gr.Image(visible=False), gr.HTML(visible=True),
                 gr.Button(visible=False), gr.Timer(active=False), None)
 
     def on_slow_motion(request: gr.Request, *values):

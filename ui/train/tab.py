@@ -1,28 +1,27 @@
 """The Train tab: pick data, model, loss and tricks; Start / Pause / Step / Reset; watch G and D learn.
 
 Layout and wiring only. Each browser tab owns one run in `ctx.registry` (keyed by Gradio's session
-hash); a 1 s gr.Timer reads the run's snapshot and sends new curves and pictures only when the
-snapshot's version changed. The training thread never waits for the page. What the page shows is
-computed in ui/train/view.py; widget values <-> RunConfig in ui/train/settings.py.
+hash). The live view (ui/live_view) is drawn in the browser: a button's answer sets it to the run's
+token and its numbers now, and the page's script then polls live/<token> once a second, outside
+Gradio's queue, for what changed. The training thread never waits for the page. The words the page
+shows are ui/train/view.py's; widget values <-> RunConfig in ui/train/settings.py.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import gradio as gr
 
 from gan_core.config import OBJECTIVES
 from gan_core.errors import CapacityError, ClassroomError, Queued
 from gan_core.evaluation.diagnostics import live_metrics
-from gan_core.pictures.field_draw import FIELD_LAYERS
 from gan_core.presets import describe_preset, get_preset, preset_names
 from live.building import BUILDING
 from live.run import LiveSettings
-from live.snapshot import Snapshot
 from ui import temp_files
 from ui.common import AppContext, client_id, session_id
+from ui.live_view import component as live_view
 from ui.train import live_fixes, own_data, slow_motion, view
 from ui.train.bounds import EMA_DECAYS
 from ui.train.settings import (
@@ -34,7 +33,6 @@ from ui.train.settings import (
     base_config,
     config_from_values,
     dataset_label,
-    is_points,
     live_settings,
     preset_for,
     same_run,
@@ -47,7 +45,8 @@ BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024]
 # a run that cannot be built, or no room for it: say why, never crash (plus what Python raises for a bad value)
 RUN_ERRORS = (ClassroomError, ValueError, OverflowError, TimeoutError)
 SAMPLES_NOTE = ("<small>G's output for the same noise z every frame. Images: a grid of samples (one column per "
-                "class for a conditional G). 2D: GAN Lab's view; toggle its layers below.</small>")
+                "class for a conditional G). 2D: GAN Lab's view; toggle its layers below, and point at the field "
+                "to read D's output there.</small>")
 CURVES_NOTE = ("<small>Top: the losses. Middle: D's mean output on real data and on G's fakes (at the "
                "equilibrium both are 0.5 for the standard GAN). Bottom: the size of each network's gradient.</small>")
 APPLY_NOTE = ("<small>Learning rates, D steps and the fixes below, changed by you, change the current run "
@@ -111,9 +110,8 @@ class TrainHandles:
     preset: gr.Dropdown
     settings: list  # one component per ui.train.settings.KEYS, in that order
     preset_info: gr.Markdown
-    layers: gr.CheckboxGroup
-    samples: gr.Image
-    preview: object  # preview(cfg, layers_on, request) -> the untrained G's picture, or gr.skip() if a run exists
+    live: gr.HTML  # the live picture (ui/live_view): its value is {"token", "payload"}
+    preview: object  # preview(cfg, request) -> the live view's value for the untrained G, or gr.skip() if a run exists
     notice: gr.Markdown  # the sentence under the buttons (what the last action did)
 
 
@@ -142,60 +140,36 @@ def build(ctx: AppContext) -> TrainHandles:
                 live_fixes.widgets(v0, w)
                 _advanced_widgets(v0, w)
             with gr.Column(scale=2, min_width=360):
-                status = gr.Markdown("**no run yet** · step 0: the untrained G · press **Start** (or Step) to train",
-                                     elem_id="status")
                 notice = gr.Markdown("", elem_id="notice")
                 slow_motion.panel(slow)  # its caption and picture, in the live picture's place while it plays
-                samples = gr.Image(view.preview_picture(get_preset(DEFAULT_PRESET)), label="What G makes now",
-                                   show_label=False, type="numpy", format="png", height=440,
-                                   interactive=False, buttons=["download", "fullscreen"], elem_id="samples")
+                # status, the field (or samples), layer toggles: drawn in the browser from the run's numbers
+                live = live_view.picture(view.preview_value(get_preset(DEFAULT_PRESET)))
                 gr.Markdown(SAMPLES_NOTE, elem_classes=["caption"])
-                layers = gr.CheckboxGroup([(view.LAYER_LABELS[k], k) for k in FIELD_LAYERS], value=list(FIELD_LAYERS),
-                                          label="2D field layers", elem_id="field-layers",
-                                          visible=is_points(v0["dataset"]))
                 with gr.Row():
                     export = gr.Button("Export loss history (CSV) and picture (PNG)", size="sm", elem_id="export")
                 downloads = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="downloads",
                                     visible=False)
             with gr.Column(scale=2, min_width=360):
-                alerts = gr.Markdown(view.alerts_text(Snapshot()), elem_id="alerts",
-                                     elem_classes=["alert-box"])
-                curves = gr.Image(None, label="Training curves", show_label=False, type="filepath", format="png",
-                                  height=525, interactive=False, buttons=[],  # (corner buttons would hide the legend)
-                                  elem_id="curves")
+                live_view.curves()  # the alerts and the three panels, from the picture's polls
                 gr.Markdown(CURVES_NOTE, elem_classes=["caption"])
                 explain = gr.Markdown(view.explanation(v0["objective"]), elem_id="explain")
-        seen = gr.State(view.Seen())  # what this page shows: snapshot version, picture's step, curves' time
-        timer = gr.Timer(1.0)
 
     settings = [w[k] for k in KEYS]
-    shown = [status, notice, pause, samples, curves, alerts, seen]
+    shown = [live, notice, pause]
 
     def values_of(args) -> dict:
         return dict(zip(KEYS, args))
 
-    def render(run, layers_on, message: str = "", picture=None, snap=None,
-               draw_picture: bool = True, draw_plots: bool = True, queued: bool = False):
-        """Everything `shown` from the run's snapshot (the picture and the curves unless told not to:
-        gr.skip() keeps what the page has). The curves are a picture, not gr.LinePlot data: a class
-        of 30 sending LinePlots grew the server's memory ~90 KB a poll without bound."""
+    def render(run, request, message: str = "", snap=None, queued: bool = False):
+        """Everything `shown` for the tab's run: the live view's value (its token and numbers now: the
+        page's polls go on from there), the notice, the Pause button's label."""
         snap = snap or run.snapshot()
-        curves_path = gr.skip()
-        if draw_plots:
-            image = view.curves_image(snap.history, run.cfg.loss.objective)
-            curves_path = None if image is None else view.png_file(image, curves.GRADIO_CACHE)
-        if picture is not None:
-            picture_path = view.png_file(picture, samples.GRADIO_CACHE)
-        else:
-            picture_path = view.picture_file(snap, layers_on, samples.GRADIO_CACHE) if draw_picture else None
-        seen = view.Seen(snap.version, snap.visual_step, time.monotonic(), message if queued else "")
-        return (view.status_line(snap), message, "Resume" if snap.status != "running" and snap.step else "Pause",
-                gr.skip() if picture_path is None else picture_path, curves_path,
-                view.alerts_text(snap), seen)
+        value = ctx.feed.value(session_id(request), run, snap, note=message if queued else "")
+        return value, message, "Resume" if snap.status != "running" and snap.step else "Pause"
 
     def fail(message: str):
         gr.Warning(message)
-        return (gr.skip(), f"⚠️ {message}") + (gr.skip(),) * (len(shown) - 2)
+        return gr.skip(), f"⚠️ {message}", gr.skip()
 
     def run_for(request, preset_name, args):
         """The session's run if the settings did not change (live ones applied), else a new run."""
@@ -213,7 +187,7 @@ def build(ctx: AppContext) -> TrainHandles:
         return ctx.registry.create(sid, cfg, client=client_id(request), made_from=preset_name,
                                    metric_fn=live_metrics), True
 
-    def on_start(request: gr.Request, preset_name, layers_on, *args):
+    def on_start(request: gr.Request, preset_name, *args):
         try:
             run, _ = run_for(request, preset_name, args)
         except RUN_ERRORS as e:
@@ -222,36 +196,36 @@ def build(ctx: AppContext) -> TrainHandles:
             ctx.registry.start(session_id(request))
         except Queued as e:  # the run waits its turn: the notice says where it is (and each poll updates it)
             gr.Info(str(e))  # (a toast too: on a phone the notice is a long scroll below the button)
-            return render(run, layers_on, str(e), queued=True)
+            return render(run, request, str(e), queued=True)
         except CapacityError as e:
             gr.Warning(str(e))
-            return render(run, layers_on, f"⚠️ {e}")
-        return render(run, layers_on)
+            return render(run, request, f"⚠️ {e}")
+        return render(run, request)
 
-    def on_pause(layers_on, request: gr.Request):
+    def on_pause(request: gr.Request):
         run = ctx.registry.get(session_id(request))
         if run is None:
             return fail("There is no run to pause yet: press Start.")
         if run.status == "running":
             run.pause()
-            return render(run, layers_on)
+            return render(run, request)
         try:
             ctx.registry.start(session_id(request))
         except Queued as e:
-            return render(run, layers_on, str(e), queued=True)
+            return render(run, request, str(e), queued=True)
         except CapacityError as e:
             return fail(str(e))
-        return render(run, layers_on)
+        return render(run, request)
 
-    def on_step(request: gr.Request, preset_name, layers_on, mode, n, *args):
+    def on_step(request: gr.Request, preset_name, mode, n, *args):
         try:
             run, _ = run_for(request, preset_name, args)
             ctx.registry.step(session_id(request), int(n), mode)
         except RUN_ERRORS as e:
             return fail(str(e))
-        return render(run, layers_on)
+        return render(run, request)
 
-    def on_reset(request: gr.Request, preset_name, layers_on, *args):
+    def on_reset(request: gr.Request, preset_name, *args):
         try:
             values = values_of(args)
             cfg = config_from_values(values, preset_name, own.overrides(request, values["dataset"]))
@@ -261,40 +235,9 @@ def build(ctx: AppContext) -> TrainHandles:
             return fail(str(e))
         snap = run.snapshot()
         if snap.status == BUILDING:  # its data is still being read (in its process): each poll says how it goes
-            return render(run, layers_on, "New run being built: press Start, and it trains as soon as it is ready.",
+            return render(run, request, "New run being built: press Start, and it trains as soon as it is ready.",
                           snap=snap)
-        return render(run, layers_on, "New run ready: press Start or Step.",
-                      picture=view.first_visual(run, layers_on), snap=snap)
-
-    def on_tick(last_seen, layers_on, request: gr.Request):
-        """A poll: what changed since the page's last one. The picture only when a new one was drawn,
-        the curves at most every PLOTS_EVERY_S while the run trains: a class of 30 polls every second."""
-        last = last_seen if isinstance(last_seen, view.Seen) else view.Seen()
-        sid = session_id(request)
-        run = ctx.registry.get(sid)
-        snap = run.snapshot() if run is not None else None
-        note = ctx.registry.queue_note(sid) or ""
-        if snap is not None and (note or last.note) and snap.version == last.version:
-            # queued: only the notice moves (its place in the queue); when its turn came, it is cleared
-            return (view.status_line(snap), note) + (gr.skip(),) * (len(shown) - 3) + \
-                (dataclasses.replace(last, note=note),)
-        if snap is None or snap.version == last.version:
-            return gr.skip()
-        plots_due = snap.status != "running" or time.monotonic() - last.plots_at >= view.PLOTS_EVERY_S
-        shown_now = render(run, layers_on, snap=snap, draw_picture=snap.visual_step != last.visual_step,
-                           draw_plots=plots_due)
-        if not plots_due:  # the page's curves are as old as they were
-            shown_now = shown_now[:-1] + (view.Seen(snap.version, snap.visual_step, last.plots_at),)
-        if note or last.note:  # the queue's notice, or clearing it once the turn came
-            return shown_now[:1] + (note,) + shown_now[2:-1] + (dataclasses.replace(shown_now[-1], note=note),)
-        return shown_now[:1] + (gr.skip(),) + shown_now[2:]  # the notice belongs to the last button press
-
-    def on_layers(layers_on, request: gr.Request):
-        run = ctx.registry.get(session_id(request))
-        snap = run.snapshot() if run is not None else None
-        if snap is None or snap.field is None:
-            return gr.skip()
-        return view.png_file(view.visual_image(snap, layers_on), samples.GRADIO_CACHE)
+        return render(run, request, "New run ready: press Start or Step.", snap=snap)
 
     def on_live(lr_g, lr_d, d_steps, request: gr.Request):
         run = ctx.registry.get(session_id(request))
@@ -304,21 +247,19 @@ def build(ctx: AppContext) -> TrainHandles:
             run.set_live(LiveSettings(lr_g=float(lr_g), lr_d=float(lr_d), d_steps=int(d_steps)))
         except (TypeError, ValueError) as e:
             return gr.skip(), f"⚠️ Not applied: {e}."
-        return view.status_line(run.snapshot()), ""  # a running run takes them at its next chunk (the tick shows it)
+        return ctx.feed.value(session_id(request), run), ""  # (a running run takes them at its next chunk)
 
-    def preview(cfg, layers_on, request):
+    def preview(cfg, request):
         """The untrained G of the new settings, while this tab has no run (a run's picture stays)."""
         if ctx.registry.get(session_id(request)) is not None:
             return gr.skip()
-        picture = view.preview_picture(cfg, layers_on)
-        return gr.skip() if picture is None else picture
+        value = view.preview_value(cfg)
+        return gr.skip() if value is None else value
 
-    def on_preset(name, layers_on, request: gr.Request):
+    def on_preset(name, request: gr.Request):
         cfg = get_preset(name)
         v = values_from_config(cfg)
-        return [v[k] for k in KEYS] + [describe_preset(name) + kept_run_note(request, name),
-                                       gr.CheckboxGroup(visible=is_points(v["dataset"])),
-                                       preview(cfg, layers_on, request)]
+        return [v[k] for k in KEYS] + [describe_preset(name) + kept_run_note(request, name), preview(cfg, request)]
 
     def kept_run_note(request, name: str) -> str:
         """What happens to the tab's run when the student picks another preset: nothing, until Start."""
@@ -329,7 +270,7 @@ def build(ctx: AppContext) -> TrainHandles:
         return (f"\n\n**Your {was or 'current'} run goes on as it was** (nothing of {name} was applied to it): "
                 f"press **Start** for a new run of {name}.")
 
-    def on_dataset(dataset, preset_name, layers_on, request: gr.Request):
+    def on_dataset(dataset, preset_name, request: gr.Request):
         """A dataset brings its recommended settings: its own preset, or the current preset's when
         that fits (points vs images), else the default preset of its kind."""
         name = preset_for(dataset if dataset in preset_names() else preset_name, dataset)
@@ -337,37 +278,35 @@ def build(ctx: AppContext) -> TrainHandles:
             cfg = base_config(name, dataset, own.overrides(request, dataset))
         except RUN_ERRORS as e:  # an own dataset picked before anything was drawn or uploaded
             gr.Warning(str(e))
-            return [gr.skip()] * (len(KEYS) + 4)
+            return [gr.skip()] * (len(KEYS) + 3)
         v = values_from_config(cfg)
         return [v[k] for k in KEYS] + [name, describe_preset(name) + kept_run_note(request, name),
-                                       gr.CheckboxGroup(visible=is_points(dataset)), preview(cfg, layers_on, request)]
+                                       preview(cfg, request)]
 
-    def on_export(layers_on, request: gr.Request):
+    def on_export(request: gr.Request):
         run = ctx.registry.get(session_id(request))
         if run is None:
             gr.Warning("Nothing to export yet: train a few steps first.")
             return gr.skip()
-        return gr.File(view.export_files(run.snapshot(), layers_on, temp_files.folder("exports")), visible=True)
+        return gr.File(view.export_files(run.snapshot(), temp_files.folder("exports")), visible=True)
 
-    start.click(on_start, [preset, layers, *settings], shown, api_name="start")
-    pause.click(on_pause, [layers], shown, api_name="pause", concurrency_limit=None)
-    step.click(on_step, [preset, layers, step_mode, step_count, *settings], shown, api_name="step")
-    reset.click(on_reset, [preset, layers, *settings], shown, api_name="reset")
-    timer.tick(on_tick, [seen, layers], shown, api_name="poll", concurrency_limit=None, show_progress="hidden")
-    layers.change(on_layers, [layers], [samples], show_progress="hidden")
+    start.click(on_start, [preset, *settings], shown, api_name="start")
+    pause.click(on_pause, None, shown, api_name="pause", concurrency_limit=None)
+    step.click(on_step, [preset, step_mode, step_count, *settings], shown, api_name="step")
+    reset.click(on_reset, [preset, *settings], shown, api_name="reset")
     # live changes come from the student's own input only: a preset or lesson step that sets these widgets
     # changes nothing of the running run (its next Start is a new run: run_for)
     live_inputs = [w["lr_g"], w["lr_d"], w["d_steps"]]
-    gr.on([w["lr_g"].input, w["lr_d"].input, w["d_steps"].input], on_live, live_inputs, [status, notice],
+    gr.on([w["lr_g"].input, w["lr_d"].input, w["d_steps"].input], on_live, live_inputs, [live, notice],
           api_name="set_live", show_progress="hidden")
-    live_fixes.wire(w, ctx.registry, status, notice)
+    live_fixes.wire(w, ctx.registry, live, notice, lambda request, run: ctx.feed.value(session_id(request), run))
     w["ttur"].click(lambda: (TTUR_LRS["lr_g"], TTUR_LRS["lr_d"]), None, [w["lr_g"], w["lr_d"]]).then(
-        on_live, live_inputs, [status, notice], show_progress="hidden")
+        on_live, live_inputs, [live, notice], show_progress="hidden")
     w["objective"].change(view.explanation, [w["objective"]], [explain])
-    preset.input(on_preset, [preset, layers], settings + [preset_info, layers, samples])
-    w["dataset"].input(on_dataset, [w["dataset"], preset, layers], settings + [preset, preset_info, layers, samples])
-    own_data.wire(own, w["dataset"], on_dataset, [preset, layers], settings + [preset, preset_info, layers, samples])
-    export.click(on_export, [layers], [downloads], api_name="export")
-    slow_motion.wire(slow, ctx.registry, samples,
+    preset.input(on_preset, [preset], settings + [preset_info, live])
+    w["dataset"].input(on_dataset, [w["dataset"], preset], settings + [preset, preset_info, live])
+    own_data.wire(own, w["dataset"], on_dataset, [preset], settings + [preset, preset_info, live])
+    export.click(on_export, None, [downloads], api_name="export")
+    slow_motion.wire(slow, ctx.registry, live,
                      lambda request, preset_name, *args: run_for(request, preset_name, args)[0], [preset, *settings])
-    return TrainHandles(preset, settings, preset_info, layers, samples, preview, notice)
+    return TrainHandles(preset, settings, preset_info, live, preview, notice)

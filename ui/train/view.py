@@ -1,9 +1,11 @@
-"""What the Train tab shows, computed from a `Trainer.snapshot()`: plain data and text, no gradio.
+"""What the Train tab says, computed from a `Trainer.snapshot()`: plain data and text, no gradio.
 
-- `curves_image`: the history as three stacked panels (losses, D outputs, gradient norms), a picture.
+The live view itself is drawn in the browser from the run's numbers (ui/live_view); here:
 - `status_line`, `alerts_text`, `explanation`: Markdown a student can read beside the curves.
-- `visual_image`: the sample grid, or the 2D field (GAN Lab's layers) rendered to an RGB array.
+- `preview_value`: the live view's value before any run (the untrained G of the chosen settings).
 - `export_files`: the loss history as CSV and the current picture as PNG, for download.
+- `curves_image`, `visual_image`: the same views drawn on the server, where one picture serves many
+  (a room's class run, the projector's focus) and for the export.
 """
 
 from __future__ import annotations
@@ -33,8 +35,7 @@ from live.trainer import Trainer
 from ui.curve_series import CRITIC_TITLE, D_PANEL, EQUILIBRIUM, EQUILIBRIUM_COLOUR, PANELS, is_critic
 
 MAX_POINTS = 400  # per series drawn: ~1 px apart on a plot ~400 px wide
-LAYER_LABELS = {"real": "real points", "fake": "fake points", "heat": "D's heat map",
-                "manifold": "G's noise grid", "arrows": "gradient arrows"}
+NO_RUN = "**no run yet** · step 0: the untrained G · press **Start** (or Step) to train"
 FIELD_WIDTH = PICTURE_WIDTH
 _FIELD_CACHE: OrderedDict = OrderedDict()  # (field content, layers, step) -> picture: a repeat is free
 _FIELD_CACHE_LOCK = threading.Lock()  # Gradio runs handlers of many sessions in threads
@@ -202,18 +203,30 @@ def field_image(field: dict, layers, step: int) -> np.ndarray:
     return image
 
 
-def first_visual(trainer, layers=FIELD_LAYERS) -> np.ndarray:
-    """The picture of a run that has not trained yet (call before it starts: reads its networks)."""
-    visual = trainer.render()
-    if visual["field"] is not None:
-        return field_image(visual["field"], layers, 0)
-    return upscale(visual["samples"])
-
-
 PREVIEW_CACHE = 16  # pictures of 2D settings kept (~0.7 MB each), the least recently used dropped first
 
 
-def preview_picture(cfg: RunConfig, layers=FIELD_LAYERS) -> np.ndarray | None:
+def preview_value(cfg: RunConfig) -> dict | None:
+    """The live view's value before any run: the untrained G of these settings (no token: nothing to
+    poll), or None where there is no preview (preview_visual)."""
+    visual = preview_visual(cfg)
+    if visual is None:
+        return None
+    return _preview_payload(visual)
+
+
+def _preview_payload(visual: dict) -> dict:
+    from ui.live_view import payload  # (the live view's packing; this module stays importable without it)
+
+    snap = Snapshot(field=visual["field"], samples=visual["samples"], visual_step=0)
+    return {"token": None, "payload": {"schema": payload.SCHEMA, "version": -1, "step": 0, "status": "idle",
+                                       "its": 0.0, "button": "Pause", "status_html": payload.html_of(NO_RUN),
+                                       "alerts_html": payload.html_of(alerts_text(Snapshot())), "note": "",
+                                       "objective": "", "probability": True,
+                                       "history": {"from": 0, "rows": {}}, "picture": payload.picture_of(snap)}}
+
+
+def preview_visual(cfg: RunConfig) -> dict | None:
     """Before any run: the untrained G for these settings, i.e. what a run's step 0 shows (same seed,
     same fixed noise), so the tab never opens on an empty frame. None for a dataset that must be
     downloaded (a preview must not start a download), an uploaded image folder (decoding it is the run
@@ -228,7 +241,7 @@ def preview_picture(cfg: RunConfig, layers=FIELD_LAYERS) -> np.ndarray | None:
         return None
     try:
         if cfg.data.is_points:
-            return _points_preview(cfg, tuple(layers))
+            return _points_preview(cfg)
         return _image_preview(cfg) if cfg in shipped_image_configs() else None
     except Exception:  # ConfigError / DatasetError: the Start button says why
         return None
@@ -241,20 +254,23 @@ def shipped_image_configs() -> frozenset:
     return frozenset(c for c in configs if not c.data.is_points and c.data.name not in DOWNLOAD_DATASETS)
 
 
-@functools.lru_cache(maxsize=PREVIEW_CACHE)  # the same few presets for a whole class: drawn once each
-def _points_preview(cfg: RunConfig, layers: tuple) -> np.ndarray:
-    return _preview(cfg, layers)
+@functools.lru_cache(maxsize=PREVIEW_CACHE)  # the same few presets for a whole class: computed once each
+def _points_preview(cfg: RunConfig) -> dict:
+    return _preview(cfg)
 
 
-@functools.lru_cache(maxsize=None)  # at most len(shipped_image_configs()): a sample grid has no layers
-def _image_preview(cfg: RunConfig) -> np.ndarray:
-    return _preview(cfg, FIELD_LAYERS)
+@functools.lru_cache(maxsize=None)  # at most len(shipped_image_configs())
+def _image_preview(cfg: RunConfig) -> dict:
+    return _preview(cfg)
 
 
-def _preview(cfg: RunConfig, layers) -> np.ndarray:
-    picture = first_visual(Trainer(cfg, device="cpu"), layers)
-    picture.setflags(write=False)  # shared by every session
-    return picture
+def _preview(cfg: RunConfig) -> dict:
+    """{"field", "samples"} of the untrained G (Trainer.render), its arrays read-only: shared by every session."""
+    visual = Trainer(cfg, device="cpu").render()
+    for value in [visual["samples"]] + list((visual["field"] or {}).values()):
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    return visual
 
 
 def preview_cache_sizes() -> tuple[int, int]:
@@ -263,11 +279,8 @@ def preview_cache_sizes() -> tuple[int, int]:
 
 
 def picture_file(snap: Snapshot, layers, folder: str | Path) -> str | None:
-    """The picture of a snapshot as a PNG file for gr.Image (None: no picture). A run of the class
-    process sends its field already drawn with every layer (the page's default): only written here."""
-    field = snap.field
-    if field is not None and field.get("png") is not None and tuple(layers) == tuple(FIELD_LAYERS):
-        return png_file(field["png"], folder)
+    """The picture of a snapshot as a PNG file for gr.Image (None: no picture): the projector's focus,
+    a room's class run (one picture for many pages)."""
     image = visual_image(snap, layers)
     return None if image is None else png_file(image, folder)
 
@@ -292,7 +305,7 @@ def png_file(image: np.ndarray | bytes, folder: str | Path) -> str:
     return str(path)
 
 
-def export_files(snap: Snapshot, layers, folder: Path) -> list[str]:
+def export_files(snap: Snapshot, folder: Path, layers=FIELD_LAYERS) -> list[str]:
     """Write gan_history.csv and gan_<samples|field>.png into folder; returns their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     csv_path = folder / "gan_history.csv"

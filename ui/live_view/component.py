@@ -1,0 +1,87 @@
+"""The live view's two components on the Train tab: the picture (status, field or samples, layer
+toggles) and the curves (alerts, three panels), gr.HTML drawn by live_view.js in the browser.
+
+Their value is what a button's answer sets: {"token": the run's poll token or None,
+"payload": a whole payload (ui/live_view/payload.py)}. The picture's script polls with the token;
+the curves' script draws from the same store. The script gets its constants (colours, panels,
+layers) from here, out of the same Python the server-side pictures use, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import gradio as gr
+
+from gan_core.config import BCE_OBJECTIVES, CRITIC_OBJECTIVES
+from gan_core.pictures import field_draw
+from live.history import SERIES
+from ui.curve_series import CRITIC_TITLE, D_PANEL, EQUILIBRIUM, EQUILIBRIUM_COLOUR, PANELS
+from ui.live_view.payload import FIELD_ARRAYS
+
+LAYER_LABELS = {"real": "real points", "fake": "fake points", "heat": "D's heat map",
+                "manifold": "G's noise grid", "arrows": "gradient arrows"}
+
+PICTURE_HTML = """
+<div class="gl-picture">
+  <div id="status" class="gl-status" aria-live="polite"></div>
+  <div class="gl-note" aria-live="polite"></div>
+  <div class="gl-frame"><canvas class="gl-field" role="img" aria-label="The 2D field"></canvas>
+    <img class="gl-samples" alt="G's samples" hidden></div>
+  <p class="gl-readout" aria-live="off"></p>
+  <fieldset class="gl-layers" hidden><legend>2D field layers (drawn in your browser)</legend></fieldset>
+</div>"""
+CURVES_HTML = """
+<div class="gl-curves-box">
+  <div id="alerts" class="gl-alerts alert-box" aria-live="polite"></div>
+  <canvas class="gl-curves" role="img" aria-label="Training curves"></canvas>
+</div>"""
+CSS = """
+.gl-frame { width: 100%; max-width: 560px; }
+.gl-frame canvas, .gl-frame img { display: block; max-width: 100%; }
+.gl-picture [hidden] { display: none !important; }
+.gl-samples { width: 100%; image-rendering: pixelated; }
+.gl-readout { min-height: 1.4em; margin: 2px 0; font-size: 0.9em; }
+.gl-layers { display: flex; flex-wrap: wrap; gap: 4px 14px; border: 1px solid var(--border-color-primary);
+             border-radius: 6px; padding: 4px 10px; margin-top: 4px; }
+.gl-layers legend { font-size: 0.85em; padding: 0 4px; }
+.gl-layers label { display: inline-flex; align-items: center; gap: 4px; min-height: 32px; cursor: pointer; }
+.gl-layers input { width: 18px; height: 18px; accent-color: var(--color-accent); appearance: auto; }
+.gl-status p, .gl-note p { margin: 0 0 4px 0; }
+.gl-curves { display: block; max-width: 100%; margin-top: 6px; }
+"""
+
+
+def spec() -> dict:
+    """The constants live_view.js draws with."""
+    return {"layers": [[k, LAYER_LABELS[k]] for k in field_draw.FIELD_LAYERS], "arrays": list(FIELD_ARRAYS),
+            "series": list(SERIES), "puor": list(field_draw.PUOR_R), "heat_alpha": field_draw.HEAT_ALPHA,
+            "colours": {"real": field_draw.REAL, "fake": field_draw.FAKE, "arrow": field_draw.ARROW,
+                        "grid": field_draw.GRID},
+            "panels": [[t, y, [list(s) for s in series]] for t, y, series in PANELS], "d_panel": D_PANEL,
+            "critic_title": CRITIC_TITLE, "equilibrium": EQUILIBRIUM, "equilibrium_colour": EQUILIBRIUM_COLOUR,
+            "bce": sorted(BCE_OBJECTIVES), "critic": sorted(CRITIC_OBJECTIVES) + ["hinge"]}
+
+
+@functools.cache
+def script() -> str:
+    source = (Path(__file__).with_name("live_view.js")).read_text()
+    return source.replace("__SPEC__", json.dumps(spec()))
+
+
+def _js(role: str) -> str:
+    return script() + f"\nwindow.GanLive.mount(element, props, watch, {role!r});\n"
+
+
+def picture(value: dict | None) -> gr.HTML:
+    """The live picture (call where the picture goes); value: {"token", "payload"} or None."""
+    return gr.HTML(value, html_template=PICTURE_HTML, css_template=CSS, js_on_load=_js("picture"),
+                   elem_id="live-picture", apply_default_css=False)
+
+
+def curves() -> gr.HTML:
+    """The live curves and the alerts above them (they draw what the picture's polls bring)."""
+    return gr.HTML(None, html_template=CURVES_HTML, css_template=CSS, js_on_load=_js("curves"),
+                   elem_id="live-curves", apply_default_css=False)
