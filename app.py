@@ -20,10 +20,10 @@ from ui.board import tab as board_tab
 from ui.common import AppContext, session_id
 from ui.diagnostics import tab as diagnostics_tab
 from ui.latent import tab as latent_tab
-from ui.live_view.feed import LiveRoute
 from ui.lessons import (
     panel as lesson_panel,  # guided lessons, a link's setup, "Share this setup" (issue #18, section 1)
 )
+from ui.live_view.feed import LiveRoute
 from ui.replay import tab as replay_tab  # the Replays tab: recorded runs scrubbed with a slider (issue #18, section 4)
 from ui.request_limits import EventRateLimit
 from ui.theme import CSS, HEADER
@@ -84,8 +84,8 @@ def main() -> None:
     # full passes, which otherwise walk it all and stall every student's poll at once.
     gc.collect()
     gc.freeze()
-    demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME"),
-                server_port=int(os.environ.get("PORT", os.environ.get("GRADIO_SERVER_PORT", 7860))), **launch_options(demo))
+    port = int(os.environ.get("PORT", os.environ.get("GRADIO_SERVER_PORT", 7860)))
+    demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME"), server_port=port, **launch_options(demo))
 
 
 if __name__ == "__main__":

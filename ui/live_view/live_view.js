@@ -369,6 +369,7 @@
     const ctx = canvasFor(canvas, width, height);
     const steps = hist.step || [];
     const critic = SPEC.critic.includes(objective), bce = SPEC.bce.includes(objective);
+    const axesOf = (store.curveAxes = []);
     SPEC.panels.forEach(([title, yTitle, series], pi) => {
       const dPanel = pi === SPEC.d_panel, shownTitle = dPanel && critic ? SPEC.critic_title : title;
       const entries = series.map(([, label, colour]) => [label, colour]);
@@ -390,6 +391,7 @@
       lo -= pad; hi += pad;
       const s0 = steps.length ? steps[0] : 0, s1 = steps.length > 1 ? steps[steps.length - 1] : s0 + 1;
       const X = (s) => left + ((s - s0) / Math.max(s1 - s0, 1e-9)) * w, Y = (v) => bottom - ((v - lo) / (hi - lo)) * h;
+      axesOf[pi] = { X, Y };
       ctx.fillStyle = "#000";
       ctx.font = "bold 12px sans-serif";
       ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
@@ -538,6 +540,12 @@
     store, unpack, niceTicks, fieldLayout, heatAt,
     mount(element, props, watch, role) {
       if (role === "picture") mountPicture(element, props, watch); else mountCurves(element);
+    },
+    show: setValue, // a value as a button's answer brings it: {"token", "payload"}
+    // where a curve's point is drawn, in CSS px from the curves canvas's top left (tests)
+    curvePoint(panel, step, value) {
+      const a = store.curveAxes[panel];
+      return [a.X(step), a.Y(value)];
     },
     // a data point's place on the field canvas, in CSS px from the canvas's top left (tests)
     toPixel(x, y) {

@@ -8,8 +8,8 @@ The button asks the run for one slow step (Run.slow_motion: the step count goes 
 gets its row) and gets ten frames back; a short-lived gr.Timer then shows one a SECONDS_PER_PHASE,
 drawing each when it is due (~20 ms), and hands the place back to the live picture after the last.
 Skip goes straight there. The live view is only hidden meanwhile (still in the page: its script
-keeps polling and drawing the curves), so nothing of the Train tab's own wiring changes. Layout and handlers here; pictures in
-gan_core/pictures/slow_motion_draw.py; the step in gan_core/slow_motion.py.
+keeps polling and drawing the curves), so nothing of the Train tab's own wiring changes. Layout and
+handlers here; pictures in gan_core/pictures/slow_motion_draw.py; the step in gan_core/slow_motion.py.
 """
 
 from __future__ import annotations
