@@ -2,7 +2,8 @@
 
 The teacher presses New room; three students open the room's link (each its own browser context,
 so its own session), one types a nickname, all press Start. The board shows three live thumbnails
-(one <img> per run inside #class-board) with the right counts, a click puts one full size, and a
+(one canvas per run inside #class-board, drawn from its numbers) with the right counts, a click puts
+one full size, and a
 student closing their tab takes their run off the board. The teacher starts a class run and a
 student watches it, every control hidden. The teacher link (folded away under the board, never on a
 student's page) opens the same board on a second screen; Close room closes it, and the students' pages
@@ -67,7 +68,8 @@ def test_three_students_runs_show_live_on_the_board(app_server, browser, wait_fo
         expect(page.locator("#status")).to_contain_text("running", timeout=30_000)
 
     board = teacher.locator("#class-board")
-    expect(board.locator("img")).to_have_count(3, timeout=20_000)
+    thumbs = board.locator("canvas.board-thumb")
+    expect(thumbs).to_have_count(3, timeout=20_000)
     expect(board).to_contain_text("of 3 runs cover all 8 modes", timeout=20_000)
     expect(board).to_contain_text("<b>Ana</b>")  # the nickname, escaped: shown as typed, not as HTML
     assert board.locator("b", has_text="Ana").count() == 0
@@ -75,9 +77,15 @@ def test_three_students_runs_show_live_on_the_board(app_server, browser, wait_fo
     assert len(first) == 3
     assert wait_for(lambda: (lambda now: len(now) == 3 and all(a > b for a, b in zip(now, first)))(
         board_steps(teacher)), timeout_s=30), "the board's step counts did not rise: not live"
-    srcs = [board.locator("img").nth(i).get_attribute("src") for i in range(3)]
-    assert wait_for(lambda: [board.locator("img").nth(i).get_attribute("src") for i in range(3)] != srcs,
-                    timeout_s=20), "the thumbnails were not redrawn"
+    def drawn():  # what each canvas shows (its pixels), and that it is not blank
+        return teacher.evaluate("""() => Array.from(document.querySelectorAll('#class-board canvas.board-thumb'),
+            (c) => c.toDataURL())""")
+
+    srcs = drawn()
+    assert all(len(set(teacher.evaluate(f"""() => {{ const c = document.querySelectorAll(
+        '#class-board canvas.board-thumb')[{i}], d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        return Array.from(d.slice(0, 4000)); }}"""))) > 4 for i in range(3)), "a thumbnail was drawn blank"
+    assert wait_for(lambda: drawn() != srcs, timeout_s=20), "the thumbnails were not redrawn"
     teacher.screenshot(path=str(artifacts / "board_1920.png"))
 
     board.locator("figure").first.click()  # a thumbnail, full size on the projector
@@ -100,16 +108,16 @@ def test_three_students_runs_show_live_on_the_board(app_server, browser, wait_fo
     expect(watcher.locator("#start")).to_be_visible(timeout=10_000)
 
     students[2].context.close()  # a tab closes: once no reload came, its run ends and leaves the board
-    expect(board.locator("img")).to_have_count(2, timeout=40_000)
+    expect(thumbs).to_have_count(2, timeout=40_000)
     expect(board).to_contain_text("of 2 runs")
 
     # the teacher link opens the board on a second screen; the old `&teacher=1` only says it is not one
     screen = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     screen.goto(teacher_link)
-    expect(screen.locator("#class-board img")).to_have_count(2, timeout=20_000)
+    expect(screen.locator("#class-board canvas.board-thumb")).to_have_count(2, timeout=20_000)
     screen.goto(f"{url}?room={code}&teacher=1")
     expect(screen.locator("#board-room")).to_contain_text("teacher link", timeout=15_000)
-    expect(screen.locator("#class-board img")).to_have_count(0)
+    expect(screen.locator("#class-board canvas.board-thumb")).to_have_count(0)
 
     teacher.locator("#board-teacher").get_by_text("Teacher link").click()
     teacher.locator("#board-close").click()  # Close room: the students' pages say so at their next heartbeat

@@ -57,9 +57,9 @@ def test_a_room_of_three_on_the_board_and_the_class_run(capped_app, post_event, 
             ctx.registry.get(s).snapshot()
         return html_of(post_event(url, "board_poll", [code, key, ""], "teacher-1"))
 
-    page = wait_for(lambda: (lambda h: h if h.count("<img ") == 3 and "step 0 " not in h else "")(board()),
+    page = wait_for(lambda: (lambda h: h if h.count("<canvas ") == 3 and "step 0 " not in h else "")(board()),
                     timeout_s=60)
-    assert page.count("<img ") == 3 and "of 3 runs" in page and "Ana · step" in page
+    assert page.count("<canvas ") == 3 and "of 3 runs" in page and "Ana · step" in page
     for s in students:  # the board names no session: only tokens
         assert s not in page
 

@@ -1,11 +1,13 @@
 """The class board's view (ui/board/view.py) on fake snapshots: piles, the summary counts, the HTML."""
 
+import html
+import json
 import re
 
 import numpy as np
 import pytest
 
-from gan_core.pictures.field_thumb import THUMB_SIDE, field_thumbnail, shrink
+from gan_core.pictures.field_thumb import shrink
 from live.snapshot import Snapshot
 from ui.board.view import (
     COLLAPSED,
@@ -18,6 +20,7 @@ from ui.board.view import (
     judge,
     summary_line,
 )
+from ui.live_view.payload import thumbnail, unpack
 
 
 def snap(step=1000, covered=None, n=8, status="running", quality=0.9, key="modes"):
@@ -92,11 +95,21 @@ def test_caption():
 def test_thumbnails_are_small():
     field = {"heat": np.random.rand(30, 30), "probability": True, "bounds": (-2.0, 2.0, -2.0, 2.0),
              "real": np.random.randn(500, 2), "fake": np.array([[0.0, 0.0], [np.nan, 1.0], [50.0, 50.0]])}
-    image = field_thumbnail(field)
-    assert image.shape == (THUMB_SIDE, THUMB_SIDE, 3) and image.dtype == np.uint8
-    assert tuple(image[THUMB_SIDE // 2, THUMB_SIDE // 2]) == (118, 42, 131)  # the fake point at (0, 0)
+    numbers = thumbnail(field)
+    assert len(json.dumps(numbers)) < 3_000  # (the browser draws it: ui/live_view/live_view.js drawThumbs)
+    assert unpack(numbers["real"]).shape == (200, 2) and np.isnan(unpack(numbers["fake"])[1, 0])
+    heat = unpack(numbers["heat"])
+    assert np.abs(heat - field["heat"]).max() <= (numbers["heat"]["hi"] - numbers["heat"]["lo"]) / 254 / 2 + 1e-9
     grid = np.zeros((330, 330, 3), np.uint8)
     assert shrink(grid).shape == (110, 110, 3) and shrink(grid[:100, :100]).shape == (100, 100, 3)
+
+
+def test_a_2d_runs_tile_carries_its_numbers_escaped():
+    numbers = {"bounds": [0, 1, 0, 1], "note": "</canvas><script>x</script>\"'"}
+    page = board_html([BoardRun("t1", "Ana", snap(covered=8), numbers)])
+    assert "<script>" not in page and page.count("<canvas") == 1
+    raw = re.search(r'data-thumb="([^"]*)"', page).group(1)
+    assert json.loads(html.unescape(raw)) == numbers
 
 
 def test_the_board_html_is_small():

@@ -1,6 +1,6 @@
 """The Class board tab: a teacher opens a room, students train in it, the projector shows every run.
 
-Layout and wiring only; what the board shows is ui/board/view.py, its pictures ui/board/thumbs.py,
+Layout and wiring only; what the board shows is ui/board/view.py, its thumbnails ui/board/thumbs.py,
 the links ui/board/links.py, rooms live/rooms.py. One gr.Timer (every BOARD_EVERY_S, only once a room
 is open on this page) reads the *last* snapshot of each run in the room (no call to any run: each
 student's own poll fetched it) and sends one small HTML of thumbnails. A click on a thumbnail puts
@@ -30,6 +30,7 @@ from ui.board import view as board_view
 from ui.board.links import pasted_key, room_link, teacher_link
 from ui.board.thumbs import Thumbnails
 from ui.common import AppContext, client_id, plain_markdown, sentence
+from ui.live_view import component as live_view
 from ui.train import view as train_view
 
 BOARD_EVERY_S = 2.0
@@ -73,7 +74,8 @@ def build(ctx: AppContext) -> dict:
                                   container=False)
             open_room = gr.Button("Open", elem_id="board-open", scale=0, min_width=90)
         room_md = gr.Markdown("", elem_id="board-room")
-        board = gr.HTML("", elem_id="class-board", css_template=board_view.BOARD_CSS, js_on_load=board_view.BOARD_JS)
+        board = gr.HTML("", elem_id="class-board", css_template=board_view.BOARD_CSS,
+                        js_on_load=live_view.script() + board_view.BOARD_JS)
         with gr.Column(visible=False, elem_id="board-focus-panel") as focus_panel:
             back = gr.Button("← Back to the whole class", elem_id="board-back", size="sm")
             focus_line = gr.Markdown("", elem_id="board-focus-line")
@@ -119,8 +121,8 @@ def build(ctx: AppContext) -> dict:
 
     def board_now(code: str) -> str:
         entries = [(m, run, None if run is None else run.last_snapshot) for m, run in room_runs(code)]
-        urls = thumbs.urls([(m.token, run, snap) for m, run, snap in entries])
-        return board_view.board_html([board_view.BoardRun(m.token, m.name, snap, urls.get(m.token))
+        pictures = thumbs.pictures([(m.token, run, snap) for m, run, snap in entries])
+        return board_view.board_html([board_view.BoardRun(m.token, m.name, snap, pictures.get(m.token))
                                       for m, run, snap in entries])
 
     def focus_now(code: str, token: str):

@@ -1,10 +1,11 @@
-"""The class board's thumbnails as files in Gradio's cache, redrawn only when a run's picture changed.
+"""The class board's thumbnails: a 2D run's as numbers the browser draws, an image run's as a file.
 
-A run's picture changes every half second while it trains, so with thirty runs every poll would
-redraw all of them; instead each poll redraws at most `max_redraws` (the stalest first) and shows
-the others' last thumbnails: the board's cost per poll stays about one student's, whatever the
-room's size, and a thumbnail is at most a few polls old. Files are named by content (png_file), so
-the browser fetches only the ones that changed.
+A 2D run's thumbnail is its field's heat map and points, packed in ~2.5 KB (ui/live_view/payload.py
+`thumbnail`; live_view.js draws it on a canvas): packing costs ~0.1 ms, so every poll sends every
+run's newest. A sample grid is shrunk and written as a PNG file in Gradio's cache: a run's picture
+changes every second while it trains, so each poll redraws at most `max_redraws` of those (the
+stalest first) and shows the others' last ones; files are named by content (png_file), so the
+browser fetches only the ones that changed.
 """
 
 from __future__ import annotations
@@ -13,22 +14,13 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from gan_core.pictures.field_thumb import field_thumbnail, shrink
+from gan_core.pictures.field_thumb import shrink
 from gan_core.pictures.viz import png_bytes
-from live.snapshot import Snapshot
+from ui.live_view.payload import thumbnail
 from ui.train.view import png_file
 
 MAX_REDRAWS = 6  # thumbnails drawn per board poll (each ~2.5 ms with its PNG)
 MAX_KEPT = 512  # thumbnails remembered, across all rooms (least recently shown go first)
-
-
-def thumbnail(snap: Snapshot):
-    """uint8 [h, w, 3] of a snapshot's picture (the field or the sample grid), or None."""
-    if snap.field is not None:
-        return field_thumbnail(snap.field)
-    if snap.samples is not None:
-        return shrink(snap.samples)
-    return None
 
 
 def file_url(path: str) -> str:
@@ -44,8 +36,9 @@ class Thumbnails:
         self._polls = 0
         self.drawn = 0  # thumbnails drawn so far (tests, the bench)
 
-    def urls(self, entries: list[tuple[str, object, dict | None]]) -> dict[str, str | None]:
-        """{token: url or None} for (token, run, snapshot) entries; redraws at most max_redraws."""
+    def pictures(self, entries: list[tuple[str, object, dict | None]]) -> dict[str, str | dict | None]:
+        """{token: a 2D run's thumbnail numbers (dict), an image run's file url (str), or None} for
+        (token, run, snapshot) entries; redraws at most max_redraws sample grids."""
         with self._lock:
             self._polls += 1
             poll = self._polls
@@ -58,10 +51,16 @@ class Thumbnails:
             if kept[token] is None or kept[token][0] != key:
                 stale.append(((kept[token] or (None, None, 0))[2], token, key, snap))
         stale.sort(key=lambda s: s[0])  # the oldest thumbnails first
-        for _, token, key, snap in stale[:self.max_redraws]:
-            image = thumbnail(snap)
-            url = None if image is None else file_url(png_file(png_bytes(image, compress_level=1), self.folder))
-            kept[token] = (key, url, poll)
+        fields = [s for s in stale if s[3].field is not None]  # numbers: cheap, every one of them
+        grids = [s for s in stale if s[3].field is None][:self.max_redraws]
+        for _, token, key, snap in fields + grids:
+            if snap.field is not None:
+                picture = thumbnail(snap.field)
+            elif snap.samples is not None:
+                picture = file_url(png_file(png_bytes(shrink(snap.samples), compress_level=1), self.folder))
+            else:
+                picture = None
+            kept[token] = (key, picture, poll)
             self.drawn += 1
         with self._lock:
             for token, value in kept.items():

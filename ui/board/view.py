@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import html
+import json
 from collections import Counter
 from dataclasses import dataclass
 
@@ -29,7 +30,7 @@ class BoardRun:
     token: str  # the member's opaque token: what a click on its thumbnail sends back
     name: str  # nickname or "Run 3", as typed (bounded by live.rooms.clean_nickname), escaped here
     snap: Snapshot | None  # the run's last snapshot; None while the student has no run
-    thumb_url: str | None = None  # the thumbnail's URL, None before there is a picture
+    thumb: str | dict | None = None  # a 2D run's thumbnail numbers, an image run's URL; None before a picture
 
 
 def latest_metrics(snap: Snapshot | None) -> dict | None:
@@ -110,8 +111,11 @@ def _tile(run: BoardRun) -> str:
     text = html.escape(caption(run))
     title = html.escape(verdict.text if verdict is not None and pile != NOT_STARTED else pile)
     token = html.escape(run.token, quote=True)
-    if run.thumb_url is not None:
-        picture = f'<img src="{html.escape(run.thumb_url, quote=True)}" alt="{text}" loading="lazy">'
+    if isinstance(run.thumb, dict):  # drawn in the browser (live_view.js drawThumbs)
+        numbers = html.escape(json.dumps(run.thumb, separators=(",", ":")), quote=True)
+        picture = f'<canvas class="board-thumb" role="img" aria-label="{text}" data-thumb="{numbers}"></canvas>'
+    elif run.thumb is not None:
+        picture = f'<img src="{html.escape(run.thumb, quote=True)}" alt="{text}" loading="lazy">'
     else:
         picture = '<div class="board-empty">waiting for a picture</div>'
     return (f'<figure class="board-run board-{level}" data-run="{token}" title="{title}" '
@@ -130,13 +134,19 @@ BOARD_CSS = """
 .board-grid { display: flex; flex-wrap: wrap; gap: 12px; }
 .board-run { margin: 0; width: 172px; border: 5px solid #9e9e9e; border-radius: 8px; padding: 2px;
              background: #fff; cursor: pointer; }
-.board-run img { display: block; width: 100%; height: auto; image-rendering: pixelated; }
+.board-run img, .board-run canvas { display: block; width: 100% !important; height: auto !important;
+                                     image-rendering: pixelated; aspect-ratio: 1; }
 .board-run figcaption { font-size: 0.85em; line-height: 1.25; padding: 3px 2px 0; overflow-wrap: anywhere;
                         color: #222; }
 .board-empty { height: 160px; display: flex; align-items: center; justify-content: center; color: #777;
                font-size: 0.85em; }
 """
 
-# one listener on the whole board (its HTML is replaced every poll): a click on a tile sends its token
-BOARD_JS = ("element.addEventListener('click', (e) => { const tile = e.target.closest('[data-run]'); "
-            "if (tile) trigger('click', {run: tile.dataset.run}); });")
+# one listener on the whole board (its HTML is replaced every poll): a click on a tile sends its token; the
+# 2D runs' thumbnails are drawn from their numbers each time the HTML changes (ui/live_view/live_view.js)
+BOARD_JS = """
+element.addEventListener('click', (e) => { const tile = e.target.closest('[data-run]');
+  if (tile) trigger('click', {run: tile.dataset.run}); });
+window.GanLive.drawThumbs(element);
+watch('value', () => window.GanLive.drawThumbs(element));
+"""

@@ -22,11 +22,13 @@
 
   function unpack(q) {
     // uint16 codes over [lo, hi] (payload.pack); 65535 = not finite -> NaN. [n] Float64Array, row-major
+    // (8-bit codes, {"bits": 8}, for the board's thumbnails: 255 = not finite)
     const bytes = Uint8Array.from(atob(q.b64), (c) => c.charCodeAt(0));
-    const codes = new Uint16Array(bytes.buffer, 0, bytes.length >> 1);
+    const top = q.bits === 8 ? 255 : NOT_FINITE;
+    const codes = q.bits === 8 ? bytes : new Uint16Array(bytes.buffer, 0, bytes.length >> 1);
     const out = new Float64Array(codes.length);
-    const k = (q.hi - q.lo) / (NOT_FINITE - 1);
-    for (let i = 0; i < codes.length; i++) out[i] = codes[i] === NOT_FINITE ? NaN : q.lo + codes[i] * k;
+    const k = (q.hi - q.lo) / (top - 1);
+    for (let i = 0; i < codes.length; i++) out[i] = codes[i] === top ? NaN : q.lo + codes[i] * k;
     out.shape = q.shape;
     return out;
   }
@@ -536,7 +538,42 @@
     draw();
   }
 
+  function drawThumb(canvas, t) {
+    // a class board thumbnail (payload.thumbnail): D's heat map, real (green) then fake (purple) points
+    const side = 160, ctx = canvasFor(canvas, side, side);
+    const heat = unpack(t.heat), real = unpack(t.real), fake = unpack(t.fake);
+    const [xmin, xmax, ymin, ymax] = t.bounds;
+    const pic = { heat, probability: t.probability, bounds: t.bounds };
+    heat.shape = t.heat.shape;
+    const [lo, hi] = heatLevels(pic), [rows, cols] = t.heat.shape;
+    const img = new ImageData(cols, rows);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) {
+      const v = heat[(rows - 1 - i) * cols + j];
+      const level = Math.max(0, Math.min(255, Math.round(((Number.isFinite(v) ? v : lo) - lo) * (255 / (hi - lo)))));
+      const o = (i * cols + j) * 4;
+      img.data.set([...LUT[level], 255], o);
+    }
+    const small = document.createElement("canvas");
+    small.width = cols; small.height = rows;
+    small.getContext("2d").putImageData(img, 0, 0);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(small, 0.5, 0.5, cols - 1, rows - 1, 0, 0, side, side);
+    for (const [a, colour] of [[real, SPEC.colours.real], [fake, SPEC.colours.fake]]) {
+      ctx.fillStyle = rgba(colour, 1);
+      for (let i = 0; i + 1 < a.length; i += 2) {
+        if (!Number.isFinite(a[i]) || !Number.isFinite(a[i + 1])) continue;
+        ctx.fillRect(((a[i] - xmin) / (xmax - xmin)) * side - 1.5, ((ymax - a[i + 1]) / (ymax - ymin)) * side - 1.5, 3, 3);
+      }
+    }
+  }
+
   window.GanLive = {
+    // every thumbnail canvas under `element` that carries its numbers (the board's HTML brings them)
+    drawThumbs(element) {
+      for (const c of element.querySelectorAll("canvas[data-thumb]")) {
+        try { drawThumb(c, JSON.parse(c.dataset.thumb)); } catch (e) { /* a tile never stops the board */ }
+      }
+    },
     store, unpack, niceTicks, fieldLayout, heatAt,
     mount(element, props, watch, role) {
       if (role === "picture") mountPicture(element, props, watch); else mountCurves(element);

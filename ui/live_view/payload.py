@@ -57,24 +57,38 @@ class Have:
         return cls(number("v", -1), max(0, number("h", 0)), number("t", -1), number("p", -2))
 
 
-def pack(values, lo: float | None = None, hi: float | None = None) -> dict:
-    """An array as uint16 codes over [lo, hi] (its finite range unless given), base64 of little-endian."""
+def pack(values, bits: int = 16) -> dict:
+    """An array as uint16 (or uint8: {"bits": 8}, for thumbnails) codes over its finite range [lo, hi],
+    base64 of little-endian; the largest code marks a value that is not finite."""
     a = np.asarray(values, dtype=np.float64)
+    top, dtype = (NOT_FINITE, "<u2") if bits == 16 else (255, "u1")
     finite = np.isfinite(a)
-    if lo is None or hi is None:
-        lo, hi = (float(a[finite].min()), float(a[finite].max())) if finite.any() else (0.0, 1.0)
+    lo, hi = (float(a[finite].min()), float(a[finite].max())) if finite.any() else (0.0, 1.0)
     span = hi - lo if hi > lo else 1.0
-    q = np.full(a.shape, NOT_FINITE, dtype="<u2")
-    q[finite] = np.clip(np.round((a[finite] - lo) / span * (NOT_FINITE - 1)), 0, NOT_FINITE - 1)
-    return {"shape": list(a.shape), "lo": lo, "hi": lo + span, "b64": base64.b64encode(q.tobytes()).decode("ascii")}
+    q = np.full(a.shape, top, dtype=dtype)
+    q[finite] = np.clip(np.round((a[finite] - lo) / span * (top - 1)), 0, top - 1)
+    out = {"shape": list(a.shape), "lo": lo, "hi": lo + span, "b64": base64.b64encode(q.tobytes()).decode("ascii")}
+    return out if bits == 16 else {**out, "bits": 8}
 
 
 def unpack(packed: dict) -> np.ndarray:
     """The inverse of `pack` (tests; the browser does the same in live_view.js)."""
-    q = np.frombuffer(base64.b64decode(packed["b64"]), dtype="<u2").reshape(packed["shape"]).astype(np.float64)
-    values = packed["lo"] + q * (packed["hi"] - packed["lo"]) / (NOT_FINITE - 1)
-    values[q == NOT_FINITE] = np.nan
+    top, dtype = (255, "u1") if packed.get("bits") == 8 else (NOT_FINITE, "<u2")
+    q = np.frombuffer(base64.b64decode(packed["b64"]), dtype=dtype).reshape(packed["shape"]).astype(np.float64)
+    values = packed["lo"] + q * (packed["hi"] - packed["lo"]) / (top - 1)
+    values[q == top] = np.nan
     return values
+
+
+THUMB_REAL, THUMB_FAKE = 200, 256  # points a board thumbnail draws (160 px: more would be one blot)
+
+
+def thumbnail(field: dict) -> dict:
+    """A 2D field for a class board thumbnail (D's heat map, real and fake points), ~2.5 KB: 8-bit
+    codes are finer than a 160 px picture's pixels."""
+    return {"bounds": [float(b) for b in field["bounds"]], "probability": bool(field["probability"]),
+            "heat": pack(field["heat"], bits=8), "real": pack(np.asarray(field["real"])[:THUMB_REAL], bits=8),
+            "fake": pack(np.asarray(field["fake"])[:THUMB_FAKE], bits=8)}
 
 
 def field_picture(field: dict, step: int) -> dict:
@@ -114,7 +128,9 @@ def history_since(history: dict, have: Have) -> dict:
 
 
 def _finite_or_none(v):
-    return v if v is not None and math.isfinite(v) else None
+    """A curve's value to 5 significant digits (a plot 400 px tall shows 3): a long run's whole history
+    is ~half the bytes; not finite -> None (JSON null: a gap in the curve)."""
+    return float(f"{v:.5g}") if v is not None and math.isfinite(v) else None
 
 
 @functools.cache
