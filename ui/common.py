@@ -36,7 +36,7 @@ class AppContext:
         if self.rooms is None:  # (a member with a run is present, and keeps its room open: see live/rooms.py)
             self.rooms = RoomRegistry(has_run=lambda session: self.registry.peek(session) is not None)
         if self.feed is None:
-            self.feed = LiveFeed(self.registry)
+            self.feed = LiveFeed(self.registry, self.rooms, self.watched)
         # a closed tab's run waits for its browser to reload (live/sessions.py); when it does not, its tile goes
         if self.registry is not None:
             self.registry.on_gone = lambda session: self.rooms.leave(session)

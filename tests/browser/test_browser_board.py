@@ -100,7 +100,9 @@ def test_three_students_runs_show_live_on_the_board(app_server, browser, wait_fo
     expect(teacher.locator("#class-run-line")).to_contain_text("running", timeout=30_000)
     watcher = students[1]
     watcher.locator("#room-watch input").check()
-    expect(watcher.locator("#class-run-picture img")).to_be_visible(timeout=20_000)
+    expect(watcher.locator("#class-run-live .gl-picture[data-drawn-step]")).to_be_attached(timeout=20_000)
+    expect(watcher.locator("#class-run-live canvas.gl-field")).to_be_visible()
+    expect(watcher.locator("#class-run-live-status")).to_contain_text("Class run")
     expect(watcher.locator("#class-run-status")).to_contain_text("Class run")
     expect(watcher.locator("#start")).to_be_hidden()
     watcher.screenshot(path=str(artifacts / "board_watch_1280.png"))

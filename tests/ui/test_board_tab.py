@@ -3,7 +3,9 @@ class run, and what a client may not do (bad codes, tokens from another room).""
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
 
 from ui.board.links import pasted_key, room_link, teacher_link
 
@@ -69,8 +71,11 @@ def test_a_room_of_three_on_the_board_and_the_class_run(capped_app, post_event, 
     class_session = ctx.rooms.class_session(code)
     run = ctx.registry.peek(class_session)
     fetches = ctx.watched.fetches
-    shown = [post_event(url, "class_run_poll", [None], s) for s in students]
-    assert all("Class run" in o[0] for o in shown)
+    tokens = [post_event(url, "class_run_watch", [True], s)[2]["token"] for s in students]
+    assert len(set(tokens)) == 3  # a read-only token per watching page
+    shown = [json.loads(urllib.request.urlopen(f"{url}live/{t}?v=-1", timeout=30).read()) for t in tokens]
+    assert all("Class run" in o["status_html"] and o["status"] == "running" for o in shown)
+    assert all(o["picture"]["kind"] == "field" for o in shown)
     assert ctx.watched.fetches - fetches <= 3  # (one per MAX_AGE_S at most, whoever asks)
     assert run.last_status == "running"
     out = post_event(url, "class_run_pause", [code, key], "teacher-1")

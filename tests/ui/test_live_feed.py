@@ -29,6 +29,7 @@ def check_schema(p: dict, kind: str | None = None) -> None:
     """Everything payload.py's docstring promises, with its types."""
     assert p["schema"] == payload.SCHEMA
     assert isinstance(p["version"], int) and isinstance(p["step"], int) and p["step"] >= 0
+    assert isinstance(p["run"], int)
     assert p["status"] in STATUSES and isinstance(p["its"], float)
     assert p["button"] in ("Pause", "Resume")
     for key in ("status_html", "alerts_html", "note", "objective"):
@@ -42,6 +43,7 @@ def check_schema(p: dict, kind: str | None = None) -> None:
     assert all(len(v) == len(rows["step"]) for v in rows.values())
     assert all(v is None or math.isfinite(v) for k, vals in rows.items() for v in vals)  # (NaN travels as null)
     pic = p["picture"]
+    assert pic is not None or kind is None
     if pic is None:
         return
     assert pic["kind"] == kind if kind else pic["kind"] in ("field", "samples")
@@ -119,8 +121,8 @@ def test_not_finite_history_values_travel_as_null():
 
 
 def test_a_polls_query_is_bounded_and_garbage_means_nothing_held():
-    assert Have.from_query({"v": "7", "h": "12", "t": "60", "p": "55"}) == Have(7, 12, 60, 55)
-    assert Have.from_query({"v": "x", "h": "-9", "t": "1e999", "p": ""}) == Have(-1, 0, -1, -2)
+    assert Have.from_query({"v": "7", "r": "2", "h": "12", "t": "60", "p": "55"}) == Have(7, 2, 12, 60, 55)
+    assert Have.from_query({"v": "x", "h": "-9", "t": "1e999", "p": ""}) == Have(-1, 0, 0, -1, -2)
     assert Have.from_query({"v": "9" * 20}).version == 2**53
     assert Have.from_query({}) == Have()
 
@@ -159,7 +161,7 @@ def test_every_kind_of_run_answers_polls_in_the_schema(kind):
         check_schema(whole, "field")
         assert whole["status"] == "running" and whole["history"]["from"] == 0 and whole["picture"]["step"] > 0
         n, last = len(whole["history"]["rows"]["step"]), whole["history"]["rows"]["step"][-1]
-        have = Have(whole["version"], n, last, whole["picture"]["step"])
+        have = Have(whole["version"], whole["run"], n, last, whole["picture"]["step"])
         assert poll_until(lambda: run.snapshot().version != whole["version"], timeout_s=30)
         status, body = feed.answer(token, have)
         delta = orjson.loads(body)
@@ -168,7 +170,7 @@ def test_every_kind_of_run_answers_polls_in_the_schema(kind):
         run.pause()  # a paused run, once its last picture is in, has nothing new: 204
         assert poll_until(lambda: (lambda s: s.status == "paused" and s.visual_step == s.step)(run.snapshot()),
                           timeout_s=30)
-        assert feed.answer(token, Have(run.snapshot().version, 0, -1, -2))[0] == 204
+        assert feed.answer(token, Have(run.snapshot().version, first["run"]))[0] == 204
     finally:
         registry.shutdown()
 
@@ -195,7 +197,7 @@ def test_a_replays_field_packs_in_the_same_schema():
 
 
 def _minimal() -> dict:
-    return {"schema": 1, "version": 0, "step": 0, "status": "idle", "its": 0.0, "button": "Pause",
+    return {"schema": 1, "run": 0, "version": 0, "step": 0, "status": "idle", "its": 0.0, "button": "Pause",
             "status_html": "<p>x</p>", "alerts_html": "<p>What the trainer sees</p>", "note": "", "objective": "",
             "probability": True, "history": {"from": 0, "rows": {"step": []}}}
 
@@ -278,7 +280,7 @@ def test_the_route_answers_before_gradio_and_passes_everything_else_on(two_tabs)
     assert status == 200 and headers[b"content-type"] == b"application/json"
     assert headers[b"cache-control"] == b"no-store"
     version = orjson.loads(body)["version"]
-    status, _, body = _call(route, f"/live/{token}", f"v={version}&h=0&t=-1&p=-2".encode())
+    status, _, body = _call(route, f"/live/{token}", f"v={version}&r=1&h=0&t=-1&p=-2".encode())
     assert status == 204 and body == b""
     assert _call(route, "/live/" + "B" * 22)[0] == 404
     assert _call(route, f"/prefix/live/{token}")[0] == 200  # behind a proxy's path prefix too
@@ -296,3 +298,28 @@ def test_a_loop_of_polls_is_refused_cheaply(two_tabs, monkeypatch):
     codes = [_call(route, f"/live/{token}")[0] for _ in range(40)]
     assert codes == [200] * 12 + [429] * 28  # the burst (12), then nothing
     assert feed.polls == 12  # a refused poll never reached the run
+
+
+def test_a_watch_token_reads_the_rooms_class_run_whatever_it_is_now(two_tabs):
+    from live.rooms import RoomRegistry
+    from live.shared_snapshot import SharedSnapshots
+
+    registry, _ = two_tabs
+    rooms = RoomRegistry(has_run=lambda s: registry.peek(s) is not None)
+    feed = LiveFeed(registry, rooms, SharedSnapshots(max_age_s=0.0))
+    made = rooms.open("teacher")
+    value = feed.watch_value(made.code)
+    token = value["token"]
+    assert value["payload"]["picture"] is None and "not started a class run" in value["payload"]["status_html"]
+    assert feed.answer(token, Have(version=-3))[0] == 204  # still none: nothing new
+    first = registry.create(rooms.class_session(made.code), tiny_cfg())
+    p1 = orjson.loads(feed.answer(token, Have(version=-3))[1])
+    check_schema(p1, "field")
+    assert "Class run" in p1["status_html"]
+    again = registry.create(rooms.class_session(made.code), tiny_cfg(train={"seed": 9}))  # the teacher's new run
+    have = Have(p1["version"], p1["run"], len(p1["history"]["rows"]["step"]), -1, p1["picture"]["step"])
+    p2 = orjson.loads(feed.answer(token, have)[1])
+    assert p2["run"] != p1["run"] and p2["history"]["from"] == 0 and p2["picture"] is not None  # all of it again
+    assert first is not again and feed.token_for("x", first) != token  # (a watch token is no run's token)
+    rooms.close(made.code, made.key, "teacher")
+    assert feed.answer(token, Have())[0] == 410

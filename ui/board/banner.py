@@ -3,8 +3,9 @@
 The banner sits above the tabs and stays hidden unless the page was opened with a room's link. The
 student's runs go on in the Train tab as ever; the room only makes them show on the class board.
 Ticking "Watch the class run" hides the tabs (and so every control) and shows the teacher's run
-live instead: its picture and curves, read through the shared snapshot (one call a second for the
-whole room, however many watch).
+live instead: its picture and curves, drawn in the browser (ui/live_view, channel "classrun") from the
+numbers a read-only watch token polls; the feed reads the run through the shared snapshot (one call a
+second for the whole room, however many watch).
 
 A slow heartbeat (every HEARTBEAT_S, only on a page in a room) tells the room the page is still
 open, so a student who has not pressed Start yet keeps their place, while a bare page load (a
@@ -14,18 +15,12 @@ room closed, and puts a page that was dropped while away (a laptop asleep) back 
 
 from __future__ import annotations
 
-import threading
-import time
-
 import gradio as gr
 
-from gan_core.pictures.field_draw import FIELD_LAYERS
 from live.rooms import RoomError, normalize_code
-from live.snapshot import Snapshot
 from ui.common import AppContext, client_id, plain_markdown, sentence, session_id
-from ui.train import view
+from ui.live_view import component as live_view
 
-WATCH_EVERY_S = 1.0
 # a page in a room says it is there every 30 s: four beats to ABSENT_DROP_S, so a hidden tab (whose
 # timers the browser may slow to one a minute) keeps its place too
 HEARTBEAT_S = 30.0
@@ -37,27 +32,6 @@ def banner_text(code: str, name: str) -> str:
             "press Start.")
 
 
-
-_CURVES: dict[str, tuple[int, str | None]] = {}  # class-run session -> (snapshot version, its curves file)
-_CURVES_LOCK = threading.Lock()
-
-
-def _curves_file(session: str, snap: Snapshot, objective: str, folder) -> str | None:
-    """The class run's curves as a PNG file, drawn once per snapshot version however many students
-    watch it (each poll of each student would otherwise draw the same picture)."""
-    with _CURVES_LOCK:
-        hit = _CURVES.get(session)
-    if hit is not None and hit[0] == snap.version:
-        return hit[1]
-    image = view.curves_image(snap.history, objective)
-    path = None if image is None else view.png_file(image, folder)
-    with _CURVES_LOCK:
-        _CURVES[session] = (snap.version, path)
-        while len(_CURVES) > 64:  # (rooms are capped at 20: old class runs' entries go)
-            _CURVES.pop(next(iter(_CURVES)))
-    return path
-
-
 def build(ctx: AppContext) -> dict:
     """The banner and the class-run panel (both hidden); call above gr.Tabs, then `wire`."""
     with gr.Column(visible=False, elem_id="room-banner") as banner:
@@ -67,18 +41,18 @@ def build(ctx: AppContext) -> dict:
                                   max_length=40, elem_id="room-nickname", min_width=200)
             watch = gr.Checkbox(False, label="Watch the class run", elem_id="room-watch", min_width=160)
     with gr.Column(visible=False, elem_id="class-run-panel") as panel:
-        status = gr.Markdown("The class run has not started yet.", elem_id="class-run-status")
+        status = gr.Markdown("**Class run**: your teacher's run, live (untick *Watch the class run* to go back).",
+                             elem_id="class-run-status")
         with gr.Row(equal_height=False):
-            picture = gr.Image(show_label=False, type="filepath", height=440, interactive=False,
-                               buttons=["fullscreen"], elem_id="class-run-picture")
-            curves = gr.Image(show_label=False, type="filepath", height=525, interactive=False,
-                              buttons=[], elem_id="class-run-curves")  # (corner buttons would hide the legend)
-    seen = gr.State(view.Seen())
-    timer = gr.Timer(WATCH_EVERY_S, active=False)
+            with gr.Column(scale=1, min_width=300):
+                picture = live_view.picture(None, channel="classrun", elem_id="class-run-live",
+                                            status_id="class-run-live-status")
+            with gr.Column(scale=1, min_width=300):
+                live_view.curves(channel="classrun", elem_id="class-run-curves", alerts_id="class-run-alerts")
     joined = gr.State("")  # the code of the room this page joined (the page's word: checked like any code)
     heartbeat = gr.Timer(HEARTBEAT_S, active=False)
     return dict(banner=banner, info=info, nickname=nickname, watch=watch, panel=panel, status=status,
-                picture=picture, curves=curves, seen=seen, timer=timer, joined=joined, heartbeat=heartbeat)
+                picture=picture, joined=joined, heartbeat=heartbeat)
 
 
 def wire(ctx: AppContext, c: dict, tabs: gr.Tabs) -> dict:
@@ -124,39 +98,14 @@ def wire(ctx: AppContext, c: dict, tabs: gr.Tabs) -> dict:
         return banner_text(code, name or (member.name if member else "anonymous"))
 
     def on_watch(watching: bool, request: gr.Request):
-        watching = bool(watching) and ctx.rooms.room_of(session_id(request)) is not None
-        return gr.Column(visible=watching), gr.Tabs(visible=not watching), gr.Timer(active=watching), view.Seen()
-
-    def on_tick(last, request: gr.Request):
-        code = ctx.rooms.room_of(session_id(request))  # (the room, not a page's word: it may have closed)
-        session = ctx.rooms.class_session(code) if code else None
-        run = None if session is None else ctx.registry.peek(session)
-        if code is None:
-            return ("⚠️ This tab is no longer in a room (it has closed): untick **Watch the class run**.",) + \
-                (gr.skip(),) * 3
-        if run is None:
-            return ("The teacher has not started a class run yet: it appears here when they do.",) + \
-                (gr.skip(),) * 3
-        snap = ctx.watched.get(run)
-        last = last if isinstance(last, view.Seen) else view.Seen()
-        if snap.version == last.version:
-            return (gr.skip(),) * 4
-        path = None
-        if snap.visual_step != last.visual_step:
-            path = view.picture_file(snap, FIELD_LAYERS, c["picture"].GRADIO_CACHE)
-        plots_due = snap.status != "running" or time.monotonic() - last.plots_at >= view.PLOTS_EVERY_S
-        curves = gr.skip()
-        if plots_due:
-            curves = _curves_file(session, snap, run.cfg.loss.objective, c["curves"].GRADIO_CACHE)
-        now_seen = view.Seen(snap.version, snap.visual_step, time.monotonic() if plots_due else
-                             last.plots_at)
-        return (f"**Class run** · {view.status_line(snap)}", gr.skip() if path is None else path, curves, now_seen)
+        code = ctx.rooms.room_of(session_id(request))
+        watching = bool(watching) and code is not None
+        value = ctx.feed.watch_value(code) if watching else {"token": None, "payload": None}  # (stops its polls)
+        return gr.Column(visible=watching), gr.Tabs(visible=not watching), value
 
     c["nickname"].submit(on_nickname, [c["nickname"]], [c["info"]], api_name="room_nickname")
     c["nickname"].blur(on_nickname, [c["nickname"]], [c["info"]])
-    c["watch"].change(on_watch, [c["watch"]], [c["panel"], tabs, c["timer"], c["seen"]])
-    c["timer"].tick(on_tick, [c["seen"]], [c["status"], c["picture"], c["curves"], c["seen"]],
-                    api_name="class_run_poll", concurrency_limit=None, show_progress="hidden")
+    c["watch"].change(on_watch, [c["watch"]], [c["panel"], tabs, c["picture"]], api_name="class_run_watch")
     c["heartbeat"].tick(on_heartbeat, [c["joined"]], [c["info"], c["heartbeat"]], api_name="room_heartbeat",
                         concurrency_limit=None, show_progress="hidden")
     return {"on_load": on_load, "outputs": [c["banner"], c["info"], c["joined"], c["heartbeat"]]}

@@ -26,7 +26,7 @@ LAYER_LABELS = {"real": "real points", "fake": "fake points", "heat": "D's heat 
 
 PICTURE_HTML = """
 <div class="gl-picture">
-  <div id="status" class="gl-status" aria-live="polite"></div>
+  <div id="{status_id}" class="gl-status" aria-live="polite"></div>
   <div class="gl-note" aria-live="polite"></div>
   <div class="gl-frame"><canvas class="gl-field" role="img" aria-label="The 2D field"></canvas>
     <img class="gl-samples" alt="G's samples" hidden></div>
@@ -35,7 +35,7 @@ PICTURE_HTML = """
 </div>"""
 CURVES_HTML = """
 <div class="gl-curves-box">
-  <div id="alerts" class="gl-alerts alert-box" aria-live="polite"></div>
+  <div id="{alerts_id}" class="gl-alerts alert-box" aria-live="polite"></div>
   <canvas class="gl-curves" role="img" aria-label="Training curves"></canvas>
 </div>"""
 CSS = """
@@ -71,17 +71,19 @@ def script() -> str:
     return source.replace("__SPEC__", json.dumps(spec()))
 
 
-def _js(role: str) -> str:
-    return script() + f"\nwindow.GanLive.mount(element, props, watch, {role!r});\n"
+def _js(role: str, channel: str) -> str:
+    return script() + f"\nwindow.GanLive.mount(element, props, watch, {role!r}, {channel!r});\n"
 
 
-def picture(value: dict | None) -> gr.HTML:
-    """The live picture (call where the picture goes); value: {"token", "payload"} or None."""
-    return gr.HTML(value, html_template=PICTURE_HTML, css_template=CSS, js_on_load=_js("picture"),
-                   elem_id="live-picture", apply_default_css=False)
+def picture(value: dict | None, channel: str = "train", elem_id: str = "live-picture",
+            status_id: str = "status", **kwargs) -> gr.HTML:
+    """The live picture (call where the picture goes); value: {"token", "payload"} or None. channel:
+    which run of the page it shows (the Train tab's own, or a room's class run), with its curves()."""
+    return gr.HTML(value, html_template=PICTURE_HTML.replace("{status_id}", status_id), css_template=CSS,
+                   js_on_load=_js("picture", channel), elem_id=elem_id, apply_default_css=False, **kwargs)
 
 
-def curves() -> gr.HTML:
+def curves(channel: str = "train", elem_id: str = "live-curves", alerts_id: str = "alerts") -> gr.HTML:
     """The live curves and the alerts above them (they draw what the picture's polls bring)."""
-    return gr.HTML(None, html_template=CURVES_HTML, css_template=CSS, js_on_load=_js("curves"),
-                   elem_id="live-curves", apply_default_css=False)
+    return gr.HTML(None, html_template=CURVES_HTML.replace("{alerts_id}", alerts_id), css_template=CSS,
+                   js_on_load=_js("curves", channel), elem_id=elem_id, apply_default_css=False)

@@ -8,12 +8,16 @@ nothing new is HTTP 204, anything else a few KB of JSON, and the browser draws (
 
     token ──> (session, the run it was made for)      the registry says whether that run is still
                                                         the session's; a run replaced or closed: 410
-    (token, version, note) ──> status and alerts HTML   cached: the same version is rendered once
-    (token, picture step)  ──> the packed picture       cached: a field is packed once per frame
+           or (a room's code)                           a student watching the room's class run: whatever
+                                                        run the teacher has now (read only)
+    run ──> (version, note) ──> status and alerts HTML  cached: the same version is rendered once
+    run ──> picture step    ──> the packed picture      cached: packed once per frame, however many watch
 
 Tokens are 128-bit random, made by the server and handed out only in the owning tab's own event
 answers: a token of another run or a forged one gets nothing. The table holds at most MAX_TOKENS
 (least recently used go first); a poll also counts against its token's and its address's buckets.
+A room's class run is read through ctx.watched (live/shared_snapshot.py): one snapshot a second for
+the whole room, however many students watch it.
 """
 
 from __future__ import annotations
@@ -39,16 +43,23 @@ GONE = b'{"error": "This run was replaced or closed: the page has a newer one, o
 UNKNOWN = b'{"error": "No such run."}'
 
 
-class LiveFeed:
-    """registry: live.sessions.SessionRegistry (peek, get, queue_note)."""
+NO_CLASS_RUN = "The teacher has not started a class run yet: it appears here when they do."
 
-    def __init__(self, registry, max_tokens: int = MAX_TOKENS):
-        self.registry, self.max_tokens = registry, max_tokens
+
+class LiveFeed:
+    """registry: live.sessions.SessionRegistry (peek, get, queue_note); rooms: live.rooms.RoomRegistry
+    and watched: live.shared_snapshot.SharedSnapshots, for the class run a room watches."""
+
+    def __init__(self, registry, rooms=None, watched=None, max_tokens: int = MAX_TOKENS):
+        self.registry, self.rooms, self.watched, self.max_tokens = registry, rooms, watched, max_tokens
         self._lock = threading.Lock()
-        self._tokens: OrderedDict[str, tuple[str, weakref.ref]] = OrderedDict()  # token -> (session, run)
+        # token -> (session, weakref to its run) | ("room", code)
+        self._tokens: OrderedDict[str, tuple] = OrderedDict()
         self._of_run: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # run -> its token
-        self._text: dict[str, tuple] = {}  # token -> ((version, note), (status html, alerts html, button))
-        self._pictures: dict[str, tuple] = {}  # token -> (picture step, packed picture)
+        self._serial: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # run -> its number (payload "run")
+        self._text: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # run -> ((version, note), texts)
+        self._pictures: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # run -> (step, packed picture)
+        self._runs_seen = 0
         self.polls = self.answered = 0  # what the benchmark and the tests count
 
     # -- tokens (the tab's own event handlers) -----------------------------------------------------
@@ -60,78 +71,125 @@ class LiveFeed:
                 token = secrets.token_urlsafe(16)  # 22 characters, 128 bits
                 self._of_run[run] = token
             self._tokens[token] = (session, weakref.ref(run))
-            self._tokens.move_to_end(token)
-            while len(self._tokens) > self.max_tokens:
-                old, _ = self._tokens.popitem(last=False)
-                self._text.pop(old, None)
-                self._pictures.pop(old, None)
+            self._keep(token)
             return token
+
+    def _keep(self, token: str) -> None:
+        self._tokens.move_to_end(token)
+        while len(self._tokens) > self.max_tokens:
+            self._tokens.popitem(last=False)
+
+    def watch_value(self, code: str) -> dict:
+        """The live view's value for a student watching room `code`'s class run: a new read-only token
+        (one per page: it says nothing of the run or the teacher) and the run's numbers now."""
+        token = secrets.token_urlsafe(16)
+        with self._lock:
+            self._tokens[token] = ("room", code)
+            self._keep(token)
+        _, body = self.answer(token, Have(), count=False)
+        return {"token": token, "payload": orjson.loads(body) if body else None}
 
     def value(self, session: str, run, snap: Snapshot | None = None, note: str = "") -> dict:
         """The live view component's value for a tab's run: its token and the whole payload now, so a
         button's answer shows the new state at once and the page's polls go on from there."""
         token = self.token_for(session, run)
         snap = snap if snap is not None else run.snapshot()
-        out = self.payload(token, run, snap, Have(), note)
-        if out["picture"] is None and snap.status != "building":  # a new run: its step 0, drawn once here
-            visual = run.render()
-            if visual.get("field") is not None or visual.get("samples") is not None:
-                first = Snapshot(field=visual.get("field"), samples=visual.get("samples"), visual_step=0)
-                out["picture"] = payload.picture_of(first)
-        return {"token": token, "payload": out}
+        return {"token": token, "payload": self.payload(run, snap, Have(), note)}
 
-    def _run_of(self, token: str):
+    def _entry(self, token: str):
         with self._lock:
             entry = self._tokens.get(token)
-            if entry is None:
-                return None, None
-            self._tokens.move_to_end(token)
-        session, ref = entry
-        return session, ref()
+            if entry is not None:
+                self._tokens.move_to_end(token)
+            return entry
+
+    def _number(self, run) -> int:
+        with self._lock:
+            if run not in self._serial:
+                self._runs_seen += 1
+                self._serial[run] = self._runs_seen
+            return self._serial[run]
 
     # -- a poll -----------------------------------------------------------------------------------
-    def answer(self, token: str, have: Have) -> tuple[int, bytes]:
+    def answer(self, token: str, have: Have, count: bool = True) -> tuple[int, bytes]:
         """(HTTP status, body) for a poll: 200 with JSON, 204 when nothing changed, 404 / 410."""
-        self.polls += 1
-        session, run = self._run_of(token)
-        if run is None:
-            return (410, GONE) if session is not None else (404, UNKNOWN)
-        if self.registry.peek(session) is not run:
+        self.polls += count
+        entry = self._entry(token)
+        if entry is None:
+            return 404, UNKNOWN
+        if entry[0] == "room":
+            return self._answer_room(entry[1], have)
+        session, run = entry[0], entry[1]()
+        if run is None or self.registry.peek(session) is not run:
             return 410, GONE
         self.registry.get(session)  # (the session is watched now: as the old timer's poll marked it)
         snap = run.snapshot()
         note = self.registry.queue_note(session) or ""
-        if snap.version == have.version and not note:
+        if snap.version == have.version and have.run == self._number(run) and not note:
+            return 204, b""
+        self.answered += count
+        return 200, orjson.dumps(self.payload(run, snap, have, note))
+
+    def _answer_room(self, code: str, have: Have) -> tuple[int, bytes]:
+        """A watcher's poll: the room's class run now, read through the shared snapshot."""
+        session = self.rooms.class_session(code) if self.rooms is not None else None
+        run = None if session is None else self.registry.peek(session)
+        if session is None:
+            return 410, GONE  # (the room closed)
+        if run is None:
+            empty = {**EMPTY, "status_html": payload.html_of(NO_CLASS_RUN)}
+            return (204, b"") if have.version == -3 else (200, orjson.dumps(empty))
+        snap = self.watched.get(run) if self.watched is not None else run.snapshot()
+        if snap.version == have.version and have.run == self._number(run):
             return 204, b""
         self.answered += 1
-        return 200, orjson.dumps(self.payload(token, run, snap, have, note))
+        return 200, orjson.dumps(self.payload(run, snap, have, "", prefix="**Class run** · "))
 
-    def payload(self, token: str, run, snap: Snapshot, have: Have, note: str = "") -> dict:
+    @staticmethod
+    def _first_picture(run, snap: Snapshot) -> dict | None:
+        """A run that has drawn nothing yet (not started): its step 0, computed once (then cached)."""
+        if snap.status == "building" or snap.visual_step >= 0:
+            return None
+        visual = run.render()
+        return payload.picture_of(Snapshot(field=visual.get("field"), samples=visual.get("samples"), visual_step=0))
+
+    def payload(self, run, snap: Snapshot, have: Have, note: str = "", prefix: str = "") -> dict:
+        """The payload for what the page has (`have`): texts and picture cached per run, history sliced."""
         from ui.train import view  # (the Train tab's words: status line, alerts)
 
-        key = (snap.version, note)
-        cached = self._text.get(token)
+        serial = self._number(run)
+        if have.run != serial:  # another run than the page's: all of it
+            have = Have()
+        key = (snap.version, note, prefix)
+        cached = self._text.get(run)
         if cached is None or cached[0] != key:
-            status = view.status_line(snap)
+            status = prefix + view.status_line(snap)
             button = "Resume" if snap.status != "running" and snap.step else "Pause"
             cached = (key, (payload.html_of(status), payload.html_of(view.alerts_text(snap)), button))
-            self._text[token] = cached
+            self._text[run] = cached
         status_html, alerts_html, button = cached[1]
         picture = None
-        if snap.visual_step != have.picture:
-            kept = self._pictures.get(token)
+        if max(snap.visual_step, 0) != have.picture:
+            kept = self._pictures.get(run)
             if kept is not None and kept[0] == snap.visual_step:
                 picture = kept[1]
             else:
-                picture = payload.picture_of(snap)
+                picture = payload.picture_of(snap) or self._first_picture(run, snap)
                 if picture is not None:
-                    self._pictures[token] = (snap.visual_step, picture)
+                    self._pictures[run] = (snap.visual_step, picture)
         objective = run.cfg.loss.objective
-        return {"schema": payload.SCHEMA, "version": snap.version, "step": snap.step, "status": snap.status,
+        return {"schema": payload.SCHEMA, "run": serial, "version": snap.version, "step": snap.step,
+                "status": snap.status,
                 "its": round(float(snap.its), 1), "button": button, "status_html": status_html,
                 "alerts_html": alerts_html, "note": payload.html_of(note) if note else "", "objective": objective,
                 "probability": snap.d_output == "probability", "history": payload.history_since(snap.history, have),
                 "picture": picture}
+
+
+# what a watcher's page shows while the room has no class run ("version" -3: nothing to redraw next time)
+EMPTY = {"schema": payload.SCHEMA, "run": 0, "version": -3, "step": 0, "status": "idle", "its": 0.0,
+         "button": "Pause", "status_html": "", "alerts_html": "", "note": "", "objective": "", "probability": True,
+         "history": {"from": 0, "rows": {}}, "picture": None}
 
 
 class LiveRoute:

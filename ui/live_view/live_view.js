@@ -12,13 +12,17 @@
   const POLL_MS = 1000;
   const NOT_FINITE = 65535;
 
-  // -- the store: what the page has of its run ----------------------------------------------------
-  const store = {
-    token: null, last: null, history: {}, picture: null, previous: null, movedAt: 0,
-    layers: new Set(SPEC.layers.map((l) => l[0])), listeners: [], polls: 0, drawn: 0,
-  };
+  // -- a channel's store: what the page has of one run (the Train tab's own; a room's class run) -----
   const emptyHistory = () => Object.fromEntries(["step", ...SPEC.series].map((k) => [k, []]));
-  store.history = emptyHistory();
+  const channels = {};
+  function channel(name) {
+    if (!channels[name]) channels[name] = {
+      name, token: null, last: null, history: emptyHistory(), picture: null, previous: null, movedAt: 0,
+      layers: new Set(SPEC.layers.map((l) => l[0])), listeners: [], polls: 0, drawn: 0, timer: null,
+      curveAxes: [], canvas: null,
+    };
+    return channels[name];
+  }
 
   function unpack(q) {
     // uint16 codes over [lo, hi] (payload.pack); 65535 = not finite -> NaN. [n] Float64Array, row-major
@@ -33,7 +37,7 @@
     return out;
   }
 
-  function apply(p) {
+  function apply(store, p) {
     // merge one payload (a poll's answer, or a button's whole payload) into the store
     const h = p.history;
     if (h) {
@@ -54,39 +58,47 @@
     for (const fn of store.listeners) fn();
   }
 
-  function query() {
+  function query(store) {
     const h = store.history.step;
     const p = store.last;
-    return `v=${p ? p.version : -1}&h=${h.length}&t=${h.length ? h[h.length - 1] : -1}` +
+    return `v=${p ? p.version : -1}&r=${p && p.run ? p.run : 0}&h=${h.length}&t=${h.length ? h[h.length - 1] : -1}` +
       `&p=${store.picture ? store.picture.step : -2}`;
   }
 
-  let timer = null;
-  async function poll() {
-    timer = null;
+  async function poll(store) {
+    store.timer = null;
     const token = store.token;
     if (!token) return;
     let wait = POLL_MS;
     try {
-      const r = await fetch(`live/${token}?${query()}`, { cache: "no-store" });
+      const r = await fetch(`live/${token}?${query(store)}`, { cache: "no-store" });
       store.polls++;
       if (token !== store.token) return; // a new run's token came meanwhile: its own loop goes on
-      if (r.status === 200) apply(await r.json());
+      if (r.status === 200) apply(store, await r.json());
       else if (r.status === 404 || r.status === 410) return; // replaced or closed: wait for a new token
       else if (r.status === 429) wait = 3000;
     } catch (e) {
       wait = 2000; // the server restarting, a dropped connection: try again
     }
-    if (token === store.token && !timer) timer = setTimeout(poll, wait);
+    if (token === store.token && !store.timer) store.timer = setTimeout(() => poll(store), wait);
   }
 
-  function setValue(v) {
+  function fromServer(store, v) {
+    // the component's value, as the page's events set it: the same value set again (Gradio does, after
+    // the page's load events) is nothing new, and must not wipe what the polls brought since
+    const same = JSON.stringify(v);
+    if (same === store.lastValue) return;
+    store.lastValue = same;
+    setValue(store, v);
+  }
+
+  function setValue(store, v) {
     if (!v || typeof v !== "object") return;
-    if (v.payload) apply(v.payload);
+    if (v.payload) apply(store, v.payload);
     if (v.token && v.token !== store.token) {
       store.token = v.token;
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(poll, POLL_MS);
+      if (store.timer) clearTimeout(store.timer);
+      store.timer = setTimeout(() => poll(store), POLL_MS);
     } else if (!v.token) {
       store.token = null; // a preview: no run to poll
     }
@@ -365,7 +377,7 @@
   }
 
   // -- the curves -----------------------------------------------------------------------------------
-  function drawCurves(canvas, hist, objective, width) {
+  function drawCurves(store, canvas, hist, objective, width) {
     const panelH = Math.round(Math.max(150, Math.min(190, width * 0.4)));
     const height = panelH * SPEC.panels.length;
     const ctx = canvasFor(canvas, width, height);
@@ -458,7 +470,7 @@
       `purple, D's output as the background colour${pic.centers ? `, ${pic.centers.length} mode centres marked x` : ""}.`;
   }
 
-  function mountPicture(element, props, watch) {
+  function mountPicture(element, props, watch, store) {
     const canvas = element.querySelector("canvas.gl-field"), img = element.querySelector("img.gl-samples");
     const status = element.querySelector(".gl-status"), note = element.querySelector(".gl-note");
     const readout = element.querySelector(".gl-readout"), toggles = element.querySelector(".gl-layers");
@@ -511,12 +523,13 @@
     canvas.addEventListener("pointerleave", () => { readout.textContent = ""; });
     store.listeners.push(draw);
     new ResizeObserver(() => draw()).observe(frame);
-    setValue(props.value);
+    store.canvas = canvas;
+    fromServer(store, props.value);
     draw();
-    watch("value", () => setValue(props.value));
+    watch("value", () => fromServer(store, props.value));
   }
 
-  function mountCurves(element) {
+  function mountCurves(element, store) {
     const canvas = element.querySelector("canvas.gl-curves"), alerts = element.querySelector(".gl-alerts");
     let drawnAt = 0, pending = 0;
     function draw() {
@@ -527,7 +540,7 @@
       if (now - drawnAt < 500) { if (!pending) pending = setTimeout(() => { pending = 0; draw(); }, 500); return; }
       drawnAt = now;
       const hist = store.history, n = (hist.step || []).length;
-      drawCurves(canvas, hist, p ? p.objective : "", widthOf(element, 640));
+      drawCurves(store, canvas, hist, p ? p.objective : "", widthOf(element, 640));
       element.querySelector(".gl-curves-box").dataset.rows = n;
       canvas.setAttribute("aria-label", n ? `Training curves up to step ${hist.step[n - 1].toLocaleString("en-US")}: ` +
         SPEC.series.filter((k) => hist[k] && hist[k].length).map((k) => `${k} ${fmt(hist[k][n - 1])}`).join(", ") :
@@ -574,19 +587,20 @@
         try { drawThumb(c, JSON.parse(c.dataset.thumb)); } catch (e) { /* a tile never stops the board */ }
       }
     },
-    store, unpack, niceTicks, fieldLayout, heatAt,
-    mount(element, props, watch, role) {
-      if (role === "picture") mountPicture(element, props, watch); else mountCurves(element);
+    store: channel("train"), channel, unpack, niceTicks, fieldLayout, heatAt,
+    mount(element, props, watch, role, name = "train") {
+      if (role === "picture") mountPicture(element, props, watch, channel(name)); else mountCurves(element, channel(name));
     },
-    show: setValue, // a value as a button's answer brings it: {"token", "payload"}
+    // a value as a button's answer brings it: {"token", "payload"}
+    show(v, name = "train") { setValue(channel(name), v); },
     // where a curve's point is drawn, in CSS px from the curves canvas's top left (tests)
-    curvePoint(panel, step, value) {
-      const a = store.curveAxes[panel];
+    curvePoint(panel, step, value, name = "train") {
+      const a = channel(name).curveAxes[panel];
       return [a.X(step), a.Y(value)];
     },
     // a data point's place on the field canvas, in CSS px from the canvas's top left (tests)
-    toPixel(x, y) {
-      const pic = store.picture, canvas = document.querySelector("canvas.gl-field");
+    toPixel(x, y, name = "train") {
+      const store = channel(name), pic = store.picture, canvas = store.canvas;
       const L = fieldLayout(parseFloat(canvas.style.width)), [xmin, xmax, ymin, ymax] = pic.bounds;
       return [L.left + ((x - xmin) / (xmax - xmin)) * L.side, L.top + ((ymax - y) / (ymax - ymin)) * L.side];
     },

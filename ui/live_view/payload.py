@@ -1,9 +1,9 @@
 """What a poll of the live view answers: a run's numbers, never a picture of them (issue #24).
 
-A poll says what the page already has (`Have`: the snapshot version, how many history rows, the
-step its picture shows) and gets only what is newer, as JSON:
+A poll says what the page already has (`Have`: which run, its snapshot version, how many history
+rows and the step of the last, the step its picture shows) and gets only what is newer, as JSON:
 
-    {"schema": 1, "version": 12, "step": 1230, "status": "running", "its": 85.2,
+    {"schema": 1, "run": 3, "version": 12, "step": 1230, "status": "running", "its": 85.2,
      "button": "Pause" | "Resume", "status_html": "<p>…", "alerts_html": "<p>…", "note": "",
      "objective": "nonsaturating", "probability": true,
      "history": {"from": 118, "rows": {"step": [...], "d_loss": [...], ...}},   # its rows from index `from`
@@ -42,6 +42,7 @@ class Have:
     """What the page shows already (sent with each poll; -1: nothing)."""
 
     version: int = -1
+    run: int = 0  # which run its numbers are of (the payload's "run"; a room's class run may be a new one)
     rows: int = 0  # history rows it holds
     last: int = -1  # the step of its last row: when ours differs there, its rows are not ours any more
     picture: int = -2  # the step its picture shows
@@ -54,7 +55,8 @@ class Have:
                 return max(-2, min(int(query.get(key, default)), 2**53))
             except (TypeError, ValueError):
                 return default
-        return cls(number("v", -1), max(0, number("h", 0)), number("t", -1), number("p", -2))
+        return cls(number("v", -1), max(0, number("r", 0)), max(0, number("h", 0)), number("t", -1),
+                   number("p", -2))
 
 
 def pack(values, bits: int = 16) -> dict:

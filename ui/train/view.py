@@ -219,7 +219,7 @@ def _preview_payload(visual: dict) -> dict:
     from ui.live_view import payload  # (the live view's packing; this module stays importable without it)
 
     snap = Snapshot(field=visual["field"], samples=visual["samples"], visual_step=0)
-    return {"token": None, "payload": {"schema": payload.SCHEMA, "version": -1, "step": 0, "status": "idle",
+    return {"token": None, "payload": {"schema": payload.SCHEMA, "run": 0, "version": -1, "step": 0, "status": "idle",
                                        "its": 0.0, "button": "Pause", "status_html": payload.html_of(NO_RUN),
                                        "alerts_html": payload.html_of(alerts_text(Snapshot())), "note": "",
                                        "objective": "", "probability": True,
