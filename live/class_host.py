@@ -7,8 +7,9 @@ One loop: gather the work that is wanted (a batched step of each group with runn
 inside a Step job; a step of each run of the solo lane; a slow-motion step someone asked for), take
 the units that the fair share allows this round (live/fair_share.py: every run gets an equal share of
 the loop, so one student's costly run or a loop of slow steps costs the others at most one run's
-share), hand each run its numbers, read back the runs that are due, then draw the pictures of the
-runs someone watches (one each per VISUAL_EVERY_S). Thirty students' runs of the default 2D preset
+share), hand each run its numbers, read back the runs that are due, then compute the fields of the
+runs someone watches (one each per VISUAL_EVERY_S, all of a group's in one batched pass: the browser
+draws them, live/batched/field.py). Thirty students' runs of the default 2D preset
 cost a little more than one run's step each time round, instead of thirty.
 
 A run whose settings leave its group (a live change of D steps per G step) moves to the group of
@@ -34,6 +35,8 @@ from gan_core.config import RunConfig
 from gan_core.data import load_dataset
 from live.batched import BatchedGroup, group_key, why_not_batched
 from live.batched.cost import too_costly
+from live.batched.field import copy_rows
+from live.batched.field import fields as batched_fields
 from live.batched.slow import copy_of, put_back, slow_step
 from live.class_run import ClassRun, RunView
 from live.fair_share import FairShare
@@ -326,23 +329,54 @@ class ClassHost:
             if run._stepped(result.for_run(rid), group.step_of(rid)):
                 run._read_back()
 
-    def _picture_jobs(self, force_paused: bool) -> list[tuple[ClassRun, RunView]]:
-        """(run, a copy of its networks) for the watched runs due a picture (throttled), and for every
-        run that stopped at a step not drawn yet. Lock held: the copies are taken now."""
-        now, jobs = time.perf_counter(), []
+    def _picture_jobs(self, force_paused: bool) -> list[tuple]:
+        """What to compute for the watched runs due a new field (throttled) and every run that stopped
+        at a step not shown yet (lock held: copies are taken now, the work is done outside the lock):
+          ("fields", group, [(run, step, view for its metrics or None)], copied rows)  a batched group's runs
+          ("one", run, view)                                                           a run of the solo lane"""
+        now, due = time.perf_counter(), {}
         for run in list(self.runs.values()):
             if run._wants_picture(now, force=force_paused and not run._mode()):
                 run._read_back()
                 run.t_visual = now
-                jobs.append((run, self.view(run)))
+                due.setdefault(self._group_of[run.run_id], []).append(run)
+        jobs = []
+        for key, runs in due.items():
+            group = self.groups[key]
+            if key == SOLO:
+                jobs += [("one", run, self.view(run)) for run in runs]
+                continue
+            # metrics (every metrics_every steps) need the run's networks as modules: only then an export
+            members = [(run, group.step_of(run.run_id),
+                        self.view(run) if run._metrics_due(group.step_of(run.run_id)) else None) for run in runs]
+            jobs.append(("fields", group, members, copy_rows(group, [run.run_id for run in runs])))
         return jobs
 
-    def _draw(self, jobs: list[tuple[ClassRun, RunView]]) -> None:
-        for run, view in jobs:
+    def _draw(self, jobs: list[tuple]) -> None:
+        """The fields (numbers: the browser draws them) and metrics of the jobs, then into the runs."""
+        for job in jobs:
+            if job[0] == "one":
+                self._publish(job[1], job[2].step, job[1]._draw, job[2])
+                continue
+            _, group, members, rows = job
             try:
-                drawn = run._draw(view)
+                computed = batched_fields(group, rows, [run.fixed_z for run, _, _ in members],
+                                          [run.data for run, _, _ in members])
             except Exception as e:  # a picture must never stop the class
-                drawn = ({"samples": None, "field": None}, {"step": view.step, "error": f"{type(e).__name__}: {e}"})
-            with self.lock:
-                if self.runs.get(run.run_id) is run:
-                    run._publish(view.step, *drawn)
+                computed = [None] * len(members)
+                error = f"{type(e).__name__}: {e}"
+            for (run, step, view), field in zip(members, computed):
+                if field is None:
+                    self._publish(run, step, lambda: ({"samples": None, "field": None}, {"step": step, "error": error}))
+                else:
+                    self._publish(run, step, lambda: ({"samples": None, "field": field},
+                                                      None if view is None else run._measure(view)))
+
+    def _publish(self, run: ClassRun, step: int, compute, *args) -> None:
+        try:
+            drawn = compute(*args)
+        except Exception as e:  # a picture must never stop the class
+            drawn = ({"samples": None, "field": None}, {"step": step, "error": f"{type(e).__name__}: {e}"})
+        with self.lock:
+            if self.runs.get(run.run_id) is run:
+                run._publish(step, *drawn)

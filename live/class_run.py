@@ -160,18 +160,22 @@ class ClassRun:
             return False
         return force or (now - self.t_visual >= VISUAL_EVERY_S and now - self.t_read <= WATCHED_S)
 
+    def _metrics_due(self, step: int) -> bool:
+        return self.metric_fn is not None and (not self.metrics_history or
+                                               step - self.metrics_history[-1]["step"] >= self.metrics_every)
+
+    def _measure(self, view: RunView) -> dict:
+        """This run's live metrics on a copy of its networks (the host calls it without its lock)."""
+        try:
+            return {"step": view.step, **dict(self.metric_fn(view))}
+        except Exception as e:  # diagnostics must never stop training
+            return {"step": view.step, "error": f"{type(e).__name__}: {e}"}
+
     def _draw(self, view: RunView) -> tuple[dict, dict | None]:
-        """(visual, metrics or None) for a copy of this run's networks: the host calls it without
-        its lock (a picture takes a few ms)."""
+        """(visual, metrics or None) for a copy of this run's networks (a run of the solo lane; a
+        batched group's runs get their fields together: live/batched/field.py)."""
         visual = render_visuals(view, self.fixed_z, None)  # numbers only: the browser draws them (ui/live_view)
-        metrics = None
-        if self.metric_fn is not None and (not self.metrics_history or
-                                           view.step - self.metrics_history[-1]["step"] >= self.metrics_every):
-            try:
-                metrics = {"step": view.step, **dict(self.metric_fn(view))}
-            except Exception as e:  # diagnostics must never stop training
-                metrics = {"step": view.step, "error": f"{type(e).__name__}: {e}"}
-        return visual, metrics
+        return visual, (self._measure(view) if self._metrics_due(view.step) else None)
 
     def _publish(self, step: int, visual: dict, metrics: dict | None) -> None:
         """What _draw made, into the snapshot (host lock held)."""

@@ -101,7 +101,7 @@ def test_three_students_runs_show_live_on_the_board(app_server, browser, wait_fo
     watcher = students[1]
     watcher.locator("#room-watch input").check()
     expect(watcher.locator("#class-run-live .gl-picture[data-drawn-step]")).to_be_attached(timeout=20_000)
-    expect(watcher.locator("#class-run-live canvas.gl-field")).to_be_visible()
+    expect(watcher.locator("#class-run-live img.gl-samples")).to_be_visible()  # (mnist5k: a sample grid)
     expect(watcher.locator("#class-run-live-status")).to_contain_text("Class run")
     expect(watcher.locator("#class-run-status")).to_contain_text("Class run")
     expect(watcher.locator("#start")).to_be_hidden()
