@@ -4,10 +4,12 @@
 
 Builds the app in this process (not launched), puts `--students` ring8 runs in one room (the class
 process trains them together) and plays the class for `--seconds`: every second each student's
-Train-tab poll, every BOARD_EVERY_S the board's poll. Each call goes through Gradio's own
-`process_api` (inputs, the handler, and the encoding of its outputs: a student's curves, the
-board's HTML), one at a time; its cost is the CPU time this process spent meanwhile
-(time.process_time: the server's side of the IPC included, the class process's training not).
+Train-tab poll, every BOARD_EVERY_S the board's poll. A student's poll is the live view's
+GET live/<token> (ui/live_view/feed.py LiveFeed.answer: the snapshot, the JSON; the page's `Have`
+kept from its last answer, as live_view.js keeps it); the board's goes through Gradio's own
+`process_api` (inputs, the handler, and the encoding of its outputs: the board's HTML). One at a
+time; each one's cost is the CPU time this process spent meanwhile (time.process_time: the
+server's side of the IPC included, the class process's training not; the HTTP layer not).
 The runs' last snapshots come from the students' polls, as in a class. Prints one JSON line.
 """
 
@@ -25,12 +27,12 @@ from gradio.state_holder import SessionState
 
 from app import build_demo
 from gan_core.evaluation.diagnostics import live_metrics
-from gan_core.pictures.field_draw import FIELD_LAYERS
 from gan_core.presets import get_preset
 from live.factory import run_factory
 from live.sessions import SessionRegistry
 from ui.board.tab import BOARD_EVERY_S
 from ui.common import AppContext
+from ui.live_view.payload import Have
 
 
 def block_fn(demo, api_name: str):
@@ -40,6 +42,22 @@ def block_fn(demo, api_name: str):
 async def cpu_ms(demo, fn, inputs: list, state: SessionState, session: str) -> float:
     t = time.process_time()
     await demo.process_api(fn, inputs, state=state, request=gr.Request(session_hash=session), session_hash=session)
+    return (time.process_time() - t) * 1e3
+
+
+def poll_ms(feed, token: str, have: dict) -> float:
+    """One student's poll through the feed, its CPU in ms; `have` follows the answers as the page's store does."""
+    t = time.process_time()
+    status, body = feed.answer(token, Have(**have))
+    if status == 200:
+        p = json.loads(body)
+        h = p["history"]
+        have["rows"] = (0 if h["from"] == 0 else have["rows"]) + len(h["rows"].get("step", []))
+        if h["rows"].get("step"):
+            have["last"] = h["rows"]["step"][-1]
+        have["version"] = p["version"]
+        if p["picture"]:
+            have["picture"] = p["picture"]["step"]
     return (time.process_time() - t) * 1e3
 
 
@@ -59,7 +77,7 @@ def main() -> None:
                                max_runs_per_client=args.students + 2)
     ctx = AppContext(registry=registry)
     demo = build_demo(ctx)
-    student_poll, board_poll = block_fn(demo, "poll"), block_fn(demo, "board_poll")
+    board_poll = block_fn(demo, "board_poll")
     room = ctx.rooms.open("bench")
     code = room.code
     sessions = [f"bench-student-{i}" for i in range(args.students)]
@@ -68,6 +86,8 @@ def main() -> None:
         registry.create(s, get_preset("ring8"), client=s, metric_fn=live_metrics)
         registry.start(s)
     states = {s: SessionState(demo) for s in sessions + ["teacher"]}
+    tokens = {s: ctx.feed.token_for(s, registry.peek(s)) for s in sessions}
+    haves = {s: {"version": -1, "rows": 0, "last": -1, "picture": -2} for s in sessions}
     student_ms, board_ms = [], []
 
     async def play() -> None:
@@ -77,8 +97,8 @@ def main() -> None:
         start = next_board = time.monotonic()
         while time.monotonic() - start < args.seconds:
             tick = time.monotonic()
-            for s in sessions:  # (the State input, this tab's Seen, lives in its SessionState)
-                student_ms.append(await cpu_ms(demo, student_poll, [None, list(FIELD_LAYERS)], states[s], s))
+            for s in sessions:
+                student_ms.append(poll_ms(ctx.feed, tokens[s], haves[s]))
             if tick >= next_board:
                 board_ms.append(await cpu_ms(demo, board_poll, [code, room.key, ""], states["teacher"], "teacher"))
                 next_board = tick + BOARD_EVERY_S

@@ -1,23 +1,29 @@
-"""One student's browser tab on the Train tab, over HTTP as Gradio 6.31's own frontend talks to the app.
+"""One student's browser tab on the Train tab, over HTTP as Gradio 6.31's own frontend and the app's
+live view script (ui/live_view/live_view.js) talk to the app.
 
-What a tab does (recorded from headless Chromium on this app, and read from gradio's routes.py and
-its frontend client, templates/frontend/assets/index-*.js):
-  1. GET /  (the HTML carries the app config inline), its entry script and stylesheet, theme.css,
-     and the files the page shows at load (the preview picture). The lazily imported JS
-     chunks and fonts a first visit also fetches are static files and are not fetched here.
+What a tab does (recorded from headless Chromium on this app: scripts/record_page_requests.py, and
+read from gradio's routes.py, its frontend client and live_view.js):
+  1. GET /  (the HTML carries the app config inline, the live view's preview value with it), its
+     entry script and stylesheet, theme.css. The lazily imported JS chunks and fonts a first visit
+     also fetches are static files and are not fetched here.
   2. GET gradio_api/heartbeat/<session_hash>, held open for the whole visit: closing it is what
      makes the server fire demo.unload (the app then closes the tab's run).
-  3. Every event (a button click, a gr.Timer tick) is POST gradio_api/queue/join with
-     {data, fn_index, trigger_id, session_hash} -> {event_id}; the answer comes on the session's
-     one SSE stream, GET gradio_api/queue/data?session_hash=..., opened when an event is pending and
-     closed by the server ("close_stream") once none is.
-  4. The gr.Timer fires every second on a fixed schedule; with trigger_mode "once" a tick that
-     comes while the last one is still pending is dropped (a skipped tick), never queued.
-  5. A new picture in the outputs is a file URL: the browser GETs it (not part of the poll's latency).
+  3. The page's load events (demo.load: room_join, board_load, the lessons' on_load, reconnect with
+     the browser's 32-hex token), then every event (a button click, a dropdown pick) is POST
+     gradio_api/queue/join with {data, fn_index, trigger_id, session_hash} -> {event_id}; the answer
+     comes on the session's one SSE stream, GET gradio_api/queue/data?session_hash=..., opened when an
+     event is pending and closed by the server ("close_stream") once none is.
+  4. The live view (gr.HTML #live-picture): an event's answer sets its value {"token", "payload"};
+     a new token starts the page's poll loop: GET live/<token>?v=&h=&t=&p= (what it holds: the
+     payload version, its history rows, the step of its last row, its picture's step), 1 s after
+     the last answer (setTimeout, so never two at once); 200 JSON is merged (history from 0:
+     replaced, else appended), 204 is nothing new, 410/404 ends the loop, 429 waits 3 s, a broken
+     connection 2 s. A value without a token (a preview) ends it too.
 
-A StudentClient records each event's latency (join posted -> process_completed), errors, skipped
-ticks, and what the page shows after each answer (page_text), so a bench knows each student's step
-and whether Start was admitted, queued or refused.
+A StudentClient records each event's latency (join posted -> process_completed), each poll (when,
+HTTP status, body bytes, latency, the run's step as of it), errors, and what the page shows after
+each answer (page_text on the status and alerts HTML), so a bench knows each student's step and
+whether Start was admitted, queued or refused.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from . import page_text
 from .gradio_page import Page
 from .http11 import HttpError, Session
 
-try:  # gradio depends on orjson; it parses a poll's answer (plot tables as JSON) faster than json
+try:  # gradio depends on orjson; it parses a poll's answer (numbers, history) faster than json
     from orjson import dumps as _dumps
     from orjson import loads as _loads
 except ImportError:  # pragma: no cover
@@ -45,6 +51,8 @@ except ImportError:  # pragma: no cover
     _loads = json.loads
 
 EVENT_TIMEOUT_S = 120.0  # an answer slower than this is an error (a browser would just keep waiting)
+POLL_S, TOO_FAST_S, BROKEN_S = 1.0, 3.0, 2.0  # live_view.js: POLL_MS; after a 429; after a network error
+LIVE_ID = "live-picture"  # the gr.HTML whose value carries the run's token and payload
 
 
 class EventError(RuntimeError):
@@ -62,16 +70,27 @@ class Seen:
 
 
 @dataclass
+class Poll:
+    """One GET live/<token>, answered."""
+
+    sent: float  # seconds since the tab opened
+    t: float  # when its answer had been read in full
+    status: int
+    nbytes: int  # the body's bytes (0 for a 204)
+    step: int | None  # the run's step as the tab knows it after this answer: from the last 200 answer
+
+
+@dataclass
 class Record:
     """Everything a bench reads from one tab."""
 
-    latency: dict[str, list[float]] = field(default_factory=dict)  # api_name -> seconds per answer
+    latency: dict[str, list[float]] = field(default_factory=dict)  # api_name ("live" for a poll) -> seconds
     errors: list[str] = field(default_factory=list)
-    ticks: int = 0  # ticks that sent a poll
-    skipped: int = 0  # ticks dropped because the last poll was still pending
+    polls: list[Poll] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)  # poll answers by HTTP status
+    gone: str | None = None  # why the poll loop ended early (410 / 404), if it did
     heartbeats: int = 0  # messages on the heartbeat stream
-    files: int = 0  # pictures fetched
-    seen: list[Seen] = field(default_factory=list)  # after every answer that changed the status
+    seen: list[Seen] = field(default_factory=list)  # after every answer that brought a payload
     start_sent: float | None = None  # seconds since the tab opened
     start_word: str | None = None  # the status word in Start's answer
     start_notice: str = ""
@@ -90,13 +109,16 @@ def new_session_hash() -> str:
 
 class StudentClient:
     """One browser tab. `await open()`, then `click("start")` when the student presses Start, then
-    `await close()` when the tab closes. The timer polls on its own in between."""
+    `await close()` when the tab closes. The live view polls on its own in between, once an answer
+    gave it a run's token; `hold_polls()` / `resume_polls()` stop and restart it (the bench's quiet
+    window: the tab stays open, its heartbeat goes on)."""
 
-    def __init__(self, url: str, *, tick_s: float = 1.0, step_target: int = 3500, fetch_files: bool = True):
+    def __init__(self, url: str, *, poll_s: float = POLL_S, step_target: int = 3500, load_events: bool = True):
         self.url = url.rstrip("/") + "/"
         self.http = Session(self.url)
         self.session_hash = new_session_hash()
-        self.tick_s, self.step_target, self.fetch_files = tick_s, step_target, fetch_files
+        self.browser_token = "".join(random.choices("0123456789abcdef", k=32))  # reconnect's localStorage token
+        self.poll_s, self.step_target, self.load_events = poll_s, step_target, load_events
         self.rec = Record()
         self.page: Page | None = None
         self._t0 = time.monotonic()
@@ -104,16 +126,22 @@ class StudentClient:
         self._early: dict[str, dict] = {}  # answers that came before their join's reply did
         self._stream: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
-        self._tick: asyncio.Task | None = None
-        self._last_file: str | None = None
-        self._last_status: str | None = None
+        # the live view's store (live_view.js): the token polled, the last payload, the history, the picture's step
+        self.token: str | None = None
+        self.last: dict | None = None
+        self.history: dict[str, list] = {}
+        self.picture_step: int | None = None
+        self.step: int | None = None  # the run's step from the last payload (a 204 leaves it)
+        self._loop: asyncio.Task | None = None
+        self._go = asyncio.Event()
+        self._go.set()
 
     def now(self) -> float:
         return time.monotonic() - self._t0
 
     # -- the visit -----------------------------------------------------------------------------
     async def open(self) -> None:
-        """Load the page, open the heartbeat, start the timer."""
+        """Load the page, open the heartbeat, fire the page's load events."""
         self._t0 = time.monotonic()
         status, html = await self.http.request("GET", "/")
         if status != 200:
@@ -123,20 +151,19 @@ class StudentClient:
         for path in ["/" + a for a in self.page.entry_assets] + [self.page.theme_css()] + \
                 [self._path(u) for u in self.page.initial_files()]:
             await self._get(path)
-        self._spawn(self._timer())
+        self._set_live(self.page.values.get(self.page.component_id(LIVE_ID)))  # the preview: no token
+        if self.load_events:  # sent together, as the page sends them
+            await asyncio.gather(*(self._event(ev, self._load_inputs(ev)) for ev in self.page.load_events()))
 
     async def close(self) -> None:
         """Close the tab: every connection goes, the heartbeat's included (the server then unloads)."""
-        for task in list(self._tasks) + [t for t in (self._stream, self._tick) if t is not None]:
+        self.token = None
+        tasks = list(self._tasks) + [t for t in (self._stream, self._loop) if t is not None]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, *(t for t in (self._stream, self._tick) if t is not None),
-                             return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         self.rec.connections = self.http.connections_made
         self.http.close()
-
-    async def poll(self) -> list | None:
-        """One timer tick's event, now (the timer calls this itself; tests call it directly)."""
-        return await self._event("poll", {})
 
     async def choose(self, elem_id: str, value) -> list | None:
         """Pick a value in a dropdown (its "input" event, as a keyboard pick sends it: once) and
@@ -169,11 +196,109 @@ class StudentClient:
         value = {"path": path, "orig_name": name, "size": len(data), "meta": {"_type": "gradio.FileData"}}
         return await self.click(api_name, **{elem_id: value})
 
+    # -- the live view's polls (live_view.js: poll, query, apply, setValue) ----------------------------
+    def hold_polls(self) -> None:
+        """Stop polling (a poll in flight still lands); the heartbeat goes on."""
+        self._go.clear()
+
+    def resume_polls(self) -> None:
+        """Poll again, at once (the first poll after a quiet window)."""
+        self._go.set()
+
+    def query(self) -> str:
+        """What the page holds, as live_view.js's query() writes it."""
+        steps = self.history.get("step", [])
+        return (f"v={self.last['version'] if self.last else -1}&h={len(steps)}&t={steps[-1] if steps else -1}"
+                f"&p={self.picture_step if self.picture_step is not None else -2}")
+
+    async def poll(self) -> tuple[int, dict | None] | None:
+        """One poll of the current token now: (HTTP status, the 200 answer's payload or None), or None
+        after a broken connection (recorded). The loop calls this; tests may too."""
+        token = self.token
+        if token is None:
+            return None
+        sent, t = self.now(), time.monotonic()
+        try:
+            status, body = await self.http.request("GET", f"/live/{token}?{self.query()}")
+        except (HttpError, OSError) as e:
+            self.rec.errors.append(f"{self.now():.1f}s live: {type(e).__name__}: {e}")
+            return None
+        self.rec.latency.setdefault("live", []).append(time.monotonic() - t)
+        self.rec.statuses[status] = self.rec.statuses.get(status, 0) + 1
+        payload = None
+        if status == 200 and token == self.token:
+            payload = _loads(body)
+            self._apply(payload)
+        elif status not in (200, 204, 404, 410, 429):
+            self.rec.errors.append(f"{self.now():.1f}s live: HTTP {status} {body[:120]!r}")
+        self.rec.polls.append(Poll(sent, self.now(), status, len(body), self.step))
+        return status, payload
+
+    async def _poll_loop(self, token: str) -> None:
+        """setTimeout(poll, 1000) after each answer; 3 s after a 429, 2 s after a broken connection;
+        ends on 404 / 410 or when another token (or none) replaced this one."""
+        wait = self.poll_s
+        while True:
+            await asyncio.sleep(wait)
+            await self._go.wait()
+            if token != self.token:
+                return
+            answer = await self.poll()
+            if token != self.token:
+                return
+            wait = self.poll_s
+            if answer is None:
+                wait = BROKEN_S
+            elif answer[0] in (404, 410):
+                self.rec.gone = self.rec.gone or f"{self.now():.1f}s HTTP {answer[0]}"
+                return
+            elif answer[0] == 429:
+                wait = TOO_FAST_S
+
+    def _set_live(self, value) -> None:
+        """The live view's setValue: merge the payload; a new token starts its poll loop; no token stops it."""
+        if not isinstance(value, dict):
+            return
+        if value.get("payload"):
+            self._apply(value["payload"])
+        token = value.get("token")
+        if token and token != self.token:
+            self.token = token
+            if self._loop is not None:
+                self._loop.cancel()
+            self._loop = asyncio.create_task(self._poll_loop(token))
+        elif not token:
+            self.token = None  # (a preview: its loop ends at its next turn)
+
+    def _apply(self, p: dict) -> None:
+        """Merge one payload (a poll's answer or a button's) as live_view.js's apply(), and read it."""
+        h = p.get("history")
+        if h:
+            if h["from"] == 0:
+                self.history = {}
+            elif h["from"] != len(self.history.get("step", [])):  # the server's rows no longer follow ours
+                self.rec.errors.append(f"{self.now():.1f}s live: history from {h['from']}, the tab holds "
+                                       f"{len(self.history.get('step', []))} rows")
+            for k, vals in h["rows"].items():
+                self.history.setdefault(k, []).extend(vals)
+        if p.get("picture"):
+            self.picture_step = p["picture"]["step"]
+        self.last, self.step = p, p.get("step")
+        self._read(p)
+
     # -- events --------------------------------------------------------------------------------
+    def _load_inputs(self, ev) -> dict:
+        """A load event's inputs: reconnect's is the browser's token (its js returns it from localStorage)."""
+        try:
+            box = self.page.component_id("browser-token")
+        except Exception:  # noqa: BLE001 (an app without it)
+            return {}
+        return {"browser-token": self.browser_token} if box in ev.inputs else {}
+
     async def _event(self, api_name, overrides: dict) -> list | None:
         """Fire an event (its api_name, or a gradio_page.Event) and wait for its answer."""
         ev = self.page.event(api_name) if isinstance(api_name, str) else api_name
-        api_name = api_name if isinstance(api_name, str) else f"fn {ev.fn_index}"
+        api_name = api_name if isinstance(api_name, str) else (ev.api_name or f"fn {ev.fn_index}")
         body = {"data": self.page.inputs_for(ev, **overrides), "fn_index": ev.fn_index, "trigger_id": ev.trigger_id,
                 "session_hash": self.session_hash}
         t = time.monotonic()
@@ -185,7 +310,9 @@ class StudentClient:
         self.rec.latency.setdefault(api_name, []).append(time.monotonic() - t)
         outputs = msg["output"]["data"]
         self.page.apply(ev, outputs)
-        self._show(ev, outputs)
+        k = self.page.output_index(ev, LIVE_ID)
+        if k is not None:
+            self._set_live(_value(outputs[k]))
         return outputs
 
     async def _submit(self, body: dict) -> dict:
@@ -236,21 +363,6 @@ class StudentClient:
             if not fut.done():
                 fut.set_exception(error)
 
-    # -- the timer and the heartbeat -------------------------------------------------------------
-    async def _timer(self) -> None:
-        """gr.Timer: a tick every tick_s on a fixed schedule; a tick while a poll is pending is dropped."""
-        next_t = time.monotonic() + self.tick_s
-        while True:
-            await asyncio.sleep(max(0.0, next_t - time.monotonic()))
-            next_t += self.tick_s
-            if next_t < time.monotonic():  # this process fell behind: setInterval does not catch up either
-                next_t = time.monotonic() + self.tick_s
-            if self._tick is not None and not self._tick.done():
-                self.rec.skipped += 1
-                continue
-            self.rec.ticks += 1
-            self._tick = asyncio.create_task(self.poll())
-
     async def _heartbeat(self) -> None:
         try:
             async for _ in self.http.stream(f"{self.page.api_prefix}/heartbeat/{self.session_hash}"):
@@ -260,41 +372,28 @@ class StudentClient:
             self.rec.errors.append(f"{self.now():.1f}s heartbeat: {type(e).__name__}: {e}")
 
     # -- what the page shows -----------------------------------------------------------------------
-    def _show(self, ev, outputs: list) -> None:
-        """Update what the tab shows from an event's outputs ({"__type__": "update"} = unchanged)."""
-        def out(elem_id):
-            k = self.page.output_index(ev, elem_id)
-            if k is None:
-                return None
-            v = outputs[k]
-            if isinstance(v, dict) and v.get("__type__") == "update":
-                return v.get("value")
-            return v
-
-        status, alerts, picture = out("status"), out("alerts"), out("samples")
-        if isinstance(picture, dict) and picture.get("url") and picture["url"] != self._last_file and self.fetch_files:
-            self._last_file = picture["url"]
-            self._spawn(self._get(self._path(picture["url"]), count=True))
-        if status is None or status == self._last_status and alerts is None:
-            return
-        self._last_status = status
+    def _read(self, p: dict) -> None:
+        """What the student reads from a payload: the status line and the alerts panel (their HTML as text)."""
+        status = page_text.text_of(p.get("status_html", ""))
+        alerts = page_text.text_of(p.get("alerts_html", ""))
         t, word, step, modes = self.now(), page_text.status_word(status), page_text.status_step(status), None
-        if alerts is not None:
-            modes = page_text.modes(alerts)
+        modes = page_text.modes(alerts)
         self.rec.seen.append(Seen(t, word, step, modes))
+        if self.rec.start_sent is None:
+            return  # (the preview, before Start)
         if word == "running" and self.rec.running_at is None:
             self.rec.running_at = t
-        if self.rec.start_sent is not None:
-            if self.rec.quality_at is None and page_text.quality_reached(modes):
-                self.rec.quality_at, self.rec.quality_step = t, modes["step"]
-            if self.rec.step_target_at is None and step is not None and step >= self.step_target:
-                self.rec.step_target_at = t
+        if self.rec.quality_at is None and page_text.quality_reached(modes):
+            self.rec.quality_at, self.rec.quality_step = t, modes["step"]
+        if self.rec.step_target_at is None and step is not None and step >= self.step_target:
+            self.rec.step_target_at = t
 
     def _classify_start(self, outputs: list) -> None:
         ev = self.page.event("start")
-        status = outputs[self.page.output_index(ev, "status")]
-        notice = outputs[self.page.output_index(ev, "notice")]
-        status = status if isinstance(status, str) else ""
+        live = _value(outputs[self.page.output_index(ev, LIVE_ID)])
+        notice = _value(outputs[self.page.output_index(ev, "notice")])
+        payload = live.get("payload") if isinstance(live, dict) else None
+        status = page_text.text_of(payload.get("status_html", "")) if payload else ""
         notice = notice if isinstance(notice, str) else ""
         word = page_text.status_word(status) or ""
         self.rec.start_word, self.rec.start_notice = word, notice
@@ -316,13 +415,11 @@ class StudentClient:
         prefix = urlsplit(self.url).path.rstrip("/")
         return path[len(prefix):] if prefix and path.startswith(prefix) else path
 
-    async def _get(self, path: str, count: bool = False) -> None:
+    async def _get(self, path: str) -> None:
         try:
             status, _ = await self.http.request("GET", path)
             if status != 200:
                 self.rec.errors.append(f"{self.now():.1f}s GET {path[:80]}: HTTP {status}")
-            elif count:
-                self.rec.files += 1
         except (HttpError, OSError) as e:
             self.rec.errors.append(f"{self.now():.1f}s GET {path[:80]}: {type(e).__name__}: {e}")
 
@@ -330,3 +427,10 @@ class StudentClient:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _value(v):
+    """An output's value ({"__type__": "update", "value": ...} carries one; gr.skip() carries none)."""
+    if isinstance(v, dict) and v.get("__type__") == "update":
+        return v.get("value")
+    return v

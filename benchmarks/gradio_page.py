@@ -38,6 +38,7 @@ class Event:
     trigger_id: int  # the component whose event fires it (the button, the timer)
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
+    api_name: str | None = None
 
 
 class Page:
@@ -56,15 +57,19 @@ class Page:
     def event(self, api_name: str) -> Event:
         for dep in self.config["dependencies"]:
             if dep.get("api_name") == api_name:
-                return Event(dep["id"], dep["targets"][0][0], tuple(dep["inputs"]), tuple(dep["outputs"]))
+                return _event(dep, dep["targets"][0][0])
         raise PageError(f"no event with api_name {api_name!r}")
+
+    def load_events(self) -> list[Event]:
+        """The page's demo.load events, which it fires once it has loaded (trigger: the app, id 0)."""
+        return [_event(dep, t[0]) for dep in self.config["dependencies"] for t in dep["targets"] if t[1] == "load"]
 
     def event_on(self, elem_id: str, trigger: str) -> Event:
         """The event a component's trigger fires (e.g. the preset dropdown's "input")."""
         cid = self.component_id(elem_id)
         for dep in self.config["dependencies"]:
             if [cid, trigger] in [list(t) for t in dep["targets"]]:
-                return Event(dep["id"], cid, tuple(dep["inputs"]), tuple(dep["outputs"]))
+                return _event(dep, cid)
         raise PageError(f"nothing listens to {elem_id!r}.{trigger}")
 
     def component_id(self, elem_id: str) -> int:
@@ -116,3 +121,7 @@ class Page:
 
     def theme_css(self) -> str:
         return f"/theme.css?v={self.config.get('theme_hash', '')}"
+
+
+def _event(dep: dict, trigger_id: int) -> Event:
+    return Event(dep["id"], trigger_id, tuple(dep["inputs"]), tuple(dep["outputs"]), dep.get("api_name"))

@@ -59,9 +59,9 @@ def _p(values: list[float], q: float) -> float:
 
 
 async def _window(victim: StudentClient, seconds: float) -> dict:
-    polls_before, t0 = len(victim.rec.latency.get("poll", [])), victim.now()
+    polls_before, t0 = len(victim.rec.latency.get("live", [])), victim.now()
     await asyncio.sleep(seconds)
-    polls = victim.rec.latency.get("poll", [])[polls_before:]
+    polls = victim.rec.latency.get("live", [])[polls_before:]
     return {"steps_per_s": _rate(victim, t0, victim.now()), "poll_p50_ms": 1000 * _p(polls, 0.5),
             "poll_p95_ms": 1000 * _p(polls, 0.95), "polls": len(polls)}
 
@@ -71,7 +71,7 @@ def _notice(client: StudentClient) -> str:
 
 
 async def _attack_widest(url: str) -> tuple[list[StudentClient], list[asyncio.Task], str]:
-    tabs = [StudentClient(url, fetch_files=False) for _ in range(3)]
+    tabs = [StudentClient(url) for _ in range(3)]
     for tab in tabs:
         await tab.open()
         await tab.click("start", **WIDEST)
@@ -81,7 +81,7 @@ async def _attack_widest(url: str) -> tuple[list[StudentClient], list[asyncio.Ta
 
 
 async def _attack_slow(url: str) -> tuple[list[StudentClient], list[asyncio.Task], str]:
-    tabs = [StudentClient(url, fetch_files=False) for _ in range(8)]
+    tabs = [StudentClient(url) for _ in range(8)]
     for tab in tabs:
         await tab.open()
         await tab.click("reset")
@@ -108,7 +108,7 @@ def _pixel_zip(images: int = 30, side: int = 2048) -> bytes:
 
 async def _attack_builds(url: str) -> tuple[list[StudentClient], list[asyncio.Task], str]:
     data = _pixel_zip()
-    tabs = [StudentClient(url, fetch_files=False) for _ in range(8)]
+    tabs = [StudentClient(url) for _ in range(8)]
     notices = []
     for tab in tabs:
         await tab.open()
@@ -123,7 +123,7 @@ ATTACKS = {"widest": _attack_widest, "slow": _attack_slow, "builds": _attack_bui
 async def run(scenarios: list[str], window_s: float) -> dict:
     results = {}
     with AppServer() as server:
-        victim = StudentClient(server.url, fetch_files=False)
+        victim = StudentClient(server.url)
         await victim.open()
         await victim.click("start")
         await asyncio.sleep(SETTLE_S)
