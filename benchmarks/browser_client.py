@@ -14,7 +14,7 @@ read from gradio's routes.py, its frontend client and live_view.js):
      comes on the session's one SSE stream, GET gradio_api/queue/data?session_hash=..., opened when an
      event is pending and closed by the server ("close_stream") once none is.
   4. The live view (gr.HTML #live-picture): an event's answer sets its value {"token", "payload"};
-     a new token starts the page's poll loop: GET live/<token>?v=&h=&t=&p= (what it holds: the
+     a new token starts the page's poll loop: GET live/<token>?v=&r=&h=&t=&p= (what it holds: the
      payload version, its history rows, the step of its last row, its picture's step), 1 s after
      the last answer (setTimeout, so never two at once); 200 JSON is merged (history from 0:
      replaced, else appended), 204 is nothing new, 410/404 ends the loop, 429 waits 3 s, a broken
@@ -208,8 +208,9 @@ class StudentClient:
     def query(self) -> str:
         """What the page holds, as live_view.js's query() writes it."""
         steps = self.history.get("step", [])
-        return (f"v={self.last['version'] if self.last else -1}&h={len(steps)}&t={steps[-1] if steps else -1}"
-                f"&p={self.picture_step if self.picture_step is not None else -2}")
+        run = self.last.get("run") or 0 if self.last else 0
+        return (f"v={self.last['version'] if self.last else -1}&r={run}&h={len(steps)}"
+                f"&t={steps[-1] if steps else -1}&p={self.picture_step if self.picture_step is not None else -2}")
 
     async def poll(self) -> tuple[int, dict | None] | None:
         """One poll of the current token now: (HTTP status, the 200 answer's payload or None), or None

@@ -53,23 +53,23 @@ class _Fake:
         self.c = StudentClient("http://127.0.0.1:9/")
 
     def payload(self, version, history_from, steps, picture=None):
-        return {"version": version, "step": steps[-1] if steps else 0, "status": "running",
+        return {"run": 4, "version": version, "step": steps[-1] if steps else 0, "status": "running",
                 "status_html": f"<p><strong>running</strong> · step {steps[-1] if steps else 0:,}</p>",
                 "alerts_html": "", "picture": picture,
                 "history": {"from": history_from, "rows": {"step": steps, "d_loss": [0.5] * len(steps)}}}
 
 
 def test_the_client_merges_history_and_queries_as_the_page_does():
-    """live_view.js: from 0 replaces the rows, else appends; the query says version, rows, last step, picture."""
+    """live_view.js: from 0 replaces the rows, else appends; the query says version, run, rows, last step, picture."""
     f = _Fake()
     c = f.c
-    assert c.query() == "v=-1&h=0&t=-1&p=-2"  # nothing yet
+    assert c.query() == "v=-1&r=0&h=0&t=-1&p=-2"  # nothing yet
     c._apply(f.payload(3, 0, [10, 20], picture={"kind": "field", "step": 20}))
-    assert c.query() == "v=3&h=2&t=20&p=20"
+    assert c.query() == "v=3&r=4&h=2&t=20&p=20"
     c._apply(f.payload(5, 2, [30]))  # appended; the picture stays
-    assert c.history["step"] == [10, 20, 30] and c.query() == "v=5&h=3&t=30&p=20"
+    assert c.history["step"] == [10, 20, 30] and c.query() == "v=5&r=4&h=3&t=30&p=20"
     c._apply(f.payload(9, 0, [20, 40]))  # thinned: the server sends them all again
-    assert c.history["step"] == [20, 40] and c.query() == "v=9&h=2&t=40&p=20"
+    assert c.history["step"] == [20, 40] and c.query() == "v=9&r=4&h=2&t=40&p=20"
     assert c.rec.errors == [] and c.step == 40
     c._apply(f.payload(10, 5, [50]))  # rows that do not follow what the tab holds: a protocol error
     assert c.rec.errors and "history from 5" in c.rec.errors[0]
@@ -101,8 +101,8 @@ def test_polls_follow_the_pages_schedule(monkeypatch):
 
     run_async(visit())
     assert sleeps == [1.0, 1.0, 1.0, 3.0, 1.0]  # after Start's answer, a 200, a 204, a 429, a 200; then 410: ends
-    assert sent[0] == "/live/" + "T" * 22 + "?v=0&h=0&t=-1&p=-2"
-    assert sent[1].endswith("?v=1&h=1&t=100&p=-2") and sent[3].endswith("?v=1&h=1&t=100&p=-2")
+    assert sent[0] == "/live/" + "T" * 22 + "?v=0&r=4&h=0&t=-1&p=-2"
+    assert sent[1].endswith("?v=1&r=4&h=1&t=100&p=-2") and sent[3].endswith("?v=1&r=4&h=1&t=100&p=-2")
     assert len(sent) == 5 and c.rec.gone is not None
     assert [(p.status, p.step) for p in c.rec.polls] == [(200, 100), (204, 100), (429, 100), (200, 200), (410, 200)]
     assert c.rec.statuses == {200: 2, 204: 1, 429: 1, 410: 1} and c.rec.errors == []
