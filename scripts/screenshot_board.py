@@ -1,4 +1,5 @@
-"""docs/screenshot-board.png: the class board at projector size (1920x1080) with a room of runs.
+"""docs/screenshot-board.png: the class board at projector size (1920x1080) with a room of runs, and
+docs/screenshot-board-mobile.png: the same board on a 390 px phone (3x pixels, touch).
 
     python scripts/screenshot_board.py [--port 7953] [--students 24] [--wait 240]
 
@@ -29,6 +30,7 @@ def main() -> None:
     p.add_argument("--students", type=int, default=24)
     p.add_argument("--wait", type=float, default=240.0, help="seconds to let the runs train at most")
     p.add_argument("--out", default=str(ROOT / "docs" / "screenshot-board.png"))
+    p.add_argument("--mobile-out", default=str(ROOT / "docs" / "screenshot-board-mobile.png"))
     args = p.parse_args()
 
     from playwright.sync_api import expect, sync_playwright
@@ -84,17 +86,24 @@ def main() -> None:
             page = browser.new_page(viewport={"width": 1920, "height": 1080})
             page.goto(f"{url}?room={code}&teacher={room.key}")  # (the teacher link: a second screen's board)
             board = page.locator("#class-board")
-            expect(board.locator("img")).to_have_count(len(trained), timeout=60_000)
-            time.sleep(2 * 2.5)  # two more board polls: every thumbnail drawn and loaded
+            expect(board.locator("canvas.board-thumb")).to_have_count(len(trained), timeout=60_000)
+            time.sleep(2 * 2.5)  # two more board polls: every thumbnail drawn
             page.locator("#tab-board").scroll_into_view_if_needed()
             page.screenshot(path=args.out)
             print(board.locator(".board-summary").inner_text())
+            phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=3,
+                                        has_touch=True, is_mobile=True).new_page()
+            phone.goto(f"{url}?room={code}&teacher={room.key}")
+            expect(phone.locator("#class-board canvas.board-thumb")).to_have_count(len(trained), timeout=60_000)
+            time.sleep(2.5)
+            phone.locator("#class-board").scroll_into_view_if_needed()
+            phone.screenshot(path=args.mobile_out)
             browser.close()
     finally:
         stop.set()
         registry.shutdown()
         demo.close()
-    print("wrote", args.out)
+    print("wrote", args.out, args.mobile_out)
 
 
 if __name__ == "__main__":

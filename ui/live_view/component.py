@@ -32,6 +32,16 @@ PICTURE_HTML = """
     <img class="gl-samples" alt="G's samples" hidden></div>
   <p class="gl-readout" aria-live="off"></p>
   <fieldset class="gl-layers" hidden><legend>2D field layers (drawn in your browser)</legend></fieldset>
+  <details class="gl-theory"><summary>What each layer shows</summary><ul>
+    <li><b>Real points</b> (green): samples x of the data distribution p<sub>data</sub>.</li>
+    <li><b>Fake points</b> (purple): G(z) for the same 512 noise vectors z every frame, so you see each one move.</li>
+    <li><b>D's heat map</b>: D(x) at every place x of the plane: orange where D says "real", purple where it
+      says "fake". Where fakes sit on purple, D has found them out; at the equilibrium the map turns a flat 0.5.</li>
+    <li><b>G's noise grid</b>: G applied to a square grid of z: how G bends and stretches the noise plane onto
+      the data. Folds and empty stretches show where G's mapping loses modes.</li>
+    <li><b>Gradient arrows</b> (red): &minus;&nabla;<sub>x</sub> of G's loss at each fake point: where the next
+      G step pushes that point, i.e. uphill on D's map.</li>
+  </ul></details>
 </div>"""
 CURVES_HTML = """
 <div class="gl-curves-box">
@@ -51,6 +61,11 @@ CSS = """
 .gl-layers input { width: 18px; height: 18px; accent-color: var(--color-accent); appearance: auto; }
 .gl-status p, .gl-note p { margin: 0 0 4px 0; }
 .gl-curves { display: block; max-width: 100%; margin-top: 6px; }
+.gl-theory { margin-top: 6px; font-size: 0.9em; }
+.gl-theory summary { cursor: pointer; min-height: 32px; display: flex; align-items: center; font-weight: 600; }
+.gl-theory summary::before { content: "▸"; margin-right: 6px; }
+.gl-theory[open] summary::before { content: "▾"; }
+.gl-theory ul { margin: 4px 0 0 1.2em; padding: 0; }
 """
 
 

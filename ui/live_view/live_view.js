@@ -475,6 +475,7 @@
     const status = element.querySelector(".gl-status"), note = element.querySelector(".gl-note");
     const readout = element.querySelector(".gl-readout"), toggles = element.querySelector(".gl-layers");
     const frame = element.querySelector(".gl-frame"), root = element.querySelector(".gl-picture");
+    const theory = element.querySelector(".gl-theory");
     let layout = null, raf = 0;
     toggles.innerHTML = SPEC.layers.map(([key, label]) =>
       `<label><input type="checkbox" value="${key}" ${store.layers.has(key) ? "checked" : ""}> ${label}</label>`).join("");
@@ -490,7 +491,7 @@
         root.dataset.status = p.status;
         root.dataset.step = p.step;
       }
-      toggles.hidden = !pic || pic.kind !== "field";
+      toggles.hidden = theory.hidden = !pic || pic.kind !== "field";
       if (!pic) return;
       if (pic.kind === "samples") {
         canvas.hidden = true; img.hidden = false; readout.textContent = "";

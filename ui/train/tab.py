@@ -45,8 +45,8 @@ BATCH_SIZES = [16, 32, 64, 128, 256, 512, 1024]
 # a run that cannot be built, or no room for it: say why, never crash (plus what Python raises for a bad value)
 RUN_ERRORS = (ClassroomError, ValueError, OverflowError, TimeoutError)
 SAMPLES_NOTE = ("<small>G's output for the same noise z every frame. Images: a grid of samples (one column per "
-                "class for a conditional G). 2D: GAN Lab's view; toggle its layers below, and point at the field "
-                "to read D's output there.</small>")
+                "class for a conditional G). 2D: GAN Lab's view; toggle its layers above, and point at the field "
+                "(or touch it) to read D's output there.</small>")
 CURVES_NOTE = ("<small>Top: the losses. Middle: D's mean output on real data and on G's fakes (at the "
                "equilibrium both are 0.5 for the standard GAN). Bottom: the size of each network's gradient.</small>")
 APPLY_NOTE = ("<small>Learning rates, D steps and the fixes below, changed by you, change the current run "
