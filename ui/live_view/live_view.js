@@ -510,7 +510,7 @@
       root.dataset.layers = [...store.layers].sort().join(",");
       store.drawn++;
     }
-    canvas.addEventListener("pointermove", (e) => {
+    const readAt = (e) => {
       const pic = store.picture;
       if (!layout || !pic || pic.kind !== "field") return;
       const r = canvas.getBoundingClientRect(), cx = e.clientX - r.left, cy = e.clientY - r.top;
@@ -520,7 +520,9 @@
       const d = heatAt(pic, x, y);
       readout.textContent = `at (${x.toFixed(2)}, ${y.toFixed(2)}): D = ${d.toFixed(2)}` +
         (pic.probability ? (d > 0.5 ? ": D calls this real" : ": D calls this fake") : " (a critic's score)");
-    });
+    };
+    canvas.addEventListener("pointermove", readAt);
+    canvas.addEventListener("pointerdown", readAt); // a tap on a phone
     canvas.addEventListener("pointerleave", () => { readout.textContent = ""; });
     store.listeners.push(draw);
     new ResizeObserver(() => draw()).observe(frame);
