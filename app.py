@@ -74,7 +74,10 @@ def launch_options(demo: gr.Blocks) -> dict:
     middleware answers the live view's polls before Gradio (ui/live_view/feed.py) and bounds how fast a
     tab and an address may send events (ui/request_limits.py)."""
     middleware = [Middleware(LiveRoute, feed=demo.ctx.feed), Middleware(EventRateLimit)]
-    return dict(css=CSS, max_file_size=checkpoint.MAX_BYTES, show_error=True, app_kwargs={"middleware": middleware})
+    # footer: the API docs and "built with Gradio"; not Gradio's own Settings and Runs pages (a student has no
+    # use for them, and their icons repeat their link text to a screen reader)
+    return dict(css=CSS, max_file_size=checkpoint.MAX_BYTES, show_error=True, app_kwargs={"middleware": middleware},
+                footer_links=["api", "gradio"])
 
 
 def main() -> None:
