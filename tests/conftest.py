@@ -133,15 +133,14 @@ def client(capped_app, monkeypatch):
 
 @pytest.fixture(scope="session")
 def train_inputs():
-    """train_inputs(**changes) -> the Train tab's Start inputs (preset, layers, every setting) as the
-    page sends them for ring8, with `changes` to the widget values."""
-    from gan_core.pictures.field_draw import FIELD_LAYERS
+    """train_inputs(**changes) -> the Train tab's Start inputs (preset, every setting) as the page sends
+    them for ring8, with `changes` to the widget values."""
     from gan_core.presets import get_preset
     from ui.train.settings import KEYS, values_from_config
 
     def make(**changes) -> list:
         v = {**values_from_config(get_preset("ring8")), **changes}
-        return ["ring8", list(FIELD_LAYERS), *[v[k] for k in KEYS]]
+        return ["ring8", *[v[k] for k in KEYS]]
     return make
 
 
@@ -184,6 +183,30 @@ def raw_event(url: str, data: list, session: str, *, api_name: str | None = None
 
 
 _CONFIGS: dict[str, dict] = {}  # url -> the app's config (its events' numbers)
+
+
+def live_poll(url: str, token: str, have: dict | None = None) -> dict | None:
+    """One poll of a run's live view as the Train tab's script makes it (ui/live_view/feed.py):
+    GET {url}live/{token}, saying it has `have` (the last payload it got; None: nothing yet, so the
+    whole payload comes). -> the payload (its status_html, alerts_html, step, status, history...), or
+    None when nothing changed since `have` (HTTP 204). Any other answer (404, 410, 429) fails the test:
+    a test that polls in a loop polls no faster than the page does (every_s=0.5).
+    `token`: the first output of the tab's Start / Step / Reset answer, its ["token"]."""
+    import httpx
+
+    query = {} if have is None else {"v": have["version"]}
+    r = httpx.get(f"{url}live/{token}", params=query, timeout=30)
+    if r.status_code == 204:
+        return None
+    assert r.status_code == 200, f"live/{token} answered {r.status_code}: {r.text[:300]}"
+    return r.json()
+
+
+def status_of(answer) -> str:
+    """The status line (HTML) that a Train tab button's answer (its outputs; the first is the live view's
+    value) or a poll's payload shows."""
+    value = answer if isinstance(answer, dict) else answer[0]
+    return (value["payload"] if "payload" in value else value)["status_html"]
 
 
 def png_header(width: int, height: int) -> bytes:

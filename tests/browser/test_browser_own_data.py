@@ -86,7 +86,7 @@ def test_a_ring_drawn_with_a_finger_on_a_phone_trains_the_fakes_onto_it(app_serv
         print(f"mean distance of fakes to the drawing: {before:.3f} untrained, {after} at step "
               f"{run.snapshot().step}")
         assert before > 1.0 and after is not None and after < 0.25 * before, (before, after)
-        page.locator("#samples").scroll_into_view_if_needed()
+        page.locator("#live-picture").scroll_into_view_if_needed()
         page.screenshot(path=str(artifacts / "draw_mobile_390_trained.png"))
     finally:
         context.close()

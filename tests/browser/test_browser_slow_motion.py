@@ -35,13 +35,13 @@ def test_slow_motion_plays_ten_captions_in_order_and_the_step_is_one_higher(app_
         expect(caption).to_contain_text(f"{phase}/10 ·", timeout=PHASE_TIMEOUT_MS)
         if phase == 1:
             expect(picture).to_be_visible()
-            expect(page.locator("#samples")).to_be_hidden()  # the phase's picture takes the live one's place
+            expect(page.locator("#live-picture")).to_be_hidden()  # the phase's picture takes the live one's place
             expect(page.locator("#slow-motion-skip")).to_be_visible()
         if phase == 9:  # G's gradients: the arrows are on the picture
             expect(caption).to_contain_text("arrows")
             page.screenshot(path=str(artifacts / "slow_motion_1280.png"), full_page=True)
     expect(caption).to_contain_text("Slow motion done", timeout=PHASE_TIMEOUT_MS)
-    expect(page.locator("#samples img")).to_be_visible()
+    expect(page.locator("#live-picture canvas.gl-field")).to_be_visible()
     expect(picture).to_be_hidden()
     assert poll_until(lambda: shown_step(page) == 101, timeout_s=15, every_s=0.5), page.locator("#status").inner_text()
     assert re.search(r"step 101\b", caption.inner_text())

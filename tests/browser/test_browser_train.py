@@ -2,10 +2,14 @@
 
 For ring8 (2D field) and digits (sample grid): the status line's step count rises, the loss plot
 and the picture are redrawn while it trains, and closing the page ends the run. Screenshots at
-1280x800 and at 800 px wide go to tests/artifacts.
+1280x800 and at 800 px wide go to tests/artifacts. The page draws both itself (ui/live_view): what
+it drew is read from the live view's data attributes (the step a picture shows, the history rows
+the curves show).
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -14,22 +18,36 @@ from conftest import poll_until, shown_step
 expect = pytest.importorskip("playwright.sync_api").expect
 
 
+PICTURE, CURVES = "#live-picture .gl-picture", "#live-curves .gl-curves-box"
+
+
+def drawn_step(page) -> str | None:
+    """The step of the picture the page drew last (None before it drew one)."""
+    return page.locator(PICTURE).get_attribute("data-drawn-step")
+
+
 def train_and_watch(page, dataset: str, artifacts) -> None:
     """Start, then see the step count rise and the curves and picture change; screenshots; pause."""
-    picture, curves = page.locator("#samples img"), page.locator("#curves img")
+    drawn = page.locator("#live-picture img.gl-samples" if dataset == "digits" else "#live-picture canvas.gl-field")
+    curves, rows = page.locator("#live-curves canvas.gl-curves"), page.locator(CURVES)
     page.locator("#start").click()
     status = page.locator("#status")
     expect(status).to_contain_text("running", timeout=30_000)
     expect(status).to_contain_text(dataset)
     assert poll_until(lambda: shown_step(page) > 0, timeout_s=40, every_s=0.5), "the step count never left 0"
-    expect(picture).to_be_visible(timeout=15_000)
+    expect(drawn).to_be_visible(timeout=15_000)
     expect(curves).to_be_visible(timeout=15_000)
-    first_step, first_src, first_curves = shown_step(page), picture.get_attribute("src"), curves.get_attribute("src")
+    expect(page.locator(PICTURE)).to_have_attribute("data-drawn-step", re.compile(r"\d+"), timeout=15_000)
+    expect(rows).to_have_attribute("data-rows", re.compile(r"[1-9]\d*"), timeout=15_000)
+    first_step, first_picture, first_rows = shown_step(page), drawn_step(page), rows.get_attribute("data-rows")
+    first_src = drawn.get_attribute("src") if dataset == "digits" else None
     assert poll_until(lambda: shown_step(page) > first_step + 10,
                       timeout_s=40, every_s=0.5), "the step count stopped rising"
-    assert poll_until(lambda: picture.get_attribute("src") != first_src,
+    assert poll_until(lambda: drawn_step(page) != first_picture,
                       timeout_s=40, every_s=0.5), "the picture was not redrawn"
-    assert poll_until(lambda: curves.get_attribute("src") != first_curves,
+    if first_src is not None:  # the sample grid: a new image
+        assert drawn.get_attribute("src") != first_src
+    assert poll_until(lambda: rows.get_attribute("data-rows") != first_rows,
                       timeout_s=40, every_s=0.5), "the curves were not redrawn"
     page.screenshot(path=str(artifacts / f"train_{dataset}_1280.png"), full_page=True)
     page.set_viewport_size({"width": 800, "height": 800})
@@ -54,10 +72,13 @@ def test_ring8_field_trains_live(app_server, page, artifacts, fast_unload, monke
     expect(page.locator("#tab-train")).to_be_visible(timeout=30_000)
     expect(page.locator("#preset input")).to_have_value("ring8")
     train_and_watch(page, "ring8", artifacts)
-    # the field's layers are toggleable: hiding D's heat map redraws the picture
-    src = page.locator("#samples img").get_attribute("src")
-    page.locator("#field-layers").get_by_label("D's heat map").uncheck()
-    assert poll_until(lambda: page.locator("#samples img").get_attribute("src") != src, timeout_s=15, every_s=0.5)
+    # the field's layers are toggleable: hiding D's heat map redraws the picture without it
+    field = page.locator("#live-picture canvas.gl-field")
+    all_layers = field.evaluate("c => c.toDataURL()")
+    expect(page.locator(PICTURE)).to_have_attribute("data-layers", "arrows,fake,heat,manifold,real")
+    page.locator("#live-picture .gl-layers").get_by_label("D's heat map").uncheck()
+    expect(page.locator(PICTURE)).to_have_attribute("data-layers", "arrows,fake,manifold,real", timeout=15_000)
+    assert field.evaluate("c => c.toDataURL()") != all_layers
     close_and_check_run_ended(page, demo.ctx.registry, before, monkeypatch)
 
 
@@ -68,6 +89,8 @@ def test_digits_grid_trains_live(app_server, page, artifacts, fast_unload, monke
     page.locator("#preset input").click()
     page.get_by_role("option", name="digits", exact=True).click()
     expect(page.locator("#dataset input")).to_have_value("digits", timeout=15_000)
-    expect(page.locator("#field-layers")).to_be_hidden()  # no 2D field for images
+    expect(page.locator("#live-picture img.gl-samples")).to_be_visible(timeout=15_000)  # the untrained G's grid
+    expect(page.locator("#live-picture .gl-layers")).to_be_hidden()  # no 2D field for images
+    expect(page.locator("#live-picture canvas.gl-field")).to_be_hidden()
     train_and_watch(page, "digits", artifacts)
     close_and_check_run_ended(page, demo.ctx.registry, before, monkeypatch)

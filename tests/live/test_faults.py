@@ -20,6 +20,8 @@ import pytest
 from live import worker
 from tests.gated_build import Gate
 
+from conftest import live_poll, status_of
+
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not worker.processes_available(), reason="run processes are Linux-only")]
 
@@ -29,10 +31,23 @@ FLOOD_BUDGET_MB = 1500  # what the whole server tree may grow by under the flood
 
 
 
-def poll(c) -> str:
-    """The status the page shows after one poll ('' when nothing changed since the last one)."""
-    out = c.predict([], api_name="/poll")
-    return out[0] if isinstance(out, (list, tuple)) and isinstance(out[0], str) else ""
+class Page:
+    """What one tab's live view shows: the token of its run and the last payload it got (a button's answer
+    or a poll's), polled as the page's script polls: saying what it has, and keeping it on a 204."""
+
+    def __init__(self, url: str, answer):
+        self.url, self.token, self.last = url, answer[0]["token"], answer[0]["payload"]
+
+    def poll(self) -> str:
+        """The status line the page shows after one more poll."""
+        self.last = live_poll(self.url, self.token, self.last) or self.last
+        return self.last["status_html"]
+
+
+def start(c, url: str) -> tuple[str, Page]:
+    """Start pressed in tab `c`: (the status line it answers, the page that then polls its run)."""
+    out = c.predict(api_name="/start")
+    return status_of(out), Page(url, out)
 
 
 def tree_pss_mb(root: int) -> float:
@@ -63,15 +78,16 @@ def test_a_killed_run_is_reported_at_the_next_poll_and_start_works_again(capped_
                                                                           wait_for):
     """A run process killed (out of memory, say), or the class process that steps the batched runs."""
     monkeypatch.setenv("GAN_CLASSROOM_BATCHED", batched)
-    registry = capped_app[0].ctx.registry
+    registry, url = capped_app[0].ctx.registry, capped_app[1]
     c = client()
-    assert "running" in c.predict(api_name="/start")[0]
+    status, page = start(c, url)
+    assert "running" in status
     run = registry.get(c.session_hash)
     assert wait_for(lambda: run.snapshot().step > 20)
     os.kill(run.pid, signal.SIGKILL)
-    status = wait_for(lambda: poll(c), 10)  # the very next poll: the connection ends at once
+    status = page.poll()  # the very next poll: the connection ends at once
     assert "error" in status and "stopped unexpectedly" in status, status
-    status = c.predict(api_name="/start")[0]
+    status, _ = start(c, url)
     assert "running" in status and registry.get(c.session_hash) is not run
     assert worker.wait_for_exit(run.pid, 10)
 
@@ -88,63 +104,69 @@ def test_a_run_killed_while_building_is_reported_and_never_built_in_the_server(c
     monkeypatch.setenv("GAN_CLASSROOM_BATCHED", "0")  # a run alone, as an image run is
     gate = Gate(tmp_path)
     monkeypatch.setattr(worker.RemoteTrainer, "builds", gate.builds())  # its build waits until released
-    registry, threads = capped_app[0].ctx.registry, trainer_threads()
+    registry, threads, url = capped_app[0].ctx.registry, trainer_threads(), capped_app[1]
     c = client()
-    status = c.predict(api_name="/start")[0]
+    status, page = start(c, url)
     assert "building" in status and "starts training by itself" in status, status
     run = registry.get(c.session_hash)
     os.kill(run.pid, signal.SIGKILL)
     assert worker.wait_for_exit(run.pid, 10)
-    status = wait_for(lambda: "stopped unexpectedly" in (s := poll(c)) and s, 10)
+    status = wait_for(lambda: "stopped unexpectedly" in (s := page.poll()) and s, 10, every_s=0.5)
     assert "error" in status and "building your run" in status, status
     assert trainer_threads() == threads and registry.get(c.session_hash) is run
-    status = c.predict(api_name="/start")[0]  # a new run, in a new process, building again
+    status, page = start(c, url)  # a new run, in a new process, building again
     again = registry.get(c.session_hash)
     assert "building" in status and again is not run and again.pid != run.pid
     gate.release()
-    assert wait_for(lambda: "running" in poll(c) and again.snapshot().step > 0)  # Start was pressed once
+    assert wait_for(lambda: "running" in page.poll() and again.snapshot().step > 0, every_s=0.5)  # Start was
+    # pressed once
     assert trainer_threads() == threads
 
 
 def test_a_frozen_run_delays_no_one_else_and_says_so_itself(capped_app, client, monkeypatch, wait_for):
     monkeypatch.setenv("GAN_CLASSROOM_BATCHED", "0")  # runs in processes of their own; the class: below
-    registry = capped_app[0].ctx.registry
+    registry, url = capped_app[0].ctx.registry, capped_app[1]
     frozen, other = client(), client()
-    assert "running" in frozen.predict(api_name="/start")[0]
+    status, frozen_page = start(frozen, url)
+    assert "running" in status
     run = registry.get(frozen.session_hash)
     os.kill(run.pid, signal.SIGSTOP)
     try:
         # another tab works as usual beside it: Start, polls that show its steps growing, Reset (the registry
         # never asks a run anything under its lock; how long each took is the bench's business, not a test's)
-        assert "running" in other.predict(api_name="/start")[0]
+        status, page = start(other, url)
+        assert "running" in status
         mine = registry.get(other.session_hash)
-        assert wait_for(lambda: "running" in poll(other) and mine.snapshot().step > 5, 30)
+        assert wait_for(lambda: "running" in page.poll() and mine.snapshot().step > 5, 30, every_s=0.5)
         assert "New run" in str(other.predict(api_name="/reset")[1]) or registry.get(other.session_hash) is not mine
-        assert "not responding" in poll(frozen)  # its own tab is told (after READ_TIMEOUT_S without an answer)
+        assert "not responding" in frozen_page.poll()  # its own tab is told (after READ_TIMEOUT_S without
+        # an answer)
     finally:
         os.kill(run.pid, signal.SIGCONT)
-    assert wait_for(lambda: "running" in poll(frozen), 10)  # and it recovers when it runs again
+    assert wait_for(lambda: "running" in frozen_page.poll(), 10, every_s=0.5)  # and it recovers when it runs
+    # again
 
 
 def test_a_frozen_class_process_delays_no_run_alone_and_its_tabs_say_so(capped_app, client, monkeypatch, wait_for):
     from live.class_member import ClassMember
 
-    registry = capped_app[0].ctx.registry
+    registry, url = capped_app[0].ctx.registry, capped_app[1]
     member, solo = client(), client()
-    assert "running" in member.predict(api_name="/start")[0]
+    status, page = start(member, url)
+    assert "running" in status
     run = registry.get(member.session_hash)
     assert isinstance(run, ClassMember)
     os.kill(run.pid, signal.SIGSTOP)
     try:
         monkeypatch.setenv("GAN_CLASSROOM_BATCHED", "0")
-        assert "running" in solo.predict(api_name="/start")[0]  # a run alone starts beside the frozen class
+        assert "running" in start(solo, url)[0]  # a run alone starts beside the frozen class
         alone = registry.get(solo.session_hash)
         assert wait_for(lambda: alone.snapshot().step > 5, 30)
-        status = poll(member)
+        status = page.poll()
         assert "not responding" in status, status  # the class's tabs are told
     finally:
         os.kill(run.pid, signal.SIGCONT)
-    assert wait_for(lambda: "running" in poll(member), 10)
+    assert wait_for(lambda: "running" in page.poll(), 10, every_s=0.5)
 
 
 def open_heartbeat(url: str, session: str) -> socket.socket:
@@ -170,7 +192,8 @@ def test_a_flood_of_tabs_pressing_start(capped_app, post_event, train_inputs, mo
 
     def press_start(sid: str) -> None:
         try:
-            answers[sid] = " ".join(str(x) for x in post_event(url, "start", train_inputs(), sid)[:2])
+            out = post_event(url, "start", train_inputs(), sid)  # (the live view's value, or a skip; the notice)
+            answers[sid] = f"{status_of(out) if isinstance(out[0], dict) and 'payload' in out[0] else ''} {out[1]}"
         except Exception as e:  # recorded, then asserted on: the server must answer everyone
             answers[sid] = f"EXCEPTION {type(e).__name__}: {e}"
 

@@ -15,13 +15,12 @@ import numpy as np
 import pytest
 
 from gan_core.config import OBJECTIVES, ConfigError
-from gan_core.pictures.field_draw import FIELD_LAYERS
 from gan_core.presets import get_preset, preset_names
 from live import worker
 from ui.train import view
 from ui.train.settings import KEYS, base_config, config_from_values, preset_for, same_run, values_from_config
 
-from conftest import poll_until
+from conftest import live_poll, poll_until, status_of
 
 
 # -- settings <-> RunConfig ----------------------------------------------------------------------
@@ -121,11 +120,9 @@ def step_of(status: str) -> int:
     return int(re.search(r"step ([\d,]+)", status).group(1).replace(",", ""))
 
 
-def poll_status(client, last: str) -> str:
-    """The status the page would show now: /poll answers 'no change' (a skip) when nothing moved."""
-    out = client.predict(api_name="/poll")
-    first = out[0] if isinstance(out, (list, tuple)) else out
-    return first if isinstance(first, str) else last
+def poll_status(url: str, token: str) -> str:
+    """The status the page would show now: one poll of the run's live view (its whole payload)."""
+    return live_poll(url, token)["status_html"]
 
 
 
@@ -149,12 +146,13 @@ def client_factory(app_server, monkeypatch):
 
 
 def test_start_pause_step_and_close_through_the_client(app_server, client_factory, wait_for):
-    demo, _ = app_server
+    demo, url = app_server
     registry = demo.ctx.registry
     client = client_factory()
     sid = client.session_hash
 
-    status = client.predict(api_name="/start")[0]  # the page's defaults: the ring8 preset
+    answer = client.predict(api_name="/start")  # the page's defaults: the ring8 preset
+    status, token = status_of(answer), answer[0]["token"]
     assert "running" in status and "ring8" in status
     run = registry.get(sid)
     assert run is not None and run.alive
@@ -162,22 +160,22 @@ def test_start_pause_step_and_close_through_the_client(app_server, client_factor
         assert isinstance(run, worker.RemoteTrainer) and run.pid != os.getpid()
 
     start = step_of(status)
-    assert poll_until(lambda: step_of(poll_status(client, status)) > start + 20, timeout_s=60, every_s=0.5), \
+    assert poll_until(lambda: step_of(poll_status(url, token)) > start + 20, timeout_s=60, every_s=0.5), \
         "the step count did not grow while running"
 
-    status = client.predict(api_name="/pause")[0]
-    assert "paused" in status
+    status = status_of(client.predict(api_name="/pause"))
+    assert "paused" in status, status
     # paused for good once the chunk in flight has ended and its picture is drawn
     assert poll_until(lambda: (lambda s: s.status == "paused" and s.visual_step == s.step)(run.snapshot()))
     paused_at = run.snapshot().step
-    assert step_of(poll_status(client, status)) == paused_at
+    assert step_of(poll_status(url, token)) == paused_at
 
-    assert step_of(client.predict(api_name="/step")[0]) == paused_at + 1  # default: 1 step of D and G
-    after = client.predict(mode="d", n=10, api_name="/step")[0]
+    assert step_of(status_of(client.predict(api_name="/step"))) == paused_at + 1  # default: 1 step of D and G
+    after = status_of(client.predict(mode="d", n=10, api_name="/step"))
     assert step_of(after) == paused_at + 11 == run.snapshot().step
     assert "paused" in after and registry.get(sid) is run  # same settings: same run
 
-    status = client.predict(1e-4, 4e-4, 2, api_name="/set_live")[0]  # TTUR and a 2:1 D:G ratio, same run
+    status = status_of(client.predict(1e-4, 4e-4, 2, api_name="/set_live"))  # TTUR and a 2:1 D:G ratio, same run
     snap = run.snapshot()
     assert (snap.lr_g, snap.lr_d, snap.d_steps) == (1e-4, 4e-4, 2) and "lr D 0.0004" in status
 
@@ -191,7 +189,7 @@ def test_start_pause_step_and_close_through_the_client(app_server, client_factor
 def test_bad_settings_show_a_message_and_start_nothing(app_server, client_factory):
     client = client_factory()
     v = {**values_from_config(get_preset("ring8")), "objective": "wgan", "label_smoothing": 0.1}
-    out = client.predict("ring8", list(FIELD_LAYERS), *[v[k] for k in KEYS], api_name="/start")
+    out = client.predict("ring8", *[v[k] for k in KEYS], api_name="/start")
     assert "label smoothing only applies" in out[1]
     assert app_server[0].ctx.registry.get(client.session_hash) is None
 
@@ -201,21 +199,22 @@ def test_over_the_cap_a_student_queues_and_starts_when_a_slot_frees(app_server, 
     registry = app_server[0].ctx.registry
     monkeypatch.setattr(registry, "max_running", 1)
     first, second = client_factory(), client_factory()
-    assert "running" in first.predict(api_name="/start")[0]
+    assert "running" in status_of(first.predict(api_name="/start"))
     out = second.predict(api_name="/start")
-    assert "number 1 of 1 in the queue" in out[1] and "idle" in out[0]
+    assert "number 1 of 1 in the queue" in out[1] and "idle" in status_of(out)
+    assert "number 1 of 1 in the queue" in out[0]["payload"]["note"]  # the page's note, which each poll updates
     assert registry.get(second.session_hash).status == "idle"
-    assert "paused" in first.predict(api_name="/pause")[0]
+    assert "paused" in status_of(first.predict(api_name="/pause"))
     # the scheduler gives the free slot to the first in line; the queued tab's poll shows it
     assert wait_for(lambda: registry.get(second.session_hash).status == "running", 30)
-    out = second.predict(api_name="/poll")
-    assert "running" in out[0] and out[1] == ""  # and the queue's notice is cleared
+    shown = live_poll(app_server[1], out[0]["token"])
+    assert "running" in shown["status_html"] and shown["note"] == ""  # and the queue's note is cleared
 
 
 def preset_inputs(name: str, **changes) -> list:
     """The Start button's inputs as the page sends them with preset `name` picked (and `changes` typed)."""
     v = {**values_from_config(get_preset(name)), **changes}
-    return [name, list(FIELD_LAYERS), *[v[k] for k in KEYS]]
+    return [name, *[v[k] for k in KEYS]]
 
 
 def test_another_preset_is_a_new_run_and_a_live_tweak_is_not(app_server, client_factory, wait_for):
@@ -230,7 +229,7 @@ def test_another_preset_is_a_new_run_and_a_live_tweak_is_not(app_server, client_
     assert wait_for(lambda: collapsed.snapshot().step > 50, 60)
     client.predict(api_name="/pause")
 
-    status = client.predict(*preset_inputs("ring8-collapse+ttur"), api_name="/start")[0]
+    status = status_of(client.predict(*preset_inputs("ring8-collapse+ttur"), api_name="/start"))
     fix = registry.get(sid)
     assert fix is not collapsed and registry.made_from(sid) == "ring8-collapse+ttur", status
     assert (fix.snapshot().lr_g, fix.snapshot().lr_d) == (get_preset("ring8-collapse+ttur").train.lr_g,

@@ -9,6 +9,8 @@ import urllib.request
 
 from ui.board.links import pasted_key, room_link, teacher_link
 
+from conftest import status_of
+
 
 class Headers:
     def __init__(self, **headers):
@@ -51,7 +53,7 @@ def test_a_room_of_three_on_the_board_and_the_class_run(capped_app, post_event, 
     for s in students:
         ctx.rooms.join(code, s, "127.0.0.1")  # (what the page's load does for ?room=CODE)
         out = post_event(url, "start", train_inputs(), s)
-        assert "running" in out[0]
+        assert "running" in status_of(out)
     ctx.rooms.set_nickname(students[0], "Ana")
 
     def board():

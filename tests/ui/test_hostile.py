@@ -20,13 +20,12 @@ import pytest
 from gan_core import checkpoint as ckpt
 from gan_core import frozen
 from gan_core.config import MAX_SEED
-from gan_core.pictures.field_draw import FIELD_LAYERS
 from gan_core.presets import get_preset
 from live import worker
 from ui import temp_files
 from ui.common import session_id
 
-from conftest import poll_until
+from conftest import poll_until, status_of
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "checkpoints"
@@ -191,9 +190,9 @@ def test_a_checkpoint_cannot_point_diagnostics_at_a_server_folder(tmp_path):
 # -- values over the API ----------------------------------------------------------------------------
 
 def step_args(train_args, n: int):
-    """The Step button's inputs: preset, layers, what to step, how many, then the settings."""
-    preset, layers, *settings = train_args()
-    return [preset, layers, "both", n, *settings]
+    """The Step button's inputs: preset, what to step, how many, then the settings."""
+    preset, *settings = train_args()
+    return [preset, "both", n, *settings]
 
 
 @pytest.mark.parametrize("changes, message", [
@@ -246,7 +245,7 @@ def test_a_session_id_is_never_a_path(capped_app, client, tmp_path, train_args):
     for sid in ("../../escaped", str(tmp_path / "abs"), "a" * 10_000):
         c = client(sid)
         c.predict(*train_args(), api_name="/reset")
-        files = c.predict(list(FIELD_LAYERS), api_name="/export")
+        files = c.predict(api_name="/export")
         files = files["value"] if isinstance(files, dict) else files  # (a gr.File update)
         paths = [Path(f) for f in (files if isinstance(files, list) else [files])]
         assert paths and all(p.name in ("gan_history.csv", "gan_field.png") for p in paths)
@@ -281,13 +280,13 @@ def test_step_needs_a_training_slot_like_start(capped_app, client, monkeypatch, 
     registry = capped_app[0].ctx.registry
     monkeypatch.setattr(registry, "max_running", 1)
     first, second = client(), client()
-    assert "running" in first.predict(api_name="/start")[0]
+    assert "running" in status_of(first.predict(api_name="/start"))
     out = second.predict(*step_args(train_args, 100), api_name="/step")
     assert "already training" in out[1]
     assert registry.running_count() == 1
     first.predict(api_name="/pause")
     out = second.predict(*step_args(train_args, 10), api_name="/step")
-    assert "step 10" in out[0]
+    assert "step 10" in status_of(out)
 
 
 # -- files and processes ----------------------------------------------------------------------------

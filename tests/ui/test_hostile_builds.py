@@ -17,15 +17,12 @@ import pytest
 from live import worker
 from tests.gated_build import Gate
 
+from conftest import live_poll, status_of
+
 pytestmark = pytest.mark.skipif(not worker.processes_available(), reason="run processes are Linux-only")
 
 SLOW_SEED = 4242  # the attackers' runs: their builds wait at the gate
 STARTS, RESETS = 3, 1  # attackers pressing Start (they take both training slots, then queue) and Reset
-
-
-def poll(c) -> str:
-    out = c.predict([], api_name="/poll")
-    return out[0] if isinstance(out, (list, tuple)) and isinstance(out[0], str) else ""
 
 
 def test_slow_builds_hold_no_start_worker(capped_app, client, post_event, train_inputs, monkeypatch, tmp_path,
@@ -49,17 +46,19 @@ def test_slow_builds_hold_no_start_worker(capped_app, client, post_event, train_
             t.join(120)
         assert len(answers) == len(attackers)  # every press was answered while every build waits
         for session, event in attackers.items():
-            status, notice = answers[session][:2]
+            status, notice = status_of(answers[session]), answers[session][1]
             assert "building" in status or "Queued" in notice, (event, status, notice)
             assert registry.peek(session).snapshot().status == "building"
         assert registry.running_count() == 2  # the two Starts that got a slot keep it: they train once built
 
         monkeypatch.setenv("GAN_CLASSROOM_BATCHED", "1")  # the victim: a 2D run, trained with the class
         victim = client()
-        assert "running" in victim.predict(api_name="/start")[0]
+        out = victim.predict(api_name="/start")
+        assert "running" in status_of(out)
         run = registry.get(victim.session_hash)
         first = wait_for(lambda: run.snapshot().step)
-        assert wait_for(lambda: "running" in poll(victim) and run.snapshot().step > first)
+        assert wait_for(lambda: "running" in live_poll(url, out[0]["token"])["status_html"]
+                        and run.snapshot().step > first, every_s=0.5)  # (polled as often as the page polls)
         assert all(registry.peek(s).snapshot().status == "building" for s in attackers)  # still building
     finally:
         for session in attackers:

@@ -11,7 +11,7 @@ from live import worker
 from live.run import LiveSettings
 from ui.common import session_id
 
-from conftest import poll_until
+from conftest import poll_until, status_of
 
 pytestmark = pytest.mark.skipif(not worker.processes_available(), reason="the class process is Linux-only")
 WIDEST = {"width": 256, "depth": 8, "batch_size": 1024, "d_steps": 10, "nz": 128}
@@ -24,7 +24,7 @@ def run_of(capped_app, c):
 def test_the_widest_settings_train_alone_not_in_the_class(capped_app, client, post_event, train_inputs):
     """Finding 1: such a run was batched with the class and cut a student from 28.7 to 0.59 steps/s."""
     victim = client()
-    assert "running" in victim.predict(api_name="/start")[0]
+    assert "running" in status_of(victim.predict(api_name="/start"))
     assert getattr(run_of(capped_app, victim), "shares_a_step", False)  # the default: in the class
     wide = "hostile-widest"
     out = post_event(capped_app[1], "reset", train_inputs(**WIDEST), wide)
@@ -92,8 +92,8 @@ def test_a_tab_looping_events_is_refused_before_the_queue_and_others_are_answere
 
     url = capped_app[1]
     config = httpx.get(url + "config", timeout=30).json()
-    fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "poll")
-    body = json.dumps({"data": [None, []], "fn_index": fn_index, "session_hash": "looping-tab", "event_data": None,
+    fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "pause")  # (a cheap one)
+    body = json.dumps({"data": [], "fn_index": fn_index, "session_hash": "looping-tab", "event_data": None,
                        "trigger_id": None})
     with httpx.Client(timeout=30) as http:
         statuses = [http.post(url + "gradio_api/queue/join", content=body,

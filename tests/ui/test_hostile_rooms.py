@@ -22,7 +22,7 @@ from live.guesses import GuessBudget
 from live.rooms import ALPHABET, RoomRegistry
 from ui.board.links import pasted_key
 
-from conftest import raw_event
+from conftest import raw_event, status_of
 
 TEACHER, STUDENTS, ATTACKER = "10.0.0.1", "10.0.0.2", "10.6.6.6"  # three addresses (a student may share one)
 
@@ -223,7 +223,7 @@ def test_nicknames_are_plain_text_on_the_banner_the_board_and_the_projector(capp
     code, key, _ = new_room(url, session="teacher-7")
     call(url, "board_load", [], "projector-7", TEACHER, query={"room": code, "teacher": key})  # (a second screen)
     join(url, code, "student-7")
-    assert "running" in post_event(url, "start", train_inputs(), "student-7")[0]
+    assert "running" in status_of(post_event(url, "start", train_inputs(), "student-7"))
     try:
         assert wait_for(lambda: demo.ctx.registry.get("student-7").snapshot().step > 0, timeout_s=60)
         token = reg.members(code)[0].token

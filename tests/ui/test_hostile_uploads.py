@@ -20,25 +20,22 @@ import pytest
 
 from gan_core.data import folder
 from gan_core.data import own_points as op
-from gan_core.pictures.field_draw import FIELD_LAYERS
 from ui.train import view
 
-from conftest import png_header, raw_event
-
-LAYERS = list(FIELD_LAYERS)
+from conftest import png_header, raw_event, status_of
 
 
 def upload(c, path):
     """The Train tab's "Your own data" upload: (nothing, message, dataset, ...)."""
     from gradio_client import handle_file
 
-    return c.predict(handle_file(str(path)), "ring8", LAYERS, api_name="/own_upload")
+    return c.predict(handle_file(str(path)), "ring8", api_name="/own_upload")
 
 
 def still_serves(client) -> None:
     """A normal drawing from a fresh tab still becomes the dataset."""
     ring = [[0.5 + 0.3 * np.cos(t), 0.5 + 0.3 * np.sin(t)] for t in np.linspace(0, 6.28, 40)]
-    assert client().predict(json.dumps({"strokes": [ring]}), "ring8", LAYERS, api_name="/draw")[1] == "points"
+    assert client().predict(json.dumps({"strokes": [ring]}), "ring8", api_name="/draw")[1] == "points"
 
 
 # -- 5: pixels, not bytes ---------------------------------------------------------------------------
@@ -107,7 +104,7 @@ def test_a_class_uploading_one_file_at_once_all_get_it(name, capped_app, client,
                 Image.new("L", (16, 16), 40 * i).save(buf, format="PNG")
                 zf.writestr(f"faces/{i}.png", buf.getvalue())
     sessions = [client() for _ in range(8)]
-    for c in sessions:  # (what the uploads answer, not a download of the preview picture each answer names)
+    for c in sessions:  # (what the uploads answer, not a download of any file an answer names)
         c.download_files = False
     together = threading.Barrier(len(sessions))
 
@@ -123,7 +120,7 @@ def test_a_class_uploading_one_file_at_once_all_get_it(name, capped_app, client,
         assert "Errno" not in out[1] and "/" not in out[1].split("**")[-1]
     values = dict(dataset=expected[1]) if name.endswith(".csv") else dict(
         dataset="folder", width=16, nz=8, batch_size=16, conditional=False)
-    status = sessions[-1].predict(*train_inputs(**values), api_name="/reset")[0]
+    status = status_of(sessions[-1].predict(*train_inputs(**values), api_name="/reset"))
     assert expected[1] in status or "running" in status or "Ready" in status, status
 
 
@@ -137,7 +134,7 @@ def test_an_upload_gone_from_the_cache_is_a_sentence_without_its_path(capped_app
     server_path = r.json()[0]
     Path(server_path).unlink()
     data = {"path": server_path, "meta": {"_type": "gradio.FileData"}, "orig_name": "gone.csv"}
-    out = post_event(url, "own_upload", [data, "ring8", LAYERS], "upload-gone")
+    out = post_event(url, "own_upload", [data, "ring8"], "upload-gone")
     text = " ".join(str(o) for o in out)
     assert "gone.csv" in text and server_path not in text and "Errno" not in text, out[:3]
 
@@ -152,7 +149,7 @@ def test_a_scribble_between_corners_is_resampled_to_a_bounded_number_of_points(c
     real = op.resample_strokes
     monkeypatch.setattr(op, "resample_strokes", lambda strokes: made.append(len(out := real(strokes))) or out)
     scribble = [[float(i % 2), float((i // 2) % 2)] for i in range(op.MAX_RAW_POINTS)]
-    out = client().predict(json.dumps({"strokes": [scribble]}), "ring8", LAYERS, api_name="/draw")
+    out = client().predict(json.dumps({"strokes": [scribble]}), "ring8", api_name="/draw")
     assert "2,000 points" in out[0] and out[1] == "points", out[:2]
     assert made and max(made) <= op.MAX_RESAMPLED + 1, made  # was 3,492,000
 
@@ -166,7 +163,7 @@ def open_link(url: str, query: dict, session: str) -> list:
     card = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "lesson-card")
     fn_index = next(d["id"] for d in config["dependencies"]
                     if any(t[1] == "load" for t in d.get("targets", [])) and card in d.get("outputs", []))
-    msg = raw_event(url, [LAYERS], session, fn_index=fn_index, query=query)
+    msg = raw_event(url, [], session, fn_index=fn_index, query=query)
     assert msg.get("success"), msg
     return msg["output"]["data"]
 

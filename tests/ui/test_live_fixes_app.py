@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import status_of
+
 pytestmark = pytest.mark.slow
 
 OFF = {"r1_gamma": 0.0, "instance_noise": 0.0, "unrolled_steps": 0, "feature_matching": False}
@@ -18,7 +20,8 @@ def test_set_live_fixes_applies_good_values_and_refuses_bad_ones(capped_app, pos
     run = demo.ctx.registry.get(session)
     assert run is not None and run.snapshot().fixes == OFF
     try:
-        status, notice = post_event(url, "set_live_fixes", [1.0, 0.0, 5, False], session)
+        live, notice = post_event(url, "set_live_fixes", [1.0, 0.0, 5, False], session)
+        status = status_of(live)  # (the live view's value: the status line it shows)
         assert "Switched live at step 0" in notice and "R1 (gamma 1)" in notice and "unrolled D (5 steps)" in notice
         assert "R1 gamma 1, unrolled D 5" in status
         assert run.snapshot().fixes == {**OFF, "r1_gamma": 1.0, "unrolled_steps": 5}

@@ -13,10 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_core.pictures.field_draw import FIELD_LAYERS
 from ui.common import session_id
 
-LAYERS = list(FIELD_LAYERS)
+from conftest import status_of
 
 
 def ring_json(radius: float = 0.3) -> str:
@@ -31,15 +30,15 @@ def message_of(out) -> str:
 def test_a_drawing_becomes_the_dataset_and_start_trains_on_it_in_the_class(capped_app, client, train_inputs):
     registry = capped_app[0].ctx.registry
     c = client()
-    out = c.predict(ring_json(), "ring8", LAYERS, api_name="/draw")
+    out = c.predict(ring_json(), "ring8", api_name="/draw")
     assert "points" in out[0] and out[1] == "points", out[:2]
-    status = c.predict(*train_inputs(dataset="points"), api_name="/start")[0]
+    status = status_of(c.predict(*train_inputs(dataset="points"), api_name="/start"))
     assert "running" in status and "points" in status, status
     run = registry.get(session_id(c))
     radii = np.linalg.norm(np.asarray(run.cfg.data.points), axis=1)
     assert run.cfg.data.name == "points" and np.allclose(radii, 1.5, atol=0.02)  # 0.3 of the canvas
     assert getattr(run, "shares_a_step", False)  # a drawing trains in the class's batched step
-    c.predict(LAYERS, api_name="/pause")
+    c.predict(api_name="/pause")
 
 
 def test_an_own_dataset_before_any_data_is_a_sentence(client, train_inputs):
@@ -56,15 +55,15 @@ def test_an_own_dataset_before_any_data_is_a_sentence(client, train_inputs):
     ('{"strokes": [[[NaN, 1e999]]]}', "two numbers"),
 ])
 def test_hostile_drawings_get_a_sentence(text, words, capped_app, client, post_event):
-    out = post_event(capped_app[1], "draw", [text, "ring8", LAYERS], f"hostile-draw-{len(text)}-{words[:5]}")
+    out = post_event(capped_app[1], "draw", [text, "ring8"], f"hostile-draw-{len(text)}-{words[:5]}")
     assert words in message_of(out), str(out)[:300]
-    assert client().predict(ring_json(), "ring8", LAYERS, api_name="/draw")[1] == "points"  # still serves
+    assert client().predict(ring_json(), "ring8", api_name="/draw")[1] == "points"  # still serves
 
 
 def upload(c, path):
     from gradio_client import handle_file
 
-    return c.predict(handle_file(str(path)), "ring8", LAYERS, api_name="/own_upload")
+    return c.predict(handle_file(str(path)), "ring8", api_name="/own_upload")
 
 
 @pytest.mark.parametrize("name,raw,words", [
@@ -88,7 +87,7 @@ def test_uploaded_points_and_images_become_the_dataset(capped_app, client, tmp_p
     csv.write_text("x,y\n" + "\n".join(f"{math.cos(t):.3f},{math.sin(t):.3f}" for t in np.linspace(0, 6, 50)))
     out = upload(c, csv)
     assert "50 points" in out[1] and out[2] == "points", out[:3]
-    assert "points" in c.predict(*train_inputs(dataset="points"), api_name="/reset")[0]
+    assert "points" in status_of(c.predict(*train_inputs(dataset="points"), api_name="/reset"))
     assert len(registry.get(session_id(c)).cfg.data.points) == 50
 
     archive = tmp_path / "faces.zip"
@@ -100,6 +99,7 @@ def test_uploaded_points_and_images_become_the_dataset(capped_app, client, tmp_p
     out = upload(c, archive)
     assert "8 image files" in out[1] and out[2] == "folder", out[:3]
     values = dict(zip(("dataset",), ("folder",)))
-    status = c.predict(*train_inputs(**values, width=16, nz=8, batch_size=16, conditional=False), api_name="/reset")[0]
+    status = status_of(c.predict(*train_inputs(**values, width=16, nz=8, batch_size=16, conditional=False),
+                                 api_name="/reset"))
     run = registry.get(session_id(c))
     assert run.cfg.data.name == "folder" and "own-images" in run.cfg.data.path, status

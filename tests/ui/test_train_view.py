@@ -56,23 +56,35 @@ def test_image_runs_show_the_upscaled_grid():
 def test_export_writes_the_history_and_the_field_picture(ring8_snapshot, tmp_path):
     from PIL import Image
 
-    paths = view.export_files(ring8_snapshot, ["heat", "fake"], tmp_path)
+    paths = view.export_files(ring8_snapshot, tmp_path, ["heat", "fake"])
     assert [p.rsplit("/", 1)[-1] for p in paths] == ["gan_history.csv", "gan_field.png"]
     png = np.asarray(Image.open(paths[1]).convert("RGB"))
     assert np.array_equal(png, view.visual_image(ring8_snapshot, ["heat", "fake"]))
 
 
 def test_before_any_run_the_tab_shows_the_untrained_g_of_the_settings():
+    from ui.live_view.payload import unpack
+
     cfg = get_preset("ring8")
-    picture = view.preview_picture(cfg)
-    fresh = Trainer(cfg, device="cpu")  # what a run of these settings shows at step 0
-    assert np.array_equal(picture, view.first_visual(fresh, FIELD_LAYERS))
-    assert view.preview_picture(cfg) is picture and not picture.flags.writeable  # drawn once, shared
-    digits = view.preview_picture(get_preset("digits"))
-    assert digits.ndim == 3 and digits.shape[0] >= 440  # the upscaled grid
+    visual = view.preview_visual(cfg)
+    fresh = Trainer(cfg, device="cpu").render()  # what a run of these settings shows at step 0
+    for name in ("real", "fake", "arrows", "heat", "manifold", "bounds", "centers"):
+        assert np.array_equal(visual["field"][name], fresh["field"][name]), name
+    assert visual["samples"] is None
+    assert view.preview_visual(cfg) is visual  # computed once, shared
+    assert not any(a.flags.writeable for a in visual["field"].values() if isinstance(a, np.ndarray))
+    value = view.preview_value(cfg)  # the live view's value: nothing to poll, the step-0 field to draw
+    assert value["token"] is None and value["payload"]["step"] == 0 and "no run yet" in value["payload"]["status_html"]
+    picture = value["payload"]["picture"]
+    assert picture["kind"] == "field" and picture["step"] == 0
+    assert np.allclose(unpack(picture["fake"]), fresh["field"]["fake"], atol=1e-4 * np.ptp(fresh["field"]["fake"]))
+    digits = view.preview_visual(get_preset("digits"))
+    assert digits["field"] is None and digits["samples"].ndim == 3 and not digits["samples"].flags.writeable
+    assert view.preview_value(get_preset("digits"))["payload"]["picture"]["kind"] == "samples"  # the grid
     # a download dataset is never fetched by a preview; broken settings give no picture, not an error
-    assert view.preview_picture(get_preset("digits", data={"name": "mnist"})) is None
-    assert view.preview_picture(get_preset("digits", data={"name": "folder", "path": "/no/such/dir"})) is None
+    for broken in (get_preset("digits", data={"name": "mnist"}),
+                   get_preset("digits", data={"name": "folder", "path": "/no/such/dir"})):
+        assert view.preview_visual(broken) is None and view.preview_value(broken) is None
 
 
 def test_png_file_names_each_frame_by_its_content(tmp_path):
@@ -102,11 +114,11 @@ def test_link_previews_build_only_bounded_things_and_keep_a_bounded_cache(monkey
     monkeypatch.setattr(view, "Trainer", lambda cfg, **kw: built.append(cfg) or real_trainer(cfg, **kw))
     mnist = get_preset("mnist5k")
     for seed in range(1, 6):  # ?preset=mnist5k&width=256&seed=<new>
-        assert view.preview_picture(get_preset("mnist5k", model={"ngf": 256, "ndf": 256}, train={"seed": seed})) is None
+        assert view.preview_visual(get_preset("mnist5k", model={"ngf": 256, "ndf": 256}, train={"seed": seed})) is None
     assert built == []
-    assert view.preview_picture(mnist) is view.preview_picture(mnist)  # a shipped preset: drawn once, shared
+    assert view.preview_visual(mnist) is view.preview_visual(mnist)  # a shipped preset: computed once, shared
     for seed in range(1, view.PREVIEW_CACHE + 10):  # ?preset=ring8&seed=<new>
-        assert view.preview_picture(get_preset("ring8", train={"seed": seed})) is not None
+        assert view.preview_visual(get_preset("ring8", train={"seed": seed})) is not None
     points, images = view.preview_cache_sizes()
     assert points <= view.PREVIEW_CACHE and images <= len(view.shipped_image_configs()) == 3
 
