@@ -52,11 +52,12 @@ def build_demo(ctx: AppContext | None = None) -> gr.Blocks:
         student = room_banner.wire(ctx, room, tabs)  # (class rooms: these two page-load handlers read ?room=)
         demo.load(student["on_load"], None, student["outputs"], show_progress="hidden", api_name="room_join")
         demo.load(board["on_load"], None, board["shown"] + [tabs], show_progress="hidden", api_name="board_load")
-        lesson_panel.wire(demo, lessons, tabs, train, theory)  # (its page-load handler reads ?lesson=, ?preset=, ...)
-        # a reloaded page finds its browser's run (ui/train/reconnect.py: a token the browser keeps)
+        # a reloaded page finds its browser's run (ui/train/reconnect.py: a token the browser keeps), and then
+        # a link's setup applies (?lesson=, ?preset=, ...: ui/lessons/panel.py), never before it
         back = [train.preset, *train.settings, train.notice, train.live]
-        demo.load(reconnect.handler(ctx, len(back)), [reconnect.token_box()], back, js=reconnect.TOKEN_JS,
-                  show_progress="hidden", api_name="reconnect")
+        found = demo.load(reconnect.handler(ctx, len(back)), [reconnect.token_box()], back, js=reconnect.TOKEN_JS,
+                          show_progress="hidden", api_name="reconnect")
+        lesson_panel.wire(demo, lessons, tabs, train, theory, after=found)
 
         def on_unload(request: gr.Request):
             if not ctx.registry.leave(session_id(request)):  # (a browser's own run waits for a reload)

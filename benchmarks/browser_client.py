@@ -152,8 +152,13 @@ class StudentClient:
                 [self._path(u) for u in self.page.initial_files()]:
             await self._get(path)
         self._set_live(self.page.values.get(self.page.component_id(LIVE_ID)))  # the preview: no token
-        if self.load_events:  # sent together, as the page sends them
-            await asyncio.gather(*(self._event(ev, self._load_inputs(ev)) for ev in self.page.load_events()))
+        if self.load_events:  # sent together, as the page sends them; each one's .then events after it
+            await asyncio.gather(*(self._load_and_then(ev) for ev in self.page.load_events()))
+
+    async def _load_and_then(self, ev) -> None:
+        await self._event(ev, self._load_inputs(ev))
+        for then in self.page.then_events(ev):
+            await self._event(then, self._load_inputs(then))
 
     async def close(self) -> None:
         """Close the tab: every connection goes, the heartbeat's included (the server then unloads)."""
@@ -209,7 +214,7 @@ class StudentClient:
         """What the page holds, as live_view.js's query() writes it."""
         steps = self.history.get("step", [])
         run = self.last.get("run") or 0 if self.last else 0
-        return (f"v={self.last['version'] if self.last else -1}&r={run}&h={len(steps)}"
+        return (f"v={self.last['version'] if self.last else 'none'}&r={run}&h={len(steps)}"
                 f"&t={steps[-1] if steps else -1}&p={self.picture_step if self.picture_step is not None else -2}")
 
     async def poll(self) -> tuple[int, dict | None] | None:

@@ -64,6 +64,11 @@ class Page:
         """The page's demo.load events, which it fires once it has loaded (trigger: the app, id 0)."""
         return [_event(dep, t[0]) for dep in self.config["dependencies"] for t in dep["targets"] if t[1] == "load"]
 
+    def then_events(self, after: Event) -> list[Event]:
+        """The events chained after `after` with .then (the page fires each once `after` completed)."""
+        return [_event(dep, after.trigger_id) for dep in self.config["dependencies"]
+                if dep.get("trigger_after") == after.fn_index]
+
     def event_on(self, elem_id: str, trigger: str) -> Event:
         """The event a component's trigger fires (e.g. the preset dropdown's "input")."""
         cid = self.component_id(elem_id)

@@ -200,6 +200,7 @@ class ClassRun:
                 return
             self.running, self.status, self.message = True, "running", ""
             self.changes += 1
+            self.version += 1  # (the status shown changed: a page's poll must not answer "nothing new")
             self.host.resume(self)
             self.host.wake()
 
@@ -210,8 +211,7 @@ class ClassRun:
             self.running = False
             if self.status == "running":
                 self.status = "paused"
-                if reason:
-                    self.message, self.version = reason, self.version + 1
+                self.message, self.version = reason or self.message, self.version + 1
             self.host.wake()
 
     def step(self, n: int = 1, mode: str = "both", wait: bool = True, timeout: float = 120.0) -> None:
@@ -221,6 +221,7 @@ class ClassRun:
         with self.host.lock:
             self.running, self.status = False, "paused"
             self.changes += 1
+            self.version += 1
             self.jobs.append((int(n), mode, done))
             self.host.resume(self)
             self.host.wake()

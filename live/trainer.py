@@ -86,6 +86,7 @@ class Trainer:
                 return
             self._running = True
             self._status, self._message = "running", ""
+            self._version += 1  # (the status shown changed: a page's poll must not answer "nothing new")
             self._ensure_thread()
             self._cond.notify_all()
 
@@ -97,9 +98,8 @@ class Trainer:
             self._running = False
             if self._status == "running":
                 self._status = "paused"
-                if reason:
-                    self._message = reason
-                    self._version += 1
+                self._message = reason or self._message
+                self._version += 1
             self._cond.notify_all()
 
     def step(self, n: int = 1, mode: str = "both", wait: bool = True, timeout: float = 120.0) -> None:
@@ -110,6 +110,7 @@ class Trainer:
         with self._cond:
             self._running = False
             self._status = "paused"
+            self._version += 1
             self._jobs.append((int(n), mode, done))
             self._ensure_thread()
             self._cond.notify_all()

@@ -63,7 +63,7 @@ def test_the_client_merges_history_and_queries_as_the_page_does():
     """live_view.js: from 0 replaces the rows, else appends; the query says version, run, rows, last step, picture."""
     f = _Fake()
     c = f.c
-    assert c.query() == "v=-1&r=0&h=0&t=-1&p=-2"  # nothing yet
+    assert c.query() == "v=none&r=0&h=0&t=-1&p=-2"  # nothing yet
     c._apply(f.payload(3, 0, [10, 20], picture={"kind": "field", "step": 20}))
     assert c.query() == "v=3&r=4&h=2&t=20&p=20"
     c._apply(f.payload(5, 2, [30]))  # appended; the picture stays

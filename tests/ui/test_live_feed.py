@@ -122,7 +122,8 @@ def test_not_finite_history_values_travel_as_null():
 
 def test_a_polls_query_is_bounded_and_garbage_means_nothing_held():
     assert Have.from_query({"v": "7", "r": "2", "h": "12", "t": "60", "p": "55"}) == Have(7, 2, 12, 60, 55)
-    assert Have.from_query({"v": "x", "h": "-9", "t": "1e999", "p": ""}) == Have(-1, 0, 0, -1, -2)
+    assert Have.from_query({"v": "none", "h": "-9", "t": "1e999", "p": ""}) == Have(payload.NOTHING, 0, 0, -1, -2)
+    assert Have.from_query({"v": "-1", "p": "-99"}) == Have(version=-1, picture=-2)  # (a process's problem version)
     assert Have.from_query({"v": "9" * 20}).version == 2**53
     assert Have.from_query({}) == Have()
 
@@ -276,7 +277,7 @@ def test_the_route_answers_before_gradio_and_passes_everything_else_on(two_tabs)
         await send({"type": "http.response.body", "body": b"gradio"})
 
     route = LiveRoute(gradio, feed=feed)
-    status, headers, body = _call(route, f"/live/{token}", b"v=-1&h=0&t=-1&p=-2")
+    status, headers, body = _call(route, f"/live/{token}", b"v=none&h=0&t=-1&p=-2")
     assert status == 200 and headers[b"content-type"] == b"application/json"
     assert headers[b"cache-control"] == b"no-store"
     version = orjson.loads(body)["version"]

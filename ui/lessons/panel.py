@@ -99,9 +99,10 @@ def notes_text(notes) -> str:
     return "⚠️ **From the link, not used:**\n" + "\n".join(f"- {note}" for note in notes)
 
 
-def wire(demo: gr.Blocks, panel: Panel, tabs: gr.Tabs, train, theory: dict) -> None:
+def wire(demo: gr.Blocks, panel: Panel, tabs: gr.Tabs, train, theory: dict, after=None) -> None:
     """Connect the panel to the tabs, the Train tab (`train`: ui.train.tab.TrainHandles) and the theory
-    tab's controls (`theory`: key -> component, from ui.theory.tab.build)."""
+    tab's controls (`theory`: key -> component, from ui.theory.tab.build). after: a page-load event the
+    link's setup must follow (the reload that finds the browser's run: a preview must not hide that run)."""
     theory_keys = list(theory)
     train_outputs = [train.preset, *train.settings, train.preset_info, train.live]
     setup_outputs = [tabs, *train_outputs, *[theory[k] for k in theory_keys]]
@@ -155,7 +156,8 @@ def wire(demo: gr.Blocks, panel: Panel, tabs: gr.Tabs, train, theory: dict) -> N
                   panel.prev.click(on_prev, [panel.pick, panel.step], nav, **quiet),
                   panel.next.click(on_next, [panel.pick, panel.step], nav, **quiet)):
         event.then(None, [panel.pick, panel.step], None, js=STEP_URL_JS, **quiet)
-    demo.load(on_load, None, [panel.box, panel.pick, panel.step, panel.card, panel.note] + setup_outputs,
-              **quiet)
+    on_page_load = after.then if after is not None else demo.load
+    on_page_load(on_load, None, [panel.box, panel.pick, panel.step, panel.card, panel.note] + setup_outputs,
+                 **quiet)
     panel.share.click(on_share, [panel.pick, panel.step, train.preset, *train.settings], [panel.link, panel.note],
                       api_name="share", **quiet).then(None, [panel.link], [panel.link], js=SHARE_JS, **quiet)

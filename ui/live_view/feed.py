@@ -148,9 +148,12 @@ class LiveFeed:
     @staticmethod
     def _first_picture(run, snap: Snapshot) -> dict | None:
         """A run that has drawn nothing yet (not started): its step 0, computed once (then cached)."""
-        if snap.status == "building" or snap.visual_step >= 0:
+        if snap.status in ("building", "running") or snap.visual_step >= 0:
+            return None  # (render reads the networks: only of a run that is not training; a running one draws soon)
+        try:
+            visual = run.render()
+        except Exception:  # a run that died meanwhile: its status says so, and no picture
             return None
-        visual = run.render()
         return payload.picture_of(Snapshot(field=visual.get("field"), samples=visual.get("samples"), visual_step=0))
 
     def payload(self, run, snap: Snapshot, have: Have, note: str = "", prefix: str = "") -> dict:
@@ -160,7 +163,7 @@ class LiveFeed:
         serial = self._number(run)
         if have.run != serial:  # another run than the page's: all of it
             have = Have()
-        key = (snap.version, note, prefix)
+        key = (snap.version, snap.status, snap.step, snap.message, note, prefix)  # (what the texts say)
         cached = self._text.get(run)
         if cached is None or cached[0] != key:
             status = prefix + view.status_line(snap)

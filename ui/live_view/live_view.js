@@ -61,7 +61,7 @@
   function query(store) {
     const h = store.history.step;
     const p = store.last;
-    return `v=${p ? p.version : -1}&r=${p && p.run ? p.run : 0}&h=${h.length}&t=${h.length ? h[h.length - 1] : -1}` +
+    return `v=${p ? p.version : "none"}&r=${p && p.run ? p.run : 0}&h=${h.length}&t=${h.length ? h[h.length - 1] : -1}` +
       `&p=${store.picture ? store.picture.step : -2}`;
   }
 

@@ -34,6 +34,7 @@ from live.snapshot import Snapshot
 
 SCHEMA = 1
 NOT_FINITE = 65535  # the packed value of NaN / Inf
+NOTHING = -(2**53)  # the version a page holds before its first payload (runs' versions, even negative ones, are above)
 FIELD_ARRAYS = ("real", "fake", "arrows", "heat", "manifold")
 
 
@@ -41,7 +42,7 @@ FIELD_ARRAYS = ("real", "fake", "arrows", "heat", "manifold")
 class Have:
     """What the page shows already (sent with each poll; -1: nothing)."""
 
-    version: int = -1
+    version: int = NOTHING
     run: int = 0  # which run its numbers are of (the payload's "run"; a room's class run may be a new one)
     rows: int = 0  # history rows it holds
     last: int = -1  # the step of its last row: when ours differs there, its rows are not ours any more
@@ -52,11 +53,11 @@ class Have:
         """From a poll's query string; anything unreadable counts as 'nothing' (a full answer)."""
         def number(key: str, default: int) -> int:
             try:
-                return max(-2, min(int(query.get(key, default)), 2**53))
+                return max(NOTHING, min(int(query.get(key, default)), 2**53))
             except (TypeError, ValueError):
                 return default
-        return cls(number("v", -1), max(0, number("r", 0)), max(0, number("h", 0)), number("t", -1),
-                   number("p", -2))
+        return cls(number("v", NOTHING), max(0, number("r", 0)), max(0, number("h", 0)), number("t", -1),
+                   max(-2, number("p", -2)))
 
 
 def pack(values, bits: int = 16) -> dict:

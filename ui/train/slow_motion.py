@@ -71,19 +71,22 @@ def summary(frame) -> str:
             "Press **Slow motion** again for the next step, or **Start** to train on.")
 
 
-def wire(ui: SlowMotionUI, registry, live_picture: gr.HTML, get_run, inputs: list) -> None:
+def wire(ui: SlowMotionUI, registry, live_picture: gr.HTML, get_run, inputs: list, live_value) -> None:
     """get_run(request, *inputs) -> the tab's run (created or re-created as Step would); the slow step
-    goes through the registry, which holds a training slot for it as for a Step."""
+    goes through the registry, which holds a training slot for it as for a Step. live_value(request) ->
+    the live view's value for the tab's run (a run this made has a token to poll), or gr.skip()."""
     outputs = [ui.caption, ui.picture, live_picture, ui.skip, ui.timer, ui.play]
 
-    def show(play: Play, index: int):
+    def show(play: Play, index: int, value=None):
         frame = play.frames[index]
         path = png_file(frame_picture(frame), ui.picture.GRADIO_CACHE)
+        live = gr.HTML(visible="hidden") if value is None else gr.HTML(value, visible="hidden")
         return (gr.Markdown(f"**{frame.caption}**", visible=True), gr.Image(path, visible=True),
-                gr.HTML(visible="hidden"), gr.Button(visible=True), gr.Timer(active=True), Play(play.frames, index + 1))
+                live, gr.Button(visible=True), gr.Timer(active=True), Play(play.frames, index + 1))
 
-    def end(caption: str):
-        return (gr.Markdown(caption, visible=True), gr.Image(visible=False), gr.HTML(visible=True),
+    def end(caption: str, value=None):
+        live = gr.HTML(visible=True) if value is None else gr.HTML(value, visible=True)
+        return (gr.Markdown(caption, visible=True), gr.Image(visible=False), live,
                 gr.Button(visible=False), gr.Timer(active=False), None)
 
     def on_slow_motion(request: gr.Request, *values):
@@ -91,10 +94,11 @@ def wire(ui: SlowMotionUI, registry, live_picture: gr.HTML, get_run, inputs: lis
             # (get_run only once the registry lets this slow step go: a refused loop builds nothing)
             frames = registry.slow_motion(session_id(request), prepare=lambda: get_run(request, *values))
         except RUN_ERRORS as e:  # running (pause first), no slot free, a run that cannot be built, a NaN step undone
-            return end(f"⏸ {e}")
+            return end(f"⏸ {e}", live_value(request))
         if len(frames) != len(PHASES):
-            return end("⚠️ The run did not answer in time: nothing to show (its status says why).")
-        return show(Play(tuple(frames)), 0)
+            return end("⚠️ The run did not answer in time: nothing to show (its status says why).",
+                       live_value(request))
+        return show(Play(tuple(frames)), 0, live_value(request))  # (a run made for it: the page polls it now)
 
     def on_tick(play):
         if not isinstance(play, Play):  # a tick after the end or a Skip: nothing left to show

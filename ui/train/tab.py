@@ -307,6 +307,11 @@ def build(ctx: AppContext) -> TrainHandles:
     w["dataset"].input(on_dataset, [w["dataset"], preset], settings + [preset, preset_info, live])
     own_data.wire(own, w["dataset"], on_dataset, [preset], settings + [preset, preset_info, live])
     export.click(on_export, None, [downloads], api_name="export")
+    def live_value(request):
+        run = ctx.registry.peek(session_id(request))
+        return None if run is None else ctx.feed.value(session_id(request), run)
+
     slow_motion.wire(slow, ctx.registry, live,
-                     lambda request, preset_name, *args: run_for(request, preset_name, args)[0], [preset, *settings])
+                     lambda request, preset_name, *args: run_for(request, preset_name, args)[0], [preset, *settings],
+                     live_value)
     return TrainHandles(preset, settings, preset_info, live, preview, notice)
