@@ -42,6 +42,7 @@ def check_schema(p: dict, kind: str | None = None) -> None:
     assert set(rows) <= {"step", *SERIES}
     assert all(len(v) == len(rows["step"]) for v in rows.values())
     assert all(v is None or math.isfinite(v) for k, vals in rows.items() for v in vals)  # (NaN travels as null)
+    assert all(type(s) is int for s in rows["step"])  # exact: a poll names the step of its last row
     pic = p["picture"]
     assert pic is not None or kind is None
     if pic is None:
@@ -100,6 +101,8 @@ def _history(steps):
 
 def test_a_poll_gets_only_the_rows_it_lacks_and_all_of_them_when_its_rows_are_stale():
     h = _history(range(0, 100, 5))  # 20 rows
+    big = _history([123_456, 123_457])  # (steps are never rounded like the values: the next poll names them)
+    assert payload.history_since(big, Have())["rows"]["step"] == [123_456, 123_457]
     whole = payload.history_since(h, Have())
     assert whole["from"] == 0 and whole["rows"]["step"] == h["step"]
     delta = payload.history_since(h, Have(rows=18, last=85))

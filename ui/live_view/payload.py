@@ -126,7 +126,8 @@ def history_since(history: dict, have: Have) -> dict:
     n = have.rows
     prefix = n == 0 or (n <= len(steps) and steps[n - 1] == have.last)
     start = n if prefix else 0
-    rows = {k: [_finite_or_none(v) for v in history[k][start:]] for k in ("step", *SERIES) if k in history}
+    rows = {k: [_finite_or_none(v) for v in history[k][start:]] for k in SERIES if k in history}
+    rows["step"] = [int(s) for s in steps[start:]]  # (exact: the next poll names its last one)
     return {"from": start, "rows": rows}
 
 
