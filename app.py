@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import os
+from pathlib import Path
 
 import gradio as gr
 from starlette.middleware import Middleware
@@ -32,6 +33,7 @@ from ui.train import reconnect
 from ui.train import tab as train_tab
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+A11Y_JS = (Path(__file__).with_name("ui") / "a11y.js").read_text()  # names Gradio's pictures-in-buttons lack
 
 
 def build_demo(ctx: AppContext | None = None) -> gr.Blocks:
@@ -78,7 +80,7 @@ def launch_options(demo: gr.Blocks) -> dict:
     # footer: the API docs and "built with Gradio"; not Gradio's own Settings and Runs pages (a student has no
     # use for them, and their icons repeat their link text to a screen reader)
     return dict(css=CSS, max_file_size=checkpoint.MAX_BYTES, show_error=True, app_kwargs={"middleware": middleware},
-                footer_links=["api", "gradio"])
+                footer_links=["api", "gradio"], head=f"<script>{A11Y_JS}</script>")
 
 
 def main() -> None:
