@@ -93,6 +93,13 @@ def test_three_students_runs_show_live_on_the_board(app_server, browser, wait_fo
     expect(teacher.locator("#board-focus-line")).to_contain_text("step")
     teacher.locator("#board-back").click()
     expect(board).to_be_visible()
+    tile = board.locator("figure").nth(1)  # from the keyboard too: a tile takes focus, Enter opens it
+    expect(tile).to_contain_text("covers all")  # (the pile in words: not the frame's colour alone)
+    tile.focus()
+    teacher.keyboard.press("Enter")
+    expect(teacher.locator("#board-focus img")).to_be_visible(timeout=15_000)
+    teacher.locator("#board-back").click()
+    expect(board).to_be_visible()
 
     # the class run: the teacher starts it, a student watches it with the tabs (every control) hidden
     teacher.locator("#class-run").click()

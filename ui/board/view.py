@@ -19,6 +19,7 @@ from live.snapshot import Snapshot
 
 COLOURS = {"healthy": "#1a9850", "warning": "#e08214", "collapse": "#d73027", "waiting": "#9e9e9e"}
 NOT_STARTED, COVERS_ALL, COLLAPSED, LEARNING = "not started", "covers all", "collapsed", "learning"
+MARKS = {NOT_STARTED: "○", COVERS_ALL: "✓", COLLAPSED: "✗", LEARNING: "…"}  # the pile as a shape, not a colour
 # Every run starts on one blob (the untrained G covers 0 or 1 mode): a measurement this early says
 # "not spread out yet", not "collapsed". Past it, the verdict stands (ring8-collapse stays collapsed).
 JUDGE_FROM_STEP = 500
@@ -118,8 +119,12 @@ def _tile(run: BoardRun) -> str:
         picture = f'<img src="{html.escape(run.thumb, quote=True)}" alt="{text}" loading="lazy">'
     else:
         picture = '<div class="board-empty">waiting for a picture</div>'
-    return (f'<figure class="board-run board-{level}" data-run="{token}" title="{title}" '
-            f'style="border-color:{COLOURS[level]}">{picture}<figcaption>{text}</figcaption></figure>')
+    # the pile in words too (the frame's colour alone is lost to a red-green colour-blind eye), and a tile
+    # a keyboard reaches and opens (Enter or Space: BOARD_JS)
+    return (f'<figure class="board-run board-{level}" data-run="{token}" title="{title}" tabindex="0" '
+            f'role="button" aria-label="{text} · {html.escape(pile)}: show it full size" '
+            f'style="border-color:{COLOURS[level]}">{picture}<figcaption>{text}'
+            f'<span class="board-pile">{MARKS[pile]} {html.escape(pile)}</span></figcaption></figure>')
 
 
 def board_html(runs: list[BoardRun]) -> str:
@@ -138,6 +143,8 @@ BOARD_CSS = """
                                      image-rendering: pixelated; aspect-ratio: 1; }
 .board-run figcaption { font-size: 0.85em; line-height: 1.25; padding: 3px 2px 0; overflow-wrap: anywhere;
                         color: #222; }
+.board-run:focus-visible { outline: 3px solid #1f2937; outline-offset: 2px; }
+.board-pile { display: block; font-weight: 600; }
 .board-empty { height: 160px; display: flex; align-items: center; justify-content: center; color: #777;
                font-size: 0.85em; }
 """
@@ -147,6 +154,9 @@ BOARD_CSS = """
 BOARD_JS = """
 element.addEventListener('click', (e) => { const tile = e.target.closest('[data-run]');
   if (tile) trigger('click', {run: tile.dataset.run}); });
+element.addEventListener('keydown', (e) => { const tile = e.target.closest('[data-run]');
+  if (tile && (e.key === 'Enter' || e.key === ' ')) {
+    e.preventDefault(); trigger('click', {run: tile.dataset.run}); } });
 window.GanLive.drawThumbs(element);
 watch('value', () => window.GanLive.drawThumbs(element));
 """
