@@ -35,10 +35,15 @@ def _d_on_points(gan, pts: torch.Tensor) -> torch.Tensor:
 
 def noise_grid(gan, res: int = MANIFOLD_RES) -> torch.Tensor:
     """A res x res grid over the first two noise dimensions (others 0): [res*res, nz]."""
-    nz, span = gan.cfg.model.nz, (1.0 if gan.cfg.model.noise == "uniform" else 2.0)
-    t = torch.linspace(-span, span, res, device=gan.device)
+    return noise_plane(gan.cfg.model.nz, gan.cfg.model.noise, res, gan.device)
+
+
+def noise_plane(nz: int, noise: str, res: int = MANIFOLD_RES, device=None) -> torch.Tensor:
+    """noise_grid for a noise distribution ("normal": -2..2, "uniform": -1..1): [res*res, nz]."""
+    span = 1.0 if noise == "uniform" else 2.0
+    t = torch.linspace(-span, span, res, device=device)
     gx, gy = torch.meshgrid(t, t, indexing="ij")
-    z = torch.zeros(res * res, nz, device=gan.device)
+    z = torch.zeros(res * res, nz, device=device)
     z[:, 0] = gx.flatten()
     if nz > 1:
         z[:, 1] = gy.flatten()

@@ -14,21 +14,9 @@ from __future__ import annotations
 import torch
 
 from gan_core import losses
-from gan_core.pictures.field import HEAT_RES, MANIFOLD_RES, plot_bounds
+from gan_core.pictures.field import HEAT_RES, MANIFOLD_RES, noise_plane, plot_bounds
 
 from . import objectives
-
-
-def _noise_grid(nz: int, uniform: bool, res: int, device) -> torch.Tensor:
-    """gan_core.pictures.field.noise_grid: a res x res grid over the first two noise dimensions [res*res, nz]."""
-    span = 1.0 if uniform else 2.0
-    t = torch.linspace(-span, span, res, device=device)
-    gx, gy = torch.meshgrid(t, t, indexing="ij")
-    z = torch.zeros(res * res, nz, device=device)
-    z[:, 0] = gx.flatten()
-    if nz > 1:
-        z[:, 1] = gy.flatten()
-    return z
 
 
 def copy_rows(group, run_ids: list[str]) -> dict[str, torch.Tensor]:
@@ -55,7 +43,7 @@ def fields(group, rows: dict[str, torch.Tensor], fixed_z: list[torch.Tensor], da
             grids.append(torch.stack([gx.flatten(), gy.flatten()], 1))
         pts = torch.stack(grids)  # [A, 900, 2]
         heat = losses.d_output(k.objective, group.D(d_layers, pts.repeat_interleave(m, 1)))  # [A, 900]
-        noise = _noise_grid(k.nz, k.noise == "uniform", MANIFOLD_RES, group.device)
+        noise = noise_plane(k.nz, k.noise, MANIFOLD_RES, group.device)
         manifold = group.G(g_layers, noise.expand(A, -1, -1))  # [A, 400, 2]
         fake = group.G(g_layers, torch.stack(fixed_z).to(group.device))  # [A, F, 2]
         fake_d = losses.d_output(k.objective, group.D(d_layers, fake.repeat_interleave(m, 1)))  # [A, F]

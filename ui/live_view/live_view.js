@@ -187,24 +187,7 @@
     ctx.beginPath();
     ctx.rect(left, top, side, side);
     ctx.clip();
-    if (layers.has("heat")) {
-      const [lo, hi] = heatLevels(pic);
-      const [rows, cols] = pic.heat.shape;
-      const img = new ImageData(cols, rows);
-      for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) {
-        const v = pic.heat[(rows - 1 - i) * cols + j]; // row 0 of the picture = the top = ymax
-        const level = Math.max(0, Math.min(255, Math.round(((Number.isFinite(v) ? v : lo) - lo) * (255 / (hi - lo)))));
-        const o = (i * cols + j) * 4;
-        img.data[o] = LUT[level][0]; img.data[o + 1] = LUT[level][1]; img.data[o + 2] = LUT[level][2]; img.data[o + 3] = 255;
-      }
-      const small = document.createElement("canvas");
-      small.width = cols; small.height = rows;
-      small.getContext("2d").putImageData(img, 0, 0);
-      ctx.imageSmoothingEnabled = true;
-      ctx.imageSmoothingQuality = "high";
-      // the grid's samples lie on the view's edges (field.py's linspace): their centres map onto the edges
-      ctx.drawImage(small, 0.5, 0.5, cols - 1, rows - 1, left, top, side, side);
-    }
+    if (layers.has("heat")) drawHeat(ctx, pic, left, top, side);
     if (layers.has("manifold")) {
       const m = pic.manifold, [R, C] = m.shape;
       ctx.strokeStyle = rgba(SPEC.colours.grid, 0.7);
@@ -251,6 +234,25 @@
     ctx.fillText(`step ${pic.step.toLocaleString("en-US")}: real (green), fake (purple), D (background)`,
       left + side / 2, top / 2);
     return L;
+  }
+
+  function drawHeat(ctx, pic, left, top, side) {
+    // D's output on its [rows = y, cols = x] grid, coloured, smoothly enlarged onto the plot square
+    const [lo, hi] = heatLevels(pic);
+    const [rows, cols] = pic.heat.shape;
+    const img = new ImageData(cols, rows);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) {
+      const v = pic.heat[(rows - 1 - i) * cols + j]; // row 0 of the picture = the top = ymax
+      const level = Math.max(0, Math.min(255, Math.round(((Number.isFinite(v) ? v : lo) - lo) * (255 / (hi - lo)))));
+      img.data.set([...LUT[level], 255], (i * cols + j) * 4);
+    }
+    const small = document.createElement("canvas");
+    small.width = cols; small.height = rows;
+    small.getContext("2d").putImageData(img, 0, 0);
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = "high";
+    // the grid's samples lie on the view's edges (field.py's linspace): their centres map onto the edges
+    ctx.drawImage(small, 0.5, 0.5, cols - 1, rows - 1, left, top, side, side);
   }
 
   function drawArrows(ctx, pic, px, py, k) {
@@ -559,21 +561,8 @@
     const side = 160, ctx = canvasFor(canvas, side, side);
     const heat = unpack(t.heat), real = unpack(t.real), fake = unpack(t.fake);
     const [xmin, xmax, ymin, ymax] = t.bounds;
-    const pic = { heat, probability: t.probability, bounds: t.bounds };
     heat.shape = t.heat.shape;
-    const [lo, hi] = heatLevels(pic), [rows, cols] = t.heat.shape;
-    const img = new ImageData(cols, rows);
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) {
-      const v = heat[(rows - 1 - i) * cols + j];
-      const level = Math.max(0, Math.min(255, Math.round(((Number.isFinite(v) ? v : lo) - lo) * (255 / (hi - lo)))));
-      const o = (i * cols + j) * 4;
-      img.data.set([...LUT[level], 255], o);
-    }
-    const small = document.createElement("canvas");
-    small.width = cols; small.height = rows;
-    small.getContext("2d").putImageData(img, 0, 0);
-    ctx.imageSmoothingEnabled = true;
-    ctx.drawImage(small, 0.5, 0.5, cols - 1, rows - 1, 0, 0, side, side);
+    drawHeat(ctx, { heat, probability: t.probability, bounds: t.bounds }, 0, 0, side);
     for (const [a, colour] of [[real, SPEC.colours.real], [fake, SPEC.colours.fake]]) {
       ctx.fillStyle = rgba(colour, 1);
       for (let i = 0; i + 1 < a.length; i += 2) {
