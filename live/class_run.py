@@ -27,7 +27,7 @@ from gan_core.losses import d_output_kind
 from gan_core.noise import sample_z
 from gan_core.pictures.viz import render_visuals
 from live.alerts import alerts_for
-from live.history import SERIES, History
+from live.history import SERIES, History, with_metrics
 from live.live_fixes import fixes_of
 from live.run import PAUSE_FIRST, LiveSettings
 from live.snapshot import Snapshot
@@ -182,7 +182,7 @@ class ClassRun:
         if visual.get("field") is not None or visual.get("samples") is not None:
             self.visual, self.visual_step = visual, step
         if metrics is not None and (not self.metrics_history or metrics["step"] > self.metrics_history[-1]["step"]):
-            self.metrics_history.append(metrics)
+            self.metrics_history = with_metrics(self.metrics_history, metrics)
         self.version += 1
 
     def _failed(self, message: str) -> None:

@@ -12,6 +12,27 @@ import math
 SERIES = ("d_loss", "g_loss", "d_real", "d_fake", "grad_norm_d", "grad_norm_g")  # a run's per-step numbers, as plotted
 
 
+MAX_METRICS = 120  # metric rows a run keeps (~every 250 steps): thinned evenly past it, the newest always kept
+
+
+def with_metrics(rows: list[dict], row: dict, max_rows: int = MAX_METRICS) -> list[dict]:
+    """rows + [row], thinned to about max_rows / 2 rows evenly spread over the run's steps (the first and
+    the newest kept) once over max_rows. The rows travel with every snapshot: unbounded, a 45-minute
+    class's ~750 rows a run (~200 KB pickled) went with every poll and its latency crept up; the
+    diagnostics' timeline and the collapse alert read them whole."""
+    rows = rows + [row]
+    if len(rows) <= max_rows:
+        return rows
+    first, width = rows[0]["step"], max((rows[-1]["step"] - rows[0]["step"]) / (max_rows // 2), 1e-9)
+    kept, bucket = [], None
+    for r in rows[:-1]:  # the first row of each of max_rows / 2 equal stretches of steps
+        b = int((r["step"] - first) // width)
+        if b != bucket:
+            kept.append(r)
+            bucket = b
+    return kept + [rows[-1]]
+
+
 class History:
     def __init__(self, series: tuple[str, ...], max_points: int = 1000):
         self.series = series

@@ -26,7 +26,7 @@ from gan_core.slow_motion import slow_motion_step
 from gan_core.train import train_step
 
 from .alerts import alerts_for
-from .history import SERIES, History
+from .history import SERIES, History, with_metrics
 from .live_fixes import FIXES, apply_live, fixes_of, restarted, with_fixes
 from .rollback import LastGood
 from .run import PAUSE_FIRST, LiveSettings
@@ -314,7 +314,7 @@ class Trainer:
         except Exception as e:  # diagnostics must never stop training
             m = {"error": f"{type(e).__name__}: {e}"}
         with self._cond:
-            self.metrics_history.append({"step": self.gan.step, **m})
+            self.metrics_history = with_metrics(self.metrics_history, {"step": self.gan.step, **m})
 
     def _publish_visuals(self, force: bool = False) -> None:
         """Draw the sample grid or the 2D field every `visual_every_s` while someone reads the

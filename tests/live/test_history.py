@@ -21,3 +21,16 @@ def test_truncate_keeps_the_rows_up_to_the_step_and_appending_goes_on():
     assert len(h) in (len(rows["step"]), len(rows["step"]) + 1)  # (the stride may skip it) and never out of order
     assert h.as_dict()["step"] == sorted(h.as_dict()["step"])
     assert all(math.isnan(v) or v <= 5 for v in h.as_dict()["d_loss"])
+
+
+def test_metric_rows_are_bounded_evenly_and_keep_the_newest():
+    from live.history import with_metrics
+
+    rows = []
+    for step in range(0, 250 * 1000, 250):  # a long class: 1,000 measurements
+        rows = with_metrics(rows, {"step": step}, max_rows=120)
+        assert len(rows) <= 120 and rows[-1]["step"] == step  # bounded, the newest always there
+    steps = [r["step"] for r in rows]
+    assert steps == sorted(steps) and steps[0] == 0 and len(steps) >= 50  # the run's start still in view
+    even = (steps[-1] - steps[0]) / (len(steps) - 1)
+    assert max(b - a for a, b in zip(steps, steps[1:])) <= 3 * even  # evenly spread, no hole in the timeline
