@@ -161,8 +161,9 @@ def open_link(url: str, query: dict, session: str) -> list:
     with the page's query on the join request (its gr.Request.query_params)."""
     config = httpx.get(url + "config", timeout=30).json()
     card = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "lesson-card")
-    fn_index = next(d["id"] for d in config["dependencies"]
-                    if any(t[1] == "load" for t in d.get("targets", [])) and card in d.get("outputs", []))
+    # (the link's setup runs at page load, chained after the reload handler: app.py)
+    fn_index = next(d["id"] for d in config["dependencies"] if card in d.get("outputs", []) and
+                    (any(t[1] == "load" for t in d.get("targets", [])) or d.get("trigger_after") is not None))
     msg = raw_event(url, [], session, fn_index=fn_index, query=query)
     assert msg.get("success"), msg
     return msg["output"]["data"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import orjson
@@ -262,7 +263,8 @@ def _call(route, path: str, query: bytes = b"", method: str = "GET", client=("10
         sent.append(message)
 
     scope = {"type": "http", "method": method, "path": path, "query_string": query, "headers": [], "client": client}
-    asyncio.run(route(scope, receive, send))
+    with ThreadPoolExecutor(1) as pool:  # (its own thread: a browser test's loop may be running in this one)
+        pool.submit(asyncio.run, route(scope, receive, send)).result()
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return start["status"], dict(start["headers"]), body
