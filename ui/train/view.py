@@ -17,7 +17,6 @@ import os
 import tempfile
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -76,20 +75,6 @@ def curves_image(history: dict, objective: str) -> np.ndarray | None:
 def d_output_limits(objective: str) -> tuple[float, float] | None:
     """Fixed y-range of the D-output plot: probabilities live in [0, 1]; scores are unbounded."""
     return (0.0, 1.0) if objective in BCE_OBJECTIVES else None
-
-
-PLOTS_EVERY_S = 2.0  # while a run trains, its curves are redrawn at most this often (each costs the server)
-
-
-@dataclass(frozen=True)
-class Seen:
-    """What a page shows of its run: the snapshot version, the step its picture shows, and when
-    its curves were drawn (time.monotonic()); a poll sends only what is newer."""
-
-    version: int = -1
-    visual_step: int = -2
-    plots_at: float = -math.inf
-    note: str = ""  # the queue's notice the page shows ("" when not queued)
 
 
 def status_line(snap: Snapshot) -> str:
