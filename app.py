@@ -13,9 +13,9 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from gan_core import checkpoint
-from live import worker
 from live.factory import joins_class, run_factory
-from live.sessions import SessionRegistry
+from live.serving.sessions import SessionRegistry
+from live.single import remote
 from ui.board import banner as room_banner
 from ui.board import tab as board_tab
 from ui.common import AppContext, session_id
@@ -39,7 +39,7 @@ A11Y_JS = (Path(__file__).with_name("ui") / "a11y.js").read_text()  # names Grad
 def build_demo(ctx: AppContext | None = None) -> gr.Blocks:
     if ctx is None:
         ctx = AppContext(registry=SessionRegistry(trainer_factory=run_factory(), joins_class=joins_class))
-        worker.warm_up()  # the run processes' zygote imports torch now, not at the first Start
+        remote.warm_up()  # the run processes' zygote imports torch now, not at the first Start
     with gr.Blocks(title="GAN Classroom", delete_cache=(600, 1800)) as demo:
         gr.Markdown(HEADER, elem_id="header")
         room = room_banner.build(ctx)  # class rooms: hidden unless the page was opened with ?room=

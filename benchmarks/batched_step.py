@@ -19,7 +19,7 @@ import torch
 from gan_core.gan import build_gan
 from gan_core.presets import get_preset
 from gan_core.train import train_step
-from live.batched import BatchedGroup
+from live.classroom.batched import BatchedGroup
 
 SIZES = (  # (label, hidden, depth, batch)
     ("ring8 3x128 b256", 128, 3, 256),

@@ -40,8 +40,8 @@ from gan_core.pictures.field_draw import FIELD_LAYERS
 from gan_core.pictures.viz import png_bytes
 from gan_core.presets import get_preset
 from gan_core.train import train_step
-from live.trainer import WATCHED_S, Trainer
-from live.worker import RemoteTrainer
+from live.single.remote import RemoteTrainer
+from live.single.trainer import WATCHED_S, Trainer
 
 from .bench_latency import app_slider_latency, latent_latency
 from .bench_report import write_report

@@ -14,7 +14,7 @@ import torch
 from gan_core.data import load_dataset
 from gan_core.evaluation.diagnostics import live_metrics
 from gan_core.presets import get_preset
-from live.trainer import Trainer
+from live.single.trainer import Trainer
 
 from .bench_reference import ReferenceLoop
 

@@ -5,7 +5,7 @@
         --variant 'pack2={"model": {"pack": 2}, "train": {"ema": 0}}'
 
 Each variant is a set of overrides of the base preset; variants whose architecture and step recipe
-match (live.batched.group_key) share one BatchedGroup, so their seeds and learning rates step in one
+match (live.classroom.batched.group_key) share one BatchedGroup, so their seeds and learning rates step in one
 call. Every `every` steps each run's shown generator (EMA when on) draws 2,500 points from fixed noise
 (seed 0, as `python -m gan_core evaluate`) and gan_core.evaluation.metrics.mode_coverage counts modes. Per variant
 it prints, per seed, the trajectory "modes/hq@step" and the dominant mode at each evaluation (a run
@@ -27,7 +27,7 @@ import torch
 from gan_core.data.points import mixture_centers
 from gan_core.evaluation.metrics import mode_coverage
 from gan_core.presets import get_preset
-from live.batched import BatchedGroup, group_key
+from live.classroom.batched import BatchedGroup, group_key
 
 
 def healthy(modes: int, n_modes: int, hq: float) -> bool:

@@ -25,7 +25,7 @@ from benchmarks.collapse_search import search_args
 from gan_core.data.points import mixture_centers
 from gan_core.evaluation.metrics import mode_coverage
 from gan_core.presets import get_preset
-from live.batched import BatchedGroup, group_key
+from live.classroom.batched import BatchedGroup, group_key
 
 
 def meets_bar(modes: int, hq: float) -> bool:

@@ -21,7 +21,7 @@ import torch
 from gan_core.data.points import mixture_centers
 from gan_core.evaluation.metrics import mode_coverage
 from gan_core.presets import get_preset
-from live.batched import BatchedGroup
+from live.classroom.batched import BatchedGroup
 
 SIZES = {"2x64": (64, 2, 128), "2x32": (32, 2, 128), "2x16": (16, 2, 128), "1x64": (64, 1, 128),
          "3x64": (64, 3, 128)}  # name -> (hidden, depth, batch)

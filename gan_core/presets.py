@@ -86,7 +86,7 @@ def _merged(base: dict, extra: dict) -> dict:
 
 # name -> (one-line description, nested overrides of the RunConfig defaults)
 PRESETS: dict[str, tuple[str, dict]] = {
-    # The class's default, so small that thirty students' runs step together in a few ms (live.batched):
+    # The class's default, so small that thirty students' runs step together in a few ms (live.classroom.batched):
     # 2 x 32 at batch 128 with lr 1e-2 covered 8/8 modes with >= 80% of samples near one in 5 of 5 seeds
     # by 2,500-3,250 steps (docs/BATCHED.md); GAN Lab's ring uses one layer of 8 at batch 150.
     "ring8": ("8 Gaussians on a ring; a healthy GAN covers all 8 modes within a few thousand steps.",

@@ -1,24 +1,24 @@
 """What the app builds a student's run with: a member of the class process's batched step when
-its settings can be batched (live.batched.group_key), else a run process of its own (or a thread,
-where processes are not available: live.worker)."""
+its settings can be batched (live.classroom.batched.group_key), else a run process of its own (or a thread,
+where processes are not available: live.single.remote)."""
 
 from __future__ import annotations
 
 import sys
 
-from live import worker
-from live.class_member import ClassMember, batchable
+from live.classroom.member import ClassMember, batchable
+from live.single import remote
 from live.zygote import WorkerError
 
 
 def joins_class(cfg) -> bool:
     """Whether run_factory() builds `cfg` as a run of the class process (else a run alone)."""
-    return worker.processes_available() and batchable(cfg)
+    return remote.processes_available() and batchable(cfg)
 
 
 def run_factory():
-    solo = worker.trainer_factory()
-    if not worker.processes_available():
+    solo = remote.trainer_factory()
+    if not remote.processes_available():
         return solo
 
     def build(cfg, **kwargs):

@@ -1,7 +1,7 @@
 """The contract between a student's run and the page: what every kind of run answers.
 
-A run alone in the server's process (`live.trainer.Trainer`, a thread), a run in a process of its
-own (`live.worker.RemoteTrainer`) and a run in the class's batched step (`live.class_member.
+A run alone in the server's process (`live.single.trainer.Trainer`, a thread), a run in a process of its
+own (`live.single.remote.RemoteTrainer`) and a run in the class's batched step (`live.classroom.member.
 ClassMember`) all answer these; the UI calls nothing else. A run process serves exactly these
 names (`RUN_CALLS`, read from this protocol), so the wire and the contract cannot drift apart.
 """
@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from gan_core.config import RunConfig
-
-from .snapshot import Snapshot
+from live.snapshot import Snapshot
 
 
 @runtime_checkable
@@ -64,9 +63,9 @@ LIVE_BOUNDS = {"r1_gamma": (0.0, 10.0), "instance_noise": (0.0, 1.0), "unrolled_
 @dataclass(frozen=True)
 class LiveSettings:
     """What a running run may change (Run.set_live): learning rates, D steps per G step, and the collapse
-    fixes the step reads from the config (live/live_fixes.py). None: unchanged. Checked when made, for every
+    fixes the step reads from the config (live/single/live_fixes.py). None: unchanged. Checked when made, for every
     kind of run (ValueError with a sentence; the values are taken as sent, so text for a number is refused):
-    whether a fix can apply to this run at all is live.live_fixes.with_fixes's to say."""
+    whether a fix can apply to this run at all is live.single.live_fixes.with_fixes's to say."""
 
     lr_g: float | None = None
     lr_d: float | None = None
@@ -96,5 +95,5 @@ class LiveSettings:
             raise ValueError(f"feature matching is on or off (true or false); got {str(self.feature_matching)[:20]}")
 
     def given(self) -> dict:
-        """{live key: value} of the settings given (not None), as live.live_fixes reads them."""
+        """{live key: value} of the settings given (not None), as live.single.live_fixes reads them."""
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}

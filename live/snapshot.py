@@ -17,13 +17,13 @@ import numpy as np
 @dataclass(frozen=True)
 class Snapshot:
     step: int = 0  # G updates so far
-    status: str = "idle"  # idle | running | paused | done | error | ... (live.trainer)
+    status: str = "idle"  # idle | running | paused | done | error | ... (live.single.trainer)
     message: str = ""  # a sentence for the student (why paused, what went wrong)
     its: float = 0.0  # training steps per second, lately
     device: str = ""  # where it trains, in words ("CPU · 1 thread · batched with the class")
-    alerts: list[str] = dataclasses.field(default_factory=list)  # teaching alerts now (live.alerts)
+    alerts: list[str] = dataclasses.field(default_factory=list)  # teaching alerts now (live.single.alerts)
     version: int = 0  # grows whenever anything shown changes: the page redraws only then
-    history: dict[str, list] = dataclasses.field(default_factory=dict)  # "step" + one list per series (live.history)
+    history: dict[str, list] = dataclasses.field(default_factory=dict)  # "step" + a list per series (single/history)
     metrics: list[dict] = dataclasses.field(default_factory=list)  # evaluation rows by step (gan_core.evaluation)
     samples: np.ndarray | None = None  # image runs: the sample grid, uint8 [H, W, 3]
     field: dict | None = None  # 2D runs: the field's arrays (pictures.field.compute_field; hence dataclasses.field)
@@ -34,4 +34,4 @@ class Snapshot:
     d_steps: int = 1
     dataset: str = ""
     is_points: bool = True  # a 2D run (field view) rather than images (sample grid)
-    fixes: dict = dataclasses.field(default_factory=dict)  # the live fixes as they are now (live.live_fixes)
+    fixes: dict = dataclasses.field(default_factory=dict)  # the live fixes as they are now (live.single.live_fixes)

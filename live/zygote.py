@@ -1,5 +1,5 @@
 """The zygote: a helper process that has imported torch and gan_core once, and forks a run process
-for each run (`worker.RemoteTrainer` is the server's handle on one).
+(live/run_process.py) for each run (`live.single.remote.RemoteTrainer` is the server's handle on one).
 
     server ──stdin "fork <socket>"──> zygote ──os.fork()──> run process: a Listener on <socket>,
                                                             a thread per connection calling its Trainer
@@ -16,25 +16,17 @@ untrusted data.
 
 from __future__ import annotations
 
-import ctypes
 import importlib
 import os
 import signal
 import subprocess
 import sys
 import threading
-from multiprocessing.connection import Listener, arbitrary_address
+from multiprocessing.connection import arbitrary_address
 from pathlib import Path
 
 from gan_core.errors import WorkerError
-from live.run import RUN_CALLS as CALLS  # the Run protocol's members: what a run process answers
-
-RUN_NICENESS = 5  # run processes' niceness above the server's: the server answers first when cores are busy
-ALONE_NICENESS = 5  # a run alone yields further, to the class process: one student's costly run (over the
-#                     class's cost ceiling, live/batched/cost.py) gets the CPU the class leaves, not a core of it
-
-
-
+from live.run_process import run_process  # what each forked process serves
 
 # ----------------------------------------------------------------------------- in the server
 
@@ -98,7 +90,7 @@ def _readline(stream, timeout_s: float) -> str:
 class NoHelperProcess(WorkerError):
     """This server cannot have run processes at all: its zygote could not be started even once (no
     fork, a Python that cannot start, a zygote with threads). The one case where a run may train in
-    the server's own process instead (live.worker.trainer_factory). A zygote that ran and then could
+    the server's own process instead (live.single.remote.trainer_factory). A zygote that ran and then could
     not be restarted, a fork that failed, a run process that died or did not answer: plain
     WorkerErrors, which a run reports and never answers by building in the server."""
 
@@ -148,7 +140,7 @@ def zygote_main() -> None:
             os.close(ready_r)
             code = 0
             try:
-                _run_process(address, authkey, ready_w)
+                run_process(address, authkey, ready_w)
             except BaseException:
                 code = 1
             os._exit(code)
@@ -162,102 +154,9 @@ def _preload() -> None:
     """What every run would otherwise import or read first (~2 s), done once here: torch, gan_core,
     torch._dynamo (the first optimiser imports it), sklearn's digits loader, the MNIST-5k table.
     None of it runs a torch op, so no OpenMP or CUDA threads exist when the zygote forks."""
-    for module in ("torch", "torch._dynamo", "sklearn.datasets", "live.trainer", "gan_core.evaluation.diagnostics"):
+    preload = ("torch", "torch._dynamo", "sklearn.datasets", "live.single.trainer", "gan_core.evaluation.diagnostics")
+    for module in preload:
         importlib.import_module(module)
     from gan_core.data import images as image_sets
 
     image_sets._mnist5k_table()
-
-
-def _run_process(address: str, authkey: bytes, ready_w: int) -> None:
-    zygote_pid = os.getppid()
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the zygote
-    if os.getppid() != zygote_pid:
-        return
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote's auto-reaping would hide a subprocess's exit code
-    os.nice(RUN_NICENESS)  # training yields the CPU to the web server, so pages answer under load
-    devnull = os.open(os.devnull, os.O_RDWR)
-    os.dup2(devnull, 0)  # the zygote's pipes are not ours: stdin from nothing, stdout to the log
-    os.dup2(2, 1)
-    listener = Listener(address, "AF_UNIX", authkey=authkey)
-    os.write(ready_w, b"1")
-    os.close(ready_w)
-    state: dict = {"trainer": None, "lock": threading.Lock()}
-    while True:
-        try:
-            conn = listener.accept()
-        except Exception:  # a failed handshake (wrong key): ignore that caller
-            continue
-        threading.Thread(target=_serve, args=(conn, state), daemon=True).start()
-
-
-def _serve(conn, state: dict) -> None:
-    """Answer one connection's calls in order: (name, args, kwargs) -> ("ok", value) | ("error", exc)."""
-    while True:
-        try:
-            name, args, kwargs = conn.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            value = _dispatch(state, name, args, kwargs)
-            reply = ("ok", value)
-        except BaseException as e:  # raised again in the server, same type and message
-            reply = ("error", e)
-        try:
-            conn.send(reply)
-        except Exception as e:  # an exception or value that does not pickle: say what it was
-            conn.send(("error", WorkerError(f"{type(e).__name__}: {e}")))
-        if name == "close":
-            os._exit(0)
-
-
-def _class_call(state: dict, run_id: str, method: str, args: tuple, kwargs: dict):
-    """A call on one run of the class process (its ClassHost made on the first call)."""
-    host = state.get("host")
-    if host is None:
-        with state["lock"]:
-            if state.get("host") is None:
-                from live.class_host import ClassHost
-
-                state["host"] = ClassHost(exit_when_empty=True)
-        host = state["host"]
-    if method == "add":
-        host.add(run_id, *args, **kwargs)
-        return None
-    if method == "remove":
-        return host.remove(run_id)
-    if method not in CALLS | {"steps_pending"}:
-        raise WorkerError(f"the class process cannot answer {method!r}")
-    return host.call(run_id, method, args, kwargs)
-
-
-def _yield_to_the_class(increment: int) -> None:
-    """This run process, every thread of it, `increment` nicer (Linux keeps a nice value per thread:
-    os.nice would change only the calling one; threads made later inherit their maker's)."""
-    for tid in os.listdir("/proc/self/task"):
-        try:
-            os.setpriority(os.PRIO_PROCESS, int(tid), min(19, os.getpriority(os.PRIO_PROCESS, int(tid)) + increment))
-        except OSError:  # (a thread that just ended)
-            pass
-
-
-def _dispatch(state: dict, name: str, args: tuple, kwargs: dict):
-    from .building import ANSWER_WITHIN_S, RunBuild
-
-    if name == "class":  # the class process: (run id, method, args, kwargs) for live.class_host
-        return _class_call(state, *args)
-    if name == "init":  # args: (what to build, cfg, device); the build goes on in a thread (live.building)
-        with state["lock"]:
-            if state["trainer"] is None:
-                _yield_to_the_class(ALONE_NICENESS)
-                state["trainer"] = RunBuild(*args, **kwargs)
-        return state["trainer"].wait(ANSWER_WITHIN_S)
-    run = state["trainer"]
-    if name == "close":
-        if run is not None:
-            run.stop()
-        return None
-    if run is None or name not in CALLS:
-        raise WorkerError(f"the run process cannot answer {name!r}")
-    return run.answer(name, args, kwargs)

@@ -39,7 +39,7 @@ from gan_core.frozen import from_gan  # noqa: E402
 from gan_core.gan import build_gan  # noqa: E402
 from gan_core.presets import get_preset  # noqa: E402
 from gan_core.train import train_step  # noqa: E402
-from live.live_fixes import apply_live  # noqa: E402
+from live.single.live_fixes import apply_live  # noqa: E402
 
 # The collapse lesson (docs/MODE_COLLAPSE.md, issue #17): the `ring8-collapse` preset, each of its
 # `ring8-collapse+<fix>` presets, the same fix switched on live on the collapsing run (what the Train

@@ -39,7 +39,7 @@ def main() -> None:
     from gan_core.evaluation.diagnostics import live_metrics
     from gan_core.presets import get_preset
     from live.factory import run_factory
-    from live.sessions import SessionRegistry
+    from live.serving.sessions import SessionRegistry
     from ui.common import AppContext
 
     n = args.students

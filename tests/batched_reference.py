@@ -4,7 +4,7 @@ reference), and checks that other runs' events leave them bit-identical to it.""
 import torch
 
 from gan_core.presets import get_preset
-from live.batched import GOOD_EVERY, BatchedGroup
+from live.classroom.batched import GOOD_EVERY, BatchedGroup
 
 CFG = get_preset("ring8", model={"hidden": 32, "depth": 2}, train={"batch_size": 128, "device": "cpu"})
 STEPS = 2 * GOOD_EVERY + 10

@@ -93,7 +93,7 @@ def capped_app():
     hostile-input, fault and flood tests, which would otherwise start dozens of run processes."""
     from app import build_demo, launch_options
     from live.factory import run_factory
-    from live.sessions import SessionRegistry
+    from live.serving.sessions import SessionRegistry
     from ui.common import AppContext
 
     registry = SessionRegistry(trainer_factory=run_factory(), max_running=2, max_runs=CAPPED_RUNS,
@@ -242,7 +242,7 @@ def tiny_cfg(dataset="ring8", image_dir=None, *, loss=None, train=None, model=No
 @pytest.fixture
 def make_trainer():
     """Trainer factory (tiny_cfg() by default); every trainer it made is stopped at the end of the test."""
-    from live.trainer import Trainer
+    from live.single.trainer import Trainer
 
     made = []
 

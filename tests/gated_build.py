@@ -1,7 +1,7 @@
 """A run build that takes exactly as long as a test wants: it waits on a named pipe until the test
 lets it go (or kills its process), so "a slow build" needs no big dataset and nothing is timed.
 
-Set `live.worker.RemoteTrainer.builds` to `Gate.builds()`: the run process unpickles it by name, so
+Set `live.single.remote.RemoteTrainer.builds` to `Gate.builds()`: the run process unpickles it by name, so
 this module is imported there as `tests.gated_build` (the zygote's path has the repository root) and
 tests import it by that name too.
 """
@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from gan_core.errors import DatasetError
-from live.trainer import Trainer
+from live.single.trainer import Trainer
 
 FAIL = b"fail"  # what release() writes for a build that fails (as a folder with no images does)
 FAILURE = ("no images found in gated.zip (0 file(s) skipped as not images). "

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import gradio as gr
 
-from live.rooms import RoomRegistry
-from live.sessions import SessionRegistry
-from live.shared_snapshot import SharedSnapshots
+from live.serving.rooms import RoomRegistry
+from live.serving.sessions import SessionRegistry
+from live.serving.shared_snapshot import SharedSnapshots
 from ui.live_view.feed import LiveFeed
 from ui.request_limits import client_address
 
@@ -33,11 +33,11 @@ class AppContext:
     feed: LiveFeed | None = None  # the live view's tokens and polls (ui/live_view/feed.py)
 
     def __post_init__(self):
-        if self.rooms is None:  # (a member with a run is present, and keeps its room open: see live/rooms.py)
+        if self.rooms is None:  # (a member with a run is present, and keeps its room open: see live/serving/rooms.py)
             self.rooms = RoomRegistry(has_run=lambda session: self.registry.peek(session) is not None)
         if self.feed is None:
             self.feed = LiveFeed(self.registry, self.rooms, self.watched)
-        # a closed tab's run waits for its browser to reload (live/sessions.py); when it does not, its tile goes
+        # a closed tab's run waits for its browser to reload (live/serving/sessions.py); when it does not, its tile goes
         if self.registry is not None:
             self.registry.on_gone = lambda session: self.rooms.leave(session)
 

@@ -4,7 +4,7 @@ Every event a page sends (a click, a timer's tick, an upload) is a POST that Gra
 into ~10-20 ms of the web server's CPU before any handler runs. A browser tab sends about two a
 second (the live poll, slow motion's phase timer, a click now and then); a client in a loop sends
 hundreds, and since the web server answers before the training processes when the cores are busy
-(live/zygote.py: RUN_NICENESS), a loop of cheap refusals would take the class's CPU. So each tab
+(live/run_process.py: RUN_NICENESS), a loop of cheap refusals would take the class's CPU. So each tab
 (Gradio's session hash, read from the event's JSON) and each address gets a token bucket, checked
 here in well under a millisecond; over it, HTTP 429 with a sentence, and nothing reaches the queue.
 

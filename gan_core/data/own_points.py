@@ -2,7 +2,7 @@
 
 Both end as a small float32 array [N, 2] (N <= MAX_OWN_POINTS) in the plane the models use, which
 the run's `DataConfig.points` carries inline (rounded to 4 decimals). Inline, because the config is
-what already travels everywhere a run goes: pickled to its process (live/worker.py, the batched
+what already travels everywhere a run goes: pickled to its process (live/single/remote.py, the batched
 class process), written into checkpoint sidecars and exports as JSON (~30 KB at the cap). A store
 keyed by digest would need a folder every process can reach, a lifetime, and a checkpoint that
 names a digest could not be diagnosed on another server.

@@ -183,5 +183,5 @@ def test_a_small_classroom(monkeypatch, tmp_path):
     assert e is not None and e["students"] == 3 and e["watched_steps_per_s"] > 0 and e["unwatched_steps_per_s"] > 0
     srv = s["server"]
     assert srv["reaped_s"] is not None, srv
-    assert srv["processes"]["end"] > srv["processes"]["before"]  # run processes (live/worker.py) ...
+    assert srv["processes"]["end"] > srv["processes"]["before"]  # run processes (live/single/remote.py) ...
     assert srv["processes"]["after"] == srv["processes"]["before"]  # ... all gone

@@ -14,7 +14,7 @@ from gan_core.config import RunConfig
 from gan_core.data.points import mixture_centers
 from gan_core.evaluation.metrics import mode_coverage
 from gan_core.presets import COLLAPSE_FIXES, COLLAPSE_NO_HELP, get_preset, preset_names
-from live.batched import group_key
+from live.classroom.batched import group_key
 from live.run import LiveSettings
 
 FIX_PRESETS = [f"ring8-collapse+{fix}" for fix in COLLAPSE_FIXES]
@@ -80,7 +80,7 @@ def test_switching_a_fix_on_live_rescues_the_collapsed_run():
     the ring8-collapse+ttur learning rates then, through the Trainer's live controls (what the Train
     tab calls), gives >= 7 of 8 modes with >= 60% of samples on a mode by step 6,000. (Over 5 seeds
     the same switch is in docs/MODE_COLLAPSE.md.)"""
-    from live.trainer import Trainer
+    from live.single.trainer import Trainer
     torch.set_num_threads(1)
     cfg = get_preset("ring8-collapse", train={"seed": 2, "device": "cpu"})
     assert cfg.train.steps == 6000
@@ -111,7 +111,7 @@ def test_switching_unrolled_d_on_live_rescues_the_collapsed_run():
     to at least 5 of 8 modes with at least half of its samples on a mode by step 6,000. (Over seeds 0-4,
     scripts/collapse_experiment.py measured 5-7 modes in every seed and the full bar, >= 7 modes with
     >= 60% on a mode, in 3 of 5: docs/MODE_COLLAPSE.md.)"""
-    from live.trainer import Trainer
+    from live.single.trainer import Trainer
     torch.set_num_threads(1)
     cfg = get_preset("ring8-collapse", train={"seed": 1, "device": "cpu"})
     trainer = Trainer(cfg, device="cpu")

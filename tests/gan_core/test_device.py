@@ -7,7 +7,7 @@ import torch
 
 from gan_core import device
 from gan_core.presets import get_preset
-from live.trainer import Trainer
+from live.single.trainer import Trainer
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from gan_core.checkpoint import load
 from gan_core.data.points import mixture_centers
 from gan_core.evaluation.metrics import mode_coverage
 from gan_core.presets import describe_preset, get_preset
-from live.batched import group_key
+from live.classroom.batched import group_key
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +30,7 @@ def test_the_recipe_is_the_measured_one_and_the_class_engine_batches_it():
     assert cfg.model.pack == 2 and cfg.model.minibatch_std and cfg.loss.objective == "lsgan"
     assert (cfg.train.batch_size, cfg.train.lr_g, cfg.train.lr_d, cfg.train.ema) == (512, 1e-3, 2e-3, 0.99)
     assert cfg.train.steps == 12_000
-    assert group_key(cfg) is not None  # thirty students' grid25 runs step together (live/batched)
+    assert group_key(cfg) is not None  # thirty students' grid25 runs step together (live/classroom/batched)
     words = describe_preset("grid25")  # the description names what makes it work
     assert all(w in words for w in ("least-squares", "batch 512", "twice", "PacGAN"))
 

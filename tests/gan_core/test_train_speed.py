@@ -69,7 +69,7 @@ def test_norms_false_skips_only_the_report(monkeypatch):
 
 
 def test_the_trainer_asks_for_norms_on_the_plotted_steps(monkeypatch):
-    from live import trainer as trainer_mod
+    from live.single import trainer as trainer_mod
 
     asked, real = [], trainer_mod.train_step
 

@@ -1,9 +1,9 @@
-"""Teaching alerts (live/alerts.py): mode collapse is named from the coverage the diagnostics and the
+"""Teaching alerts (live/single/alerts.py): mode collapse is named from the coverage the diagnostics and the
 class board judge by, not before a run has had time to spread, and with hysteresis."""
 
 from __future__ import annotations
 
-from live.alerts import COLLAPSE_FROM_STEP, collapse_alert
+from live.single.alerts import COLLAPSE_FROM_STEP, collapse_alert
 from live.snapshot import Snapshot
 from ui.train.view import alerts_text
 

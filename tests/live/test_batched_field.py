@@ -1,4 +1,4 @@
-"""The batched field (live/batched/field.py) is compute_field's, run by run, for every kind of group."""
+"""The batched field (live/classroom/batched/field.py) is compute_field's, run by run, for every kind of group."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import torch
 from gan_core.data import load_dataset
 from gan_core.noise import sample_z
 from gan_core.pictures.field import compute_field
-from live.batched import BatchedGroup
-from live.batched.field import copy_rows, fields
-from live.class_run import RunView
+from live.classroom.batched import BatchedGroup
+from live.classroom.batched.field import copy_rows, fields
+from live.classroom.class_run import RunView
 
 from conftest import tiny_cfg
 

@@ -7,7 +7,7 @@ import torch
 from gan_core.gan import build_gan
 from gan_core.presets import get_preset
 from gan_core.train import train_step
-from live.batched import BatchedGroup, group_key
+from live.classroom.batched import BatchedGroup, group_key
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

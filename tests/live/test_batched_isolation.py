@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from live.batched import GOOD_EVERY, BatchedGroup
+from live.classroom.batched import GOOD_EVERY, BatchedGroup
 
 from batched_reference import CFG, STEPS, assert_bit_identical, assert_same_numbers, cfg_for, group_a_x_b
 

@@ -1,4 +1,4 @@
-"""Batchability by construction (live/batched/key.py): every RunConfig field is declared, and each
+"""Batchability by construction (live/classroom/batched/key.py): every RunConfig field is declared, and each
 declaration holds: a key field changes the group key, a per-run or ignored field does not, and a field
 the group cannot do makes the run unbatchable. A field added to gan_core.config fails here until
 someone decides what a batched group does with it."""
@@ -11,7 +11,7 @@ import pytest
 
 from gan_core.config import ConfigError, RunConfig
 from gan_core.presets import get_preset
-from live.batched.key import IGNORED, IN_THE_KEY, NOT_BATCHED, PER_RUN, group_key, why_not_batched
+from live.classroom.batched.key import IGNORED, IN_THE_KEY, NOT_BATCHED, PER_RUN, group_key, why_not_batched
 
 BASE = get_preset("ring8", train={"device": "cpu"})
 
@@ -65,7 +65,7 @@ def test_every_field_is_declared_exactly_once():
     declared = [IN_THE_KEY, PER_RUN, NOT_BATCHED, set(IGNORED)]
     fields = every_field()
     missing = fields - set().union(*declared)
-    assert not missing, f"declare what a batched group does with {sorted(missing)} in live/batched/key.py"
+    assert not missing, f"declare what a batched group does with {sorted(missing)} in live/classroom/batched/key.py"
     assert sum(len(d) for d in declared) == len(set().union(*declared)), "a field is declared twice"
     assert set().union(*declared) <= fields, "a declared field no longer exists"
     assert set(OTHER) == fields

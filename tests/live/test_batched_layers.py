@@ -1,4 +1,4 @@
-"""live.batched's pieces against gan_core's: the batched G and D against MLPGenerator /
+"""live.classroom.batched's pieces against gan_core's: the batched G and D against MLPGenerator /
 MLPDiscriminator, the per-run losses against gan_core.losses, the per-run Adam against
 torch.optim.Adam, and group_key's choice of what can be batched."""
 
@@ -9,9 +9,9 @@ from gan_core import losses
 from gan_core.config import RunConfig
 from gan_core.models.mlp import MLPDiscriminator, MLPGenerator
 from gan_core.presets import get_preset
-from live.batched import group_key, objectives, why_not_batched
-from live.batched.adam import adam_update
-from live.batched.layers import BatchedDiscriminator, BatchedGenerator
+from live.classroom.batched import group_key, objectives, why_not_batched
+from live.classroom.batched.adam import adam_update
+from live.classroom.batched.layers import BatchedDiscriminator, BatchedGenerator
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 R = 3

@@ -1,4 +1,4 @@
-"""Slow motion of one run of a BatchedGroup (live/batched/slow.py): its one step is an ordinary
+"""Slow motion of one run of a BatchedGroup (live/classroom/batched/slow.py): its one step is an ordinary
 gan_core step on its own networks, the group goes on from there, and the other runs never notice."""
 
 import math
@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from gan_core.train import train_step
-from live.batched import BatchedGroup
-from live.batched.slow import slow_motion_in_group
+from live.classroom.batched import BatchedGroup
+from live.classroom.batched.slow import slow_motion_in_group
 
 from batched_reference import CFG, assert_bit_identical, assert_same_numbers, cfg_for, group_a_x_b, rows_of
 

@@ -1,16 +1,16 @@
-"""A run built in the background (live.building.RunBuild), as its run process holds it, here in this
+"""A run built in the background (live.single.building.RunBuild), as its run process holds it, here in this
 process with a build that waits on an Event: what it answers while building, what it remembers, and
-what a failed build says. (Across a real process: tests/live/test_worker.py.)"""
+what a failed build says. (Across a real process: tests/live/test_worker.py, live.single.remote.)"""
 
 import threading
 
 import pytest
 
 from gan_core.errors import DatasetError, StillBuilding, WorkerError
-from live import building
-from live.building import BUILDING, RunBuild
 from live.run import LiveSettings
-from live.trainer import Trainer
+from live.single import building
+from live.single.building import BUILDING, RunBuild
+from live.single.trainer import Trainer
 
 from conftest import poll_until, tiny_cfg
 

@@ -1,4 +1,4 @@
-"""The class process (live/class_host.py): students' runs of one architecture stepped together, each
+"""The class process (live/classroom/host.py): students' runs of one architecture stepped together, each
 behaving for its student as a run alone would: its own steps, pauses, Step jobs, live changes,
 reset and close, and no training slot taken from the server."""
 
@@ -8,11 +8,11 @@ import pytest
 
 from gan_core.evaluation.diagnostics import live_metrics
 from gan_core.presets import get_preset
-from live import worker
-from live.class_member import ClassMember, batchable
+from live.classroom.member import ClassMember, batchable
 from live.factory import run_factory
 from live.run import LiveSettings
-from live.sessions import SessionRegistry
+from live.serving.sessions import SessionRegistry
+from live.single import remote as worker
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not worker.processes_available(), reason="the class process is Linux-only")]
@@ -94,7 +94,7 @@ def test_class_runs_take_no_training_slot(wait_for):
 def test_a_nan_in_one_class_run_pauses_that_run_only(wait_for):
     """In the class host itself (this process): one run's weights made NaN go back to its last good
     copy and pause with a sentence, while the run beside it trains on."""
-    from live.class_host import ClassHost
+    from live.classroom.host import ClassHost
 
     host = ClassHost()
     bad, good = (host.add(name, CFG.replace(train={"seed": i})) for i, name in enumerate(("bad", "good")))

@@ -1,4 +1,4 @@
-"""The class process shares by cost (live/batched/cost.py, live/fair_share.py, live/class_host.py):
+"""The class process shares by cost (live/classroom/: batched/cost.py, fair_share.py, host.py):
 a run over the cost ceiling never joins it, a live change over it is refused, a costly run and a loop
 of slow steps take one run's share, and a slow step computed while the run changed is dropped."""
 
@@ -9,9 +9,9 @@ import threading
 import pytest
 
 from gan_core.presets import get_preset
-from live.batched.cost import CLASS_COST_CEILING, step_cost, too_costly
-from live.class_host import CHANGED, ClassHost
-from live.class_member import batchable
+from live.classroom.batched.cost import CLASS_COST_CEILING, step_cost, too_costly
+from live.classroom.host import CHANGED, ClassHost
+from live.classroom.member import batchable
 from live.run import LiveSettings
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -79,7 +79,7 @@ def test_slow_steps_are_computed_in_the_loops_turn_and_the_class_goes_on(host, w
 def test_a_slow_step_is_dropped_when_the_run_changed_meanwhile(host, monkeypatch):
     run = host.add("r", RING8)
     run.step(3)
-    import live.batched.slow as slow
+    import live.classroom.batched.slow as slow
     began, release = threading.Event(), threading.Event()
     real = slow.slow_motion_step
 

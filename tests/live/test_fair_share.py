@@ -1,10 +1,10 @@
-"""The class loop's fair share (live/fair_share.py): every run an equal share of the loop's time."""
+"""The class loop's fair share (live/classroom/fair_share.py): every run an equal share of the loop's time."""
 
 from __future__ import annotations
 
 import pytest
 
-from live.fair_share import FairShare
+from live.classroom.fair_share import FairShare
 
 
 def simulate(costs: dict, runs: dict, rounds: int) -> dict:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from live import worker
+from live.single import remote as worker
 from tests.gated_build import Gate
 
 from conftest import live_poll, status_of
@@ -148,7 +148,7 @@ def test_a_frozen_run_delays_no_one_else_and_says_so_itself(capped_app, client, 
 
 
 def test_a_frozen_class_process_delays_no_run_alone_and_its_tabs_say_so(capped_app, client, monkeypatch, wait_for):
-    from live.class_member import ClassMember
+    from live.classroom.member import ClassMember
 
     registry, url = capped_app[0].ctx.registry, capped_app[1]
     member, solo = client(), client()

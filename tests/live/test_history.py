@@ -2,7 +2,7 @@
 
 import math
 
-from live.history import History
+from live.single.history import History
 
 
 def test_truncate_keeps_the_rows_up_to_the_step_and_appending_goes_on():
@@ -24,7 +24,7 @@ def test_truncate_keeps_the_rows_up_to_the_step_and_appending_goes_on():
 
 
 def test_metric_rows_are_bounded_evenly_and_keep_the_newest():
-    from live.history import with_metrics
+    from live.single.history import with_metrics
 
     rows = []
     for step in range(0, 250 * 1000, 250):  # a long class: 1,000 measurements

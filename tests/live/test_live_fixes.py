@@ -1,8 +1,8 @@
-"""The collapse fixes switched on live (issue #17 §1; live/live_fixes.py): R1, instance noise, unrolled D
+"""The collapse fixes switched on live (issue #17 §1; live/single/live_fixes.py): R1, instance noise, unrolled D
 and feature matching change the step of a running or paused run of every kind, which keeps its weights,
 Adam moments, step count and history; values out of bounds, and fixes the run cannot take, are refused
 with a sentence and change nothing. A class run whose fix cannot be batched moves to the class process's
-solo lane (live/solo_lane.py) with its state, and back into a group when the fix is off again."""
+solo lane (live/classroom/solo_lane.py) with its state, and back into a group when the fix is off again."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from gan_core import checkpoint, losses
 from gan_core.config import ConfigError
 from gan_core.gan import build_gan
 from gan_core.train import annealed_noise_std, d_step, train_step
-from live.live_fixes import apply_live, fixes_of, with_fixes
 from live.run import LiveSettings
+from live.single.live_fixes import apply_live, fixes_of, with_fixes
 
 from conftest import tiny_cfg
 
@@ -157,7 +157,7 @@ def test_reset_keeps_the_fixes_and_starts_from_step_zero(make_trainer):
 
 @pytest.fixture
 def host():
-    from live.class_host import ClassHost
+    from live.classroom.host import ClassHost
     h = ClassHost()
     yield h
     h.stop()
@@ -202,7 +202,7 @@ def test_a_class_run_moves_to_the_solo_lane_and_back_with_its_state(host, wait_f
 @pytest.mark.parametrize("fix, lane", [({"r1_gamma": 1.0}, "solo"), ({"unrolled_steps": 2}, "batched")])
 def test_a_class_run_with_a_live_fix_trains_as_gan_core_would(host, fix, lane):
     """Batched for 10 steps, a fix switched on live, 10 steps more (R1: in the solo lane; unrolled D: in
-    the group of its k, live/batched/unroll.py): the same weights as gan_core's train_step with the same
+    the group of its k, live/classroom/batched/unroll.py): the same weights as gan_core's train_step with the same
     switch (apply_live) between the same steps."""
     cfg = tiny_cfg()
     run = host.add("a", cfg)
@@ -269,7 +269,7 @@ def test_slow_motion_reset_and_nan_work_in_the_solo_lane(host, wait_for):
 
 
 def test_a_full_solo_lane_refuses_the_move_and_the_run_goes_on(host, monkeypatch):
-    from live import solo_lane
+    from live.classroom import solo_lane
     monkeypatch.setattr(solo_lane, "MAX_SOLO_RUNS", 1)
     a, b = host.add("a", tiny_cfg()), host.add("b", tiny_cfg().replace(train={"seed": 1}))
     a.set_live(LiveSettings(feature_matching=True))
@@ -287,7 +287,7 @@ def test_a_full_solo_lane_refuses_the_move_and_the_run_goes_on(host, monkeypatch
 
 @pytest.mark.slow
 def test_a_run_process_passes_the_fixes_through():
-    from live import worker
+    from live.single import remote as worker
     if not worker.processes_available():
         pytest.skip("run processes are Linux-only")
     run = worker.RemoteTrainer(tiny_cfg())

@@ -1,10 +1,10 @@
-"""live.rollback.LastGood: the copy a run goes back to after a NaN."""
+"""live.single.rollback.LastGood: the copy a run goes back to after a NaN."""
 
 import torch
 
 from gan_core.gan import build_gan
 from gan_core.train import train_step
-from live.rollback import LastGood
+from live.single.rollback import LastGood
 
 from conftest import tiny_cfg
 

@@ -1,12 +1,12 @@
-"""Class rooms (live/rooms.py): codes, teacher keys, bounds, idle closing and dropping absent members
-with a fake clock, isolation between rooms, and the per-client budget of wrong guesses (live/guesses.py)."""
+"""Class rooms (live/serving/rooms.py): codes, teacher keys, bounds, idle closing and dropping absent members
+with a fake clock, isolation between rooms, and the per-client budget of wrong guesses (live/serving/guesses.py)."""
 
 import itertools
 
 import pytest
 
-from live.guesses import TOO_MANY, GuessBudget
-from live.rooms import (
+from live.serving.guesses import TOO_MANY, GuessBudget
+from live.serving.rooms import (
     ALPHABET,
     MAX_MEMBERS,
     MEMBERS_PER_CLIENT,
@@ -103,7 +103,7 @@ def test_bounds_on_rooms_and_members(clock):
 
 def test_the_default_bounds_fit_a_lecture_hall_behind_one_address():
     assert MAX_MEMBERS >= 120 and MEMBERS_PER_CLIENT >= 150  # (a hall of 100+ shares one NAT address)
-    from live.rooms import ABSENT_DROP_S
+    from live.serving.rooms import ABSENT_DROP_S
     from ui.board.banner import HEARTBEAT_S
     assert 3 * HEARTBEAT_S <= ABSENT_DROP_S  # a page that beats keeps its place, even slowed by its browser
 
@@ -286,7 +286,7 @@ def test_each_room_has_an_unguessable_class_run_session(clock):
 
 
 def test_shared_snapshots_fetch_at_most_once_per_max_age(clock):
-    from live.shared_snapshot import SharedSnapshots
+    from live.serving.shared_snapshot import SharedSnapshots
 
     class Run:
         calls = 0

@@ -4,11 +4,11 @@ import inspect
 
 import pytest
 
-from live.class_member import ClassMember
+from live.classroom.member import ClassMember
 from live.run import RUN_CALLS, Run
-from live.trainer import Trainer
-from live.worker import RemoteTrainer
-from live.zygote import CALLS
+from live.run_process import CALLS
+from live.single.remote import RemoteTrainer
+from live.single.trainer import Trainer
 
 from conftest import tiny_cfg
 

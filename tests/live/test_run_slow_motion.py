@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from gan_core.presets import get_preset
-from live import worker
 from live.run import PAUSE_FIRST
+from live.single import remote as worker
 
 from conftest import tiny_cfg
 
@@ -49,7 +49,7 @@ def test_a_trainer(make_trainer, wait_for, dataset):
 
 
 def test_a_class_run_in_the_class_host(wait_for):
-    from live.class_host import ClassHost
+    from live.classroom.host import ClassHost
 
     host = ClassHost()
     try:
@@ -65,7 +65,7 @@ def test_a_class_run_in_the_class_host(wait_for):
 @LINUX_ONLY
 @pytest.mark.parametrize("dataset", ["ring8", "digits"])
 def test_a_run_in_a_process_of_its_own(wait_for, dataset):
-    from live.worker import RemoteTrainer
+    from live.single.remote import RemoteTrainer
 
     run = RemoteTrainer(tiny_cfg(dataset))
     try:
@@ -77,7 +77,7 @@ def test_a_run_in_a_process_of_its_own(wait_for, dataset):
 @pytest.mark.slow
 @LINUX_ONLY
 def test_a_run_of_the_class_process(wait_for):
-    from live.class_member import ClassMember
+    from live.classroom.member import ClassMember
 
     run = ClassMember(RING8)
     try:
@@ -93,7 +93,7 @@ def test_a_dead_run_process_gives_no_frames_and_no_crash():
     import os
     import signal
 
-    from live.worker import RemoteTrainer, wait_for_exit
+    from live.single.remote import RemoteTrainer, wait_for_exit
 
     run = RemoteTrainer(tiny_cfg())
     try:
@@ -107,8 +107,8 @@ def test_a_dead_run_process_gives_no_frames_and_no_crash():
 
 def test_slow_motion_needs_a_training_slot_like_step():
     from gan_core.errors import CapacityError
-    from live.sessions import SessionRegistry
-    from live.trainer import Trainer
+    from live.serving.sessions import SessionRegistry
+    from live.single.trainer import Trainer
 
     registry = SessionRegistry(max_running=1, trainer_factory=lambda cfg: Trainer(cfg, device="cpu"))
     try:

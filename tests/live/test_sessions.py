@@ -6,8 +6,8 @@ import time
 import pytest
 
 from gan_core.config import RunConfig
-from live.sessions import CapacityError, SessionRegistry
-from live.trainer import Trainer
+from live.serving.sessions import CapacityError, SessionRegistry
+from live.single.trainer import Trainer
 
 from conftest import poll_until
 
@@ -147,7 +147,7 @@ def test_shutdown_stops_everything(registry):
 
 
 def test_default_cap_from_environment(monkeypatch):
-    from live.sessions import default_max_running
+    from live.serving.sessions import default_max_running
 
     monkeypatch.setenv("GAN_CLASSROOM_MAX_RUNS", "5")
     assert default_max_running() == 5
@@ -166,7 +166,7 @@ class Clock:
 
 
 def test_over_the_cap_a_start_queues_and_starts_by_itself_in_order(registry):
-    from live.sessions import Queued
+    from live.serving.sessions import Queued
 
     clock = Clock()
     reg = registry(max_running=1, turn_s=180.0, clock=clock, reap_every_s=3600)
@@ -200,7 +200,7 @@ def test_no_turns_while_nobody_waits(registry):
 
 
 def test_wait_estimates():
-    from live.turns import wait_estimate_s
+    from live.serving.training_queue import wait_estimate_s
 
     assert wait_estimate_s(1, [100.0, 30.0], 180.0) == 30.0  # the first slot to free
     assert wait_estimate_s(2, [100.0, 30.0], 180.0) == 100.0
@@ -341,7 +341,7 @@ def test_runs_without_a_token_close_with_their_tab_and_bad_tokens_claim_nothing(
 
 
 def test_remembered_page_tokens_are_bounded(registry, monkeypatch):
-    from live import sessions
+    from live.serving import sessions
 
     monkeypatch.setattr(sessions, "MAX_PAGE_TOKENS", 50)
     reg = registry(reap_every_s=3600)

@@ -9,9 +9,9 @@ import torch
 from gan_core import losses
 from gan_core.gan import build_gan
 from gan_core.train import train_step
-from live import trainer as trainer_mod
-from live.history import SERIES, History
 from live.run import LiveSettings
+from live.single import trainer as trainer_mod
+from live.single.history import SERIES, History
 from live.snapshot import Snapshot
 from ui.train.view import history_csv
 

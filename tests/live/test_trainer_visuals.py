@@ -3,7 +3,7 @@ every Step job, and never for a run nobody watches (drawing costs ~1-2% of the s
 
 import pytest
 
-from live import trainer as trainer_mod
+from live.single import trainer as trainer_mod
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -1,4 +1,4 @@
-"""Runs in processes of their own (live.worker): the same run as a Trainer thread, typed errors
+"""Runs in processes of their own (live.single.remote): the same run as a Trainer thread, typed errors
 across the wire, a Step that waits without blocking snapshots, a dead process reported (never
 raised into the UI), no process left behind, and the networks handed over as a checkpoint."""
 
@@ -14,11 +14,11 @@ from gan_core import frozen
 from gan_core.checkpoint import CheckpointError
 from gan_core.config import RunConfig
 from gan_core.errors import DatasetError, StillBuilding
-from live import worker
 from live import zygote as zygote_mod
 from live.run import LiveSettings
-from live.sessions import SessionRegistry
-from live.trainer import Trainer
+from live.serving.sessions import SessionRegistry
+from live.single import remote as worker
+from live.single.trainer import Trainer
 from tests.gated_build import FAIL, FAILURE, Gate
 
 from conftest import tiny_cfg
@@ -177,7 +177,7 @@ def test_a_zygote_with_threads_refuses_to_fork(monkeypatch):
         zygote_mod.Zygote()
 
 
-# -- builds: in the run process, in the background (live.building) ------------------------------------
+# -- builds: in the run process, in the background (live.single.building) ------------------------------------
 
 @pytest.fixture
 def gate(monkeypatch, tmp_path):

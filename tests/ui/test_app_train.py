@@ -16,7 +16,7 @@ import pytest
 
 from gan_core.config import OBJECTIVES, ConfigError
 from gan_core.presets import get_preset, preset_names
-from live import worker
+from live.single import remote as worker
 from ui.train import view
 from ui.train.settings import KEYS, base_config, config_from_values, preset_for, same_run, values_from_config
 

@@ -15,7 +15,7 @@ from gan_core.evaluation.diagnostics import live_metrics
 from gan_core.gan import build_gan
 from gan_core.presets import get_preset
 from gan_core.train import train_step
-from live.sessions import SessionRegistry
+from live.serving.sessions import SessionRegistry
 from ui.common import AppContext
 from ui.diagnostics import tab
 from ui.diagnostics import view as dview

@@ -21,7 +21,7 @@ from gan_core import checkpoint as ckpt
 from gan_core import frozen
 from gan_core.config import MAX_SEED
 from gan_core.presets import get_preset
-from live import worker
+from live.single import remote as worker
 from ui import temp_files
 from ui.common import session_id
 

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from live import worker
+from live.single import remote as worker
 from tests.gated_build import Gate
 
 from conftest import live_poll, status_of

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from live import worker
 from live.run import LiveSettings
+from live.single import remote as worker
 from ui.common import session_id
 
 from conftest import poll_until, status_of
@@ -64,7 +64,7 @@ def test_a_loop_of_slow_steps_on_class_runs_leaves_the_class_training(capped_app
 def test_idle_runs_of_one_client_cannot_hold_the_solo_lane(capped_app, client):
     """Finding 8: eight idle runs with R1 switched on held all eight places of the solo lane, and every
     other student's R1 was refused. Each run of the lane now takes only its share: there is no cap to fill."""
-    from live.solo_lane import MAX_SOLO_RUNS
+    from live.classroom.solo_lane import MAX_SOLO_RUNS
 
     assert MAX_SOLO_RUNS >= 150  # as many as the class process holds: no place to take from others
     others = [client() for _ in range(4)]

@@ -18,8 +18,8 @@ import time
 import pytest
 from markdown_it import MarkdownIt
 
-from live.guesses import GuessBudget
-from live.rooms import ALPHABET, RoomRegistry
+from live.serving.guesses import GuessBudget
+from live.serving.rooms import ALPHABET, RoomRegistry
 from ui.board.links import pasted_key
 
 from conftest import raw_event, status_of

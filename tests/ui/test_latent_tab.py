@@ -14,7 +14,7 @@ from PIL import Image
 from safetensors.torch import save_file
 
 from gan_core.presets import get_preset
-from live.sessions import SessionRegistry
+from live.serving.sessions import SessionRegistry
 from ui.common import ROOT, AppContext
 from ui.latent import tab
 from ui.latent import view as lv

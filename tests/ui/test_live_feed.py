@@ -12,11 +12,11 @@ import orjson
 import pytest
 
 from gan_core.pictures.field import HEAT_RES, MANIFOLD_RES
-from live.class_member import ClassMember
-from live.history import SERIES
-from live.sessions import SessionRegistry
-from live.trainer import Trainer
-from live.worker import RemoteTrainer
+from live.classroom.member import ClassMember
+from live.serving.sessions import SessionRegistry
+from live.single.history import SERIES
+from live.single.remote import RemoteTrainer
+from live.single.trainer import Trainer
 from ui.live_view import payload
 from ui.live_view.feed import LiveFeed, LiveRoute
 from ui.live_view.payload import Have
@@ -109,7 +109,7 @@ def test_a_poll_gets_only_the_rows_it_lacks_and_all_of_them_when_its_rows_are_st
     delta = payload.history_since(h, Have(rows=18, last=85))
     assert delta["from"] == 18 and delta["rows"]["step"] == [90, 95]
     assert payload.history_since(h, Have(rows=20, last=95))["rows"]["step"] == []  # nothing new
-    thinned = _history(range(0, 100, 10))  # the history halved (live.history): row 17 is another step now
+    thinned = _history(range(0, 100, 10))  # the history halved (live.single.history): row 17 is another step now
     assert payload.history_since(thinned, Have(rows=9, last=85))["from"] == 0
     assert payload.history_since(_history(range(0, 40, 5)), Have(rows=18, last=85))["from"] == 0  # truncated (NaN)
     assert payload.history_since(h, Have(rows=18, last=84))["from"] == 0  # another run's rows
@@ -307,8 +307,8 @@ def test_a_loop_of_polls_is_refused_cheaply(two_tabs, monkeypatch):
 
 
 def test_a_watch_token_reads_the_rooms_class_run_whatever_it_is_now(two_tabs):
-    from live.rooms import RoomRegistry
-    from live.shared_snapshot import SharedSnapshots
+    from live.serving.rooms import RoomRegistry
+    from live.serving.shared_snapshot import SharedSnapshots
 
     registry, _ = two_tabs
     rooms = RoomRegistry(has_run=lambda s: registry.peek(s) is not None)

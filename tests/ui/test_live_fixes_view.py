@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from gan_core.presets import get_preset, preset_names
-from live.live_fixes import LIVE_KEYS as RUN_LIVE_KEYS
 from live.run import LiveSettings
+from live.single.live_fixes import LIVE_KEYS as RUN_LIVE_KEYS
 from ui.train.live_fixes import FIX_KEYS, change_sentence
 from ui.train.settings import LIVE_KEYS, live_settings, same_run
 from ui.train.view import fixes_text

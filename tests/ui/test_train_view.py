@@ -11,7 +11,7 @@ import pytest
 
 from gan_core.pictures.field_draw import FIELD_LAYERS, layout
 from gan_core.presets import get_preset
-from live.trainer import Trainer
+from live.single.trainer import Trainer
 from ui.train import view
 
 pytestmark = pytest.mark.usefixtures("one_thread")

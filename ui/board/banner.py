@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from live.rooms import RoomError, normalize_code
+from live.serving.rooms import RoomError, normalize_code
 from ui.common import AppContext, client_id, plain_markdown, sentence, session_id
 from ui.live_view import component as live_view
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from live.rooms import normalize_code, normalize_key
+from live.serving.rooms import normalize_code, normalize_key
 
 _HOST = re.compile(r"[A-Za-z0-9.\-]{1,100}(:[0-9]{1,5})?")
 PASTED_MAX = 400  # characters of a pasted link read (a teacher link is ~60-150)

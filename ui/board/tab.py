@@ -1,7 +1,7 @@
 """The Class board tab: a teacher opens a room, students train in it, the projector shows every run.
 
 Layout and wiring only; what the board shows is ui/board/view.py, its thumbnails ui/board/thumbs.py,
-the links ui/board/links.py, rooms live/rooms.py. One gr.Timer (every BOARD_EVERY_S, only once a room
+the links ui/board/links.py, rooms live/serving/rooms.py. One gr.Timer (every BOARD_EVERY_S, only once a room
 is open on this page) reads the *last* snapshot of each run in the room (no call to any run: each
 student's own poll fetched it) and sends one small HTML of thumbnails. A click on a thumbnail puts
 that run full size on the projector. The teacher may also start one *class run* that every student
@@ -24,7 +24,7 @@ from gan_core.errors import CapacityError, ClassroomError, Queued
 from gan_core.evaluation.diagnostics import live_metrics
 from gan_core.pictures.field_draw import FIELD_LAYERS
 from gan_core.presets import describe_preset, get_preset, preset_names
-from live.rooms import RoomError, normalize_code, normalize_key
+from live.serving.rooms import RoomError, normalize_code, normalize_key
 from live.snapshot import Snapshot
 from ui.board import view as board_view
 from ui.board.links import pasted_key, room_link, teacher_link

@@ -29,7 +29,7 @@ EARLY = Verdict("warning", f"too early to judge: measured before step {JUDGE_FRO
 @dataclass(frozen=True)
 class BoardRun:
     token: str  # the member's opaque token: what a click on its thumbnail sends back
-    name: str  # nickname or "Run 3", as typed (bounded by live.rooms.clean_nickname), escaped here
+    name: str  # nickname or "Run 3", as typed (bounded by live.serving.rooms.clean_nickname), escaped here
     snap: Snapshot | None  # the run's last snapshot; None while the student has no run
     thumb: str | dict | None = None  # a 2D run's thumbnail numbers, an image run's URL; None before a picture
 

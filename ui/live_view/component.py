@@ -17,7 +17,7 @@ import gradio as gr
 
 from gan_core.config import BCE_OBJECTIVES, CRITIC_OBJECTIVES
 from gan_core.pictures import field_draw
-from live.history import SERIES
+from live.single.history import SERIES
 from ui.curve_series import CRITIC_TITLE, D_PANEL, EQUILIBRIUM, EQUILIBRIUM_COLOUR, PANELS
 from ui.live_view.payload import FIELD_ARRAYS
 

@@ -16,7 +16,7 @@ nothing new is HTTP 204, anything else a few KB of JSON, and the browser draws (
 Tokens are 128-bit random, made by the server and handed out only in the owning tab's own event
 answers: a token of another run or a forged one gets nothing. The table holds at most MAX_TOKENS
 (least recently used go first); a poll also counts against its token's and its address's buckets.
-A room's class run is read through ctx.watched (live/shared_snapshot.py): one snapshot a second for
+A room's class run is read through ctx.watched (live/serving/shared_snapshot.py): one snapshot a second for
 the whole room, however many students watch it.
 """
 
@@ -47,8 +47,8 @@ NO_CLASS_RUN = "The teacher has not started a class run yet: it appears here whe
 
 
 class LiveFeed:
-    """registry: live.sessions.SessionRegistry (peek, get, queue_note); rooms: live.rooms.RoomRegistry
-    and watched: live.shared_snapshot.SharedSnapshots, for the class run a room watches."""
+    """registry: live.serving.sessions.SessionRegistry (peek, get, queue_note); rooms: live.serving.rooms.RoomRegistry
+    and watched: live.serving.shared_snapshot.SharedSnapshots, for the class run a room watches."""
 
     def __init__(self, registry, rooms=None, watched=None, max_tokens: int = MAX_TOKENS):
         self.registry, self.rooms, self.watched, self.max_tokens = registry, rooms, watched, max_tokens

@@ -29,7 +29,7 @@ import numpy as np
 from markdown_it import MarkdownIt
 
 from gan_core.pictures.viz import png_bytes
-from live.history import SERIES
+from live.single.history import SERIES
 from live.snapshot import Snapshot
 
 SCHEMA = 1
@@ -121,7 +121,7 @@ def picture_of(snap: Snapshot) -> dict | None:
 
 def history_since(history: dict, have: Have) -> dict:
     """The rows the page lacks; all of them when its rows are not a prefix of ours any more (the
-    history was thinned: live.history halves it as a run grows long; truncated after a NaN; a reset)."""
+    history was thinned: live.single.history halves it as a run grows long; truncated after a NaN; a reset)."""
     steps = history.get("step", [])
     n = have.rows
     prefix = n == 0 or (n <= len(steps) and steps[n - 1] == have.last)

@@ -7,8 +7,8 @@ feature matching, beside the learning rates and D steps.
     [x] Feature matching
 
 Layout (`widgets`), wiring (`wire`) and the sentence (`change_sentence`, a pure function). The engine
-side is live/live_fixes.py; a run of the class that takes a fix the batched step cannot do moves to
-the class process's solo lane and keeps training (live/solo_lane.py).
+side is live/single/live_fixes.py; a run of the class that takes a fix the batched step cannot do moves to
+the class process's solo lane and keeps training (live/classroom/solo_lane.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from live.run import LiveSettings
 from ui.common import session_id
 from ui.train.settings import TRICK_INFO
 
-FIX_KEYS = ("r1_gamma", "instance_noise", "unrolled_steps", "feature_matching")  # live.live_fixes.FIXES
+FIX_KEYS = ("r1_gamma", "instance_noise", "unrolled_steps", "feature_matching")  # live.single.live_fixes.FIXES
 NOTE = ("<small>These fixes also switch on **live**, on the run as it is (its weights, step and curves go on): "
         "the way to rescue a run that is collapsing now. Unrolled D costs 1 + k D updates a step.</small>")
 

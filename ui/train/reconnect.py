@@ -3,7 +3,7 @@ tab finds the same run, its settings and its board tile.
 
 The page keeps a random token in the browser (localStorage: 128 bits from crypto.getRandomValues, so
 never guessable and never a path) and sends it once, when it loads (TOKEN_JS, run by demo.load before
-the handler). The registry (live/sessions.py: claim, leave) owns runs by that token; this handler moves
+the handler). The registry (live/serving/sessions.py: claim, leave) owns runs by that token; this handler moves
 the browser's run to the new page and puts its settings back in the widgets, so Start goes on with it
 instead of making a new one.
 """

@@ -23,7 +23,7 @@ def dataset_label(name: str) -> str:
     return OWN_LABELS.get(name) or (f"{name} (download)" if name in DOWNLOAD_DATASETS else name)
 
 # Settings applied to a running run without restarting it (Run.set_live): the rates, and the collapse
-# fixes the step reads from the config (live/live_fixes.py; their widgets: ui/train/live_fixes.py).
+# fixes the step reads from the config (live/single/live_fixes.py; their widgets: ui/train/live_fixes.py).
 LIVE_KEYS = ("lr_g", "lr_d", "d_steps", "r1_gamma", "instance_noise", "unrolled_steps", "feature_matching")
 
 # widget key -> (config section, config field); "width" is special-cased (hidden or ngf/ndf).

@@ -17,8 +17,8 @@ from gan_core.config import OBJECTIVES
 from gan_core.errors import CapacityError, ClassroomError, Queued
 from gan_core.evaluation.diagnostics import live_metrics
 from gan_core.presets import describe_preset, get_preset, preset_names
-from live.building import BUILDING
 from live.run import LiveSettings
+from live.single.building import BUILDING
 from ui import temp_files
 from ui.common import AppContext, client_id, session_id
 from ui.live_view import component as live_view

@@ -26,11 +26,11 @@ from gan_core.pictures.curves_draw import Panel, Series, draw_curves
 from gan_core.pictures.field_draw import FIELD_LAYERS, PICTURE_WIDTH, draw_field, field_title
 from gan_core.pictures.viz import png_bytes
 from gan_core.presets import PRESETS, get_preset
-from live.alerts import collapse_alert
-from live.building import BUILDING
-from live.history import SERIES
+from live.single.alerts import collapse_alert
+from live.single.building import BUILDING
+from live.single.history import SERIES
+from live.single.trainer import Trainer
 from live.snapshot import Snapshot
-from live.trainer import Trainer
 from ui.curve_series import CRITIC_TITLE, D_PANEL, EQUILIBRIUM, EQUILIBRIUM_COLOUR, PANELS, is_critic
 
 MAX_POINTS = 400  # per series drawn: ~1 px apart on a plot ~400 px wide
@@ -79,7 +79,7 @@ def d_output_limits(objective: str) -> tuple[float, float] | None:
 
 def status_line(snap: Snapshot) -> str:
     """'**running** · step 1,230 · 412 it/s · cpu (2 threads)' plus the live settings and any message."""
-    if snap.status == BUILDING:  # (live.building) no step, speed or device yet: what the build is doing
+    if snap.status == BUILDING:  # (live.single.building) no step, speed or device yet: what the build is doing
         return f"**{BUILDING}** · {snap.dataset}  \n{snap.message}"
     its = f"{snap.its:.0f} it/s" if snap.status == "running" else "0 it/s"
     line = (f"**{snap.status}** · step {snap.step:,} · {its} · {snap.device} · {snap.dataset}  \n"

@@ -12,9 +12,9 @@ slot), run.py (a run's bookkeeping), results.py (a step's numbers, an exported r
 run as plain gan_core objects and back), group.py (the group and its step).
 """
 
-from .group import GOOD_EVERY, BatchedGroup
-from .key import GroupKey, group_key, why_not_batched
-from .results import SERIES, ExportedRun, StepResult
+from live.classroom.batched.group import GOOD_EVERY, BatchedGroup
+from live.classroom.batched.key import GroupKey, group_key, why_not_batched
+from live.classroom.batched.results import SERIES, ExportedRun, StepResult
 
 __all__ = ["BatchedGroup", "ExportedRun", "StepResult", "GroupKey", "group_key", "why_not_batched",
            "GOOD_EVERY", "SERIES"]

@@ -24,13 +24,12 @@ from gan_core.losses import d_output_kind
 from gan_core.pictures.viz import render_visuals
 from gan_core.slow_motion import slow_motion_step
 from gan_core.train import train_step
-
-from .alerts import alerts_for
-from .history import SERIES, History, with_metrics
-from .live_fixes import FIXES, apply_live, fixes_of, restarted, with_fixes
-from .rollback import LastGood
-from .run import PAUSE_FIRST, LiveSettings
-from .snapshot import Snapshot
+from live.run import PAUSE_FIRST, LiveSettings
+from live.single.alerts import alerts_for
+from live.single.history import SERIES, History, with_metrics
+from live.single.live_fixes import FIXES, apply_live, fixes_of, restarted, with_fixes
+from live.single.rollback import LastGood
+from live.snapshot import Snapshot
 
 GOOD_EVERY = 50  # steps between copies of the last good state (a copy costs ~1% of the steps it covers at 10)
 WATCHED_S = 3.0  # a run whose snapshot nobody has read for this long has no viewer: skip its pictures
@@ -134,7 +133,7 @@ class Trainer:
         return getattr(done, "frames", [])
 
     def set_live(self, settings: LiveSettings) -> None:
-        """Change learning rates, D steps per G step or the collapse fixes (live/live_fixes.py) while
+        """Change learning rates, D steps per G step or the collapse fixes (live/single/live_fixes.py) while
         running: applied between chunks, on the same networks, optimisers, step and history. A fix
         that cannot apply to this run is refused here (ValueError), before anything changed."""
         with self._cond:

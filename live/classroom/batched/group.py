@@ -24,17 +24,16 @@ from gan_core.config import RunConfig
 from gan_core.data import load_dataset
 from gan_core.gan import GAN
 from gan_core.models import build_models
-
-from . import draws, objectives, transfer, unroll
-from .adam import adam_update
-from .key import GroupKey, group_key, why_not_batched
-from .layers import BatchedDiscriminator, BatchedGenerator
-from .results import SERIES, ExportedRun, StepResult
-from .rows import Rows
-from .run import RunBook
+from live.classroom.batched import draws, objectives, transfer, unroll
+from live.classroom.batched.adam import adam_update
+from live.classroom.batched.book import RunBook
+from live.classroom.batched.key import GroupKey, group_key, why_not_batched
+from live.classroom.batched.layers import BatchedDiscriminator, BatchedGenerator
+from live.classroom.batched.results import SERIES, ExportedRun, StepResult
+from live.classroom.batched.rows import Rows
 
 MODES = ("both", "d", "g")
-GOOD_EVERY = 50  # steps between a run's last-good copies (as live.trainer)
+GOOD_EVERY = 50  # steps between a run's last-good copies (as live.single.trainer)
 
 
 class BatchedGroup:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from gan_core.slow_motion import Frame, slow_motion_step
 
 if TYPE_CHECKING:
-    from .group import BatchedGroup
+    from live.classroom.batched.group import BatchedGroup
 
 NAN_MESSAGE = ("the numbers became NaN/Inf in this step, so it was undone: the run is as it was. "
                "Try a lower learning rate.")
@@ -34,7 +34,7 @@ def slow_motion_in_group(group: "BatchedGroup", run_id: str) -> list[Frame]:
 def copy_of(group, run_id: str):
     """A gan_core GAN with everything that decides the run's future, copied (the run stays in the group,
     untouched; its data is shared, never written). The class host takes it under its lock and steps it
-    outside (live/class_host.py)."""
+    outside (live/classroom/host.py)."""
     gan = group.release(run_id)
     copied = copy.deepcopy(gan, {id(gan.data): gan.data})
     group.adopt(run_id, gan)

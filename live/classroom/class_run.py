@@ -1,9 +1,9 @@
 """One student's run inside the class process: what a Trainer is for a run alone, without a thread.
 
-The class host's one thread steps every run of a group together (live.batched); a `ClassRun` is
+The class host's one thread steps every run of a group together (live.classroom.batched); a `ClassRun` is
 the rest of a run as its student sees it: its commands (start, pause, step jobs, live changes),
 its read-backs every `log_every` steps (history, alerts, mode count), its pictures while someone
-watches, and its snapshot, in the same shape as `live.trainer.Trainer.snapshot()`. The host
+watches, and its snapshot, in the same shape as `live.single.trainer.Trainer.snapshot()`. The host
 calls the `_`-methods from its thread with the host's lock held; the public methods are called by
 the process's serving threads and take the same lock.
 """
@@ -26,12 +26,12 @@ from gan_core.device import describe
 from gan_core.losses import d_output_kind
 from gan_core.noise import sample_z
 from gan_core.pictures.viz import render_visuals
-from live.alerts import alerts_for
-from live.history import SERIES, History, with_metrics
-from live.live_fixes import fixes_of
 from live.run import PAUSE_FIRST, LiveSettings
+from live.single.alerts import alerts_for
+from live.single.history import SERIES, History, with_metrics
+from live.single.live_fixes import fixes_of
+from live.single.trainer import SLOW_MOTION_TIMEOUT_S, WATCHED_S
 from live.snapshot import Snapshot
-from live.trainer import SLOW_MOTION_TIMEOUT_S, WATCHED_S
 
 LANE_WORDS = {"batched": " · batched with the class",
               "solo": " · in the class process, stepped alone (a fix the batched step cannot do)"}
@@ -173,7 +173,7 @@ class ClassRun:
 
     def _draw(self, view: RunView) -> tuple[dict, dict | None]:
         """(visual, metrics or None) for a copy of this run's networks (a run of the solo lane; a
-        batched group's runs get their fields together: live/batched/field.py)."""
+        batched group's runs get their fields together: live/classroom/batched/field.py)."""
         visual = render_visuals(view, self.fixed_z, None)  # numbers only: the browser draws them (ui/live_view)
         return visual, (self._measure(view) if self._metrics_due(view.step) else None)
 

@@ -1,16 +1,16 @@
 """The class process's solo lane: runs of the class whose settings cannot be batched, trained one by one.
 
 A student who switches on a fix that the batched step cannot do (R1, feature matching:
-live.batched.key; unrolled D is batched, in the group of its k) keeps the run: it leaves its group
+live.classroom.batched.key; unrolled D is batched, in the group of its k) keeps the run: it leaves its group
 with all its state (transfer.release: weights, EMA, Adam moments, step, random stream) and trains
 here with gan_core's own `train_step`, in the same loop as the class's groups; when the fix is
 switched off it rejoins a group (transfer.adopt).
 
 `SoloLane` answers what the class host asks of a `BatchedGroup` (add/remove of a gan_core GAN through
 adopt/release, step, export, reset, set_lr, resume, halted, run_ids, book, step_of), so the host's loop,
-pictures, slow motion (live/batched/slow.py) and commands treat both alike. Each run steps alone:
+pictures, slow motion (live/classroom/batched/slow.py) and commands treat both alike. Each run steps alone:
 its step costs what a Trainer's does (R1: a double backward), on the class process's thread, and
-each run of the lane takes one run's share of the loop's time (live/fair_share.py), like every other
+each run of the lane takes one run's share of the loop's time (live/classroom/fair_share.py), like every other
 run of the class: so the lane needs no cap of its own (any number of students may switch R1 on).
 """
 
@@ -26,8 +26,8 @@ import torch
 from gan_core.config import RunConfig
 from gan_core.gan import GAN, build_gan
 from gan_core.train import train_step
-from live.batched import GOOD_EVERY, SERIES, ExportedRun, StepResult
-from live.live_fixes import fixes_of, restarted, with_fixes
+from live.classroom.batched import GOOD_EVERY, SERIES, ExportedRun, StepResult
+from live.single.live_fixes import fixes_of, restarted, with_fixes
 
 MAX_SOLO_RUNS = 160  # runs the lane holds (as many as the class process): each run takes only its fair share
 
@@ -148,7 +148,7 @@ class SoloLane:
 
 
 def _state(gan: GAN) -> tuple:
-    """A copy of everything that decides the run's future (as live/batched/slow.py keeps one)."""
+    """A copy of everything that decides the run's future (as live/classroom/batched/slow.py keeps one)."""
     return (copy.deepcopy(gan.G.state_dict()), copy.deepcopy(gan.D.state_dict()),
             copy.deepcopy(gan.opt_g.state_dict()), copy.deepcopy(gan.opt_d.state_dict()),
             None if gan.G_ema is None else copy.deepcopy(gan.G_ema.state_dict()), gan.step, gan.gen.get_state())

@@ -15,7 +15,7 @@ shows it:
     StillBuilding (a sentence)
 
 A build that fails keeps its sentence: every snapshot then says "error" with it (the server's handle
-ends the process when it sees that: live.worker).
+ends the process when it sees that: live.single.remote).
 """
 
 from __future__ import annotations
@@ -26,11 +26,10 @@ import time
 from gan_core.config import DOWNLOAD_DATASETS
 from gan_core.errors import ClassroomError, StillBuilding, WorkerError
 from gan_core.losses import d_output_kind
-
-from .history import SERIES, History
-from .live_fixes import FIXES, fixes_of, with_fixes
-from .run import LiveSettings
-from .snapshot import Snapshot
+from live.run import LiveSettings
+from live.single.history import SERIES, History
+from live.single.live_fixes import FIXES, fixes_of, with_fixes
+from live.snapshot import Snapshot
 
 BUILDING = "building"  # a run's status while it is built
 ANSWER_WITHIN_S = 1.0  # init waits this long for the build: a quick build (or failure) answers as it always did

@@ -1,22 +1,22 @@
 """The class process: every batchable run of the server, stepped by one thread in batched groups.
 
-    server ──(run id, call)──> ClassHost ── groups: {GroupKey: BatchedGroup}   (live.batched)
-                                         └─ runs:   {run id: ClassRun}        (live/class_run.py)
+    server ──(run id, call)──> ClassHost ── groups: {GroupKey: BatchedGroup}   (live.classroom.batched)
+                                         └─ runs:   {run id: ClassRun}        (live/classroom/class_run.py)
 
 One loop: gather the work that is wanted (a batched step of each group with running runs, or runs
 inside a Step job; a step of each run of the solo lane; a slow-motion step someone asked for), take
-the units that the fair share allows this round (live/fair_share.py: every run gets an equal share of
+the units that the fair share allows this round (live/classroom/fair_share.py: every run gets an equal share of
 the loop, so one student's costly run or a loop of slow steps costs the others at most one run's
 share), hand each run its numbers, read back the runs that are due, then compute the fields of the
 runs someone watches (one each per VISUAL_EVERY_S, all of a group's in one batched pass: the browser
-draws them, live/batched/field.py). Thirty students' runs of the default 2D preset
+draws them, live/classroom/batched/field.py). Thirty students' runs of the default 2D preset
 cost a little more than one run's step each time round, instead of thirty.
 
 A run whose settings leave its group (a live change of D steps per G step) moves to the group of
 its new key with all its state (BatchedGroup.release / adopt); one whose live fix cannot be batched
-(R1, feature matching) moves to the solo lane (live/solo_lane.py), where it takes its own
+(R1, feature matching) moves to the solo lane (live/classroom/solo_lane.py), where it takes its own
 gan_core step, and comes back to a group when the fix is off. A run (or a live change) whose step
-costs more than the class's ceiling (live/batched/cost.py) is refused here: it trains alone.
+costs more than the class's ceiling (live/classroom/batched/cost.py) is refused here: it trains alone.
 Everything that touches the groups happens under `lock`, taken for one unit of work at a time (never
 a whole round): the loop's steps and the serving threads' commands never interleave, and a snapshot
 waits at most one unit. A slow-motion step is computed on a copy of the run's networks outside the
@@ -33,15 +33,15 @@ import torch
 
 from gan_core.config import RunConfig
 from gan_core.data import load_dataset
-from live.batched import BatchedGroup, group_key, why_not_batched
-from live.batched.cost import too_costly
-from live.batched.field import copy_rows
-from live.batched.field import fields as batched_fields
-from live.batched.slow import copy_of, put_back, slow_step
-from live.class_run import ClassRun, RunView
-from live.fair_share import FairShare
-from live.live_fixes import FIXES, apply_live, restarted, with_fixes
-from live.solo_lane import SoloLane
+from live.classroom.batched import BatchedGroup, group_key, why_not_batched
+from live.classroom.batched.cost import too_costly
+from live.classroom.batched.field import copy_rows
+from live.classroom.batched.field import fields as batched_fields
+from live.classroom.batched.slow import copy_of, put_back, slow_step
+from live.classroom.class_run import ClassRun, RunView
+from live.classroom.fair_share import FairShare
+from live.classroom.solo_lane import SoloLane
+from live.single.live_fixes import FIXES, apply_live, restarted, with_fixes
 
 SOLO = SoloLane.key  # the group key of the solo lane: runs whose settings cannot be batched
 MAX_CLASS_RUNS = 160  # runs one class process holds: a lecture hall (the registry's own caps come first)
@@ -141,7 +141,7 @@ class ClassHost:
     def set_live(self, run: ClassRun, settings: dict) -> None:
         """Live settings ({live key: value}, checked): learning rates where the run is; a new D:G ratio
         or fix changes its config, and when that config has another group key (None: a fix the batched
-        step cannot do, so the solo lane) the run moves there with all its state (live/solo_lane.py)."""
+        step cannot do, so the solo lane) the run moves there with all its state (live/classroom/solo_lane.py)."""
         old = self._group_of[run.run_id]
         where = self.groups[old]
         step = where.step_of(run.run_id)

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from .results import SERIES
+from live.classroom.batched.results import SERIES
 
 if TYPE_CHECKING:
-    from .group import BatchedGroup
+    from live.classroom.batched.group import BatchedGroup
 
 SAVED = ("D", "m_D", "v_D")  # what the look-ahead changes, per run: D's row and its Adam moments
 

@@ -10,7 +10,7 @@ How: `live/zygote.py` forks the run process; this handle sends it the Trainer's 
 connection per calling thread (so a Step that waits never blocks another thread's snapshot).
 Linux only; everywhere else, or with GAN_CLASSROOM_TRAINING=thread, runs are Trainer threads.
 
-A run is built in its process, in the background (live.building): the handle exists as soon as the
+A run is built in its process, in the background (live.single.building): the handle exists as soon as the
 process does, and a slow build (thousands of images to decode) shows as "building" in its snapshots
 instead of holding the Start request, and so one of the web server's workers, for minutes.
 """
@@ -26,11 +26,11 @@ import time
 from multiprocessing.connection import Client
 from pathlib import Path
 
-from .building import ANSWER_WITHIN_S, BUILD_FAILED_VERSION, BUILDING
-from .run import LiveSettings
-from .snapshot import Snapshot
-from .trainer import SLOW_MOTION_TIMEOUT_S, Trainer
-from .zygote import NoHelperProcess, WorkerError, zygote
+from live.run import LiveSettings
+from live.single.building import ANSWER_WITHIN_S, BUILD_FAILED_VERSION, BUILDING
+from live.single.trainer import SLOW_MOTION_TIMEOUT_S, Trainer
+from live.snapshot import Snapshot
+from live.zygote import NoHelperProcess, WorkerError, zygote
 
 MODE_ENV = "GAN_CLASSROOM_TRAINING"  # "process" or "thread"
 READ_TIMEOUT_S = 2.0  # a snapshot or status not answered in this long: show the run as not responding
@@ -71,7 +71,7 @@ def trainer_factory():
         try:
             return RemoteTrainer(cfg, **kwargs)
         except NoHelperProcess as e:  # no run processes on this machine at all: train in the server's process
-            print(f"live.worker: {e}; this run trains in a thread", file=sys.stderr)
+            print(f"live.single.remote: {e}; this run trains in a thread", file=sys.stderr)
             return Trainer(cfg, **kwargs)
 
     return process_or_thread
@@ -88,7 +88,7 @@ def _quietly(fn) -> None:
     try:
         fn()
     except Exception as e:  # the first run will say it; the app must start anyway
-        print(f"live.worker: {e}", file=sys.stderr)
+        print(f"live.single.remote: {e}", file=sys.stderr)
 
 
 class Wire:

@@ -15,11 +15,10 @@ from typing import TYPE_CHECKING
 import torch
 
 from gan_core.gan import GAN, build_gan
-
-from .results import ExportedRun
+from live.classroom.batched.results import ExportedRun
 
 if TYPE_CHECKING:
-    from .group import BatchedGroup
+    from live.classroom.batched.group import BatchedGroup
 
 
 @torch.no_grad()

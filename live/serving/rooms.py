@@ -19,7 +19,7 @@ Everything is bounded, since any client can invent codes and sessions:
   behind one NAT shares an address, so this stays above a hall); a session is in one room at most; a
   member without a run whose page has not said it is there for `absent_drop_s` is dropped whenever
   the room is read (a page load alone holds no place for long).
-- wrong codes and wrong teacher keys are counted per client (live/guesses.py): over the budget, a
+- wrong codes and wrong teacher keys are counted per client (live/serving/guesses.py): over the budget, a
   client is refused before its code is looked at.
 The clock is injected so tests move time instead of sleeping.
 """
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from gan_core.errors import ClassroomError
-from live.guesses import TOO_MANY, GuessBudget
+from live.serving.guesses import TOO_MANY, GuessBudget
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: a code read off a projector is typed right
 CODE_LENGTH = 4  # new codes; 31**4 = 923,521 of them
@@ -290,7 +290,7 @@ class RoomRegistry:
             self._leave_locked(session)
 
     def move(self, old: str, new: str) -> None:
-        """The member `old` is now the page `new` (its browser reloaded: live.sessions.claim), with its
+        """The member `old` is now the page `new` (its browser reloaded: live.serving.sessions.claim), with its
         number, nickname and board tile; a place `new` took meanwhile (its page joined first) is dropped."""
         with self._lock:
             code = self._room_of.get(old)

@@ -15,8 +15,7 @@ import torch
 
 from gan_core import losses
 from gan_core.pictures.field import HEAT_RES, MANIFOLD_RES, noise_plane, plot_bounds
-
-from . import objectives
+from live.classroom.batched import objectives
 
 
 def copy_rows(group, run_ids: list[str]) -> dict[str, torch.Tensor]:

@@ -5,7 +5,7 @@ switching one on a running run is a new config for the same networks, optimisers
 
     gan.cfg = with_fixes(gan.cfg, gan.step, r1_gamma=1.0)   # the next step's D loss has the penalty
 
-Every kind of run does it this way (live.trainer between two chunks; live.class_host for a run of the
+Every kind of run does it this way (live.single.trainer between two chunks; live.classroom.host for a run of the
 class, which moves to the group of its new key, e.g. its unrolled k, or to the class's solo lane while
 a fix that cannot be batched, R1 or feature matching, is on). scripts/collapse_experiment.py's live
 rows call `apply_live` between two steps, as the Trainer does.

@@ -18,7 +18,7 @@ VM from one run's batched step: ring8 1.7 ms, ring8 with 10 D steps 9.9 ms, grid
 
 A run whose cost is over CLASS_COST_CEILING does not join the class process: one step of it would
 hold the class's single loop for longer than a whole class step of thirty default runs. It trains
-alone, in a process of its own, under the fair queue of training slots (live/sessions.py).
+alone, in a process of its own, under the fair queue of training slots (live/serving/sessions.py).
 """
 
 from __future__ import annotations

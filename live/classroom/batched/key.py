@@ -20,8 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gan_core.config import RunConfig
-
-from .objectives import BATCHED_OBJECTIVES
+from live.classroom.batched.objectives import BATCHED_OBJECTIVES
 
 
 @dataclass(frozen=True)

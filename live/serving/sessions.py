@@ -13,7 +13,7 @@ every other session needs:
   core count, or $GAN_CLASSROOM_MAX_RUNS); over it, a `CapacityError` with a message, never a hang.
   A training run that nobody has watched for `unwatched_pause_s` is paused while others wait for
   a slot, so no client can hold a slot without looking at it. A run of the class process takes no
-  slot (the class loop shares its time by run: live/fair_share.py), but it too is paused once
+  slot (the class loop shares its time by run: live/classroom/fair_share.py), but it too is paused once
   nobody has watched it for `unwatched_pause_s`: a tab that left costs the class nothing;
 - slow steps of class runs: at most `max_slow` computed at once (each waits its turn in the class
   loop; more would only hold the server's threads), else a sentence;
@@ -41,10 +41,9 @@ from typing import Callable
 from gan_core.config import RunConfig
 from gan_core.device import cpu_cores  # ($CPU_CORES on Spaces, else the visible cores)
 from gan_core.errors import CapacityError, Queued
-
-from .run import Run
-from .trainer import Trainer  # (the default factory: a run on a thread of this process)
-from .turns import TrainingQueue, minutes, wait_estimate_s
+from live.run import Run
+from live.serving.training_queue import TrainingQueue, minutes, wait_estimate_s
+from live.single.trainer import Trainer  # (the default factory: a run on a thread of this process)
 
 MAX_STEP_JOB = 1000  # steps one Step press may ask for (the page offers 1, 10, 100)
 MAX_PAGE_TOKENS = 20_000  # page loads remembered with their browser's token
@@ -260,7 +259,7 @@ class SessionRegistry:
         """One step of the session's paused run played phase by phase (Run.slow_motion): a step like
         Step's, so it needs a training slot as Step does (a loop of slow steps must not train around the
         cap). A class run's slow step needs one of `max_slow` places instead (the class loop computes
-        it in the run's turn: live/fair_share.py). One slow step a session every slow_every_s, checked
+        it in the run's turn: live/classroom/fair_share.py). One slow step a session every slow_every_s, checked
         first: `prepare` (the page building or updating the tab's run) runs only for a step that may go."""
         with self._lock:
             self._slow_due_locked(session)

@@ -1,4 +1,4 @@
-"""The server's handle on a run of the class process (live/class_host.py): a RemoteTrainer whose
+"""The server's handle on a run of the class process (live/classroom/host.py): a RemoteTrainer whose
 calls go, with its run id, to the one process that steps the whole class in batched groups.
 
     tab ──> ClassMember("r-3f…") ──Wire──> class process: ClassHost.call("r-3f…", "snapshot")
@@ -16,9 +16,9 @@ import threading
 import time
 import uuid
 
-from live.batched import group_key
-from live.batched.cost import too_costly
-from live.worker import COMMAND_TIMEOUT_S, READ_TIMEOUT_S, RemoteTrainer, Wire, WorkerError
+from live.classroom.batched import group_key
+from live.classroom.batched.cost import too_costly
+from live.single.remote import COMMAND_TIMEOUT_S, READ_TIMEOUT_S, RemoteTrainer, Wire, WorkerError
 from live.zygote import zygote
 
 CLASS_CONNECTIONS = 8  # serving threads in the class process, shared by every member

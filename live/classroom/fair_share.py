@@ -11,7 +11,7 @@ credit for the time it did not want).
 So thirty default runs stepped together (a few ms a step, shared thirty ways) and one student's
 costly run (say 12 ms a step, all its own) each get one thirtieth-and-one of the loop: the costly
 run steps about once every thirty class steps and the class loses about 3% of its rate, however
-costly the run is (up to the class's cost ceiling, live/batched/cost.py). This is start-time fair
+costly the run is (up to the class's cost ceiling, live/classroom/batched/cost.py). This is start-time fair
 queueing (the idea behind Linux's CFS), with the runs as the weights.
 """
 

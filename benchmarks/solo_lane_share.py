@@ -1,15 +1,15 @@
 """What live fixes cost the class: ms per class step with runs in the solo lane, or in an unrolled group.
 
-    python -m benchmarks.solo_lane [--runs 30] [--moved 0 1 4 30] [--fix r1_gamma=1] [--repeats 30] [--host]
+    python -m benchmarks.solo_lane_share [--runs 30] [--moved 0 1 4 30] [--fix r1_gamma=1] [--repeats 30] [--host]
 
 R runs of the ring8-collapse preset (seeds 0..R-1) in one BatchedGroup; M of them take a live fix the
 way ClassHost.set_live moves them: out of their group with their state (transfer.release), the fix
 applied (live_fixes.apply_live), and into the group of their new key, or the class's solo lane when
-the fix cannot be batched (R1, feature matching: live/solo_lane.py, each run its own gan_core step).
+the fix cannot be batched (R1, feature matching: live/classroom/solo_lane.py, each run its own gan_core step).
 One class step is what ClassHost's loop does once round, here without the class's fair share
-(live/fair_share.py): every group's batched step, then one step of each solo-lane run. Each number is the
+(live/classroom/fair_share.py): every group's batched step, then one step of each solo-lane run. Each number is the
 median over `repeats` class steps after warm-up, on the threads given. --host runs the class process's
-own loop instead (ClassHost, where each run takes one run's share of the loop: live/fair_share.py)
+own loop instead (ClassHost, where each run takes one run's share of the loop: live/classroom/fair_share.py)
 and reports steps per second of a plain run before and after the switch, and of a moved run.
 """
 
@@ -22,11 +22,11 @@ import time
 import torch
 
 from gan_core.presets import get_preset
-from live import solo_lane
-from live.batched import BatchedGroup, group_key
-from live.live_fixes import apply_live
+from live.classroom import solo_lane
+from live.classroom.batched import BatchedGroup, group_key
+from live.classroom.solo_lane import SoloLane
 from live.run import LiveSettings
-from live.solo_lane import SoloLane
+from live.single.live_fixes import apply_live
 
 
 def class_step_ms(runs: int, moved: int, fix: dict, repeats: int) -> float:
@@ -57,7 +57,7 @@ def class_step_ms(runs: int, moved: int, fix: dict, repeats: int) -> float:
 def host_rates(runs: int, moved: int, fix: dict, seconds: float = 6.0) -> tuple[float, float, float, float]:
     """The class process's own loop (ClassHost, with the costly steps' share): steps per second of a
     plain run before the switch, then of a plain run and of a moved run after it."""
-    from live.class_host import ClassHost
+    from live.classroom.host import ClassHost
     cfg = get_preset("ring8-collapse", train={"device": "cpu"})
     host = ClassHost()
     members = [host.add(f"r{i}", cfg.replace(train={"seed": i})) for i in range(runs)]
@@ -85,7 +85,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--moved", type=int, nargs="+", default=[0, 1, 4])
-    ap.add_argument("--fix", default="r1_gamma=1", help="one live fix, key=value (live/live_fixes.py)")
+    ap.add_argument("--fix", default="r1_gamma=1", help="one live fix, key=value (live/single/live_fixes.py)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=30)
     ap.add_argument("--host", action="store_true", help="measure the class process's own loop (steps/s) instead")
