@@ -10,9 +10,7 @@ the process's serving threads and take the same lock.
 
 from __future__ import annotations
 
-import math
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +25,9 @@ from gan_core.losses import d_output_kind
 from gan_core.noise import sample_z
 from gan_core.pictures.viz import render_visuals
 from live.run import PAUSE_FIRST, LiveSettings
-from live.single.alerts import alerts_for
-from live.single.history import SERIES, History, with_metrics
+from live.single.history import SERIES
 from live.single.live_fixes import fixes_of
+from live.single.readout import Readout, means
 from live.single.trainer import SLOW_MOTION_TIMEOUT_S, WATCHED_S
 from live.snapshot import Snapshot
 
@@ -101,12 +99,8 @@ class ClassRun:
     def _clear(self) -> None:
         """The state a reset clears (the host resets the weights)."""
         self.running, self.jobs = False, deque()  # jobs: (n, mode, done Event) of Step presses
-        self.status, self.message, self.step_count = "idle", "", 0
-        self.history, self.metrics_history, self.buffer = History(SERIES), [], []
-        self.alerts, self.d_wins, self.its = [], 0, 0.0
-        self._t_mark, self._step_mark = time.perf_counter(), 0
-        self.visual = {"samples": None, "field": None}
-        self.visual_step, self.t_visual, self.t_read, self.version = -1, 0.0, -math.inf, 0
+        self.step_count, self.buffer = 0, []
+        self.out = Readout(self.cfg.loss.objective)  # what the page sees (live/single/readout.py), host lock held
         self.live: dict = {}
 
     # -- what the host asks ----------------------------------------------------------------------
@@ -133,36 +127,26 @@ class ClassRun:
         """Means of the buffered numbers into the history (the numbers are already on the host)."""
         if not self.buffer:
             return
-        keys = [k for k in SERIES if any(k in b for b in self.buffer)]
-        values = {k: float(torch.stack([b[k] for b in self.buffer if k in b]).float().mean()) for k in keys}
-        n, self.buffer = len(self.buffer), []
-        now = time.perf_counter()
-        self.history.append(self.step_count, values)
-        if now - self._t_mark >= 1.0:
-            self.its = (self.step_count - self._step_mark) / (now - self._t_mark)
-            self._t_mark, self._step_mark = now, self.step_count
-        self.alerts, self.d_wins = alerts_for(self.cfg.loss.objective, values, n, self.step_count, self.d_wins)
-        self.version += 1
+        values, n = means(self.buffer), len(self.buffer)
+        self.buffer = []
+        self.out.record(self.step_count, values, n)
 
     def _halted(self, why: str, step: int) -> None:
         """The group put this run back to its last good weights (NaN/Inf): pause it and say so."""
-        self.buffer, self.running, self.status, self.message = [], False, "paused", why
-        self.step_count = step
-        self.history.truncate(step)
-        self.metrics_history = [m for m in self.metrics_history if m["step"] <= step]
+        self.buffer, self.running, self.step_count = [], False, step
+        self.out.rolled_back(step, why)
         for _, _, done in self.jobs:
             done.set()
         self.jobs.clear()
-        self.version += 1
 
     def _wants_picture(self, now: float, force: bool = False) -> bool:
-        if self.visual_step == self.step_count:
+        if self.out.visual_step == self.step_count:
             return False
-        return force or (now - self.t_visual >= VISUAL_EVERY_S and now - self.t_read <= WATCHED_S)
+        return force or (now - self.out.t_visual >= VISUAL_EVERY_S and self.out.watched_within(now, WATCHED_S))
 
     def _metrics_due(self, step: int) -> bool:
-        return self.metric_fn is not None and (not self.metrics_history or
-                                               step - self.metrics_history[-1]["step"] >= self.metrics_every)
+        rows = self.out.metrics
+        return self.metric_fn is not None and (not rows or step - rows[-1]["step"] >= self.metrics_every)
 
     def _measure(self, view: RunView) -> dict:
         """This run's live metrics on a copy of its networks (the host calls it without its lock)."""
@@ -179,28 +163,26 @@ class ClassRun:
 
     def _publish(self, step: int, visual: dict, metrics: dict | None) -> None:
         """What _draw made, into the snapshot (host lock held)."""
-        if visual.get("field") is not None or visual.get("samples") is not None:
-            self.visual, self.visual_step = visual, step
-        if metrics is not None and (not self.metrics_history or metrics["step"] > self.metrics_history[-1]["step"]):
-            self.metrics_history = with_metrics(self.metrics_history, metrics)
-        self.version += 1
+        self.out.show(step, visual)
+        if metrics is not None:
+            self.out.add_metrics(metrics)
 
     def _failed(self, message: str) -> None:
         """The group's step raised: this run stops and says why (host lock held)."""
-        self.running, self.status, self.message = False, "error", message
+        self.running = False
+        self.out.set_status("error", message)
         for _, _, done in self.jobs:
             done.set()
         self.jobs.clear()
-        self.version += 1
 
     # -- commands (serving threads) ----------------------------------------------------------------
     def start(self) -> None:
         with self.host.lock:
-            if self.status == "error":
+            if self.out.status == "error":
                 return
-            self.running, self.status, self.message = True, "running", ""
+            self.running = True
+            self.out.set_status("running")  # (a new version: a page's poll must not answer "nothing new")
             self.changes += 1
-            self.version += 1  # (the status shown changed: a page's poll must not answer "nothing new")
             self.host.resume(self)
             self.host.wake()
 
@@ -209,9 +191,8 @@ class ClassRun:
     def pause(self, reason: str = "") -> None:
         with self.host.lock:
             self.running = False
-            if self.status == "running":
-                self.status = "paused"
-                self.message, self.version = reason or self.message, self.version + 1
+            if self.out.status == "running":
+                self.out.set_status("paused", reason or self.out.message)
             self.host.wake()
 
     def step(self, n: int = 1, mode: str = "both", wait: bool = True, timeout: float = 120.0) -> None:
@@ -219,9 +200,9 @@ class ClassRun:
             raise ValueError("step needs n >= 1 and mode in both, d, g")
         done = threading.Event()
         with self.host.lock:
-            self.running, self.status = False, "paused"
+            self.running = False
+            self.out.set_status("paused", self.out.message)
             self.changes += 1
-            self.version += 1
             self.jobs.append((int(n), mode, done))
             self.host.resume(self)
             self.host.wake()
@@ -245,8 +226,8 @@ class ClassRun:
         """Why this run cannot take a slow step now (lock held), or None."""
         if self.running or self.jobs:
             return PAUSE_FIRST
-        if self.status == "error":
-            return self.message
+        if self.out.status == "error":
+            return self.out.message
         return None
 
     def _slow_done(self, frames: list) -> None:
@@ -254,7 +235,8 @@ class ClassRun:
         self._read_back()
         numbers = frames[-1].numbers
         self.buffer.append({k: torch.tensor(numbers[k]) for k in SERIES if k in numbers})
-        self.step_count, self.status = frames[-1].step, "paused"
+        self.step_count = frames[-1].step
+        self.out.set_status("paused", self.out.message)
         self._read_back()
 
     def steps_pending(self) -> int:
@@ -285,21 +267,17 @@ class ClassRun:
     # -- reading -----------------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
         with self.host.lock:
-            self.t_read = time.perf_counter()  # someone is watching: keep the pictures coming
             lr_g, lr_d = self.host.lrs(self)
-            return Snapshot(
-                step=self.step_count, status=self.status, message=self.message, its=self.its,
+            return self.out.snapshot(
+                step=self.step_count,
                 device=describe(torch.device("cpu"), torch.get_num_threads()) + LANE_WORDS[self.host.lane(self)],
-                alerts=list(self.alerts), version=self.version, history=self.history.as_dict(),
-                metrics=list(self.metrics_history), samples=self.visual["samples"],
-                field=self.visual["field"], visual_step=self.visual_step,
                 d_output=d_output_kind(self.cfg.loss.objective),
                 lr_g=lr_g, lr_d=lr_d, d_steps=self.d_steps, dataset=self.cfg.data.name, is_points=True,
                 fixes=fixes_of(self.cfg))
 
     @property
     def last_status(self) -> str:
-        return self.status
+        return self.out.status
 
     @property
     def alive(self) -> bool:

@@ -177,7 +177,8 @@ class ClassHost:
                         del self.groups[k]
             self._group_of[run.run_id] = key
         run.cfg, run.d_steps = changed, changed.train.d_steps
-        run.version += 1
+        run.out.objective = changed.loss.objective
+        run.out.changed()
 
     def lane(self, run: ClassRun) -> str:
         """'solo' for a run of the solo lane, else 'batched' (its snapshot says which)."""
@@ -338,7 +339,7 @@ class ClassHost:
         for run in list(self.runs.values()):
             if run._wants_picture(now, force=force_paused and not run._mode()):
                 run._read_back()
-                run.t_visual = now
+                run.out.t_visual = now
                 due.setdefault(self._group_of[run.run_id], []).append(run)
         jobs = []
         for key, runs in due.items():

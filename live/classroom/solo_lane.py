@@ -28,6 +28,8 @@ from gan_core.gan import GAN, build_gan
 from gan_core.train import train_step
 from live.classroom.batched import GOOD_EVERY, SERIES, ExportedRun, StepResult
 from live.single.live_fixes import fixes_of, restarted, with_fixes
+from live.single.readout import went_bad
+from live.single.rollback import LastGood
 
 MAX_SOLO_RUNS = 160  # runs the lane holds (as many as the class process): each run takes only its fair share
 
@@ -45,7 +47,7 @@ class SoloBook:
 class _Solo:
     gan: GAN
     reset_cfg: RunConfig  # what Reset rebuilds from (as a group's book.cfg: the config it joined with)
-    good: tuple | None = None  # the last good state (NaN/Inf goes back to it)
+    good: LastGood | None = None  # the last good copy (NaN/Inf goes back to it)
 
 
 class SoloLane:
@@ -72,7 +74,7 @@ class SoloLane:
             raise ValueError(f"the class already trains {MAX_SOLO_RUNS} runs with fixes it cannot batch (each "
                              "costs a step of its own): switch one off, or ask your teacher")
         solo = _Solo(gan, gan.current_config())
-        solo.good = _state(gan)
+        solo.good = LastGood.of(gan)
         self._runs[run_id] = solo
 
     def release(self, run_id: str) -> GAN:
@@ -106,7 +108,7 @@ class SoloLane:
         cfg = restarted(with_fixes(solo.reset_cfg, 0, **fixes_of(solo.gan.cfg)))
         with torch.random.fork_rng(devices=[]):  # build_gan seeds the global stream
             solo.gan = build_gan(cfg, solo.gan.device, solo.gan.data)
-        solo.good = _state(solo.gan)
+        solo.good = LastGood.of(solo.gan)
         self.halted.pop(run_id, None)
 
     @torch.no_grad()
@@ -134,33 +136,13 @@ class SoloLane:
             values = torch.stack(list(out.values())).float()
             stepped[run_id] = mode
             if not bool(torch.isfinite(values).all()):  # <- a sync per run step (the group does one per step)
-                self.halted[run_id] = (f"the numbers became NaN/Inf near step {solo.gan.step}: paused and went "
-                                       f"back to the last good weights, from step {solo.good[5]}. Try a lower "
-                                       "learning rate.")
-                _restore(solo.gan, solo.good)
+                self.halted[run_id] = went_bad("the numbers", solo.gan.step, solo.good.step)
+                solo.good.restore(solo.gan)
                 halted.append(run_id)
                 continue
             for name, value in out.items():
                 numbers[name][slot] = value.detach().float().cpu()
-            if solo.gan.step - solo.good[5] >= GOOD_EVERY:
-                solo.good = _state(solo.gan)
+            if solo.gan.step - solo.good.step >= GOOD_EVERY:
+                solo.good.save(solo.gan)
         return StepResult(run_ids=run_ids, numbers=numbers, halted=tuple(halted), modes=stepped)
 
-
-def _state(gan: GAN) -> tuple:
-    """A copy of everything that decides the run's future (as live/classroom/batched/slow.py keeps one)."""
-    return (copy.deepcopy(gan.G.state_dict()), copy.deepcopy(gan.D.state_dict()),
-            copy.deepcopy(gan.opt_g.state_dict()), copy.deepcopy(gan.opt_d.state_dict()),
-            None if gan.G_ema is None else copy.deepcopy(gan.G_ema.state_dict()), gan.step, gan.gen.get_state())
-
-
-def _restore(gan: GAN, saved: tuple) -> None:
-    g, d, og, od, ema, step, stream = saved
-    gan.G.load_state_dict(g)
-    gan.D.load_state_dict(d)
-    gan.opt_g.load_state_dict(copy.deepcopy(og))  # (load_state_dict keeps og's tensors: the saved copy stays clean)
-    gan.opt_d.load_state_dict(copy.deepcopy(od))
-    if ema is not None:
-        gan.G_ema.load_state_dict(ema)
-    gan.step = step
-    gan.gen.set_state(stream)

@@ -25,9 +25,9 @@ from gan_core.pictures.viz import render_visuals
 from gan_core.slow_motion import slow_motion_step
 from gan_core.train import train_step
 from live.run import PAUSE_FIRST, LiveSettings
-from live.single.alerts import alerts_for
-from live.single.history import SERIES, History, with_metrics
+from live.single.history import SERIES
 from live.single.live_fixes import FIXES, apply_live, fixes_of, restarted, with_fixes
+from live.single.readout import Readout, means, went_bad
 from live.single.rollback import LastGood
 from live.snapshot import Snapshot
 
@@ -63,29 +63,18 @@ class Trainer:
         self.fixed_z = self.gan.sample_z(n, generator=g)
         self.fixed_y = ((torch.arange(n, device=self.gan.device) % self.gan.num_classes)
                         if self.gan.num_classes else None)
-        self.history = History(SERIES)
-        self.metrics_history: list[dict] = []
+        self.out = Readout(self.cfg.loss.objective)  # what the page sees (live/single/readout.py), under _cond
         self._buffer: list[dict] = []
         self._last_good = LastGood.of(self.gan)
-        self._d_wins = 0
-        self._alerts: list[str] = []
-        self._status, self._message = "idle", ""
-        self._its, self._t_mark, self._step_mark = 0.0, time.perf_counter(), 0
-        self._visual: dict = {"samples": None, "field": None}
-        self._t_visual = 0.0
-        self._visual_step = -1  # the step the published picture shows
-        self._t_read = -math.inf  # when snapshot() was last called
-        self._version = 0
 
     # -- commands --------------------------------------------------------------------------------
     def start(self) -> None:
         """Start or resume continuous training."""
         with self._cond:
-            if self._status == "error":
+            if self.out.status == "error":
                 return
             self._running = True
-            self._status, self._message = "running", ""
-            self._version += 1  # (the status shown changed: a page's poll must not answer "nothing new")
+            self.out.set_status("running")  # (a new version: a page's poll must not answer "nothing new")
             self._ensure_thread()
             self._cond.notify_all()
 
@@ -95,10 +84,8 @@ class Trainer:
         """Pause continuous training; `reason` (if any) is the message the page shows."""
         with self._cond:
             self._running = False
-            if self._status == "running":
-                self._status = "paused"
-                self._message = reason or self._message
-                self._version += 1
+            if self.out.status == "running":
+                self.out.set_status("paused", reason or self.out.message)
             self._cond.notify_all()
 
     def step(self, n: int = 1, mode: str = "both", wait: bool = True, timeout: float = 120.0) -> None:
@@ -108,8 +95,7 @@ class Trainer:
         done = threading.Event()
         with self._cond:
             self._running = False
-            self._status = "paused"
-            self._version += 1
+            self.out.set_status("paused", self.out.message)
             self._jobs.append((int(n), mode, done))
             self._ensure_thread()
             self._cond.notify_all()
@@ -121,11 +107,11 @@ class Trainer:
         The training thread takes it as a job, as it takes a Step (it stays the only writer)."""
         done = threading.Event()
         with self._cond:
-            if self._running or self._status == "running":
+            if self._running or self.out.status == "running":
                 raise ValueError(PAUSE_FIRST)
-            if self._status == "error":
-                raise ValueError(self._message)
-            self._status = "paused"
+            if self.out.status == "error":
+                raise ValueError(self.out.message)
+            self.out.set_status("paused", self.out.message)
             self._jobs.append((1, SLOW_MOTION, done))
             self._ensure_thread()
             self._cond.notify_all()
@@ -154,8 +140,8 @@ class Trainer:
         with self._cond:
             if thread is None or not thread.is_alive():  # never forget a live thread: a 2nd would race it
                 self._stopping, self._thread = False, None
-            if self._status in ("running", "paused", "idle"):
-                self._status = "stopped" if self.gan.step else "idle"
+            if self.out.status in ("running", "paused", "idle"):
+                self.out.set_status("stopped" if self.gan.step else "idle", self.out.message)
 
     def reset(self) -> None:
         """Stop and rebuild the run from its config and seed (same data), with the live fixes as they
@@ -175,7 +161,7 @@ class Trainer:
 
     @property
     def status(self) -> str:
-        return self._status
+        return self.out.status
 
     last_status = status  # (a RemoteTrainer's last known status, without asking its process)
 
@@ -196,7 +182,7 @@ class Trainer:
             if self.gan.device.type == "cpu":  # this thread only: other runs and the server keep theirs
                 self._threads = use_cpu_threads(self.cfg.model.arch)
             while True:
-                if self._visual_step != self.gan.step:  # (only this thread trains, so step is stable here)
+                if self.out.visual_step != self.gan.step:  # (only this thread trains, so step is stable here)
                     with self._cond:
                         idle = not (self._running or self._jobs)
                     if idle:  # paused or stopping: show the step it stopped at, watched or not
@@ -224,7 +210,7 @@ class Trainer:
         except Exception as e:  # a crash must never take the app down: record it, keep the last state
             with self._cond:
                 self._running = False
-                self._status, self._message = "error", f"training stopped: {type(e).__name__}: {e}"
+                self.out.set_status("error", f"training stopped: {type(e).__name__}: {e}")
         finally:
             with self._cond:
                 for _, _, done in self._jobs:
@@ -236,7 +222,8 @@ class Trainer:
         try:
             apply_live(self.gan, live)  # (checked in set_live: this raises only if the run changed since)
         except ValueError as e:
-            self._message, self._version = f"not applied: {e}", self._version + 1
+            self.out.message = f"not applied: {e}"
+            self.out.changed()
 
     def _train(self, n: int, mode: str, continuous: bool = False) -> None:
         k = self.cfg.train.log_every
@@ -264,48 +251,25 @@ class Trainer:
         return frames
 
     def _sync(self) -> bool:
-        """Read the buffered per-step numbers back (one sync); False if they went NaN/Inf. A history
-        row holds the mean of each loss and D output over the buffered steps, and the gradient
-        norms of the last step (the only one that computes them)."""
+        """Read the buffered per-step numbers back (one sync) into the readout; False if they went
+        NaN/Inf (the run goes back to its last good copy and pauses)."""
         if not self._buffer:
             return True
-        keys = [k for k in SERIES if any(k in b for b in self._buffer)]
-        means = torch.stack([torch.stack([b[k] for b in self._buffer if k in b]).float().mean() for k in keys])
-        values = dict(zip(keys, means.cpu().tolist()))  # <- the sync point
-        n = len(self._buffer)
+        values, n = means(self._buffer), len(self._buffer)
         self._buffer = []
         if not all(math.isfinite(v) for v in values.values()):
             bad_step = self.gan.step
-            self._restore_good()
+            self._last_good.restore(self.gan)
             bad = ", ".join(k for k, v in values.items() if not math.isfinite(v))
             with self._cond:
                 self._running = False
-                self._status = "paused"
-                self._message = (f"{bad} became NaN/Inf near step {bad_step}: paused and went back to the last good "
-                                 f"weights, from step {self.gan.step}. Try a lower learning rate, gradient clipping "
-                                 "or a different objective.")
+                self.out.rolled_back(self.gan.step, went_bad(bad, bad_step, self.gan.step))
             return False
         if self.gan.step - self._last_good.step >= GOOD_EVERY:
             self._last_good.save(self.gan)
-        now = time.perf_counter()
         with self._cond:
-            self.history.append(self.gan.step, values)
-            if now - self._t_mark >= 1.0:
-                self._its = (self.gan.step - self._step_mark) / (now - self._t_mark)
-                self._t_mark, self._step_mark = now, self.gan.step
-            self._update_alerts(values, n)
-            self._version += 1
+            self.out.record(self.gan.step, values, n)
         return True
-
-    def _restore_good(self) -> None:
-        self._last_good.restore(self.gan)
-        step = self.gan.step
-        with self._cond:  # the curves go on from the step the run went back to
-            self.history.truncate(step)
-            self.metrics_history = [m for m in self.metrics_history if m["step"] <= step]
-
-    def _update_alerts(self, v: dict, n: int) -> None:
-        self._alerts, self._d_wins = alerts_for(self.cfg.loss.objective, v, n, self.gan.step, self._d_wins)
 
     def _record_metrics(self) -> None:
         try:
@@ -313,20 +277,18 @@ class Trainer:
         except Exception as e:  # diagnostics must never stop training
             m = {"error": f"{type(e).__name__}: {e}"}
         with self._cond:
-            self.metrics_history = with_metrics(self.metrics_history, {"step": self.gan.step, **m})
+            self.out.add_metrics({"step": self.gan.step, **m})
 
     def _publish_visuals(self, force: bool = False) -> None:
         """Draw the sample grid or the 2D field every `visual_every_s` while someone reads the
         snapshots (a browser polls about once a second); a run nobody watches draws nothing
         until it pauses or a Step job ends (force). Drawing costs ~1-2% of the steps it skips."""
         now = time.perf_counter()
-        if not force and (now - self._t_visual < self.visual_every_s or now - self._t_read > WATCHED_S):
+        if not force and (now - self.out.t_visual < self.visual_every_s or not self.out.watched_within(now, WATCHED_S)):
             return
-        self._t_visual = now
         visual = render_visuals(self.gan, self.fixed_z, self.fixed_y)
         with self._cond:
-            self._visual, self._visual_step = visual, self.gan.step
-            self._version += 1
+            self.out.show(self.gan.step, visual)
 
     # -- reading ---------------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -334,12 +296,8 @@ class Trainer:
         `visual_step` is the step that `samples` / `field` show (they are drawn every
         `visual_every_s`, so they lag `step` by up to that long)."""
         with self._cond:
-            self._t_read = time.perf_counter()  # someone is watching: keep the pictures coming
-            return Snapshot(
-                step=self.gan.step, status=self._status, message=self._message, its=self._its,
-                device=describe(self.gan.device, self._threads), alerts=list(self._alerts), version=self._version,
-                history=self.history.as_dict(), metrics=list(self.metrics_history),
-                samples=self._visual["samples"], field=self._visual["field"], visual_step=self._visual_step,
+            return self.out.snapshot(
+                step=self.gan.step, device=describe(self.gan.device, self._threads),
                 d_output=d_output_kind(self.cfg.loss.objective),
                 lr_g=self.gan.opt_g.param_groups[0]["lr"], lr_d=self.gan.opt_d.param_groups[0]["lr"],
                 d_steps=self.gan.d_steps, dataset=self.cfg.data.name, is_points=self.gan.data.is_points,

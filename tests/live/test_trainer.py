@@ -267,7 +267,7 @@ def test_history_downsampling_keeps_at_most_twice_max_points():
 
 def test_trainer_history_is_downsampled(make_trainer):
     t = make_trainer(tiny_cfg(train={"log_every": 1}))
-    t.history = History(SERIES, max_points=5)
+    t.out.history = History(SERIES, max_points=5)
     t.step(60)
     assert len(t.snapshot().history["step"]) <= 10
 

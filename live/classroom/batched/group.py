@@ -31,6 +31,7 @@ from live.classroom.batched.key import GroupKey, group_key, why_not_batched
 from live.classroom.batched.layers import BatchedDiscriminator, BatchedGenerator
 from live.classroom.batched.results import SERIES, ExportedRun, StepResult
 from live.classroom.batched.rows import Rows
+from live.single.readout import went_bad
 
 MODES = ("both", "d", "g")
 GOOD_EVERY = 50  # steps between a run's last-good copies (as live.single.trainer)
@@ -298,8 +299,7 @@ class BatchedGroup:
         bad_slots = bad.nonzero().flatten().tolist()  # <- the sync point
         for slot in bad_slots:
             run = self._runs[slot]
-            self.halted[run.run_id] = (f"the numbers became NaN/Inf near step {run.step}: paused and went back to the "
-                                       f"last good weights, from step {run.good[0]}. Try a lower learning rate.")
+            self.halted[run.run_id] = went_bad("the numbers", run.step, run.good[0])
             run.step, run.adam_steps_g, run.adam_steps_d = run.good
         if bad_slots:
             self.rows.copy_rows_from(self.good, torch.tensor(bad_slots, device=self.device))
