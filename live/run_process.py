@@ -76,9 +76,8 @@ def _class_call(state: dict, run_id: str, method: str, args: tuple, kwargs: dict
 
                 state["host"] = ClassHost(exit_when_empty=True)
         host = state["host"]
-    if method == "add":
-        host.add(run_id, *args, **kwargs)
-        return None
+    if method == "add":  # -> the new run's first snapshot (one call fewer for a Start)
+        return host.add(run_id, *args, **kwargs).snapshot()
     if method == "remove":
         return host.remove(run_id)
     if method not in CALLS | {"steps_pending"}:

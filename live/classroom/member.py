@@ -91,12 +91,12 @@ class ClassMember(RemoteTrainer):
             for attempt in (1, 2):  # the class process may have exited (empty) just as this run came
                 self._wire = class_wire()
                 try:
-                    self._call("add", cfg, wait_s=COMMAND_TIMEOUT_S, **run_kwargs)  # (2D data: no download)
+                    # (2D data: no download) -> the run's first snapshot: from now on there is always one to show
+                    self._last = self._call("add", cfg, wait_s=COMMAND_TIMEOUT_S, **run_kwargs)
                     break
                 except WorkerError:
                     if attempt == 2:
                         raise
-            self._last = self._call("snapshot")
         except BaseException:
             self.close()
             raise

@@ -22,6 +22,7 @@ SECTIONS = ("## Targets", "## 1. Training throughput", "## 2. CPU threads", "## 
             "## 4. Streaming overhead", "## 5. Latent slider latency", "## 6. GPU: opt-in speed-ups")
 
 
+@pytest.mark.slow  # (seconds: a CLI process or many training steps; the full suite runs it, the fast loop not)
 @pytest.mark.parametrize("preset", ["ring8", "digits"])
 def test_reference_loop_trains_the_same_networks(preset):
     """Same seed -> the very weights build_gan starts from; then it trains and logs like the example."""
@@ -54,6 +55,7 @@ def test_the_g_update_reuses_the_d_updates_fake_batch():
     assert len(calls) == 5
 
 
+@pytest.mark.slow  # (seconds: a CLI process or many training steps; the full suite runs it, the fast loop not)
 @pytest.mark.parametrize("flags", [{"fused_adam": True}, {"channels_last": True}, {"amp_bf16": True},
                                    {"fused_adam": True, "channels_last": True, "amp_bf16": True}])
 def test_opt_in_speed_flags_train_like_the_defaults(flags):

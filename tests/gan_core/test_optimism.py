@@ -40,6 +40,7 @@ def _bilinear(cls, **kw) -> float:
     return float(torch.cat([x, y]).detach().norm())
 
 
+@pytest.mark.slow  # (seconds: a CLI process or many training steps; the full suite runs it, the fast loop not)
 @pytest.mark.parametrize("kw", [{"lr": 0.05, "betas": (0.5, 0.99)}, {"lr": 0.01, "betas": (0.0, 0.9)}])
 def test_optimism_ends_closer_to_the_equilibrium_of_a_bilinear_game(kw):
     """Plain steps circle (0, 0) (the Theory tab's Dirac-GAN); the optimistic ones end far closer."""

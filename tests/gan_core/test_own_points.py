@@ -254,6 +254,7 @@ def mean_distance_to_drawing(gan, drawn: torch.Tensor) -> float:
     return torch.cdist(fake, drawn).min(1).values.mean().item()
 
 
+@pytest.mark.slow  # (seconds: a CLI process or many training steps; the full suite runs it, the fast loop not)
 def test_a_gan_trained_on_a_drawing_moves_its_fakes_onto_it():
     cfg = drawn_config()  # the class preset (2 x 32 MLP, batch 128, lr 1e-2)
     gan = build_gan(cfg, "cpu")

@@ -90,6 +90,7 @@ def test_frame_spacing_is_checked_loudly():
 
 # ------------------------------------------------------------------------------------------- CLI
 
+@pytest.mark.slow  # (seconds: a CLI process or many training steps; the full suite runs it, the fast loop not)
 def test_the_cli_records_a_replay_without_changing_the_run(tmp_path):
     args = ["train", "--preset", "ring8", "--steps", "40", "--seed", "1", "--device", "cpu", "--quiet",
             "--eval-n", "200"]

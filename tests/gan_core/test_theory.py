@@ -287,6 +287,7 @@ def _cli(*args):
                           text=True, timeout=120)
 
 
+@pytest.mark.slow  # (seconds: a CLI process or many training steps; the full suite runs it, the fast loop not)
 def test_cli_json_for_r1_and_for_the_plain_gan():
     r1 = _cli("--objective", "gan-r1", "--gamma", "1", "--updates", "simultaneous", "--steps", "500", "--lr", "0.2",
               "--start", "1,1", "--json")
@@ -318,6 +319,7 @@ def test_cli_bad_values_exit_2_with_an_error_line(args, capsys):
     assert "error: " in err.err.strip().splitlines()[-1]  # the last line says what is wrong
 
 
+@pytest.mark.slow  # (seconds: a CLI process or many training steps; the full suite runs it, the fast loop not)
 @pytest.mark.parametrize("args", [BAD_ARGS[0], BAD_ARGS[5]])
 def test_cli_bad_values_never_print_a_traceback(args):
     res = _cli(*args)

@@ -42,6 +42,7 @@ def grouped(cfg, run_id="t"):
     return group
 
 
+@pytest.mark.slow  # (seconds: a CLI process or many training steps; the full suite runs it, the fast loop not)
 @pytest.mark.parametrize("cfg, steps", [(RING8, 120), (SMALL, 200)], ids=["ring8", "hidden32-depth2-batch128"])
 def test_a_run_in_a_group_matches_the_run_alone(cfg, steps):
     group, gan = grouped(cfg), build_gan(cfg, "cpu")
@@ -65,6 +66,7 @@ TRICKS = [
 ]
 
 
+@pytest.mark.slow  # (seconds: a CLI process or many training steps; the full suite runs it, the fast loop not)
 @pytest.mark.parametrize("tricks", TRICKS, ids=["minimax-smoothing-noise", "lsgan-mbstd-uniform-d2", "hinge-tanh-g2",
                                                 "unrolled3", "unrolled2-d2-g2-noise"])
 def test_objectives_and_tricks_match_the_run_alone(tricks):

@@ -53,6 +53,7 @@ def test_a_live_change_over_the_ceiling_is_refused_and_the_run_goes_on(host):
     assert run.current_step == 3
 
 
+@pytest.mark.slow  # (seconds: a CLI process or many training steps; the full suite runs it, the fast loop not)
 def test_a_costly_run_steps_less_often_than_the_class(host, wait_for):
     """A run at 5.5x a class step (10 D steps) beside four default runs: all train, and it takes about
     one run's share of the loop, so it steps less often than they do (counted, not timed)."""

@@ -318,6 +318,7 @@ def test_an_image_bomb_in_a_folder_is_skipped_before_it_is_decoded(tmp_path):
     assert rss_mb() - before < 100
 
 
+@pytest.mark.slow  # (seconds: a CLI process or many training steps; the full suite runs it, the fast loop not)
 @pytest.mark.skipif(not worker.processes_available(), reason="run processes are Linux-only")
 def test_a_killed_zygote_is_reaped_not_left_a_zombie():
     from live import zygote as zy
