@@ -58,7 +58,7 @@ def build_demo(ctx: AppContext | None = None) -> gr.Blocks:
             board = board_tab.build(ctx)
         student = room_banner.wire(ctx, room, tabs)  # (class rooms: these two page-load handlers read ?room=)
         demo.load(student["on_load"], None, student["outputs"], show_progress="hidden", api_name="room_join")
-        demo.load(board["on_load"], None, board["shown"] + [tabs], show_progress="hidden", api_name="board_load")
+        board_tab.wire_page_load(demo, ctx, board, tabs)  # (a teacher link: this page is its room's board)
         # a reloaded page finds its browser's run (ui/train/reconnect.py: a token the browser keeps), and then
         # a link's setup applies (?lesson=, ?preset=, ...: ui/lessons/panel.py), never before it
         back = [train.preset, *train.settings, train.notice, train.live]

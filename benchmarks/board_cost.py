@@ -30,7 +30,7 @@ from gan_core.evaluation.diagnostics import live_metrics
 from gan_core.presets import get_preset
 from live.factory import run_factory
 from live.serving.sessions import SessionRegistry
-from ui.board.tab import BOARD_EVERY_S
+from ui.board.layout import BOARD_EVERY_S
 from ui.common import AppContext
 from ui.live_view.payload import Have
 

@@ -1,6 +1,6 @@
 """Read what a student reads on the Train tab: the status line, the notice, the alerts panel.
 
-The texts come from ui/train/view.py (`status_line`, `alerts_text`) and ui/train/tab.py (the
+The texts come from ui/train/view.py (`status_line`, `alerts_text`) and ui/train/handlers.py (the
 notice, "⚠️ ..." after a refused button press). The live view's payload carries the status line
 and the alerts as HTML (`status_html`, `alerts_html`, ui/live_view/payload.py html_of): `text_of`
 turns them into the text a student reads, and the readers below take that text or the Markdown.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
+import inspect
 import os
 import re
 import string
@@ -86,3 +87,14 @@ def explained(handler):
         except ValueError as e:
             raise gr.Error(f"Not shown: {e}") from None
     return wrapped
+
+
+def bind(handler, *first):
+    """`handler` with its first arguments fixed (the app context, a tab's components), as an event
+    handler. Not a functools.partial: Gradio finds a `request: gr.Request` or `evt: gr.EventData`
+    parameter by its annotation, which it cannot read through a partial."""
+    @functools.wraps(handler)
+    def bound(*args, **kwargs):
+        return handler(*first, *args, **kwargs)
+    bound.__signature__ = inspect.signature(functools.partial(handler, *first))
+    return bound

@@ -100,7 +100,7 @@ def test_switching_a_fix_on_live_rescues_the_collapsed_run():
 
 @pytest.mark.parametrize("name", ["ring8-collapse", *FIX_PRESETS])
 def test_the_train_tab_can_show_each_lesson_preset(name):
-    from ui.train.tab import EMA_DECAYS
+    from ui.train.layout import EMA_DECAYS
     assert get_preset(name).train.ema in EMA_DECAYS  # a dropdown refuses a value it does not offer
 
 

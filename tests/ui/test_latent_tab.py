@@ -18,13 +18,13 @@ from live.serving.sessions import SessionRegistry
 from ui.common import ROOT, AppContext
 from ui.latent import tab
 from ui.latent import view as lv
+from ui.latent.layout import layout
 from ui.latent.sources import LIVE, UPLOADED, source_choices
 
 from latent_checkpoints import make_checkpoints
 
 SKIP = gr.skip()
-SLIDERS = slice(4, 4 + lv.MAX_SLIDERS)  # where the sliders sit in show_view's outputs
-IMAGE, CLASSES, CLASSES_BOX = 4 + lv.MAX_SLIDERS, 5 + lv.MAX_SLIDERS, 6 + lv.MAX_SLIDERS
+VIEW_NAMES = {"view", "status", "seed", "class_picker", "sliders", "image", "classes", "classes_box"}
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def ctx(ckpts):
 
 
 def _visible_sliders(out) -> list:
-    return [s for s in out[SLIDERS] if s.visible]
+    return [s for s in out["sliders"] if s.visible]
 
 
 def test_menu_lists_the_live_run_then_gan_checkpoints(ctx):
@@ -53,27 +53,27 @@ def test_menu_lists_the_live_run_then_gan_checkpoints(ctx):
 
 def test_pick_a_large_latent_checkpoint(ctx):
     out = tab.pick_source(ctx, "digits", {}, 4, "s")
-    assert len(out) == tab.N_VIEW
-    view, status = out[0], out[1]
+    assert set(out) == VIEW_NAMES and len(out["sliders"]) == lv.MAX_SLIDERS
+    view, status = out["view"], out["status"]
     assert isinstance(view, lv.LatentView) and view.mode == "pca"
     assert "digits" in status and "principal directions" in status and "conditional" not in status
     sliders = _visible_sliders(out)
     assert len(sliders) == 8 and all(s.value == 0.0 and s.maximum == 3.0 for s in sliders)
-    assert out[IMAGE].shape == (256, 256, 3)
-    assert out[CLASSES] is None and out[CLASSES_BOX].visible is False and out[3].visible is False
+    assert out["image"].shape == (256, 256, 3)
+    assert out["classes"] is None and out["classes_box"].visible is False and out["class_picker"].visible is False
 
 
 def test_pick_a_2d_checkpoint_gives_one_slider_per_dimension(ctx):
     out = tab.pick_source(ctx, "ring8", {}, 4, "s")
-    view = out[0]
+    view = out["view"]
     sliders = _visible_sliders(out)
     assert [s.label for s in sliders] == ["z[0]", "z[1]"]
     assert [s.value for s in sliders] == lv.slider_values(view, 4)
-    assert out[IMAGE].shape == view.plane.background.shape
+    assert out["image"].shape == view.plane.background.shape
 
 
 def test_slider_release_changes_the_image(ctx):
-    view = tab.pick_source(ctx, "digits", {}, 0, "s")[0]
+    view = tab.pick_source(ctx, "digits", {}, 0, "s")["view"]
     before, _ = tab.move(view, 0, None, *[0.0] * 8)
     after, _ = tab.move(view, 0, None, *([2.5] + [0.0] * 7))
     assert not np.array_equal(before, after)
@@ -81,11 +81,11 @@ def test_slider_release_changes_the_image(ctx):
 
 
 def test_seed_and_reset_put_the_sliders_at_the_seed(ctx):
-    view = tab.pick_source(ctx, "ring8", {}, 0, "s")[0]
+    view = tab.pick_source(ctx, "ring8", {}, 0, "s")["view"]
     out = tab.new_seed(view, 11, None)
-    assert out[0] == 11
-    assert [s.value for s in out[1:1 + lv.MAX_SLIDERS] if s.visible] == lv.slider_values(view, 11)
-    image = out[-2]
+    assert out["seed"] == 11
+    assert [s.value for s in _visible_sliders(out)] == lv.slider_values(view, 11)
+    image = out["image"]
     assert np.array_equal(image, lv.render(view, lv.latent_at(view, 11, lv.slider_values(view, 11))))
 
 
@@ -102,14 +102,13 @@ def _bad_files(tmp_path, good):
 
 
 def test_wrong_upload_gives_a_message_and_the_tab_keeps_working(ctx, ckpts, tmp_path):
-    view = tab.pick_source(ctx, "digits", {}, 0, "s")[0]
+    view = tab.pick_source(ctx, "digits", {}, 0, "s")["view"]
     for bad in _bad_files(tmp_path, ckpts[1]["digits"]) + [None]:
         out = tab.upload_source(ctx, None if bad is None else str(bad), {}, 0)
-        assert len(out) == 2 + tab.N_VIEW
-        message = out[3]
+        assert set(out) == {"status"}  # nothing else changes
+        message = out["status"]
         assert message.startswith("**That upload is not a usable checkpoint.**"), message
         assert len(message) > 60  # the CheckpointError's reason follows
-        assert all(o == SKIP for i, o in enumerate(out) if i != 3)  # nothing else changes
     image, _ = tab.move(view, 0, None, *([1.0] + [0.0] * 7))  # the tab still works
     assert image.shape == (256, 256, 3)
 
@@ -118,50 +117,62 @@ def test_good_upload_becomes_a_source(ctx, ckpts, tmp_path):
     mine = tmp_path / "my-model.safetensors"
     shutil.copy(ckpts[1]["ring8"], mine)
     out = tab.upload_source(ctx, str(mine), {}, 0)
-    uploads, menu, view = out[0], out[1], out[2]
+    uploads, menu, view = out["uploads"], out["source"], out["view"]
     label = UPLOADED + "my-model.safetensors"
     assert uploads == {label: str(mine)} and menu.value == label and (label, label) in menu.choices
     assert view.mode == "dims"
     again = tab.pick_source(ctx, label, uploads, 0, "s")
-    assert isinstance(again[0], lv.LatentView)
+    assert isinstance(again["view"], lv.LatentView)
 
 
 def test_live_run_of_this_session(ctx):
     out = tab.pick_source(ctx, LIVE, {}, 0, "session-a")
-    assert out[0] == SKIP and "no run in this session yet" in out[1]
+    assert set(out) == {"status"} and "no run in this session yet" in out["status"]
     ctx.registry.create("session-a", get_preset("ring8", train={"device": "cpu"}))
     out = tab.pick_source(ctx, LIVE, {}, 0, "session-a")
-    assert out[0].source.meta.get("live") and "this session's run" in out[1]
+    assert out["view"].source.meta.get("live") and "this session's run" in out["status"]
     assert len(_visible_sliders(out)) == 2
 
 
 def test_opening_the_tab_picks_a_default_once(ctx):
     first = tab.open_tab(ctx, None, {}, 0, "fresh")
-    assert first[0].value == "digits-cgan" and isinstance(first[1], lv.LatentView)  # the first in the menu
+    assert first["source"].value == "digits-cgan" and isinstance(first["view"], lv.LatentView)  # the first in the menu
     ctx.registry.create("busy", get_preset("ring8", train={"device": "cpu"}))
-    assert tab.open_tab(ctx, None, {}, 0, "busy")[0].value == LIVE
-    again = tab.open_tab(ctx, first[1], {}, 0, "fresh")  # already showing something: only refresh the menu
-    assert set(again[0].constructor_args) == {"choices"} and all(o == SKIP for o in again[1:])
+    assert tab.open_tab(ctx, None, {}, 0, "busy")["source"].value == LIVE
+    again = tab.open_tab(ctx, first["view"], {}, 0, "fresh")  # already showing something: only refresh the menu
+    assert set(again) == {"source"} and set(again["source"].constructor_args) == {"choices"}
 
 
 def test_conditional_model_class_picker_and_every_class(ctx):
     out = tab.pick_source(ctx, "digits-cgan", {}, 0, "s")
-    view, picker = out[0], out[3]
+    view, picker = out["view"], out["class_picker"]
     assert picker.visible and [c[0] for c in picker.choices] == [str(k) for k in range(10)]
-    assert out[CLASSES] is not None and out[CLASSES_BOX].visible
+    assert out["classes"] is not None and out["classes_box"].visible
     three, _ = tab.move(view, 0, "3", *[0.0] * 8)
     five, _ = tab.move(view, 0, "5", *[0.0] * 8)
     assert not np.array_equal(three, five)
 
 
 def test_interpolate_gives_both_paths_a_plot_and_a_gif(ctx):
-    view = tab.pick_source(ctx, "digits", {}, 0, "s")[0]
+    view = tab.pick_source(ctx, "digits", {}, 0, "s")["view"]
     lerp, slerp, fig, gif = tab.interpolate(view, 1, 2, 6, None)
     assert lerp.shape == slerp.shape and isinstance(fig, Figure)
     with Image.open(gif) as im:
         assert im.n_frames == 10 and gif.endswith(".gif")
     with pytest.raises(gr.Error):
         tab.interpolate(None, 1, 2, 6, None)
+
+
+def test_answers_by_name_become_answers_by_component(ctx):
+    """What the handlers answer by name maps onto the tab's own components (the sliders one by one)."""
+    with gr.Blocks():
+        with gr.Tabs():
+            with gr.Tab("Latent space"):
+                ui = layout(ctx)
+    out = tab.by_component(ui, tab.pick_source(ctx, "ring8", {}, 0, "s"))
+    assert out[ui.view].mode == "dims" and out[ui.image] is not None
+    assert [out[s].visible for s in ui.sliders] == [True, True] + [False] * (lv.MAX_SLIDERS - 2)
+    assert tab.by_component(ui, {}) == SKIP  # nothing changes (an empty dict would be no answer at all)
 
 
 @pytest.mark.slow

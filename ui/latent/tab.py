@@ -1,9 +1,13 @@
 """The Latent space tab: G is a smooth map from noise z to data; the student touches it.
 
-Layout and wiring only. The source (this session's run, a shipped checkpoint or an uploaded one)
-becomes a `LatentView` (ui.latent.view) kept in a gr.State; every slider *release* sends
-the slider values, and the handler generates one image. Loading sources, and what happens when
-that fails, is in ui/latent/sources.py.
+Handlers and wiring; the components are laid out in ui/latent/layout.py. The source (this session's
+run, a shipped checkpoint or an uploaded one) becomes a `LatentView` (ui.latent.view) kept in a
+gr.State; every slider *release* sends the slider values, and the handler generates one image.
+Loading sources, and what happens when that fails, is in ui/latent/sources.py.
+
+The handlers of a source or a seed answer {name: value} by the names of `LatentUI`'s fields
+({"status": ..., "sliders": [one per slider]}; a name left out stays as it is), so they can be called
+without a page; `by_component` turns that into Gradio's {component: value}.
 """
 
 from __future__ import annotations
@@ -14,18 +18,23 @@ import re
 import gradio as gr
 
 from ui import temp_files
-from ui.common import AppContext, explained, session_id
+from ui.common import AppContext, bind, explained, session_id
 from ui.latent import view as lv
+from ui.latent.layout import NO_SOURCE, LatentUI, layout
 from ui.latent.sources import LIVE, SOURCE_ERRORS, add_upload, describe, load_source, source_choices
 
 MAX_FRAMES = 16  # the Frames slider's maximum; more from the API is refused
-INTRO = ("G turns a noise vector z into a sample. **Drag a slider** and watch G(z) change smoothly: nearby "
-         "latents give similar outputs. Pick the run you just trained or a shipped checkpoint.")
-WHY_SLERP = ("**Why slerp?** A Gaussian z in nz dimensions almost always has |z| close to sqrt(nz), so G was "
-             "trained on that thin shell; the straight line (lerp) between two samples dips inside it, to about "
-             "sqrt(nz/2) halfway, while slerp follows the great circle and stays where G has seen data.")
-N_VIEW = 7 + lv.MAX_SLIDERS  # outputs of show_view: state, status, seed, class, sliders, image, classes, box
-NO_SOURCE = "Pick a source above: train a model in the **Train** tab, or choose a shipped checkpoint."
+
+
+def by_component(ui: LatentUI, named: dict) -> dict:
+    """{field name of LatentUI: value} -> {component: value} ("sliders": one value per slider)."""
+    out = {}
+    for name, value in named.items():
+        if name == "sliders":
+            out.update(zip(ui.sliders, value))
+        else:
+            out[getattr(ui, name)] = value
+    return out or gr.skip()  # (Gradio reads an empty dict as no answer at all)
 
 
 def _label(view: lv.LatentView | None, y):
@@ -58,14 +67,14 @@ def _slider_updates(view: lv.LatentView, values: list[float]) -> list:
     return ups
 
 
-def show_view(view: lv.LatentView, seed: int, status: str) -> tuple:
-    """Everything that changes with the source: state, status, seed, class picker, sliders, pictures.
-    The order matches `view_outputs` in build()."""
+def show_view(view: lv.LatentView, seed: int, status: str) -> dict:
+    """Everything that changes with the source: state, status, seed, class picker, sliders, pictures."""
     values, k = lv.slider_values(view, seed), lv.conditional_classes(view.source)
     image, classes = _pictures(view, lv.latent_at(view, seed, values), 0 if k else None)
     class_picker = gr.Dropdown(choices=[str(c) for c in range(k)], value="0" if k else None, visible=bool(k))
-    return (view, status, int(seed), class_picker, *_slider_updates(view, values), image, classes,
-            gr.Column(visible=classes is not None))
+    return {"view": view, "status": status, "seed": int(seed), "class_picker": class_picker,
+            "sliders": _slider_updates(view, values), "image": image, "classes": classes,
+            "classes_box": gr.Column(visible=classes is not None)}
 
 
 @explained
@@ -77,13 +86,14 @@ def move(view, seed, y, *values):
 
 
 @explained
-def new_seed(view, seed, y) -> tuple:
+def new_seed(view, seed, y) -> dict:
     """A seed typed in, "random" or "reset": sliders back to the seed's own position, and its pictures."""
     if view is None:
-        return (gr.skip(),) * (lv.MAX_SLIDERS + 3)
+        return {}
     seed = lv.checked_seed(seed)
     values = lv.slider_values(view, seed)
-    return (seed, *_slider_updates(view, values), *_pictures(view, lv.latent_at(view, seed, values), y))
+    image, classes = _pictures(view, lv.latent_at(view, seed, values), y)
+    return {"seed": seed, "sliders": _slider_updates(view, values), "image": image, "classes": classes}
 
 
 @explained
@@ -107,129 +117,103 @@ def interpolate(view, seed_a, seed_b, n_frames, y):
     return walk.lerp, walk.slerp, lv.norm_figure(walk, view.source), str(gif)
 
 
-def pick_source(ctx: AppContext, label, uploaded, seed, session: str) -> tuple:
-    """A source chosen (or reloaded): load it, or say why not and keep the current one. -> N_VIEW outputs."""
+def pick_source(ctx: AppContext, label, uploaded, seed, session: str) -> dict:
+    """A source chosen (or reloaded): load it, or say why not and keep the current one."""
     if not label:
-        return (gr.skip(),) * N_VIEW
+        return {}
     try:
         view = lv.make_view(load_source(ctx, label, uploaded, session))
         seed = lv.checked_seed(seed)
     except SOURCE_ERRORS as e:
-        return (gr.skip(), f"**Could not use {str(label)[:80]}:** {e}") + (gr.skip(),) * (N_VIEW - 2)
+        return {"status": f"**Could not use {str(label)[:80]}:** {e}"}
     return show_view(view, seed, describe(view))
 
 
-def upload_source(ctx: AppContext, file, uploaded, seed) -> tuple:
-    """An uploaded file, validated by loading it: -> (uploads, source menu, N_VIEW outputs).
+def upload_source(ctx: AppContext, file, uploaded, seed) -> dict:
+    """An uploaded file, validated by loading it: the uploads, the source menu and the view.
     A bad file gives a message and changes nothing else: the tab keeps the model it had."""
     try:
         label, uploaded, src = add_upload(file, uploaded)
         view = lv.make_view(src)
         seed = lv.checked_seed(seed)
     except SOURCE_ERRORS as e:
-        return (gr.skip(), gr.skip(), gr.skip(), f"**That upload is not a usable checkpoint.** {e}") + \
-            (gr.skip(),) * (N_VIEW - 2)
-    return (uploaded, gr.Dropdown(choices=source_choices(ctx, uploaded), value=label),
-            *show_view(view, seed, describe(view)))
+        return {"status": f"**That upload is not a usable checkpoint.** {e}"}
+    return {"uploads": uploaded, "source": gr.Dropdown(choices=source_choices(ctx, uploaded), value=label),
+            **show_view(view, seed, describe(view))}
 
 
-def open_tab(ctx: AppContext, view, uploaded, seed, session: str) -> tuple:
-    """Tab opened: refresh the menu; the first time, show this session's run or else the first checkpoint.
-    -> (source menu, N_VIEW outputs)."""
+def open_tab(ctx: AppContext, view, uploaded, seed, session: str) -> dict:
+    """Tab opened: refresh the menu; the first time, show this session's run or else the first checkpoint."""
     choices = source_choices(ctx, uploaded)
     first = None
     if view is None:
         has_run = ctx.registry.get(session) is not None
         first = LIVE if has_run else next((c for c in choices if c != LIVE), None)
     if first is None:
-        return (gr.Dropdown(choices=choices),) + (gr.skip(),) * N_VIEW
-    return (gr.Dropdown(choices=choices, value=first), *pick_source(ctx, first, uploaded, seed, session))
+        return {"source": gr.Dropdown(choices=choices)}
+    return {"source": gr.Dropdown(choices=choices, value=first), **pick_source(ctx, first, uploaded, seed, session)}
+
+
+# -- the event handlers: the functions above, their answers by component ----------------------------------
+
+def pick(ctx: AppContext, ui: LatentUI, label, uploaded, seed_value, request: gr.Request) -> dict:
+    return by_component(ui, pick_source(ctx, label, uploaded, seed_value, session_id(request)))
+
+
+def reload(ctx: AppContext, ui: LatentUI, label, uploaded, seed_value, request: gr.Request) -> dict:
+    """Refresh the list and load the chosen source again (the live run: its newest weights)."""
+    return by_component(ui, {"source": gr.Dropdown(choices=source_choices(ctx, uploaded)),
+                             **pick_source(ctx, label, uploaded, seed_value, session_id(request))})
+
+
+def on_upload(ctx: AppContext, ui: LatentUI, file, uploaded, seed_value) -> dict:
+    return by_component(ui, upload_source(ctx, file, uploaded, seed_value))
+
+
+def on_open(ctx: AppContext, ui: LatentUI, view, uploaded, seed_value, request: gr.Request) -> dict:
+    return by_component(ui, open_tab(ctx, view, uploaded, seed_value, session_id(request)))
+
+
+def on_seed(ui: LatentUI, view, seed, y) -> dict:
+    return by_component(ui, new_seed(view, seed, y))
+
+
+# -- wiring ----------------------------------------------------------------------------------------------
+
+def _wire_source(ctx: AppContext, ui: LatentUI, tab: gr.Tab) -> None:
+    """A source picked, reloaded or uploaded, or the tab opened: the view and everything it shows."""
+    shown = [ui.view, ui.status, ui.seed, ui.class_picker, *ui.sliders, ui.image, ui.classes, ui.classes_box]
+    ui.source.input(bind(pick, ctx, ui), [ui.source, ui.uploads, ui.seed], shown, api_name="latent_source")
+    ui.refresh.click(bind(reload, ctx, ui), [ui.source, ui.uploads, ui.seed], [ui.source, *shown],
+                     api_visibility="private")
+    ui.upload.upload(bind(on_upload, ctx, ui), [ui.upload, ui.uploads, ui.seed], [ui.uploads, ui.source, *shown],
+                     api_name="latent_upload")
+    tab.select(bind(on_open, ctx, ui), [ui.view, ui.uploads, ui.seed], [ui.source, *shown], api_visibility="private")
+
+
+def _wire_latent(ui: LatentUI) -> None:
+    """The sliders, the class, the seed and the interpolation: pictures of the current view."""
+    # The slider path: .release (not .change), so a drag sends one event, not dozens. queue=False: the
+    # work is one small forward pass (serialised on latent_view's render thread), and skipping the
+    # queue's join + event stream took ~25 ms off the median in docs/LATENT_LATENCY.md.
+    slider_path = dict(show_progress="hidden", queue=False, trigger_mode="always_last")
+    moved = [ui.view, ui.seed, ui.class_picker, *ui.sliders]
+    gr.on([s.release for s in ui.sliders], move, moved, [ui.image, ui.classes], api_name="latent_move",
+          **slider_path)
+    ui.class_picker.input(move, moved, [ui.image, ui.classes], api_visibility="private", **slider_path)
+    seeded = [ui.seed, *ui.sliders, ui.image, ui.classes]
+    gr.on([ui.seed.submit, ui.reset.click], bind(on_seed, ui), [ui.view, ui.seed, ui.class_picker], seeded,
+          api_name="latent_seed", show_progress="hidden")
+    # (a lambda: the event keeps the API name Gradio gave it)
+    ui.rand.click(lambda v, y: on_seed(ui, v, random.randrange(100_000), y), [ui.view, ui.class_picker], seeded,
+                  api_visibility="private", show_progress="hidden")
+    ui.go.click(interpolate, [ui.view, ui.seed_a, ui.seed_b, ui.n_frames, ui.class_picker],
+                [ui.lerp, ui.slerp, ui.norms, ui.gif], api_name="latent_interpolate")
 
 
 def build(ctx: AppContext) -> gr.Tab:
     with gr.Tab("Latent space", id="latent", elem_id="tab-latent") as tab:
-        gr.Markdown(INTRO)
-        view_state = gr.State(None)  # LatentView of the chosen source
-        uploads = gr.State({})  # this tab's uploaded checkpoints: label -> file path
-        with gr.Row():
-            with gr.Column(scale=1, min_width=320):
-                source = gr.Dropdown(choices=source_choices(ctx, {}), value=None, label="Source",
-                                     elem_id="latent-source")
-                with gr.Row():
-                    refresh = gr.Button("Reload", size="sm", elem_id="latent-refresh")
-                    upload = gr.UploadButton("Upload a checkpoint (.safetensors)", size="sm", elem_id="latent-upload")
-                status = gr.Markdown(NO_SOURCE, elem_id="latent-status")
-                with gr.Row():
-                    seed = gr.Number(0, label="Seed (Enter to apply)", precision=0, minimum=0, elem_id="seed",
-                                     scale=2)
-                    with gr.Column(scale=1, min_width=120):
-                        rand = gr.Button("Random seed", size="sm", elem_id="latent-random")
-                        reset = gr.Button("Reset sliders", size="sm", elem_id="latent-reset")
-                class_picker = gr.Dropdown(choices=[], label="Class (conditional G)", visible=False,
-                                           elem_id="latent-class")
-                sliders = [gr.Slider(-3, 3, 0, step=0.01, visible=False, elem_id=f"latent-slider-{i}")
-                           for i in range(lv.MAX_SLIDERS)]
-            with gr.Column(scale=1, min_width=320):
-                image = gr.Image(label="G(z)", elem_id="latent-image", format="png", height=340, interactive=False,
-                                 buttons=["download"])
-                with gr.Column(visible=False) as classes_box:
-                    gr.Markdown("**The same z under every class** (0, 1, ..., 9, row by row)")
-                    classes = gr.Image(show_label=False, elem_id="latent-classes", format="png", interactive=False,
-                                       buttons=["download"])
-        with gr.Accordion("Interpolate between two seeds", open=True, elem_id="latent-interp"):
-            with gr.Row():
-                seed_a = gr.Number(1, label="Seed A", precision=0, minimum=0, elem_id="interp-seed-a")
-                seed_b = gr.Number(2, label="Seed B", precision=0, minimum=0, elem_id="interp-seed-b")
-                n_frames = gr.Slider(3, 16, 8, step=1, label="Frames", elem_id="interp-n")
-                go = gr.Button("Interpolate", variant="primary", elem_id="interpolate")
-            gr.Markdown(WHY_SLERP)
-            with gr.Row(elem_id="interp-frames"):
-                with gr.Column():
-                    gr.Markdown("**lerp**: the straight line from A to B")
-                    lerp_img = gr.Image(show_label=False, format="png", interactive=False, elem_id="interp-lerp",
-                                        buttons=["download"])
-                with gr.Column():
-                    gr.Markdown("**slerp**: along the great circle")
-                    slerp_img = gr.Image(show_label=False, format="png", interactive=False, elem_id="interp-slerp",
-                                         buttons=["download"])
-            with gr.Row():
-                norms = gr.Plot(label="|z| along both paths", elem_id="interp-norms")
-                gif = gr.File(label="The slerp walk as an animated GIF", elem_id="interp-gif", interactive=False)
-
-        view_outputs = [view_state, status, seed, class_picker, *sliders, image, classes, classes_box]
-        seed_outputs = [seed, *sliders, image, classes]
-        assert len(view_outputs) == N_VIEW
-
-        def pick(label, uploaded, seed_value, request: gr.Request):
-            return pick_source(ctx, label, uploaded, seed_value, session_id(request))
-
-        def on_upload(file, uploaded, seed_value):
-            return upload_source(ctx, file, uploaded, seed_value)
-
-        def on_open(view, uploaded, seed_value, request: gr.Request):
-            return open_tab(ctx, view, uploaded, seed_value, session_id(request))
-
-        def reload(label, uploaded, seed_value, request: gr.Request):
-            """Refresh the list and load the chosen source again (the live run: its newest weights)."""
-            return (gr.Dropdown(choices=source_choices(ctx, uploaded)), *pick(label, uploaded, seed_value, request))
-
-        source.input(pick, [source, uploads, seed], view_outputs, api_name="latent_source")
-        refresh.click(reload, [source, uploads, seed], [source, *view_outputs], api_visibility="private")
-        upload.upload(on_upload, [upload, uploads, seed], [uploads, source, *view_outputs], api_name="latent_upload")
-        tab.select(on_open, [view_state, uploads, seed], [source, *view_outputs], api_visibility="private")
-
-        # The slider path: .release (not .change), so a drag sends one event, not dozens. queue=False: the
-        # work is one small forward pass (serialised on latent_view's render thread), and skipping the
-        # queue's join + event stream took ~25 ms off the median in docs/LATENT_LATENCY.md.
-        slider_path = dict(show_progress="hidden", queue=False, trigger_mode="always_last")
-        gr.on([s.release for s in sliders], move, [view_state, seed, class_picker, *sliders], [image, classes],
-              api_name="latent_move", **slider_path)
-        class_picker.input(move, [view_state, seed, class_picker, *sliders], [image, classes],
-                           api_visibility="private", **slider_path)
-        gr.on([seed.submit, reset.click], new_seed, [view_state, seed, class_picker], seed_outputs,
-              api_name="latent_seed", show_progress="hidden")
-        rand.click(lambda v, y: new_seed(v, random.randrange(100_000), y), [view_state, class_picker], seed_outputs,
-                   api_visibility="private", show_progress="hidden")
-        go.click(interpolate, [view_state, seed_a, seed_b, n_frames, class_picker], [lerp_img, slerp_img, norms, gif],
-                 api_name="latent_interpolate")
+        ui = layout(ctx)
+        _wire_source(ctx, ui, tab)
+        _wire_latent(ui)
     return tab

@@ -1,6 +1,6 @@
 """What each Train-tab setting accepts from text (a link's query): the widget's own range, strictly.
 
-No gradio here. `BOUNDS` mirrors the Train tab's widgets (ui/train/tab.py: slider ranges and steps,
+No gradio here. `BOUNDS` mirrors the Train tab's widgets (ui/train/layout.py: slider ranges and steps,
 dropdown choices, Number limits) tightened by RunConfig's validation where it is stricter (a learning
 rate is in (0, 1], not [0, 1]); tests/ui/test_url_state.py checks the table against the built widgets.
 `parse_setting` turns one text value into the widget's value or raises `BadValue` with a sentence;

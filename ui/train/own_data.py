@@ -37,7 +37,7 @@ from gan_core.data.own_points import (
 )
 from gan_core.errors import DatasetError
 from ui import temp_files
-from ui.common import session_id
+from ui.common import bind, session_id
 
 log = logging.getLogger(__name__)
 
@@ -234,31 +234,35 @@ def build() -> OwnPanel:
     return OwnPanel(drawing, upload, message)
 
 
+def on_drawing(panel: OwnPanel, dataset: gr.Dropdown, choose, request: gr.Request, text, *values) -> dict:
+    """The canvas changed: keep its points as the tab's own, and pick the points dataset."""
+    sid = session_id(request)
+    new, message = from_drawing(text, panel.store.get(sid))
+    if new is None:
+        return {panel.message: message}
+    panel.store.put(sid, new)
+    if not new.points:  # cleared: the dataset stays as it is (Start on "points" then asks for a drawing)
+        return {panel.message: message}
+    return {panel.message: message, dataset: OWN_POINTS, **choose(OWN_POINTS, *values, request)}
+
+
+def on_upload(panel: OwnPanel, dataset: gr.Dropdown, choose, request: gr.Request, path, *values) -> dict:
+    """A file uploaded: keep its points or images as the tab's own, and pick their dataset."""
+    sid = session_id(request)
+    new, name, message = from_upload(path, panel.store.get(sid))
+    if new is None:
+        return {panel.upload: None, panel.message: message or gr.skip()}
+    panel.store.put(sid, new)
+    return {panel.upload: None, panel.message: message, dataset: name, **choose(name, *values, request)}
+
+
 def wire(panel: OwnPanel, dataset: gr.Dropdown, choose, inputs: list, outputs: list) -> None:
     """A drawing or an upload sets the tab's own data and the Dataset dropdown, then calls the Train
-    tab's dataset handler `choose(dataset_name, *inputs' values, request)` (-> `outputs`: the
-    recommended settings and the preview) in the same event; a refusal changes only the message."""
-    skip_all = [gr.skip()] * (len(outputs) + 1)
-
-    def on_drawing(request: gr.Request, text, *values):
-        sid = session_id(request)
-        new, message = from_drawing(text, panel.store.get(sid))
-        if new is None:
-            return [message] + skip_all
-        panel.store.put(sid, new)
-        if not new.points:  # cleared: the dataset stays as it is (Start on "points" then asks for a drawing)
-            return [message] + skip_all
-        return [message, OWN_POINTS] + list(choose(OWN_POINTS, *values, request))
-
-    def on_upload(request: gr.Request, path, *values):
-        sid = session_id(request)
-        new, name, message = from_upload(path, panel.store.get(sid))
-        if new is None:
-            return [None, message or gr.skip()] + skip_all
-        panel.store.put(sid, new)
-        return [None, message, name] + list(choose(name, *values, request))
-
-    panel.drawing.change(on_drawing, [panel.drawing, *inputs], [panel.message, dataset, *outputs],
-                         api_name="draw", show_progress="hidden", trigger_mode="always_last")
-    panel.upload.upload(on_upload, [panel.upload, *inputs], [panel.upload, panel.message, dataset, *outputs],
-                        api_name="own_upload")
+    tab's dataset handler `choose(dataset_name, *inputs' values, request)` (-> {component: value} among
+    `outputs`: the recommended settings and the preview; {} when it cannot) in the same event; a refusal
+    changes only the message."""
+    panel.drawing.change(bind(on_drawing, panel, dataset, choose), [panel.drawing, *inputs],
+                         [panel.message, dataset, *outputs], api_name="draw", show_progress="hidden",
+                         trigger_mode="always_last")
+    panel.upload.upload(bind(on_upload, panel, dataset, choose), [panel.upload, *inputs],
+                        [panel.upload, panel.message, dataset, *outputs], api_name="own_upload")
