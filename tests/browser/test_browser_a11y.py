@@ -1,5 +1,5 @@
 """The page as a student with a screen reader or a keyboard gets it: axe-core finds no violation on the
-training Train tab and no critical or serious one on any tab (at 1280 px, and on a 390 px phone), and the
+training Train tab nor on any tab as it opens (at 1280 px, and on a 390 px phone), and the
 live view's layer toggles work from the keyboard. (ui/a11y.js names Gradio's pictures-in-buttons.)"""
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ TABS = (("Train (live)", "tab-train"), ("Latent space", "tab-latent"), ("Mode-co
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_no_tab_has_a_critical_or_serious_axe_violation(app_server, browser, width):
-    """Every tab as it first opens (axe-core's critical and serious rules: names, contrast, ARIA)."""
+def test_no_tab_has_an_axe_violation(app_server, browser, width):
+    """Every tab as it first opens: no axe-core violation of any impact (names, contrast, ARIA, headings, tables)."""
     _, url = app_server
     ctx = browser.new_context(viewport={"width": width, "height": 900})
     page = ctx.new_page()
@@ -75,7 +75,7 @@ def test_no_tab_has_a_critical_or_serious_axe_violation(app_server, browser, wid
             def clean() -> bool:
                 result = Axe().run(page)
                 seen[:] = [f"{v['impact']} {v['id']}: {[n['target'] for n in v['nodes']][:3]}"
-                           for v in result.response["violations"] if v["impact"] in ("critical", "serious")]
+                           for v in result.response["violations"]]
                 return not seen
 
             if not poll_until(clean, timeout_s=30, every_s=2):

@@ -72,7 +72,7 @@ def test_the_tab_opens_on_a_shipped_checkpoint_when_there_is_one(choices, expect
 ])
 def test_wrong_input_gives_a_clear_message(ctx, choice, message):
     out = tab.diagnose(ctx, choice, NONE, 500, 0, "session-1")
-    assert out[VERDICT].startswith("### ⚠️ Cannot diagnose this")
+    assert out[VERDICT].startswith("## ⚠️ Cannot diagnose this")
     assert message in out[VERDICT]
     assert _cleared(out)
 
@@ -89,7 +89,7 @@ def test_a_checkpoint_against_another_side_by_side(ctx):
     assert isinstance(out[MAIN], Figure) and isinstance(out[D_PLOT], Figure)
     assert out[COMPARE_BOX].visible
     table = out[COMPARE_TABLE]
-    assert "| | A: ring8-a | B: ring8-b |" in table and "| modes covered |" in table
+    assert "| measure | A: ring8-a | B: ring8-b |" in table and "| modes covered |" in table
     assert isinstance(out[PLOT_A], Figure) and isinstance(out[PLOT_B], Figure)
     assert not out[IMAGE_BOX].visible  # no image grids for 2D points
 

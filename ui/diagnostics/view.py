@@ -68,7 +68,7 @@ def metric_rows(r: dict) -> list[tuple[str, str, str]]:
 def verdict_markdown(r: dict) -> str:
     """Headline verdict, what was measured, and every verdict behind the headline."""
     where = f"step {r['step']:,}" if r.get("step") else "untrained"
-    lines = [f"### {ICONS[r['level']]} {r['verdict']}",
+    lines = [f"## {ICONS[r['level']]} {r['verdict']}",  # (the tab's first heading: an h2, under the page's h1)
              f"**{r['source']}** ({r['dataset']}, {where}) · {r['n_samples']:,} samples, seed {r['seed']} · "
              f"{r['seconds']:.1f} s"]
     for name, v in r["verdicts"].items():
@@ -83,7 +83,7 @@ def verdict_markdown(r: dict) -> str:
 
 
 def error_markdown(message: str) -> str:
-    return f"### ⚠️ Cannot diagnose this\n{message}"
+    return f"## ⚠️ Cannot diagnose this\n{message}"
 
 
 def cards_html(r: dict) -> str:
@@ -98,7 +98,7 @@ def cards_html(r: dict) -> str:
 def comparison_markdown(a: dict, b: dict) -> str:
     """Two reports side by side: the verdicts, then every number both have."""
     head_a, head_b = f"A: {a['source']}", f"B: {b['source']}"
-    lines = [f"| | {head_a} | {head_b} |", "| --- | --- | --- |",
+    lines = [f"| measure | {head_a} | {head_b} |", "| --- | --- | --- |",
              f"| verdict | {ICONS[a['level']]} {a['verdict']} | {ICONS[b['level']]} {b['verdict']} |",
              f"| data, step | {a['dataset']}, {a['step']:,} | {b['dataset']}, {b['step']:,} |"]
     rows_b = {name: value for name, value, _ in metric_rows(b)}
