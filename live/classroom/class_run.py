@@ -276,8 +276,10 @@ class ClassRun:
                 fixes=fixes_of(self.cfg))
 
     @property
-    def last_status(self) -> str:
+    def status(self) -> str:
         return self.out.status
+
+    last_status = status
 
     @property
     def alive(self) -> bool:

@@ -26,3 +26,12 @@ def test_a_trainer_is_a_run_and_the_wire_serves_the_protocol():
     t = Trainer(tiny_cfg(), device="cpu")
     assert isinstance(t, Run)
     assert CALLS == RUN_CALLS and "snapshot" in CALLS and "close" not in CALLS
+
+
+def test_the_class_processs_run_answers_every_call_a_member_forwards():
+    """A ClassMember forwards each Run call to its ClassRun in the class process (run_process._class_call):
+    a name the ClassRun lacks would fail only there, at the first Pause or status read."""
+    from live.classroom.class_run import ClassRun
+
+    missing = sorted(name for name in RUN_CALLS if not hasattr(ClassRun, name))
+    assert missing == []
