@@ -9,7 +9,7 @@ second for the whole room, however many watch).
 
 A slow heartbeat (every HEARTBEAT_S, only on a page in a room) tells the room the page is still
 open, so a student who has not pressed Start yet keeps their place, while a bare page load (a
-hostile client's) holds none for long (live/rooms.ABSENT_DROP_S). It also tells the page when its
+hostile client's) holds none for long (live/serving/rooms.ABSENT_DROP_S). It also tells the page when its
 room closed, and puts a page that was dropped while away (a laptop asleep) back in the room.
 """
 
