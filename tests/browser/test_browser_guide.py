@@ -54,10 +54,10 @@ def check_theory(page, step) -> None:
 def train_as_the_card_says(page, step, last_preset: str | None, paused_at: int) -> int:
     """Start (Reset first where the card says so) and check the run it trains: the preset's learning rates, from
     step 0 when the preset changed, going on from where it paused when it did not; paused again after. -> its step."""
-    if "**Reset**, then **Start**" in step.look_at:
+    if "**Reset**, then **Start**" in step.look_at:  # Reset makes the step's new run; Start then trains that one
         page.locator("#reset").click()
         expect(page.locator("#notice")).to_contain_text("New run", timeout=WAIT)
-        paused_at = 0
+        last_preset, paused_at = step.preset, 0
     page.locator("#start").click()
     lr_g, lr_d = lrs_of(step)
     expect(page.locator("#status")).to_contain_text(f"lr G {lr_g:.2g}, lr D {lr_d:.2g}", timeout=WAIT)
