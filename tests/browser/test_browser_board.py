@@ -12,6 +12,8 @@ say so.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
@@ -88,6 +90,16 @@ def test_three_students_runs_show_live_on_the_board(app_server, browser, wait_fo
     assert wait_for(lambda: drawn() != srcs, timeout_s=20), "the thumbnails were not redrawn"
     teacher.screenshot(path=str(artifacts / "board_1920.png"))
 
+    # the room's results to take home: a CSV of every run, from the teacher's private panel
+    teacher.locator("#board-teacher").get_by_text("Teacher link").click()
+    teacher.locator("#board-export").click()
+    link = teacher.locator(f"#board-export-file a[download='room-{code}-results.csv']")
+    expect(link).to_be_visible(timeout=15_000)
+    rows = list(csv.DictReader(io.StringIO(teacher.request.get(link.get_attribute("href")).text())))
+    assert sorted(r["name"] for r in rows) == ["<b>Ana</b>", "Run 2", "Run 3"], rows
+    assert all(r["preset"] == "ring8" and int(r["steps"]) > 0 for r in rows)
+    teacher.locator("#board-teacher").get_by_text("Teacher link").click()  # folded again
+
     board.locator("figure").first.click()  # a thumbnail, full size on the projector
     expect(teacher.locator("#board-focus img")).to_be_visible(timeout=15_000)
     expect(teacher.locator("#board-focus-line")).to_contain_text("step")
@@ -125,7 +137,7 @@ def test_three_students_runs_show_live_on_the_board(app_server, browser, wait_fo
     screen.goto(teacher_link)
     expect(screen.locator("#class-board canvas.board-thumb")).to_have_count(2, timeout=20_000)
     screen.goto(f"{url}?room={code}&teacher=1")
-    expect(screen.locator("#board-room")).to_contain_text("teacher link", timeout=15_000)
+    expect(screen.locator("#board-room")).to_contain_text("teacher link", timeout=30_000)
     expect(screen.locator("#class-board canvas.board-thumb")).to_have_count(0)
 
     teacher.locator("#board-teacher").get_by_text("Teacher link").click()

@@ -3,10 +3,12 @@ class run, and what a client may not do (bad codes, tokens from another room).""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import urllib.request
 
+from gan_core.presets import get_preset
 from ui.board.links import pasted_key, room_link, teacher_link
 
 from conftest import status_of
@@ -66,6 +68,19 @@ def test_a_room_of_three_on_the_board_and_the_class_run(capped_app, post_event, 
     assert page.count("<canvas ") == 3 and "of 3 runs" in page and "Ana · step" in page
     for s in students:  # the board names no session: only tokens
         assert s not in page
+
+    # the room's results to take home: one row a run, the teacher's key needed
+    out = post_event(url, "board_export", [code, key], "teacher-1")
+    path = out[0]["value"]["path"] if isinstance(out[0].get("value"), dict) else out[0]["path"]
+    rows = list(csv.DictReader(open(path, encoding="utf-8")))
+    assert [r["name"] for r in rows] == ["Ana", "Run 2", "Run 3"] and {r["preset"] for r in rows} == {"ring8"}
+    assert all(int(r["steps"]) > 0 and r["status"] == "running" and r["pile"] for r in rows)
+    assert sorted(r["seed"] for r in rows) == [str(get_preset("ring8").train.seed)] * 3
+    for s in students:
+        assert s not in open(path, encoding="utf-8").read()  # (no session ids in it either)
+    for wrong in ["not-the-key", "", "k" * 22]:  # a student who knows the code: no file
+        out = post_event(url, "board_export", [code, wrong], "student-0")
+        assert "room-" not in str(out), out
 
     # the class run: started from the board, watched through one shared snapshot
     out = post_event(url, "class_run_start", [code, key, "ring8"], "teacher-1")

@@ -18,9 +18,11 @@ from gan_core.evaluation.diagnostics import live_metrics
 from gan_core.pictures.field_draw import FIELD_LAYERS
 from gan_core.presets import describe_preset, get_preset, preset_names
 from live.serving.rooms import RoomError, normalize_code, normalize_key
+from ui import temp_files
 from ui.board import view as board_view
 from ui.board.layout import BoardUI, class_run_line
 from ui.board.links import pasted_key, room_link, teacher_link
+from ui.board.results import MemberResult, results_csv
 from ui.board.thumbs import Thumbnails
 from ui.common import AppContext, client_id, plain_markdown, sentence
 from ui.train import view as train_view
@@ -232,3 +234,27 @@ def on_class_pause(ctx: AppContext, code: str, key_text: str, request: gr.Reques
     except (Queued, CapacityError) as e:
         return class_run_now(ctx, code, str(e), fresh=True)
     return class_run_now(ctx, code, fresh=True)
+
+
+# -- the room's results ------------------------------------------------------------------------------
+
+def room_results(ctx: AppContext, code: str) -> list[MemberResult]:
+    """Every member of the room with its run's last snapshot (no IPC), in the board's order."""
+    results = []
+    for m, run in room_runs(ctx, code):
+        seed = None if run is None else run.cfg.train.seed
+        results.append(MemberResult(m.name, ctx.registry.made_from(m.session) if run is not None else None, seed,
+                                    None if run is None else run.last_snapshot))
+    return results
+
+
+def on_export(ctx: AppContext, code: str, key_text: str, request: gr.Request):
+    """The room's results as a CSV file to download (the teacher's key checked), or a warning."""
+    try:
+        code = teacher_of(ctx, code, key_text, request)
+    except RoomError as e:
+        gr.Warning(str(e))
+        return gr.skip()
+    path = temp_files.folder("room-results") / f"room-{code}-results.csv"
+    path.write_text(results_csv(room_results(ctx, code)), encoding="utf-8")
+    return gr.File(value=str(path), visible=True)

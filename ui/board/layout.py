@@ -61,6 +61,8 @@ class BoardUI:
     class_line: gr.Markdown  # the class run's status
     teacher_panel: gr.Accordion  # the teacher link and Close room: only on a page that opened the room
     teacher_box: gr.Textbox
+    export: gr.Button  # the room's results as a CSV (ui/board/results.py)
+    export_file: gr.File
     close_room: gr.Button
     room: gr.State  # the room this page's board shows
     key: gr.State  # its teacher key (checked again on every call)
@@ -115,15 +117,19 @@ def _class_run() -> dict:
 def _teacher_panel() -> dict:
     """The teacher link and Close room: folded, so a projected board does not show the key; visible only
     on a page that opened the room. {name: component}."""
-    with gr.Accordion("🔒 Teacher link (private) and Close room", open=False, visible=False,
+    with gr.Accordion("🔒 Teacher link (private), the room's results and Close room", open=False, visible=False,
                       elem_id="board-teacher") as teacher_panel:
         gr.Markdown(TEACHER_NOTE)
         teacher_box = gr.Textbox(show_label=False, interactive=False, buttons=["copy"], max_lines=1,
                                  elem_id="board-teacher-link", container=False)
         with gr.Row():
+            export = gr.Button("⬇ Results as CSV", elem_id="board-export", size="sm", scale=0, min_width=160)
             close_room = gr.Button("Close room", variant="stop", elem_id="board-close", size="sm", scale=0,
                                    min_width=140)
-    return dict(teacher_panel=teacher_panel, teacher_box=teacher_box, close_room=close_room)
+        export_file = gr.File(label="The room's results (one row a run: name, preset, seed, steps, coverage, "
+                                    "verdict)", visible=False, interactive=False, elem_id="board-export-file")
+    return dict(teacher_panel=teacher_panel, teacher_box=teacher_box, export=export, export_file=export_file,
+                close_room=close_room)
 
 
 def layout() -> BoardUI:

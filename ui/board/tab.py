@@ -57,12 +57,13 @@ def _wire_board(ctx: AppContext, board: Board) -> None:
 
 
 def _wire_teacher(ctx: AppContext, ui: BoardUI) -> None:
-    """The class run's Start and Pause, and Close room: the teacher's key checked on each."""
+    """The class run's Start and Pause, the results' CSV and Close room: the teacher's key checked on each."""
     ui.class_start.click(bind(handlers.on_class_start, ctx), [ui.room, ui.key, ui.class_preset], [ui.class_line],
                          api_name="class_run_start")
     ui.class_pause.click(bind(handlers.on_class_pause, ctx), [ui.room, ui.key], [ui.class_line],
                          api_name="class_run_pause")
     ui.close_room.click(bind(handlers.on_close, ctx, ui), [ui.room, ui.key], ui.shown, api_name="board_close_room")
+    ui.export.click(bind(handlers.on_export, ctx), [ui.room, ui.key], [ui.export_file], api_name="board_export")
 
 
 def build(ctx: AppContext) -> Board:
