@@ -100,16 +100,23 @@ def test_three_students_runs_show_live_on_the_board(app_server, browser, wait_fo
     assert all(r["preset"] == "ring8" and int(r["steps"]) > 0 for r in rows)
     teacher.locator("#board-teacher").get_by_text("Teacher link").click()  # folded again
 
-    board.locator("figure").first.click()  # a thumbnail, full size on the projector
-    expect(teacher.locator("#board-focus img")).to_be_visible(timeout=15_000)
+    board.locator("figure").first.click()  # a thumbnail, full size on the projector: drawn by the browser
+    focus = teacher.locator("#board-focus .gl-picture")
+    expect(focus).to_have_attribute("data-drawn-step", re.compile(r"^[1-9]"), timeout=15_000)
+    expect(teacher.locator("#board-focus canvas.gl-field")).to_be_visible()
     expect(teacher.locator("#board-focus-line")).to_contain_text("step")
+    drawn_at = int(focus.get_attribute("data-drawn-step"))
+    assert wait_for(lambda: int(focus.get_attribute("data-drawn-step")) > drawn_at, timeout_s=20), "not live"
+    width = teacher.evaluate("() => document.querySelector('#board-focus canvas.gl-field').getBoundingClientRect().width")
+    assert width >= 700, f"the projector's field is {width} px wide"  # (1920 px: big enough for the back row)
+    teacher.screenshot(path=str(artifacts / "board_focus_1920.png"))
     teacher.locator("#board-back").click()
     expect(board).to_be_visible()
     tile = board.locator("figure").nth(1)  # from the keyboard too: a tile takes focus, Enter opens it
     expect(tile).to_contain_text("covers all")  # (the pile in words: not the frame's colour alone)
     tile.focus()
     teacher.keyboard.press("Enter")
-    expect(teacher.locator("#board-focus img")).to_be_visible(timeout=15_000)
+    expect(teacher.locator("#board-focus canvas.gl-field")).to_be_visible(timeout=15_000)
     teacher.locator("#board-back").click()
     expect(board).to_be_visible()
 
@@ -126,7 +133,7 @@ def test_three_students_runs_show_live_on_the_board(app_server, browser, wait_fo
     expect(watcher.locator("#start")).to_be_hidden()
     watcher.screenshot(path=str(artifacts / "board_watch_1280.png"))
     watcher.locator("#room-watch input").uncheck()
-    expect(watcher.locator("#start")).to_be_visible(timeout=10_000)
+    expect(watcher.locator("#start")).to_be_visible(timeout=30_000)
 
     students[2].context.close()  # a tab closes: once no reload came, its run ends and leaves the board
     expect(thumbs).to_have_count(2, timeout=40_000)

@@ -329,3 +329,29 @@ def test_a_watch_token_reads_the_rooms_class_run_whatever_it_is_now(two_tabs):
     assert first is not again and feed.token_for("x", first) != token  # (a watch token is no run's token)
     rooms.close(made.code, made.key, "teacher")
     assert feed.answer(token, Have())[0] == 410
+
+
+def test_a_focus_token_reads_one_members_run_from_its_last_snapshot_only(two_tabs, monkeypatch):
+    """The teacher's projector showing one student's run (the board picked it): read only, from the snapshot
+    the student's own page fetched last (no call to the run), gone with the member or the room."""
+    from live.serving.rooms import RoomRegistry
+
+    registry, _ = two_tabs
+    rooms = RoomRegistry(has_run=lambda s: registry.peek(s) is not None)
+    feed = LiveFeed(registry, rooms)
+    made = rooms.open("teacher")
+    member = rooms.join(made.code, "student", "127.0.0.1")
+    run = registry.create("student", tiny_cfg())
+    value = feed.focus_value(made.code, member.token)
+    token = value["token"]
+    assert token != feed.token_for("student", run) and value["payload"]["status"] == "idle"
+    check_schema(value["payload"], "field")
+    calls, last = [], run.snapshot()
+    monkeypatch.setattr(Trainer, "last_snapshot", property(lambda self: last))  # (as a member's cached copy)
+    run.snapshot = lambda: calls.append(1) or last  # the projector must not ask the run itself
+    p = value["payload"]
+    have = Have(p["version"], p["run"], len(p["history"]["rows"]["step"]), -1, (p["picture"] or {}).get("step", -1))
+    assert feed.answer(token, have)[0] == 204 and calls == []
+    assert feed.answer(feed.focus_value(made.code, "x" * 22)["token"], Have())[0] == 410  # no such member
+    registry.close("student")
+    assert feed.answer(token, Have())[0] == 410

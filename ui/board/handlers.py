@@ -15,7 +15,6 @@ import gradio as gr
 
 from gan_core.errors import CapacityError, ClassroomError, Queued
 from gan_core.evaluation.diagnostics import live_metrics
-from gan_core.pictures.field_draw import FIELD_LAYERS
 from gan_core.presets import describe_preset, get_preset, preset_names
 from live.serving.rooms import RoomError, normalize_code, normalize_key
 from ui import temp_files
@@ -25,7 +24,6 @@ from ui.board.links import pasted_key, room_link, teacher_link
 from ui.board.results import MemberResult, results_csv
 from ui.board.thumbs import Thumbnails
 from ui.common import AppContext, client_id, plain_markdown, sentence
-from ui.train import view as train_view
 
 NEEDS_TEACHER_LINK = ("the code alone lets students join room {code}; its board needs the teacher link that New room "
                       "showed (…?room={code}&teacher=…).")
@@ -64,20 +62,19 @@ def board_now(ctx: AppContext, thumbs: Thumbnails, code: str) -> str:
 
 
 def focus_now(ctx: AppContext, ui: BoardUI, code: str, token: str) -> dict:
-    """The picture (when there is one) and the caption of the run on the projector."""
+    """The caption of the run on the projector (its picture and curves poll by themselves: on_pick)."""
     session = ctx.rooms.session_for(code, token)
     run = None if session is None else ctx.registry.peek(session)
     snap = None if run is None else run.last_snapshot
     if snap is None:
         return {ui.focus_line: "This run is gone (its tab closed): back to the whole class."}
     name = next((m.name for m in ctx.rooms.members(code) if m.token == token), "")
-    path = train_view.picture_file(snap, FIELD_LAYERS, ui.focus.GRADIO_CACHE)
     verdict = board_view.judge(snap)[1]
     # (the caption holds a student's nickname: plain text, never Markdown or HTML)
     line = f"### {plain_markdown(board_view.caption(board_view.BoardRun(token, name, snap)))}"
     if verdict is not None:
         line += f"  \n{html.escape(verdict.text)}"
-    return {ui.focus: gr.skip() if path is None else path, ui.focus_line: line}
+    return {ui.focus_line: line}
 
 
 def class_run_now(ctx: AppContext, code: str, note: str = "", fresh: bool = False) -> str:
@@ -185,11 +182,13 @@ def on_pick(ctx: AppContext, ui: BoardUI, code: str, key_text: str, evt: gr.Even
     if ctx.rooms.session_for(code, token) is None:
         return gr.skip()
     return {ui.picked: token, ui.focus_panel: gr.Column(visible=True), ui.board: gr.HTML(visible=False),
-            **focus_now(ctx, ui, code, token)}
+            ui.focus: ctx.feed.focus_value(code, token), **focus_now(ctx, ui, code, token)}
 
 
 def on_back(ui: BoardUI) -> dict:
-    return {ui.picked: "", ui.focus_panel: gr.Column(visible=False), ui.board: gr.HTML(visible=True)}
+    """The whole class again; the projector's view stops polling (no token)."""
+    return {ui.picked: "", ui.focus_panel: gr.Column(visible=False), ui.board: gr.HTML(visible=True),
+            ui.focus: {"token": None, "payload": None}}
 
 
 # -- the class run -------------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ class BoardUI:
     focus_panel: gr.Column  # one run full size on the projector, instead of the board
     back: gr.Button
     focus_line: gr.Markdown
-    focus: gr.Image
+    focus: gr.HTML  # the run's live view, drawn in the browser (ui/live_view, channel "focus")
     class_preset: gr.Dropdown
     class_start: gr.Button
     class_pause: gr.Button
@@ -95,8 +95,11 @@ def _board_and_focus() -> dict:
     with gr.Column(visible=False, elem_id="board-focus-panel") as focus_panel:
         back = gr.Button("← Back to the whole class", elem_id="board-back", size="sm")
         focus_line = gr.Markdown("", elem_id="board-focus-line")
-        focus = gr.Image(show_label=False, type="filepath", height=820, interactive=False,
-                         buttons=["fullscreen"], elem_id="board-focus")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=360):
+                focus = live_view.picture(None, channel="focus", elem_id="board-focus", status_id="board-focus-status")
+            with gr.Column(scale=2, min_width=320):
+                live_view.curves(channel="focus", elem_id="board-focus-curves", alerts_id="board-focus-alerts")
     return dict(room_md=room_md, board=board, focus_panel=focus_panel, back=back, focus_line=focus_line,
                 focus=focus)
 

@@ -53,7 +53,8 @@ def _wire_board(ctx: AppContext, board: Board) -> None:
     ui.board.click(bind(handlers.on_pick, ctx, ui), [ui.room, ui.key],
                    [ui.picked, ui.focus_panel, ui.board, ui.focus, ui.focus_line], api_name="board_pick",
                    show_progress="hidden")
-    ui.back.click(bind(handlers.on_back, ui), None, [ui.picked, ui.focus_panel, ui.board], show_progress="hidden")
+    ui.back.click(bind(handlers.on_back, ui), None, [ui.picked, ui.focus_panel, ui.board, ui.focus],
+                  show_progress="hidden")
 
 
 def _wire_teacher(ctx: AppContext, ui: BoardUI) -> None:
@@ -70,7 +71,7 @@ def build(ctx: AppContext) -> Board:
     """The tab; app.py then wires the page's load to it (`wire_page_load`)."""
     with gr.Tab("Class board", id="board", elem_id="tab-board"):
         ui = layout()
-    board = Board(ui, Thumbnails(ui.focus.GRADIO_CACHE))
+    board = Board(ui, Thumbnails(ui.board.GRADIO_CACHE))
     _wire_opening(ctx, board)
     _wire_board(ctx, board)
     _wire_teacher(ctx, ui)

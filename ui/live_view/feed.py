@@ -8,8 +8,10 @@ nothing new is HTTP 204, anything else a few KB of JSON, and the browser draws (
 
     token ──> (session, the run it was made for)      the registry says whether that run is still
                                                         the session's; a run replaced or closed: 410
-           or (a room's code)                           a student watching the room's class run: whatever
+           or ("room", code)                            a student watching the room's class run: whatever
                                                         run the teacher has now (read only)
+           or ("focus", code, member token)             the teacher's projector showing one student's run,
+                                                        read from its last snapshot (no call to the run)
     run ──> (version, note) ──> status and alerts HTML  cached: the same version is rendered once
     run ──> picture step    ──> the packed picture      cached: packed once per frame, however many watch
 
@@ -53,7 +55,7 @@ class LiveFeed:
     def __init__(self, registry, rooms=None, watched=None, max_tokens: int = MAX_TOKENS):
         self.registry, self.rooms, self.watched, self.max_tokens = registry, rooms, watched, max_tokens
         self._lock = threading.Lock()
-        # token -> (session, weakref to its run) | ("room", code)
+        # token -> (session, weakref to its run) | ("room", code) | ("focus", code, member token)
         self._tokens: OrderedDict[str, tuple] = OrderedDict()
         self._of_run: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # run -> its token
         self._serial: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # run -> its number (payload "run")
@@ -89,6 +91,17 @@ class LiveFeed:
         _, body = self.answer(token, Have(), count=False)
         return {"token": token, "payload": orjson.loads(body) if body else None}
 
+    def focus_value(self, code: str, member: str) -> dict:
+        """The live view's value for the teacher's projector showing one member's run (the board checked the
+        teacher's key): a new read-only token, and the run's numbers now. Its polls read the run's last
+        snapshot, the one the student's own page fetched: the projector adds no call to the run."""
+        token = secrets.token_urlsafe(16)
+        with self._lock:
+            self._tokens[token] = ("focus", code, member)
+            self._keep(token)
+        _, body = self.answer(token, Have(), count=False)
+        return {"token": token, "payload": orjson.loads(body) if body else None}
+
     def value(self, session: str, run, snap: Snapshot | None = None, note: str = "") -> dict:
         """The live view component's value for a tab's run: its token and the whole payload now, so a
         button's answer shows the new state at once and the page's polls go on from there."""
@@ -119,6 +132,8 @@ class LiveFeed:
             return 404, UNKNOWN
         if entry[0] == "room":
             return self._answer_room(entry[1], have)
+        if entry[0] == "focus":
+            return self._answer_focus(entry[1], entry[2], have)
         session, run = entry[0], entry[1]()
         if run is None or self.registry.peek(session) is not run:
             return 410, GONE
@@ -144,6 +159,18 @@ class LiveFeed:
             return 204, b""
         self.answered += 1
         return 200, orjson.dumps(self.payload(run, snap, have, "", prefix="**Class run** · "))
+
+    def _answer_focus(self, code: str, member: str, have: Have) -> tuple[int, bytes]:
+        """The projector's poll: the member's run as its own page last fetched it; 410 once it is gone."""
+        session = self.rooms.session_for(code, member) if self.rooms is not None else None
+        run = None if session is None else self.registry.peek(session)
+        snap = None if run is None else run.last_snapshot
+        if snap is None:
+            return 410, GONE
+        if snap.version == have.version and have.run == self._number(run):
+            return 204, b""
+        self.answered += 1
+        return 200, orjson.dumps(self.payload(run, snap, have))
 
     @staticmethod
     def _first_picture(run, snap: Snapshot) -> dict | None:

@@ -461,6 +461,11 @@
   }
 
   // -- the two components -------------------------------------------------------------------------
+  function frameMost(frame) {
+    // the field's largest size: its frame's CSS max-width (560 px; the projector's focus view allows more)
+    return parseFloat(getComputedStyle(frame).maxWidth) || 560;
+  }
+
   function widthOf(el, most) {
     return Math.max(240, Math.min(most, Math.floor(el.getBoundingClientRect().width || most)));
   }
@@ -505,7 +510,7 @@
       img.hidden = true; canvas.hidden = false;
       const reduce = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
       const t = reduce ? 1 : Math.min(1, (performance.now() - store.movedAt) / 450);
-      layout = drawField(canvas, mixed(pic, store.previous, t), store.layers, widthOf(frame, 560));
+      layout = drawField(canvas, mixed(pic, store.previous, t), store.layers, widthOf(frame, frameMost(frame)));
       canvas.setAttribute("aria-label", describe(pic));
       if (t < 1) { cancelAnimationFrame(raf); raf = requestAnimationFrame(draw); return; }
       root.dataset.drawnStep = pic.step;
