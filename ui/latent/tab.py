@@ -15,6 +15,7 @@ import gradio as gr
 
 from ui import temp_files
 from ui.common import AppContext, explained, session_id
+from ui.dropdown_pick import picked
 from ui.latent import view as lv
 from ui.latent.sources import LIVE, SOURCE_ERRORS, add_upload, describe, load_source, source_choices
 
@@ -167,7 +168,7 @@ def build(ctx: AppContext) -> gr.Tab:
                         reset = gr.Button("Reset sliders", size="sm", elem_id="latent-reset")
                 class_picker = gr.Dropdown(choices=[], label="Class (conditional G)", visible=False,
                                            elem_id="latent-class")
-                sliders = [gr.Slider(-3, 3, 0, step=0.01, visible=False, elem_id=f"latent-slider-{i}")
+                sliders = [gr.Slider(-3, 3, 0, step=0.05, visible=False, elem_id=f"latent-slider-{i}")
                            for i in range(lv.MAX_SLIDERS)]
             with gr.Column(scale=1, min_width=320):
                 image = gr.Image(label="G(z)", elem_id="latent-image", format="png", height=340, interactive=False,
@@ -213,7 +214,8 @@ def build(ctx: AppContext) -> gr.Tab:
             """Refresh the list and load the chosen source again (the live run: its newest weights)."""
             return (gr.Dropdown(choices=source_choices(ctx, uploaded)), *pick(label, uploaded, seed_value, request))
 
-        source.input(pick, [source, uploads, seed], view_outputs, api_name="latent_source")
+        source.input(**picked(pick, "latent-source", N_VIEW), inputs=[source, uploads, seed], outputs=view_outputs,
+                     api_name="latent_source")  # (a real pick only, not Gradio's blur: ui/dropdown_pick.py)
         refresh.click(reload, [source, uploads, seed], [source, *view_outputs], api_visibility="private")
         upload.upload(on_upload, [upload, uploads, seed], [uploads, source, *view_outputs], api_name="latent_upload")
         tab.select(on_open, [view_state, uploads, seed], [source, *view_outputs], api_visibility="private")

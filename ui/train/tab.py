@@ -21,6 +21,7 @@ from live.building import BUILDING
 from live.run import LiveSettings
 from ui import temp_files
 from ui.common import AppContext, client_id, session_id
+from ui.dropdown_pick import picked
 from ui.live_view import component as live_view
 from ui.train import live_fixes, own_data, slow_motion, view
 from ui.train.bounds import EMA_DECAYS
@@ -303,8 +304,11 @@ def build(ctx: AppContext) -> TrainHandles:
     w["ttur"].click(lambda: (TTUR_LRS["lr_g"], TTUR_LRS["lr_d"]), None, [w["lr_g"], w["lr_d"]]).then(
         on_live, live_inputs, [live, notice], show_progress="hidden")
     w["objective"].change(view.explanation, [w["objective"]], [explain])
-    preset.input(on_preset, [preset], settings + [preset_info, live])
-    w["dataset"].input(on_dataset, [w["dataset"], preset], settings + [preset, preset_info, live])
+    # (picked: only a real pick acts, not the `input` Gradio 6 sends on every blur: ui/dropdown_pick.py)
+    preset.input(**picked(on_preset, "preset", len(settings) + 2), inputs=[preset],
+                 outputs=settings + [preset_info, live])
+    w["dataset"].input(**picked(on_dataset, "dataset", len(settings) + 3), inputs=[w["dataset"], preset],
+                       outputs=settings + [preset, preset_info, live])
     own_data.wire(own, w["dataset"], on_dataset, [preset], settings + [preset, preset_info, live])
     export.click(on_export, None, [downloads], api_name="export")
     def live_value(request):
