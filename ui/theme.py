@@ -17,4 +17,5 @@ CSS = """
 .alert-box { border-left: 4px solid #d73027; padding-left: 8px; }
 .lesson-nav { align-self: end; }  /* the lesson panel's Previous / Next, level with the picker */
 .caption { margin-top: -6px; color: var(--body-text-color-subdued); }
+#start, #pause, #reset { white-space: nowrap; }  /* one line each: Step and the field fit one 1280x800 screen */
 """
