@@ -17,7 +17,15 @@ from ui import temp_files
 from ui.common import AppContext, explained, session_id
 from ui.dropdown_pick import picked
 from ui.latent import view as lv
-from ui.latent.sources import LIVE, SOURCE_ERRORS, add_upload, describe, load_source, source_choices
+from ui.latent.sources import (
+    LIVE,
+    SOURCE_ERRORS,
+    add_upload,
+    describe,
+    first_source,
+    load_source,
+    source_choices,
+)
 
 MAX_FRAMES = 16  # the Frames slider's maximum; more from the API is refused
 INTRO = ("G turns a noise vector z into a sample. **Drag a slider** and watch G(z) change smoothly: nearby "
@@ -141,7 +149,7 @@ def open_tab(ctx: AppContext, view, uploaded, seed, session: str) -> tuple:
     first = None
     if view is None:
         has_run = ctx.registry.get(session) is not None
-        first = LIVE if has_run else next((c for c in choices if c != LIVE), None)
+        first = LIVE if has_run else first_source(choices)
     if first is None:
         return (gr.Dropdown(choices=choices),) + (gr.skip(),) * N_VIEW
     return (gr.Dropdown(choices=choices, value=first), *pick_source(ctx, first, uploaded, seed, session))
