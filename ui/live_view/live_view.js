@@ -485,8 +485,9 @@
 
   function describe(pic) {
     if (!pic) return "No picture yet.";
-    if (pic.kind === "samples") return pic.step ? `G's samples at step ${pic.step.toLocaleString("en-US")}.` :
-      "A row of real images, what G must learn to make, above the untrained G's samples: a flat grey grid.";
+    if (pic.kind === "samples") return pic.real_row ?
+      "A row of real images, what G must learn to make, above the untrained G's samples: a flat grey grid." :
+      `G's samples at step ${pic.step.toLocaleString("en-US")}.`;
     return `The 2D field at step ${pic.step.toLocaleString("en-US")}: real points in green, G's fake points in ` +
       `purple, D's output as the background colour${pic.centers ? `, ${pic.centers.length} mode centres marked x` : ""}` +
       ", red arrows from the fakes where G's gradient moves them.";

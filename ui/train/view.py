@@ -204,11 +204,14 @@ def _preview_payload(visual: dict) -> dict:
     from ui.live_view import payload  # (the live view's packing; this module stays importable without it)
 
     snap = Snapshot(field=visual["field"], samples=visual["samples"], visual_step=0)
+    picture = payload.picture_of(snap)
+    if picture and picture["kind"] == "samples":  # (a preview's grid has the real images above it: with_real_data)
+        picture["real_row"] = True
     return {"token": None, "payload": {"schema": payload.SCHEMA, "run": 0, "version": -1, "step": 0, "status": "idle",
                                        "its": 0.0, "button": "Pause", "status_html": payload.html_of(NO_RUN),
                                        "alerts_html": payload.html_of(alerts_text(Snapshot())), "note": "",
                                        "objective": "", "probability": True,
-                                       "history": {"from": 0, "rows": {}}, "picture": payload.picture_of(snap)}}
+                                       "history": {"from": 0, "rows": {}}, "picture": picture}}
 
 
 def preview_visual(cfg: RunConfig) -> dict | None:
