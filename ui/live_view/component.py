@@ -69,9 +69,8 @@ CSS = """
 """
 
 
-# what each curves panel will show, written in it before the first step (with "press Start or Step")
-EMPTY_CURVES = ("D's and G's losses will be drawn here,", "D's mean output on real and on fake data here,",
-                "how hard each network is pushed here,")
+# what each curves panel will show, written in it before the first step (then "drawn here: press Start or Step")
+EMPTY_CURVES = ("D's and G's losses,", "D's mean output on real and fake,", "Each network's gradient size,")
 
 
 def spec() -> dict:

@@ -437,11 +437,13 @@
       ctx.restore();
       if (!steps.length) {  // before the first step: say what comes here, not an empty box (issue #26)
         ctx.font = "12px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
-        const textW = Math.min(w - 8, ctx.measureText(SPEC.empty_curves[pi] || "").width + 16);
+        const lineTwo = "drawn here: press Start or Step";
+        const textW = Math.min(w - 8, Math.max(ctx.measureText(SPEC.empty_curves[pi] || "").width,
+          ctx.measureText(lineTwo).width) + 16);
         ctx.fillStyle = "#fff"; ctx.fillRect(left + (w - textW) / 2, top + h / 2 - 17, textW, 34);
         ctx.fillStyle = "#5b5b66";
         ctx.fillText(SPEC.empty_curves[pi] || "", left + w / 2, top + h / 2 - 8);
-        ctx.fillText("press Start or Step", left + w / 2, top + h / 2 + 8);
+        ctx.fillText(lineTwo, left + w / 2, top + h / 2 + 8);
         ctx.font = "10px sans-serif";
       }
       if (dPanel && !critic && steps.length) {
