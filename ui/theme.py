@@ -18,4 +18,5 @@ CSS = """
 .lesson-nav { align-self: end; }  /* the lesson panel's Previous / Next, level with the picker */
 .caption { margin-top: -6px; color: var(--body-text-color-subdued); }
 #board-focus .gl-frame { max-width: 900px !important; }  /* the projector's one run: readable from the back row */
+#start, #pause, #reset { white-space: nowrap; }  /* one line each: Step and the field fit one 1280x800 screen */
 """

@@ -107,7 +107,7 @@ def test_three_students_runs_show_live_on_the_board(app_server, browser, wait_fo
     expect(teacher.locator("#board-focus-line")).to_contain_text("step")
     drawn_at = int(focus.get_attribute("data-drawn-step"))
     assert wait_for(lambda: int(focus.get_attribute("data-drawn-step")) > drawn_at, timeout_s=20), "not live"
-    width = teacher.evaluate("() => document.querySelector('#board-focus canvas.gl-field').getBoundingClientRect().width")
+    width = teacher.evaluate("() => document.querySelector('#board-focus canvas.gl-field').offsetWidth")
     assert width >= 700, f"the projector's field is {width} px wide"  # (1920 px: big enough for the back row)
     teacher.screenshot(path=str(artifacts / "board_focus_1920.png"))
     teacher.locator("#board-back").click()

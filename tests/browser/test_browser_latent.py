@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import poll_until, shown_step
+from conftest import open_tab, poll_until, shown_step
 from latent_checkpoints import make_checkpoints
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -91,3 +91,22 @@ def test_the_run_being_trained_is_the_default_source(app_server, page, artifacts
     expect(page.locator("#latent-slider-2")).to_be_hidden()
     release_slider_and_see_new_image(page, 0, 0.8)
     page.screenshot(path=str(artifacts / "latent_ring8_live_1280.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_tab_opens_on_mnist5k_and_its_strips_are_large(app_server, browser, width):
+    """Issue #26: it opened on the pixelated 8x8 digits (the guides say mnist5k), and the lerp and slerp
+    strips were ~60 px tall (8 frames in a row; now rows of 4)."""
+    _, url = app_server
+    ctx = browser.new_context(viewport={"width": width, "height": 844})
+    page = ctx.new_page()
+    try:
+        open_tab(page, url, "Latent space", "tab-latent")
+        expect(page.locator("#latent-source input")).to_have_value("mnist5k", timeout=30_000)
+        expect(page.locator("#latent-status")).to_contain_text("mnist5k")
+        page.locator("#interpolate").click()
+        for strip in ("#interp-lerp img", "#interp-slerp img"):
+            expect(page.locator(strip)).to_be_visible(timeout=30_000)
+            assert page.locator(strip).bounding_box()["height"] >= 120, strip
+    finally:
+        ctx.close()

@@ -86,8 +86,8 @@ def test_a_fix_a_run_cannot_take_is_refused_with_a_sentence(app_server, browser)
     try:
         page.goto(url + "?preset=digits")
         expect(page.locator("#preset input")).to_have_value("digits", timeout=WAIT)
-        page.locator("#step").click()  # a digits run (its D has BatchNorm), one step
-        expect(page.locator("#status")).to_contain_text("step 1", timeout=WAIT)
+        page.locator("#step").click()  # a digits run (its D has BatchNorm), 10 steps (the default)
+        expect(page.locator("#status")).to_contain_text("step 10", timeout=WAIT)
         set_slider(page, "r1-gamma", "1")
         expect(page.locator("#notice")).to_contain_text("Not applied", timeout=WAIT)
         expect(page.locator("#notice")).to_contain_text("BatchNorm")

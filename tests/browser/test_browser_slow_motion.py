@@ -37,6 +37,7 @@ def test_slow_motion_plays_ten_captions_in_order_and_the_step_is_one_higher(app_
             expect(picture).to_be_visible()
             expect(page.locator("#live-picture")).to_be_hidden()  # the phase's picture takes the live one's place
             expect(page.locator("#slow-motion-skip")).to_be_visible()
+            expect(caption).to_be_in_viewport()  # (issue #26: pressing the button scrolled it out of view)
         if phase == 9:  # G's gradients: the arrows are on the picture
             expect(caption).to_contain_text("arrows")
             page.screenshot(path=str(artifacts / "slow_motion_1280.png"), full_page=True)

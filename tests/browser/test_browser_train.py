@@ -94,3 +94,21 @@ def test_digits_grid_trains_live(app_server, page, artifacts, fast_unload, monke
     expect(page.locator("#live-picture canvas.gl-field")).to_be_hidden()
     train_and_watch(page, "digits", artifacts)
     close_and_check_run_ended(page, demo.ctx.registry, before, monkeypatch)
+
+
+def test_the_first_screen_at_1280x800_has_the_buttons_and_the_field(app_server, page):
+    """Issue #26: at 1280x800 the Step button and the field did not fit on one screen, and one step per
+    click (the default then) showed no visible change: the default is 10."""
+    _, url = app_server
+    page.goto(url)
+    field = page.locator("#live-picture canvas.gl-field")
+    expect(field).to_be_visible(timeout=30_000)
+    for selector in ("#start", "#step", "#step-count", "#slow-motion", "#live-picture canvas.gl-field"):
+        box = page.locator(selector).first.bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= 800 and box["x"] + box["width"] <= 1280, \
+            f"{selector} is not on the first screen: {box}"
+    expect(page.locator("#step-count input")).to_have_value("10")
+    page.locator("#step").click()
+    expect(page.locator(PICTURE)).to_have_attribute("data-drawn-step", "10", timeout=60_000)
+    expect(page.locator("#live-curves .gl-curves-box")).to_have_attribute("data-rows", re.compile(r"[1-9]\d*"),
+                                                                          timeout=15_000)

@@ -170,9 +170,10 @@ def test_start_pause_step_and_close_through_the_client(app_server, client_factor
     paused_at = run.snapshot().step
     assert step_of(poll_status(url, token)) == paused_at
 
-    assert step_of(status_of(client.predict(api_name="/step"))) == paused_at + 1  # default: 1 step of D and G
+    # default: 10 steps of D and G (1 showed no visible change: issue #26)
+    assert step_of(status_of(client.predict(api_name="/step"))) == paused_at + 10
     after = status_of(client.predict(mode="d", n=10, api_name="/step"))
-    assert step_of(after) == paused_at + 11 == run.snapshot().step
+    assert step_of(after) == paused_at + 20 == run.snapshot().step
     assert "paused" in after and registry.get(sid) is run  # same settings: same run
 
     status = status_of(client.predict(1e-4, 4e-4, 2, api_name="/set_live"))  # TTUR and a 2:1 D:G ratio, same run

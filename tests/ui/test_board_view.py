@@ -53,6 +53,7 @@ def test_the_summary_line_of_the_issue():
     (snap(covered=8), COVERS_ALL, "healthy"), (snap(covered=8, quality=0.2), COVERS_ALL, "warning"),
     (snap(covered=2), COLLAPSED, "collapse"), (snap(covered=6), LEARNING, "warning"), (snap(), LEARNING, None),
     (snap(step=300, covered=1), LEARNING, "warning"),  # (too early to judge: every run starts as one blob)
+    (snap(step=300, covered=8), COVERS_ALL, "healthy"),  # (issue #26: 8/8 is never framed "too early")
     (snap(covered=10, n=10, key="classes"), COVERS_ALL, "healthy"),
     (snap(covered=3, n=10, key="classes"), COLLAPSED, "collapse")])
 def test_piles_and_verdicts(s, pile, level):

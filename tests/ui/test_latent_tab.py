@@ -19,7 +19,7 @@ from ui.common import ROOT, AppContext
 from ui.latent import tab
 from ui.latent import view as lv
 from ui.latent.layout import layout
-from ui.latent.sources import LIVE, UPLOADED, source_choices
+from ui.latent.sources import LIVE, UPLOADED, first_source, source_choices
 
 from latent_checkpoints import make_checkpoints
 
@@ -141,6 +141,13 @@ def test_opening_the_tab_picks_a_default_once(ctx):
     assert tab.open_tab(ctx, None, {}, 0, "busy")["source"].value == LIVE
     again = tab.open_tab(ctx, first["view"], {}, 0, "fresh")  # already showing something: only refresh the menu
     assert set(again) == {"source"} and set(again["source"].constructor_args) == {"choices"}
+
+
+def test_without_a_run_the_tab_opens_on_mnist5k_when_it_is_shipped():
+    """Issue #26: the tab opened on the 8x8 digits (first by name) where the guides say mnist5k."""
+    assert first_source([LIVE, "digits", "digits-cgan", "mnist5k", "ring8"]) == "mnist5k"
+    assert first_source([LIVE, "digits", "ring8"]) == "digits"  # (a folder without it: the first checkpoint)
+    assert first_source([LIVE]) is None
 
 
 def test_conditional_model_class_picker_and_every_class(ctx):

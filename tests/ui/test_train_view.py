@@ -81,6 +81,12 @@ def test_before_any_run_the_tab_shows_the_untrained_g_of_the_settings():
     digits = view.preview_visual(get_preset("digits"))
     assert digits["field"] is None and digits["samples"].ndim == 3 and not digits["samples"].flags.writeable
     assert view.preview_value(get_preset("digits"))["payload"]["picture"]["kind"] == "samples"  # the grid
+    # under a labelled row of real digits (issue #26: the first screen was a flat grey grid): taller than wide,
+    # white label bands with black text above the grey
+    grid = digits["samples"]
+    assert grid.shape[0] > grid.shape[1] >= view.PREVIEW_SIDE
+    top = grid[: grid.shape[0] // 5]
+    assert (top >= 250).all(axis=-1).any() and (top <= 5).all(axis=-1).any()
     # a download dataset is never fetched by a preview; broken settings give no picture, not an error
     for broken in (get_preset("digits", data={"name": "mnist"}),
                    get_preset("digits", data={"name": "folder", "path": "/no/such/dir"})):

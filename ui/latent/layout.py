@@ -70,7 +70,7 @@ def _controls(ctx: AppContext) -> dict:
             rand = gr.Button("Random seed", size="sm", elem_id="latent-random")
             reset = gr.Button("Reset sliders", size="sm", elem_id="latent-reset")
     class_picker = gr.Dropdown(choices=[], label="Class (conditional G)", visible=False, elem_id="latent-class")
-    sliders = tuple(gr.Slider(-3, 3, 0, step=0.01, visible=False, elem_id=f"latent-slider-{i}")
+    sliders = tuple(gr.Slider(-3, 3, 0, step=0.05, visible=False, elem_id=f"latent-slider-{i}")
                     for i in range(lv.MAX_SLIDERS))
     return dict(source=source, refresh=refresh, upload=upload, status=status, seed=seed, rand=rand, reset=reset,
                 class_picker=class_picker, sliders=sliders)

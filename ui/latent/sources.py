@@ -28,6 +28,15 @@ def source_choices(ctx: AppContext, uploaded: dict[str, str]) -> list[str]:
     return [LIVE, *shipped, *uploaded]
 
 
+FIRST_SOURCE = "mnist5k"  # what the tab opens on without a run: 28x28 digits, as the guides say (not 8x8 digits)
+
+
+def first_source(choices: list[str]) -> str | None:
+    """The source the tab opens on when this session has no run: FIRST_SOURCE, else the first checkpoint."""
+    shipped = [c for c in choices if c != LIVE]
+    return FIRST_SOURCE if FIRST_SOURCE in shipped else next(iter(shipped), None)
+
+
 def load_source(ctx: AppContext, label: str, uploaded: dict[str, str], session: str) -> Source:
     """The Source behind a choice. The live run is copied now (training goes on with the original)."""
     if label == LIVE:

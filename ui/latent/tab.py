@@ -19,9 +19,10 @@ import gradio as gr
 
 from ui import temp_files
 from ui.common import AppContext, bind, explained, session_id
+from ui.dropdown_pick import picked
 from ui.latent import view as lv
 from ui.latent.layout import NO_SOURCE, LatentUI, layout
-from ui.latent.sources import LIVE, SOURCE_ERRORS, add_upload, describe, load_source, source_choices
+from ui.latent.sources import LIVE, SOURCE_ERRORS, add_upload, describe, first_source, load_source, source_choices
 
 MAX_FRAMES = 16  # the Frames slider's maximum; more from the API is refused
 
@@ -148,7 +149,7 @@ def open_tab(ctx: AppContext, view, uploaded, seed, session: str) -> dict:
     first = None
     if view is None:
         has_run = ctx.registry.get(session) is not None
-        first = LIVE if has_run else next((c for c in choices if c != LIVE), None)
+        first = LIVE if has_run else first_source(choices)
     if first is None:
         return {"source": gr.Dropdown(choices=choices)}
     return {"source": gr.Dropdown(choices=choices, value=first), **pick_source(ctx, first, uploaded, seed, session)}
@@ -183,7 +184,9 @@ def on_seed(ui: LatentUI, view, seed, y) -> dict:
 def _wire_source(ctx: AppContext, ui: LatentUI, tab: gr.Tab) -> None:
     """A source picked, reloaded or uploaded, or the tab opened: the view and everything it shows."""
     shown = [ui.view, ui.status, ui.seed, ui.class_picker, *ui.sliders, ui.image, ui.classes, ui.classes_box]
-    ui.source.input(bind(pick, ctx, ui), [ui.source, ui.uploads, ui.seed], shown, api_name="latent_source")
+    # (a real pick only, not the `input` Gradio 6 sends on every blur: ui/dropdown_pick.py)
+    ui.source.input(**picked(bind(pick, ctx, ui), "latent-source", len(shown)), inputs=[ui.source, ui.uploads, ui.seed],
+                    outputs=shown, api_name="latent_source")
     ui.refresh.click(bind(reload, ctx, ui), [ui.source, ui.uploads, ui.seed], [ui.source, *shown],
                      api_visibility="private")
     ui.upload.upload(bind(on_upload, ctx, ui), [ui.upload, ui.uploads, ui.seed], [ui.uploads, ui.source, *shown],

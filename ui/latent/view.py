@@ -226,7 +226,8 @@ def interpolate_seeds(view: LatentView, seed_a: int, seed_b: int, n_frames: int,
     pictures = {}
     for m, path in paths.items():
         if view.plane is None:
-            pictures[m] = image_grid(src.generate(path, labels), nrow=min(n_frames, 8), pad=2, min_side=560)
+            # rows of 4: frames a quarter of the column wide, on a phone too (8 in a row were ~60 px tall)
+            pictures[m] = image_grid(src.generate(path, labels), nrow=min(n_frames, 4), pad=2, min_side=560)
         else:  # the curve G traces across the plane, drawn densely, with the frames as dots
             curve = src.generate(interpolate(z0, z1, 64, m)).cpu().numpy()
             frames = src.generate(path).cpu().numpy()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from gan_core.presets import describe_preset
+from ui.dropdown_pick import picked
 from ui.lessons.catalogue import LESSONS, lesson_choices
 from ui.lessons.url_state import PageSetup, page_setup, parse_query, query_items, share_query, step_values
 from ui.train.settings import KEYS, config_from_values
@@ -152,7 +153,9 @@ def wire(demo: gr.Blocks, panel: Panel, tabs: gr.Tabs, train, theory: dict, afte
 
     nav = [panel.step, panel.card, panel.note] + setup_outputs
     quiet = dict(show_progress="hidden")
-    for event in (panel.pick.input(on_pick, [panel.pick], nav, **quiet),
+    # (picked: a real pick only, not the `input` Gradio sends on every blur, which went back to step 1)
+    for event in (panel.pick.input(**picked(on_pick, "lesson-pick", len(nav)), inputs=[panel.pick], outputs=nav,
+                                   **quiet),
                   panel.prev.click(on_prev, [panel.pick, panel.step], nav, **quiet),
                   panel.next.click(on_next, [panel.pick, panel.step], nav, **quiet)):
         event.then(None, [panel.pick, panel.step], None, js=STEP_URL_JS, **quiet)

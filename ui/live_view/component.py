@@ -69,6 +69,10 @@ CSS = """
 """
 
 
+# what each curves panel will show, written in it before the first step (then "drawn here: press Start or Step")
+EMPTY_CURVES = ("D's and G's losses,", "D's mean output on real and fake,", "Each network's gradient size,")
+
+
 def spec() -> dict:
     """The constants live_view.js draws with."""
     return {"layers": [[k, LAYER_LABELS[k]] for k in field_draw.FIELD_LAYERS], "arrays": list(FIELD_ARRAYS),
@@ -77,7 +81,8 @@ def spec() -> dict:
                         "grid": field_draw.GRID},
             "panels": [[t, y, [list(s) for s in series]] for t, y, series in PANELS], "d_panel": D_PANEL,
             "critic_title": CRITIC_TITLE, "equilibrium": EQUILIBRIUM, "equilibrium_colour": EQUILIBRIUM_COLOUR,
-            "bce": sorted(BCE_OBJECTIVES), "critic": sorted(CRITIC_OBJECTIVES) + ["hinge"]}
+            "empty_curves": list(EMPTY_CURVES), "bce": sorted(BCE_OBJECTIVES),
+            "critic": sorted(CRITIC_OBJECTIVES) + ["hinge"]}
 
 
 @functools.cache

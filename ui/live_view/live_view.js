@@ -216,8 +216,9 @@
       }
     };
     if (layers.has("real")) discs(pic.real, SPEC.colours.real, 0.6, 2.0 * k);
-    if (layers.has("fake")) discs(pic.fake, SPEC.colours.fake, 0.85, 2.4 * k);
+    // the arrows under the fakes they start from: the fakes stay purple, as the legend says (issue #26)
     if (layers.has("arrows")) drawArrows(ctx, pic, px, py, k);
+    if (layers.has("fake")) discs(pic.fake, SPEC.colours.fake, 0.85, 2.4 * k);
     if (pic.centers) {
       ctx.strokeStyle = "#000";
       ctx.lineWidth = 1.4 * k;
@@ -296,6 +297,7 @@
       if (layers.has("fake")) entries.push(["fake", "fake G(z)"]);
       if (pic.centers) entries.push(["centre", "mode centres"]);
     }
+    if (layers.has("arrows")) entries.push(["arrow", "G's gradient"]);
     if (!entries.length) return;
     const w = 98 * k, h = (6 + 15 * entries.length) * k, x0 = left + side - w - 6 * k, y0 = top + 6 * k;
     ctx.fillStyle = "rgba(255,255,255,0.82)";
@@ -310,6 +312,13 @@
     entries.forEach(([kind, text], i) => {
       const cx = x0 + 12 * k, cy = y0 + (3 + 15 * i + 7.5) * k;
       if (kind === "centre") { ctx.strokeStyle = "#000"; ctx.lineWidth = 1.4 * k; cross(ctx, cx, cy, 3.5 * k); }
+      else if (kind === "arrow") {
+        ctx.strokeStyle = ctx.fillStyle = rgba(SPEC.colours.arrow, 0.9);
+        ctx.lineWidth = Math.max(1, 1.1 * k);
+        ctx.beginPath(); ctx.moveTo(cx - 5 * k, cy); ctx.lineTo(cx + 2 * k, cy); ctx.stroke();
+        ctx.beginPath(); ctx.moveTo(cx + 5 * k, cy); ctx.lineTo(cx + 1 * k, cy - 2.5 * k); ctx.lineTo(cx + 1 * k, cy + 2.5 * k);
+        ctx.closePath(); ctx.fill();
+      }
       else {
         ctx.fillStyle = rgba(kind === "real" ? SPEC.colours.real : SPEC.colours.fake, 0.9);
         ctx.beginPath(); ctx.arc(cx, cy, 2.6 * k, 0, 2 * Math.PI); ctx.fill();
@@ -426,6 +435,17 @@
       ctx.translate(12, (top + bottom) / 2); ctx.rotate(-Math.PI / 2);
       ctx.textBaseline = "middle"; ctx.fillText(yTitle, 0, 0);
       ctx.restore();
+      if (!steps.length) {  // before the first step: say what comes here, not an empty box (issue #26)
+        ctx.font = "12px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+        const lineTwo = "drawn here: press Start or Step";
+        const textW = Math.min(w - 8, Math.max(ctx.measureText(SPEC.empty_curves[pi] || "").width,
+          ctx.measureText(lineTwo).width) + 16);
+        ctx.fillStyle = "#fff"; ctx.fillRect(left + (w - textW) / 2, top + h / 2 - 17, textW, 34);
+        ctx.fillStyle = "#5b5b66";
+        ctx.fillText(SPEC.empty_curves[pi] || "", left + w / 2, top + h / 2 - 8);
+        ctx.fillText(lineTwo, left + w / 2, top + h / 2 + 8);
+        ctx.font = "10px sans-serif";
+      }
       if (dPanel && !critic && steps.length) {
         ctx.strokeStyle = SPEC.equilibrium_colour; ctx.setLineDash([5, 4]);
         ctx.beginPath(); ctx.moveTo(left, Y(0.5)); ctx.lineTo(left + w, Y(0.5)); ctx.stroke();
@@ -472,9 +492,12 @@
 
   function describe(pic) {
     if (!pic) return "No picture yet.";
-    if (pic.kind === "samples") return `G's samples at step ${pic.step.toLocaleString("en-US")}.`;
+    if (pic.kind === "samples") return pic.real_row ?
+      "A row of real images, what G must learn to make, above the untrained G's samples: a flat grey grid." :
+      `G's samples at step ${pic.step.toLocaleString("en-US")}.`;
     return `The 2D field at step ${pic.step.toLocaleString("en-US")}: real points in green, G's fake points in ` +
-      `purple, D's output as the background colour${pic.centers ? `, ${pic.centers.length} mode centres marked x` : ""}.`;
+      `purple, D's output as the background colour${pic.centers ? `, ${pic.centers.length} mode centres marked x` : ""}` +
+      ", red arrows from the fakes where G's gradient moves them.";
   }
 
   function mountPicture(element, props, watch, store) {

@@ -122,7 +122,7 @@ def _run_buttons() -> dict:
         reset = gr.Button("Reset", variant="stop", elem_id="reset", min_width=80)
     step_mode = gr.Radio(STEP_MODES, value="both", label="Step trains", elem_id="step-mode")
     with gr.Row(equal_height=True):
-        step_count = gr.Dropdown(STEP_COUNTS, value=1, label="steps per click", elem_id="step-count",
+        step_count = gr.Dropdown(STEP_COUNTS, value=10, label="steps per click", elem_id="step-count",
                                  scale=2, min_width=100)
         step = gr.Button("Step", elem_id="step", scale=1, min_width=80)
     return dict(start=start, pause=pause, reset=reset, step_mode=step_mode, step_count=step_count, step=step)
@@ -133,10 +133,11 @@ def _controls(v: dict) -> dict:
     preset = gr.Dropdown(preset_names(), value=DEFAULT_PRESET, label="Preset", elem_id="preset")
     preset_info = gr.Markdown(describe_preset(DEFAULT_PRESET), elem_id="preset-info")
     w: dict = {}
-    _data_widgets(v, w)
-    own = own_data.build()  # "Your own data": draw or upload, kept per tab (ui/train/own_data.py)
     buttons = _run_buttons()
     slow = slow_motion.buttons()  # slow motion: one step phase by phase (ui/train/slow_motion.py)
+    # (the buttons above the data: Step and the field on one 1280x800 screen, issue #26)
+    _data_widgets(v, w)
+    own = own_data.build()  # "Your own data": draw or upload, kept per tab (ui/train/own_data.py)
     _live_widgets(v, w)
     live_fixes.widgets(v, w)  # R1, instance noise, unrolled D, feature matching: live (ui/train/live_fixes.py)
     _advanced_widgets(v, w)

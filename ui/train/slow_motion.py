@@ -25,6 +25,12 @@ from ui.common import session_id
 from ui.train.view import png_file
 
 SECONDS_PER_PHASE = 1.25
+SHOW_CAPTION_JS = """() => {
+  const caption = document.getElementById("slow-motion-caption");
+  if (!caption) return;
+  const r = caption.getBoundingClientRect();
+  if (r.top < 0 || r.top > innerHeight - 120) caption.scrollIntoView({ block: "start" });
+}"""
 RUN_ERRORS = (ClassroomError, ValueError, OverflowError, TimeoutError, KeyError)  # KeyError: the tab closed meanwhile
 
 
@@ -112,7 +118,9 @@ def wire(ui: SlowMotionUI, registry, live_picture: gr.HTML, get_run, inputs: lis
             return (gr.skip(),) * 4 + (gr.Timer(active=False), gr.skip())
         return end(summary(play.frames[-1]))
 
-    # (scroll_to_output: on a phone the picture is far below the button)
-    ui.button.click(on_slow_motion, inputs, outputs, api_name="slow_motion", scroll_to_output=True)
+    # the caption into view when it is not (on a phone the picture is far below the button). Not Gradio's
+    # scroll_to_output: it scrolled to an output in the controls column, the caption out of view (issue #26)
+    ui.button.click(on_slow_motion, inputs, outputs, api_name="slow_motion").then(
+        None, None, None, js=SHOW_CAPTION_JS, show_progress="hidden")
     ui.timer.tick(on_tick, [ui.play], outputs, concurrency_limit=None, show_progress="hidden")
     ui.skip.click(on_skip, [ui.play], outputs, concurrency_limit=None, show_progress="hidden")

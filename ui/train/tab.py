@@ -17,6 +17,7 @@ import gradio as gr
 
 from gan_core.presets import get_preset
 from ui.common import AppContext, bind
+from ui.dropdown_pick import picked
 from ui.train import handlers, live_fixes, own_data, slow_motion, view
 from ui.train.layout import TrainUI, layout
 from ui.train.settings import DEFAULT_PRESET, values_from_config
@@ -71,9 +72,13 @@ def _wire_choices(ctx: AppContext, ui: TrainUI) -> None:
     """A preset, a dataset (picked, drawn or uploaded) or an objective chosen: the widgets follow."""
     w, settings = ui.settings, ui.setting_widgets
     w["objective"].change(view.explanation, [w["objective"]], [ui.explain])
-    ui.preset.input(bind(handlers.on_preset, ctx, ui), [ui.preset], [*settings, ui.preset_info, ui.live])
+    # (picked: only a real pick acts, not the `input` Gradio 6 sends on every blur: ui/dropdown_pick.py)
+    preset_outputs = [*settings, ui.preset_info, ui.live]
+    ui.preset.input(**picked(bind(handlers.on_preset, ctx, ui), "preset", len(preset_outputs)), inputs=[ui.preset],
+                    outputs=preset_outputs)
     recommended = [*settings, ui.preset, ui.preset_info, ui.live]
-    w["dataset"].input(bind(handlers.on_dataset, ctx, ui), [w["dataset"], ui.preset], recommended)
+    w["dataset"].input(**picked(bind(handlers.on_dataset, ctx, ui), "dataset", len(recommended)),
+                       inputs=[w["dataset"], ui.preset], outputs=recommended)
     own_data.wire(ui.own, w["dataset"], functools.partial(handlers.dataset_chosen, ctx, ui), [ui.preset],
                   recommended)
 

@@ -204,11 +204,14 @@ def _preview_payload(visual: dict) -> dict:
     from ui.live_view import payload  # (the live view's packing; this module stays importable without it)
 
     snap = Snapshot(field=visual["field"], samples=visual["samples"], visual_step=0)
+    picture = payload.picture_of(snap)
+    if picture and picture["kind"] == "samples":  # (a preview's grid has the real images above it: with_real_data)
+        picture["real_row"] = True
     return {"token": None, "payload": {"schema": payload.SCHEMA, "run": 0, "version": -1, "step": 0, "status": "idle",
                                        "its": 0.0, "button": "Pause", "status_html": payload.html_of(NO_RUN),
                                        "alerts_html": payload.html_of(alerts_text(Snapshot())), "note": "",
                                        "objective": "", "probability": True,
-                                       "history": {"from": 0, "rows": {}}, "picture": payload.picture_of(snap)}}
+                                       "history": {"from": 0, "rows": {}}, "picture": picture}}
 
 
 def preview_visual(cfg: RunConfig) -> dict | None:
@@ -246,12 +249,45 @@ def _points_preview(cfg: RunConfig) -> dict:
 
 @functools.lru_cache(maxsize=None)  # at most len(shipped_image_configs())
 def _image_preview(cfg: RunConfig) -> dict:
-    return _preview(cfg)
+    return _preview(cfg, real_too=True)
 
 
-def _preview(cfg: RunConfig) -> dict:
-    """{"field", "samples"} of the untrained G (Trainer.render), its arrays read-only: shared by every session."""
-    visual = Trainer(cfg, device="cpu").render()
+REAL_ROW = 8  # real images shown above the untrained G's grid
+REAL_LABEL = "Real data: what G must learn to make"
+FAKE_LABEL = "G now, untrained: flat grey. Press Start"
+PREVIEW_SIDE = 520  # the composite's least width, px (the text is drawn at that size, not blown up after)
+
+
+def with_real_data(samples: np.ndarray, real) -> np.ndarray:
+    """The untrained G's grid (uint8 [H, W, 3]) under a row of the real images it must learn (issue #26:
+    the digits preset opened on a flat grey grid, nothing to see at a glance), each part labelled."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from gan_core.pictures.viz import image_grid
+
+    scale = -(-PREVIEW_SIDE // samples.shape[1])
+    samples = samples[..., :3].repeat(scale, 0).repeat(scale, 1)  # (nearest: pixels stay sharp)
+    width = samples.shape[1]
+    row = Image.fromarray(image_grid(real[:REAL_ROW], nrow=REAL_ROW, pad=2, min_side=width))
+    row = np.asarray(row.resize((width, round(row.height * width / row.width)), Image.NEAREST))
+    font = ImageFont.load_default(size=max(12, width // 28))
+
+    def label(text: str) -> np.ndarray:
+        band = Image.new("RGB", (width, int(font.size * 1.7)), "white")
+        ImageDraw.Draw(band).text((4, band.height // 2), text, fill="black", font=font, anchor="lm")
+        return np.asarray(band)
+
+    gap = np.full((font.size // 2, width, 3), 255, np.uint8)
+    return np.ascontiguousarray(np.concatenate([label(REAL_LABEL), row, gap, label(FAKE_LABEL), samples]))
+
+
+def _preview(cfg: RunConfig, real_too: bool = False) -> dict:
+    """{"field", "samples"} of the untrained G (Trainer.render), its arrays read-only: shared by every session.
+    real_too (images): the samples under a row of real images (with_real_data)."""
+    trainer = Trainer(cfg, device="cpu")
+    visual = trainer.render()
+    if real_too and visual["samples"] is not None:
+        visual["samples"] = with_real_data(visual["samples"], trainer.gan.data.x.cpu())
     for value in [visual["samples"]] + list((visual["field"] or {}).values()):
         if isinstance(value, np.ndarray):
             value.setflags(write=False)
