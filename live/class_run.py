@@ -26,7 +26,7 @@ from gan_core.device import describe
 from gan_core.losses import d_output_kind
 from gan_core.noise import sample_z
 from gan_core.pictures.viz import render_visuals
-from live.alerts import alerts_for
+from live.alerts import AlertState, alerts_for
 from live.history import SERIES, History, with_metrics
 from live.live_fixes import fixes_of
 from live.run import PAUSE_FIRST, LiveSettings
@@ -103,7 +103,7 @@ class ClassRun:
         self.running, self.jobs = False, deque()  # jobs: (n, mode, done Event) of Step presses
         self.status, self.message, self.step_count = "idle", "", 0
         self.history, self.metrics_history, self.buffer = History(SERIES), [], []
-        self.alerts, self.d_wins, self.its = [], 0, 0.0
+        self.alerts, self.alert_state, self.its = [], AlertState(), 0.0
         self._t_mark, self._step_mark = time.perf_counter(), 0
         self.visual = {"samples": None, "field": None}
         self.visual_step, self.t_visual, self.t_read, self.version = -1, 0.0, -math.inf, 0
@@ -141,7 +141,8 @@ class ClassRun:
         if now - self._t_mark >= 1.0:
             self.its = (self.step_count - self._step_mark) / (now - self._t_mark)
             self._t_mark, self._step_mark = now, self.step_count
-        self.alerts, self.d_wins = alerts_for(self.cfg.loss.objective, values, n, self.step_count, self.d_wins)
+        self.alerts, self.alert_state = alerts_for(self.cfg.loss.objective, self.cfg.model.arch, values, n,
+                                                   self.step_count, self.alert_state)
         self.version += 1
 
     def _halted(self, why: str, step: int) -> None:

@@ -25,7 +25,7 @@ from gan_core.pictures.viz import render_visuals
 from gan_core.slow_motion import slow_motion_step
 from gan_core.train import train_step
 
-from .alerts import alerts_for
+from .alerts import AlertState, alerts_for
 from .history import SERIES, History, with_metrics
 from .live_fixes import FIXES, apply_live, fixes_of, restarted, with_fixes
 from .rollback import LastGood
@@ -68,7 +68,7 @@ class Trainer:
         self.metrics_history: list[dict] = []
         self._buffer: list[dict] = []
         self._last_good = LastGood.of(self.gan)
-        self._d_wins = 0
+        self._alert_state = AlertState()
         self._alerts: list[str] = []
         self._status, self._message = "idle", ""
         self._its, self._t_mark, self._step_mark = 0.0, time.perf_counter(), 0
@@ -306,7 +306,8 @@ class Trainer:
             self.metrics_history = [m for m in self.metrics_history if m["step"] <= step]
 
     def _update_alerts(self, v: dict, n: int) -> None:
-        self._alerts, self._d_wins = alerts_for(self.cfg.loss.objective, v, n, self.gan.step, self._d_wins)
+        self._alerts, self._alert_state = alerts_for(self.cfg.loss.objective, self.cfg.model.arch, v, n, self.gan.step,
+                                                     self._alert_state)
 
     def _record_metrics(self) -> None:
         try:
