@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from gan_core.evaluation.verdict import CLUMP_SPREAD
 from live.alerts import (
     COLLAPSE_FROM_STEP,
     D_WINS_STEPS,
@@ -52,6 +53,21 @@ def test_hysteresis_on_at_half_off_at_three_quarters():
     assert collapse_alert(history) is None
     history += ring((3000, 4))  # half: on again
     assert collapse_alert(history)
+
+
+def test_a_run_that_has_not_gathered_yet_is_not_collapse():
+    """Most samples between the modes and spread wide: the slow start of a healthy fix, not collapse; the
+    same count with the samples in one tight clump (the collapse lesson's hopping clump) is collapse."""
+    def blob(step, covered, near, spread):
+        return {"step": step, "modes_covered": covered, "n_modes": 8, "high_quality_fraction": near,
+                "clump_spread": spread}
+    assert collapse_alert([blob(500, 1, 0.004, 1.1), blob(750, 3, 0.004, 1.3)]) is None
+    assert "covers none of the 8" in collapse_alert([blob(500, 0, 0.0, CLUMP_SPREAD / 2)])
+    history = [blob(500, 0, 0.0, 0.1), blob(750, 0, 0.0, 1.1)]  # the clump smeared out as it hops: stays on
+    assert collapse_alert(history)
+    assert collapse_alert(history + [blob(1000, 6, 0.3, 1.2)]) is None  # three quarters covered again: off
+    assert collapse_alert([blob(500, 2, 0.9, 1.5)])  # most samples on 2 modes: collapse, however wide apart
+    assert collapse_alert([{**blob(500, 1, 0.0, 1.0), "clump_spread": None}])  # not measured: the count decides
 
 
 def test_image_classes_count_too_and_errors_are_skipped():
