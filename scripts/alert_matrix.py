@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from gan_core.evaluation.diagnostics import live_metrics
+from gan_core.evaluation.verdict import CLUMP_SPREAD, LOW_QUALITY_FRACTION
 from gan_core.presets import PRESETS, get_preset
 from live.alerts import (
     COLLAPSE_FROM_STEP,
@@ -91,7 +92,7 @@ NOTES = [
     "Issue #26: on mnist5k's own preset D's gradient norm reached 448 and the one fixed threshold (ganhacks' "
     "100) switched 'blow up' on and off all run long. A norm's size depends on the network: the healthy DCGAN "
     "runs peak in the hundreds, the 2D MLP's in the tens (the table above). So each architecture has its own "
-    "levels, set well above the healthy peaks and well below the broken runs' (which pass them within ~50 "
+    "levels, set above the healthy peaks and far below the broken runs' (which pass them within ~50-150 "
     "steps), and an alert needs 5 read-backs in a row over its level to go on and 5 under the lower level "
     "to go off, so one spike neither raises it nor clears it.",
     "The first full run of the matrix found the collapse alert crying wolf on three fixes of the collapse "
@@ -100,7 +101,16 @@ NOTES = [
     "gathered on the modes yet. The expectation (no alert) was right and the alert was changed: the live "
     "metrics now carry the clump spread the full diagnosis already judges by, and a reading with most "
     "samples between the modes and spread wider than a clump leaves the alert as it was. Those rows and "
-    "every other 2D-mixture row were then run again.",
+    "every other 2D-mixture row were then run again. ring8-wgan-gp shows the same slow start (3-5 of 8 modes "
+    "touched, under 1% of samples near one, spread over a whole ring's width at steps 500-750: the clump spread "
+    "in its JSON lines) and raises nothing now; the collapsing lesson's samples sit in a clump (spread at most "
+    "0.25 of the gap between modes) by step 500-750 in every seed, and its alert comes on there.",
+    "The first run of the digits row broken on purpose stopped at 100 steps, where seed 1's G alarm was on but "
+    "D's norm had not yet stayed over its level for 5 read-backs; the row now runs 200 steps (both alarms in "
+    "every seed). The levels did not change.",
+    "The rows were measured in parallel processes and joined with --merge: those of the 2D mixtures with the "
+    "clump spread (commit 27d3191), the others (spiral, moons and the image rows, whose alerts and metrics that "
+    "commit did not change) at commit 9c6695b.",
     "The steps are bounded (the table's steps column) to fit a shared 2-core VM: the fixes of the collapse "
     "lesson are judged here over their first 2,000 steps (1,000 for +unrolled), where the false alarms were; "
     "their 6,000-step results are in docs/MODE_COLLAPSE.md. The seconds in the JSON lines are not timings "
@@ -204,7 +214,10 @@ def doc(header: dict, rows: list[dict]) -> str:
     out += ["", "Seeds' cells: the kinds raised at any read-back, then (in brackets) those still on at the last one.",
             "", "## Thresholds", "",
             f"- Mode collapse: on from step {COLLAPSE_FROM_STEP} when the live verdict says collapse (at most half "
-            f"the modes or classes covered), off once {RECOVERED_SHARE:.0%} are covered again.",
+            f"the modes or classes covered), off once {RECOVERED_SHARE:.0%} are covered again; a reading of a 2D "
+            f"mixture with under {LOW_QUALITY_FRACTION:.0%} of samples near a mode and a clump spread of at least "
+            f"{CLUMP_SPREAD} of the gap between modes (not one clump: a run that has not gathered yet) leaves it "
+            "as it was.",
             f"- Gradient norms, per architecture: on after {GRAD_ON_READINGS} read-backs in a row over the on "
             f"level, off after {GRAD_OFF_READINGS} in a row under the off level: "
             + "; ".join(f"{arch} on over {on:,.0f}, off under {off:,.0f}" for arch, (on, off) in GRAD_LEVELS.items())
