@@ -27,7 +27,7 @@ from gan_core.pictures.curves_draw import Panel, Series, draw_curves
 from gan_core.pictures.field_draw import FIELD_LAYERS, PICTURE_WIDTH, draw_field, field_title
 from gan_core.pictures.viz import png_bytes
 from gan_core.presets import PRESETS, get_preset
-from live.alerts import collapse_alert
+from live.alerts import GRAD_LEVELS, collapse_alert
 from live.building import BUILDING
 from live.history import SERIES
 from live.snapshot import Snapshot
@@ -149,7 +149,9 @@ _CURVES = {
                "**D(x) and D(G(z))** are mean critic scores, unbounded: there is no 0.5 line. Their gap estimates "
                "the distance G still has to go; watch it shrink."),
 }
-_GRADS = ("**Gradient norms** show how hard each network is being pushed. Norms above ~100 are an early sign that "
+_GRADS = ("**Gradient norms** show how hard each network is being pushed. How big is too big depends on the network: "
+          f"a healthy DCGAN's D reaches a few hundred, the 2D MLP's stay in the tens. Norms that stay over "
+          f"{GRAD_LEVELS['mlp'][0]:,.0f} (2D MLP) or {GRAD_LEVELS['dcgan'][0]:,.0f} (DCGAN) are an early sign that "
           "training will blow up; a G norm near 0 while D's loss is near 0 means G has stopped learning.")
 
 
