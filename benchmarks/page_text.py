@@ -14,7 +14,8 @@ import re
 
 _STATUS = re.compile(r"\*\*([^*]+)\*\*")  # '**running** · step 1,230 · ...' -> 'running'
 _STEP = re.compile(r"step ([\d,]+)")
-_MODES = re.compile(r"Modes covered: (?:\*\*)?(\d+) of (\d+)(?:\*\*)?, (\d+)% of samples near a mode \(step ([\d,]+)\)")
+_MODES = re.compile(r"Modes (?:covered|reached): (?:\*\*)?(\d+) of (\d+)(?:\*\*)?, (?:but only )?(\d+)% of samples "
+                    r"near a mode \(step ([\d,]+)\)")  # ("reached ..., but only": early, ui/train/view.py modes_line)
 _TAG = re.compile(r"<[^>]*>")
 WARNING = "⚠️"
 

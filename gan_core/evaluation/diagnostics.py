@@ -74,7 +74,8 @@ class Diagnosis:
 def live_metrics(gan) -> dict:
     """Cheap diagnostics for the training timeline, from the run's current G (in eval mode).
 
-    2D mixtures: modes covered, high-quality fraction, KL to uniform (2,500 samples).
+    2D mixtures: modes covered, high-quality fraction, KL to uniform, and the clump spread (the
+    samples' RMS spread over the gap between two modes, as diagnose's verdict uses it) (2,500 samples).
     Labelled images with a shipped classifier: classes covered, KL to uniform, mean confidence
     (500 samples). Anything else: {}.
     """
@@ -87,7 +88,8 @@ def live_metrics(gan) -> dict:
         G.train(was)
         m = mode_coverage(x, data.centers, data.std)
         return {"modes_covered": m.modes_covered, "n_modes": m.n_modes,
-                "high_quality_fraction": m.high_quality_fraction, "kl_to_uniform": m.kl_to_uniform}
+                "high_quality_fraction": m.high_quality_fraction, "kl_to_uniform": m.kl_to_uniform,
+                "clump_spread": clump_spread(x.cpu(), data.centers.cpu().double().numpy())}
     judge = _judge(gan.cfg.data.name, tuple(data.x.shape[1:]), gan.device)
     if judge is None:
         return {}

@@ -100,7 +100,7 @@ class ClassRun:
         """The state a reset clears (the host resets the weights)."""
         self.running, self.jobs = False, deque()  # jobs: (n, mode, done Event) of Step presses
         self.step_count, self.buffer = 0, []
-        self.out = Readout(self.cfg.loss.objective)  # what the page sees (live/single/readout.py), host lock held
+        self.out = Readout(self.cfg.loss.objective, self.cfg.model.arch)  # what the page sees: single/readout.py
         self.live: dict = {}
 
     # -- what the host asks ----------------------------------------------------------------------

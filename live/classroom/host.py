@@ -177,7 +177,7 @@ class ClassHost:
                         del self.groups[k]
             self._group_of[run.run_id] = key
         run.cfg, run.d_steps = changed, changed.train.d_steps
-        run.out.objective = changed.loss.objective
+        run.out.objective, run.out.arch = changed.loss.objective, changed.model.arch
         run.out.changed()
 
     def lane(self, run: ClassRun) -> str:

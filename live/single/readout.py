@@ -17,7 +17,7 @@ import time
 
 import torch
 
-from live.single.alerts import alerts_for
+from live.single.alerts import AlertState, alerts_for
 from live.single.history import SERIES, History, with_metrics
 from live.snapshot import Snapshot
 
@@ -42,12 +42,12 @@ class Readout:
     """What a run shows. `record` a read-back, `add_metrics` an evaluation row, `show` a picture,
     `rolled_back` after NaN/Inf; `snapshot` copies it all for the page with the run's own settings."""
 
-    def __init__(self, objective: str):
-        self.objective = objective  # the loss's objective: which alerts apply
+    def __init__(self, objective: str, arch: str):
+        self.objective, self.arch = objective, arch  # the loss's objective and the networks: which alerts, what levels
         self.history = History(SERIES)
         self.metrics: list[dict] = []  # evaluation rows by step, thinned (history.with_metrics)
         self.alerts: list[str] = []
-        self.d_wins = 0  # steps that D's loss has been near 0 (alerts_for)
+        self.alert_state = AlertState()  # what alerts_for remembers between read-backs (D winning, gradient norms)
         self.status, self.message = "idle", ""
         self.its = 0.0  # steps per second, measured over about a second
         self._t_mark, self._step_mark = time.perf_counter(), 0
@@ -71,7 +71,7 @@ class Readout:
         if now - self._t_mark >= 1.0:
             self.its = (step - self._step_mark) / (now - self._t_mark)
             self._t_mark, self._step_mark = now, step
-        self.alerts, self.d_wins = alerts_for(self.objective, values, n, step, self.d_wins)
+        self.alerts, self.alert_state = alerts_for(self.objective, self.arch, values, n, step, self.alert_state)
         self.changed()
 
     def rolled_back(self, step: int, message: str) -> None:

@@ -63,7 +63,7 @@ class Trainer:
         self.fixed_z = self.gan.sample_z(n, generator=g)
         self.fixed_y = ((torch.arange(n, device=self.gan.device) % self.gan.num_classes)
                         if self.gan.num_classes else None)
-        self.out = Readout(self.cfg.loss.objective)  # what the page sees (live/single/readout.py), under _cond
+        self.out = Readout(self.cfg.loss.objective, self.cfg.model.arch)  # what the page sees: single/readout.py
         self._buffer: list[dict] = []
         self._last_good = LastGood.of(self.gan)
 

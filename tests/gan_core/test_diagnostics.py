@@ -132,7 +132,8 @@ def test_too_few_samples_is_a_clear_error(ring8_checkpoint):
 def test_live_metrics_for_points_and_images():
     ring = build_gan(get_preset("ring8"), "cpu")
     m = live_metrics(ring)
-    assert set(m) == {"modes_covered", "n_modes", "high_quality_fraction", "kl_to_uniform"} and m["n_modes"] == 8
+    assert set(m) == {"modes_covered", "n_modes", "high_quality_fraction", "kl_to_uniform", "clump_spread"}
+    assert m["n_modes"] == 8 and m["clump_spread"] > 0
     digits = build_gan(get_preset("mnist5k-cgan"), "cpu")
     m = live_metrics(digits)
     assert set(m) == {"classes_covered", "n_classes", "kl_to_uniform", "mean_confidence"}

@@ -21,7 +21,7 @@ def test_a_history_row_is_the_mean_of_the_buffered_steps():
 
 
 def test_a_read_back_grows_the_history_and_the_version():
-    out = Readout("nonsaturating")
+    out = Readout("nonsaturating", "mlp")
     out.record(10, {"d_loss": 0.7, "g_loss": 0.8}, 10)
     out.record(20, {"d_loss": 0.6, "g_loss": 0.9}, 10)
     snap = out.snapshot(step=20, device="cpu", d_output="probability", lr_g=1e-3, lr_d=1e-3, d_steps=1,
@@ -31,7 +31,7 @@ def test_a_read_back_grows_the_history_and_the_version():
 
 
 def test_going_back_to_the_last_good_copy_cuts_the_curves_and_pauses_with_the_sentence():
-    out = Readout("nonsaturating")
+    out = Readout("nonsaturating", "mlp")
     for step in (10, 20, 30):
         out.record(step, {"d_loss": 0.5}, 10)
         out.add_metrics({"step": step, "modes_covered": 8})
@@ -43,7 +43,7 @@ def test_going_back_to_the_last_good_copy_cuts_the_curves_and_pauses_with_the_se
 
 
 def test_an_older_metrics_row_than_the_last_is_dropped():
-    out = Readout("nonsaturating")
+    out = Readout("nonsaturating", "mlp")
     out.add_metrics({"step": 500, "modes_covered": 8})
     version = out.version
     out.add_metrics({"step": 250, "modes_covered": 1})  # (a picture computed before a newer one came back)
@@ -51,14 +51,14 @@ def test_an_older_metrics_row_than_the_last_is_dropped():
 
 
 def test_a_picture_without_field_or_samples_keeps_the_last_one():
-    out = Readout("nonsaturating")
+    out = Readout("nonsaturating", "mlp")
     out.show(5, {"samples": None, "field": {"x": 1}})
     out.show(9, {"samples": None, "field": None})
     assert out.visual_step == 5 and out.visual["field"] == {"x": 1}
 
 
 def test_reading_a_snapshot_marks_the_run_watched():
-    out = Readout("hinge")
+    out = Readout("hinge", "mlp")
     assert math.isinf(out.t_read)
     out.snapshot(step=0, device="", d_output="score", lr_g=1.0, lr_d=1.0, d_steps=1, dataset="", is_points=True,
                  fixes={})

@@ -11,6 +11,7 @@ from gan_core.gan import build_gan
 from gan_core.train import train_step
 from live.run import LiveSettings
 from live.single import trainer as trainer_mod
+from live.single.alerts import GRAD_ON_READINGS
 from live.single.history import SERIES, History
 from live.snapshot import Snapshot
 from ui.train.view import history_csv
@@ -324,8 +325,12 @@ def test_d_wins_alert_is_off_for_wgan(make_trainer, monkeypatch):
 
 @pytest.mark.parametrize("net", ["g", "d"])
 def test_exploding_gradient_alert(make_trainer, monkeypatch, net):
+    """On after GRAD_ON_READINGS read-backs in a row over the MLP's level (live/single/alerts.py)."""
     t = make_trainer()
     monkeypatch.setattr(trainer_mod, "train_step", fake_train_step({**NORMAL, f"grad_norm_{net}": 500.0}))
+    for _ in range(GRAD_ON_READINGS - 1):
+        t.step(5)
+    assert t.snapshot().alerts == []  # one step's norm is read back per read-back: not a trend yet
     t.step(5)
     alerts = t.snapshot().alerts
     assert len(alerts) == 1 and f"{net.upper()}'s gradient norm is 500" in alerts[0]

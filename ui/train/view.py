@@ -22,11 +22,12 @@ from pathlib import Path
 import numpy as np
 
 from gan_core.config import BCE_OBJECTIVES, CRITIC_OBJECTIVES, DOWNLOAD_DATASETS, RunConfig
+from gan_core.evaluation.verdict import LOW_QUALITY_FRACTION
 from gan_core.pictures.curves_draw import Panel, Series, draw_curves
 from gan_core.pictures.field_draw import FIELD_LAYERS, PICTURE_WIDTH, draw_field, field_title
 from gan_core.pictures.viz import png_bytes
 from gan_core.presets import PRESETS, get_preset
-from live.single.alerts import collapse_alert
+from live.single.alerts import GRAD_LEVELS, collapse_alert
 from live.single.building import BUILDING
 from live.single.history import SERIES
 from live.single.trainer import Trainer
@@ -107,14 +108,24 @@ def alerts_text(snap: Snapshot) -> str:
     modes = [m for m in snap.metrics if "modes_covered" in m]
     if modes:
         m = modes[-1]
-        near = m["high_quality_fraction"]
-        lines.append(f"- Modes covered: **{m['modes_covered']} of {m['n_modes']}**, {100 * near:.0f}% of samples near "
-                     f"a mode (step {m['step']:,})." + (" The fakes reach the modes but most still lie between "
-                                                         "them: G has not settled yet." if near < 0.5 else ""))
+        lines.append(modes_line(m))
     if not alerts:
         lines.insert(0, "- No alerts: nothing looks wrong right now." if snap.step else
                      "- No alerts yet: press **Start** or **Step**.")
     return "**What the trainer sees**\n\n" + "\n".join(lines)
+
+
+def modes_line(m: dict) -> str:
+    """The mode count of one live metric, in words that do not contradict each other: a mode counts
+    as covered once any sample lands near it, so early on all 8 can be touched by stragglers while
+    almost every sample still lies between them. Then the line says "reached", not "covered"."""
+    covered, n, near, step = m["modes_covered"], m["n_modes"], m["high_quality_fraction"], m["step"]
+    if near >= LOW_QUALITY_FRACTION:
+        return f"- Modes covered: **{covered} of {n}**, {100 * near:.0f}% of samples near a mode (step {step:,})."
+    where = ("a few samples touch those modes while most still lie between them" if covered else
+             "no sample lies near any mode")
+    return (f"- Modes reached: **{covered} of {n}**, but only {100 * near:.0f}% of samples near a mode (step "
+            f"{step:,}): {where}. G has not gathered its samples on the modes yet.")
 
 
 _CURVES = {
@@ -138,7 +149,9 @@ _CURVES = {
                "**D(x) and D(G(z))** are mean critic scores, unbounded: there is no 0.5 line. Their gap estimates "
                "the distance G still has to go; watch it shrink."),
 }
-_GRADS = ("**Gradient norms** show how hard each network is being pushed. Norms above ~100 are an early sign that "
+_GRADS = ("**Gradient norms** show how hard each network is being pushed. How big is too big depends on the network: "
+          f"a healthy DCGAN's D reaches a few hundred, the 2D MLP's stay in the tens. Norms that stay over "
+          f"{GRAD_LEVELS['mlp'][0]:,.0f} (2D MLP) or {GRAD_LEVELS['dcgan'][0]:,.0f} (DCGAN) are an early sign that "
           "training will blow up; a G norm near 0 while D's loss is near 0 means G has stopped learning.")
 
 
