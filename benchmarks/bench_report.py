@@ -161,25 +161,40 @@ def _pct_range(x: dict) -> str:
     return f"{100 * (1 - x['ratio']['max']):.1f}% to {100 * (1 - x['ratio']['min']):.1f}%"
 
 
+TRAINING = {"thread": "run in a thread", "process": "run in a process", "class process": "run in the class process"}
+
+
+def _bytes(x: dict) -> str:
+    """A 200 answer's body bytes, median (min–max), and how many answers were 204 (nothing new)."""
+    if not x.get("bytes"):
+        return "—"
+    b = x["bytes"]
+    statuses = x.get("statuses", {})
+    n = sum(statuses.values())
+    empty = f"; {statuses.get('204', 0)} of {n} were 204" if n else ""
+    return f"{b['median'] / 1e3:.1f} KB ({b['min'] / 1e3:.1f}–{b['max'] / 1e3:.1f}){empty}"
+
+
 def _streaming(r: dict) -> list[str]:
     st = r.get("streaming")
-    out = ["## 4. Streaming overhead", ""]
+    out = ["## 4. Streaming overhead: one student watching the run", ""]
     if _error(st):
         return out + [f"Error: {_error(st)}", ""]
-    out += ["| preset | how | steps/s, no reader | steps/s, 1 Hz reader | overhead (min–max over pairs) | "
-            "window pairs | one poll, s | run's CPU per step, ms: no reader → reader | server CPU per poll, ms | "
-            "client CPU per poll, ms |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    out += ["| preset | how | steps/s, no reader | steps/s, reader | overhead (min–max over pairs) | "
+            "window pairs | one poll, s | bytes per 200 answer | run's CPU per step, ms: no reader → reader | "
+            "server CPU per poll, ms | client CPU per poll, ms |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for x in st:
-        cpu = _f(x["server_cpu_ms"], 0) if x.get("server_cpu_ms") else "—"
-        client = _f(x["client_cpu_ms"], 0) if x.get("client_cpu_ms") else "—"
+        cpu = _f(x["server_cpu_ms"], 1) if x.get("server_cpu_ms") else "—"
+        client = _f(x["client_cpu_ms"], 1) if x.get("client_cpu_ms") else "—"
         run = "—"
         if x.get("run_cpu_ms"):
             run = (f"{x['run_cpu_ms']['none']['median']:.2f} → {x['run_cpu_ms']['polled']['median']:.2f} "
                    f"(**{100 * x['run_cpu_overhead']:+.1f}%**)")
-        how = f"{x['how']}, run in a {x.get('training', 'thread')}"
+        how = f"{x['how']}, {TRAINING.get(x.get('training', 'thread'), x.get('training'))}"
         out.append(f"| {x['preset']} | {how} | {_f(x['none'])} | {_f(x['polled'])} | "
-                   f"**{100 * x['overhead']:.1f}%** ({_pct_range(x)}) | {x['ratio']['n']} | {_f(x['poll_s'], 2)} | "
-                   f"{run} | {cpu} | {client} |")
+                   f"**{100 * x['overhead']:.1f}%** ({_pct_range(x)}) | {x['ratio']['n']} | {_f(x['poll_s'], 3)} | "
+                   f"{_bytes(x)} | {run} | {cpu} | {client} |")
     out += ["", note("streaming")]
     for x in st:
         if x.get("why"):

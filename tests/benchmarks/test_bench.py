@@ -123,7 +123,7 @@ def test_report_says_which_targets_are_met(tmp_path):
     assert bad["CPU: streaming costs under 5% of throughput"] == "no"
     text = (tmp_path / "b.md").read_text()
     # the server's CPU per poll, and the client's, beside the overhead
-    assert "| 3.90 → 4.00 (**+2.5%**) | 41 (40–47) | 100 (98–103) |" in text
+    assert "| 3.90 → 4.00 (**+2.5%**) | 41.0 (40.0–47.0) | 100.5 (98.0–103.0) |" in text
     assert "| ring8 | app, run in a process |" in text
     assert NO_GPU in text and "not measured: classifier missing" in text
 
