@@ -240,7 +240,9 @@ def _windows(trainer, poll, plan: Plan) -> dict:
             cpus = [a["cpu_s"] for a in answers if a.get("cpu_s") is not None]
             if len(cpus) > 1 and len(cpus) == len(seen):
                 client_ms.append(1e3 * (cpus[-1] - cpus[0]) / (len(cpus) - 1))
-    ratios = [p / n for n, p in zip(rates["none"], rates["polled"])]
+    ratios = [p / n for n, p in zip(rates["none"], rates["polled"]) if n > 0]  # (a run starved of a core: no ratio)
+    if not ratios:
+        raise RuntimeError("the run made no steps in its unwatched windows (the machine gave it no core)")
     out = {"none": spread(rates["none"]), "polled": spread(rates["polled"]), "ratio": spread(ratios),
            "overhead": 1.0 - statistics.median(ratios), "poll_s": spread(latencies),
            "polls_per_window": spread(polls_in), "statuses": {str(k): v for k, v in sorted(statuses.items())}}
@@ -438,11 +440,25 @@ def run_bench(args) -> int:
     r["seconds"] = time.perf_counter() - t_start
     r["load_end"] = os.getloadavg()
     r["versions"] = versions()
+    r["presets"] = preset_forms()
     if getattr(args, "json", None):  # the numbers, for a report rewritten later (its prose edited)
         Path(args.json).write_text(json.dumps(r, indent=1))
     out = write_report(r, Path(args.out), " ".join(["python -m gan_core bench"] + sys.argv[2:]))
     print(f"wrote {out} in {r['seconds']:.0f} s", file=sys.stderr)
     return 0
+
+
+def preset_forms(names=("ring8", "mnist5k")) -> dict[str, str]:
+    """The measured presets' networks and optimiser, in words (the report says what its rows are of)."""
+    out = {}
+    for name in names:
+        cfg = get_preset(name)
+        m, t = cfg.model, cfg.train
+        net = (f"{m.depth} x {m.hidden} MLP" + (f", pack {m.pack}" if m.pack > 1 else "") if m.arch == "mlp"
+               else f"DCGAN (nz {m.nz}, ngf {m.ngf}, ndf {m.ndf})")
+        lr = f"{t.lr_g:g}" if t.lr_g == t.lr_d else f"{t.lr_g:g} (G) / {t.lr_d:g} (D)"
+        out[name] = f"{net}, batch {t.batch_size}, Adam lr {lr}, {cfg.loss.objective}"
+    return out
 
 
 def versions() -> dict:
