@@ -415,6 +415,13 @@ def run_bench(args) -> int:
     device = resolve_device(args.device)
     started, t_start, load0 = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), time.perf_counter(), os.getloadavg()
     r: dict = {"quick": bool(args.quick), "device": describe(device), "started": started, "load_start": load0}
+    loads, done = [], threading.Event()  # the 1-minute load average every 30 s: how shared the machine was
+
+    def sample_load():
+        while not done.wait(30.0):
+            loads.append(os.getloadavg()[0])
+
+    threading.Thread(target=sample_load, name="bench-load", daemon=True).start()
 
     def section(name, fn):
         print(f"bench: {name} ...", file=sys.stderr, flush=True)
@@ -439,6 +446,9 @@ def run_bench(args) -> int:
         section("gpu_speedups", lambda: gpu_speedups(device, plan))
     r["seconds"] = time.perf_counter() - t_start
     r["load_end"] = os.getloadavg()
+    done.set()
+    if loads:
+        r["load_during"] = spread(loads)
     r["versions"] = versions()
     r["presets"] = preset_forms()
     if getattr(args, "json", None):  # the numbers, for a report rewritten later (its prose edited)

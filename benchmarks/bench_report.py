@@ -291,7 +291,9 @@ def write_report(r: dict, path: Path, command: str) -> Path:
              f"| device | {r['device']} |",
              f"| versions | python {v['python']}, torch {v['torch']}, gradio {v['gradio']} |",
              f"| machine | {v['machine']}; load average {r['load_start'][0]:.1f} at the start, "
-             f"{r['load_end'][0]:.1f} at the end (shared with other work: hence medians of interleaved rounds) |",
+             f"{r['load_end'][0]:.1f} at the end" + (f", {_f(r['load_during'], 1)} during the run (1-minute, every "
+                                                    "30 s)" if r.get("load_during") else "")
+             + " (shared with other work: hence medians of interleaved rounds) |",
              f"| OMP_WAIT_POLICY | {v['OMP_WAIT_POLICY']} |",
              *(["| presets | " + "; ".join(f"`{k}`: {w}" for k, w in r["presets"].items())
                 + " (ring8 is the class preset: docs/CLASSROOM.md) |"] if r.get("presets") else []),

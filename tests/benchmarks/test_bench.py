@@ -128,11 +128,12 @@ def test_report_says_which_targets_are_met(tmp_path):
     assert "| ring8 | app, run in a process |" in text
     assert "| 11.8 KB (11.0–12.5); 1 of 10 were 204 |" in text  # bytes per answer, and the answers with nothing new
     r = _results(1.3, 12.0, 0.02)
-    r["presets"] = {"ring8": "2 x 32 MLP"}
+    r["presets"], r["load_during"] = {"ring8": "2 x 32 MLP"}, spread([3.0, 2.0, 9.0])
     r["streaming"][0]["training"] = "class process"
     text = write_report(r, tmp_path / "c.md", "cmd").read_text()
     assert "| presets | `ring8`: 2 x 32 MLP (ring8 is the class preset: docs/CLASSROOM.md) |" in text
     assert "| ring8 | app, run in the class process |" in text
+    assert "2.0 at the end, 3.0 (2.0–9.0) during the run (1-minute, every 30 s)" in text
     assert NO_GPU in text and "not measured: classifier missing" in text
 
 
