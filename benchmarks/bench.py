@@ -1,6 +1,6 @@
 """`python -m gan_core bench`: how fast the engine trains, reaches quality, streams and answers.
 
-    python -m gan_core bench            # full run (~12 min on 2 CPU cores), writes docs/BENCHMARKS.md
+    python -m gan_core bench            # full run (~12 min on 2 quiet cores, ~20 at load 10): docs/BENCHMARKS.md
     python -m gan_core bench --quick    # a < 60 s smoke run of every section (tests/benchmarks/test_bench.py)
     python -m gan_core bench --json r.json   # also the numbers: bench_report.write_report(json.load(...), ...)
 
