@@ -1,7 +1,8 @@
 """`python -m gan_core bench`: how fast the engine trains, reaches quality, streams and answers.
 
-    python -m gan_core bench            # full run (~12 min on 2 CPU cores), writes docs/BENCHMARKS.md
+    python -m gan_core bench            # full run (~12 min on 2 quiet cores, ~20 at load 10): docs/BENCHMARKS.md
     python -m gan_core bench --quick    # a < 60 s smoke run of every section (tests/benchmarks/test_bench.py)
+    python -m gan_core bench --json r.json   # also the numbers: bench_report.write_report(json.load(...), ...)
 
 Sections, each a function returning plain numbers that `write_report` turns into Markdown:
   throughput       our Trainer (as the app runs it) vs the PyTorch DCGAN example's loop
@@ -9,7 +10,8 @@ Sections, each a function returning plain numbers that `write_report` turns into
                    alternately (ours, ref, ours, ref, ...), so load on a shared machine hits both
   cpu_threads      (CPU) one training step with OpenMP spinning, sleeping (passive) or one thread
   time_to_quality  seconds until ring8 covers 8/8 modes and mnist5k 10/10 classes (live diagnostics)
-  streaming        training speed while a client polls the app's Train tab at 1 Hz vs no client
+  streaming        training speed while a student's tab watches the run (the live view's polls of
+                   GET live/<token>, as the page sends them) vs nobody watching; the CPU each poll costs
   latent_latency   one latent-slider image: G(z) + image_grid + PNG encoding
   slider_latency   the same through the running app in Chromium, release to new image (bench_latency.py)
   gpu_speedups     (CUDA) fused Adam, channels_last, bf16 autocast, torch.compile / CUDA graphs
@@ -36,8 +38,6 @@ from gan_core.device import describe, resolve_device
 from gan_core.evaluation.classifier import classifier_for
 from gan_core.evaluation.diagnostics import live_metrics
 from gan_core.gan import build_gan
-from gan_core.pictures.field_draw import FIELD_LAYERS
-from gan_core.pictures.viz import png_bytes
 from gan_core.presets import get_preset
 from gan_core.train import train_step
 from live.single.remote import RemoteTrainer
@@ -46,6 +46,7 @@ from live.single.trainer import WATCHED_S, Trainer
 from .bench_latency import app_slider_latency, latent_latency
 from .bench_report import write_report
 from .bench_throughput import spread, throughput
+from .browser_client import POLL_S, StudentClient
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"ratio_cpu": 1.0, "ring8_s": 30.0, "mnist5k_s": 120.0, "streaming": 0.05, "ratio_gpu": 2.0}
@@ -168,19 +169,26 @@ def time_to_quality(preset: str, seed: int, device: torch.device, cap_s: float, 
 
 # ------------------------------------------------------------------------------- streaming
 
-def _windows(trainer: Trainer, poll, plan: Plan) -> dict:
-    """Alternate windows without and with a 1 Hz reader, the order flipped every round (so a drift
-    in the machine's load falls on both); steps/s of the run in each. After a polled window the
-    run still counts as watched for WATCHED_S (it keeps drawing): the next window waits that out."""
+def _windows(trainer, poll, plan: Plan) -> dict:
+    """Alternate windows without and with a reader that polls as the page does (the next poll 1 s
+    after each answer), the order flipped every round (so a drift in the machine's load falls on
+    both); steps/s of the run in each. After a polled window the run still counts as watched for
+    WATCHED_S (it keeps drawing its picture): the next window waits that out.
+
+    `poll()` makes one poll and returns None or {"cpu_s": the client process's CPU seconds so far
+    (absent for a reader in this process), "status": the HTTP status, "bytes": the body's bytes}."""
     rates = {"none": [], "polled": []}
-    others = {"none": [], "polled": []}  # CPU s/s of this process's work other than training (the server)
+    others = {"none": [], "polled": []}  # CPU s of this process's work other than training (the server)
+    polls_in: list[int] = []  # polls answered in each polled window
     latencies: list[float] = []
     client_ms: list[float] = []  # the polling client's own CPU per poll (not the server's: it stands in for a browser)
+    body_bytes: list[int] = []  # each 200 answer's body
+    statuses: dict[int, int] = {}
     thread = getattr(trainer, "_thread", None)  # a run in a thread: its own CPU clock, where the OS has one
     clock = (time.pthread_getcpuclockid(thread.ident)
              if thread is not None and hasattr(time, "pthread_getcpuclockid") else None)
     measured = clock is not None or thread is None  # a run in its own process: all of ours is the server's
-    pid = getattr(trainer, "pid", None)  # a run in its own process: its CPU from /proc (Linux)
+    pid = getattr(trainer, "pid", None)  # a run in its own process (or the class process): its CPU from /proc (Linux)
     run_cpu_ms: dict = {"none": [], "polled": []}  # the run's own CPU per step (thread or process)
 
     def cpu():  # (this process's CPU, the training thread's CPU if it is in this process), seconds
@@ -194,20 +202,20 @@ def _windows(trainer: Trainer, poll, plan: Plan) -> dict:
             return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
         return None
 
-    poll()  # warm caches (fonts, first figure) outside the windows
+    poll()  # warm caches (the first payload: all the history, texts, a picture) outside the windows
     time.sleep(WATCHED_S + 0.5)
     for r in range(plan.stream_rounds):
         for kind in (("none", "polled") if r % 2 == 0 else ("polled", "none")):
             stop = threading.Event()
-
-            seen = []  # what poll() returned: the client process's CPU seconds so far, or None
+            seen = []  # what poll() returned, in this window
 
             def reader():
-                while not stop.is_set():
+                while True:  # (at least one poll per polled window, however short)
                     t = time.perf_counter()
                     seen.append(poll())
                     latencies.append(time.perf_counter() - t)
-                    stop.wait(max(0.0, t + 1.0 - time.perf_counter()))  # next tick 1 s after the last began
+                    if stop.wait(POLL_S):  # live_view.js: setTimeout(poll, 1000) once the answer is in
+                        return
 
             reader_thread = threading.Thread(target=reader, daemon=True) if kind == "polled" else None
             s0, t0, (p0, c0), r0 = trainer.current_step, time.perf_counter(), cpu(), run_cpu()
@@ -218,18 +226,31 @@ def _windows(trainer: Trainer, poll, plan: Plan) -> dict:
             stop.set()
             if reader_thread:
                 reader_thread.join()
-                time.sleep(WATCHED_S + 0.5)  # no longer watched: the trainer has stopped drawing
+                time.sleep(WATCHED_S + 0.5)  # no longer watched: the run has stopped drawing
+                polls_in.append(len(seen))
             rates[kind].append((s1 - s0) / (t1 - t0))
-            others[kind].append(((p1 - p0) - (c1 - c0)) / (t1 - t0))
+            others[kind].append((p1 - p0) - (c1 - c0))
             if r0 is not None and r1 is not None and s1 > s0:
                 run_cpu_ms[kind].append(1e3 * (r1 - r0) / (s1 - s0))
-            if len(seen) > 1 and None not in seen:
-                client_ms.append(1e3 * (seen[-1] - seen[0]) / (len(seen) - 1))
-    ratios = [p / n for n, p in zip(rates["none"], rates["polled"])]
+            answers = [a for a in seen if a is not None]
+            for a in answers:
+                statuses[a.get("status", 0)] = statuses.get(a.get("status", 0), 0) + 1
+                if a.get("status") == 200:
+                    body_bytes.append(a["bytes"])
+            cpus = [a["cpu_s"] for a in answers if a.get("cpu_s") is not None]
+            if len(cpus) > 1 and len(cpus) == len(seen):
+                client_ms.append(1e3 * (cpus[-1] - cpus[0]) / (len(cpus) - 1))
+    ratios = [p / n for n, p in zip(rates["none"], rates["polled"]) if n > 0]  # (a run starved of a core: no ratio)
+    if not ratios:
+        raise RuntimeError("the run made no steps in its unwatched windows (the machine gave it no core)")
     out = {"none": spread(rates["none"]), "polled": spread(rates["polled"]), "ratio": spread(ratios),
-           "overhead": 1.0 - statistics.median(ratios), "poll_s": spread(latencies)}
-    if measured:  # one poll a second: the extra CPU seconds per second are the CPU per poll
-        out["server_cpu_ms"] = spread([1e3 * (p - n) for n, p in zip(others["none"], others["polled"])])
+           "overhead": 1.0 - statistics.median(ratios), "poll_s": spread(latencies),
+           "polls_per_window": spread(polls_in), "statuses": {str(k): v for k, v in sorted(statuses.items())}}
+    if measured:  # the polled window's extra CPU, per poll answered in it (the server's work for one poll)
+        out["server_cpu_ms"] = spread([1e3 * (p - n) / max(1, k)
+                                       for n, p, k in zip(others["none"], others["polled"], polls_in)])
+    if body_bytes:
+        out["bytes"] = spread(body_bytes)
     if client_ms:
         out["client_cpu_ms"] = spread(client_ms)
     if run_cpu_ms["none"] and len(run_cpu_ms["none"]) == len(run_cpu_ms["polled"]):
@@ -240,56 +261,77 @@ def _windows(trainer: Trainer, poll, plan: Plan) -> dict:
     return out
 
 
-# The polling client runs in its own process, at the lowest priority (nice 19): it stands in for a
-# student's browser on its own laptop. In the server's process its Python (HTTP, JSON, the PNG
-# download) would take the GIL from a training thread; at normal priority its ~100 ms of CPU per
-# poll would compete for this machine's cores as a browser never does. It reports its CPU, so the
-# report says what it cost.
+# The watching student's tab runs in its own process, at the lowest priority (nice 19): it stands in
+# for a student's browser on its own laptop. It is benchmarks/browser_client.py's StudentClient: it
+# loads the page (heartbeat and load events included), picks the preset, presses Start as the page
+# does (POST queue/join, the answer on the SSE stream) and keeps the live view's store; its own poll
+# loop is held, and each line on stdin makes it send the poll that loop would send,
+# GET live/<token>?v=&r=&h=&t=&p=, and merge the answer. It reports its CPU, so the report says what it cost.
 _CLIENT = """
-import json, os, sys
+import asyncio, json, os, sys, time
 os.nice(19)
-from gradio_client import Client
-client = Client(sys.argv[1], verbose=False)
-client.predict(*json.loads(sys.argv[2]), api_name="/start")
-print(client.session_hash, flush=True)
-for line in sys.stdin:
-    client.predict(api_name="/poll")
-    print("ok", sum(os.times()[:2]), flush=True)  # and this process's CPU seconds so far
+from benchmarks.browser_client import StudentClient
+
+async def main(url, preset):
+    c = StudentClient(url)
+    await c.open()
+    await c.choose("preset", preset)
+    await c.click("start")
+    c.hold_polls()  # the bench says when to poll
+    if c.token is None:
+        print("error", json.dumps({"outcome": c.rec.outcome, "errors": c.rec.errors[-3:]}), flush=True)
+        return
+    print("started", c.session_hash, flush=True)
+    loop = asyncio.get_running_loop()
+    while (await loop.run_in_executor(None, sys.stdin.readline)):
+        n = len(c.rec.polls)
+        await c.poll()
+        p = c.rec.polls[-1] if len(c.rec.polls) > n else None
+        print("ok", time.process_time(), p.status if p else 0, p.nbytes if p else 0, flush=True)
+    await c.close()
+
+asyncio.run(main(sys.argv[1], sys.argv[2]))
 """
 
 
 def _streaming_app(preset: str, plan: Plan) -> dict:
-    """The real app (app.build_demo) on a local port, polled through gradio_client's /poll from a
-    separate process: the Train tab's 1 s timer handler (snapshot -> DataFrames + picture -> JSON
-    and a PNG file the client downloads)."""
+    """The real app (app.build_demo with its launch options: the live route included) on a local
+    port, watched by one student's tab (`_CLIENT`) in a separate process: Start through the page's
+    event, then the live view's polls, answered by ui/live_view/feed.py's LiveRoute (snapshot ->
+    payload: texts, history rows since the page's, the picture packed once per frame) as JSON."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     sys.path.insert(0, str(ROOT))
-    from app import build_demo
-    from ui.train.settings import KEYS, values_from_config
+    from app import build_demo, launch_options
 
     demo = build_demo()
     demo.queue(default_concurrency_limit=8)
-    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True)
-    v = values_from_config(get_preset(preset))
-    start_args = json.dumps([preset, list(FIELD_LAYERS), *[v[k] for k in KEYS]])
-    client = subprocess.Popen([sys.executable, "-c", _CLIENT, url, start_args], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True,
+                            **launch_options(demo))
+    client = subprocess.Popen([sys.executable, "-c", _CLIENT, url, preset], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, cwd=ROOT,
+                              env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)})
     try:
-        session = client.stdout.readline().strip()
-        trainer = demo.ctx.registry.get(session)
-        if trainer is None or trainer.status != "running":
+        said = client.stdout.readline().split(maxsplit=2)
+        if said[:1] != ["started"]:
+            raise RuntimeError(f"the client could not start a run: {' '.join(said) or 'no answer'}")
+        trainer = demo.ctx.registry.peek(said[1])  # (peek: only the client's polls mark the run watched)
+        deadline = time.monotonic() + 120.0
+        while trainer is not None and trainer.snapshot().status != "running" and time.monotonic() < deadline:
+            time.sleep(0.5)  # (a run process builds its run first; the windows wait out this snapshot's watching)
+        if trainer is None or trainer.snapshot().status != "running":
             raise RuntimeError("the app did not start a run for the client")
 
-        def poll() -> float:
+        def poll() -> dict:
             client.stdin.write("poll\n")
             client.stdin.flush()
             answer = client.stdout.readline().split()
             if answer[:1] != ["ok"]:
                 raise RuntimeError("the polling client stopped")
-            return float(answer[1])
+            return {"cpu_s": float(answer[1]), "status": int(answer[2]), "bytes": int(answer[3])}
 
         time.sleep(1.0)
-        training = "process" if isinstance(trainer, RemoteTrainer) else "thread"  # (worker.trainer_factory)
+        training = ("class process" if getattr(trainer, "shares_a_step", False)
+                    else "process" if isinstance(trainer, RemoteTrainer) else "thread")  # (live.factory)
         return {"preset": preset, "how": "app", "training": training, **_windows(trainer, poll, plan)}
     finally:
         client.kill()
@@ -298,21 +340,42 @@ def _streaming_app(preset: str, plan: Plan) -> dict:
         demo.close()
 
 
+class _OneRun:
+    """The registry's part in a poll (live.serving.sessions.SessionRegistry: peek, get, queue_note) for one run."""
+
+    def __init__(self, run):
+        self.run = run
+
+    def peek(self, session):
+        return self.run
+
+    get = peek
+
+    def queue_note(self, session):
+        return ""
+
+
 def _streaming_in_process(preset: str, device: torch.device, plan: Plan, why: str) -> dict:
-    """A Trainer in its thread, and a reader that builds what the Train tab builds each tick:
-    snapshot, the curves and the picture, PNG-encoded."""
+    """A Trainer in its thread, and a reader that does in this process what the server does for a
+    poll (ui/live_view/feed.py LiveFeed.answer: snapshot, payload packed as JSON) with the page's
+    query, kept by a StudentClient's store as the browser keeps it (its merge of the answer is in
+    the figures too: a parse of a few KB)."""
     sys.path.insert(0, str(ROOT))
-    from ui.train import view
+    from ui.live_view.feed import LiveFeed
+    from ui.live_view.payload import Have
+
 
     cfg = get_preset(preset, train={"device": device.type})
     trainer = Trainer(cfg, device, metric_fn=live_metrics)
+    feed = LiveFeed(_OneRun(trainer))
+    token = feed.token_for("bench", trainer)
+    tab = StudentClient("http://127.0.0.1:9/")  # (its store only: nothing is sent)
 
-    def poll():
-        snap = trainer.snapshot()
-        png_bytes(view.curves_image(snap.history, cfg.loss.objective), compress_level=1)
-        image = view.visual_image(snap)
-        if image is not None:
-            png_bytes(image, compress_level=1)  # as ui.train.view.png_file
+    def poll() -> dict:
+        status, body = feed.answer(token, Have.from_query(dict(kv.split("=") for kv in tab.query().split("&"))))
+        if status == 200:
+            tab._apply(json.loads(body))
+        return {"status": status, "bytes": len(body)}
 
     trainer.start()
     try:
@@ -321,6 +384,7 @@ def _streaming_in_process(preset: str, device: torch.device, plan: Plan, why: st
                 **_windows(trainer, poll, plan)}
     finally:
         trainer.stop()
+        tab.http.close()
 
 
 def streaming(preset: str, device: torch.device, plan: Plan) -> dict:
@@ -351,6 +415,13 @@ def run_bench(args) -> int:
     device = resolve_device(args.device)
     started, t_start, load0 = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), time.perf_counter(), os.getloadavg()
     r: dict = {"quick": bool(args.quick), "device": describe(device), "started": started, "load_start": load0}
+    loads, done = [], threading.Event()  # the 1-minute load average every 30 s: how shared the machine was
+
+    def sample_load():
+        while not done.wait(30.0):
+            loads.append(os.getloadavg()[0])
+
+    threading.Thread(target=sample_load, name="bench-load", daemon=True).start()
 
     def section(name, fn):
         print(f"bench: {name} ...", file=sys.stderr, flush=True)
@@ -375,10 +446,29 @@ def run_bench(args) -> int:
         section("gpu_speedups", lambda: gpu_speedups(device, plan))
     r["seconds"] = time.perf_counter() - t_start
     r["load_end"] = os.getloadavg()
+    done.set()
+    if loads:
+        r["load_during"] = spread(loads)
     r["versions"] = versions()
+    r["presets"] = preset_forms()
+    if getattr(args, "json", None):  # the numbers, for a report rewritten later (its prose edited)
+        Path(args.json).write_text(json.dumps(r, indent=1))
     out = write_report(r, Path(args.out), " ".join(["python -m gan_core bench"] + sys.argv[2:]))
     print(f"wrote {out} in {r['seconds']:.0f} s", file=sys.stderr)
     return 0
+
+
+def preset_forms(names=("ring8", "mnist5k")) -> dict[str, str]:
+    """The measured presets' networks and optimiser, in words (the report says what its rows are of)."""
+    out = {}
+    for name in names:
+        cfg = get_preset(name)
+        m, t = cfg.model, cfg.train
+        net = (f"{m.depth} x {m.hidden} MLP" + (f", pack {m.pack}" if m.pack > 1 else "") if m.arch == "mlp"
+               else f"DCGAN (nz {m.nz}, ngf {m.ngf}, ndf {m.ndf})")
+        lr = f"{t.lr_g:g}" if t.lr_g == t.lr_d else f"{t.lr_g:g} (G) / {t.lr_d:g} (D)"
+        out[name] = f"{net}, batch {t.batch_size}, Adam lr {lr}, {cfg.loss.objective}"
+    return out
 
 
 def versions() -> dict:

@@ -83,6 +83,8 @@ def _targets(r: dict) -> list[str]:
         said = "; ".join(f"{x['preset']}: {100 * x['overhead']:.1f}% (pairs {_pct_range(x)})" for x in st)
         row(name, said, "yes" if all(x["overhead"] < 0.05 for x in st) else "no")
     _slider_target(r.get("slider_latency"), row)
+    row("CPU: replay slider click to new picture and curves, p95 under 150 ms, through the app (section 8, "
+        "docs/REPLAY_LATENCY.md)", note("replays_target"), "yes (2026-11-29)")
     name = "GPU: ours/reference >= 2.0, mnist5k DCGAN, batch 128, opt-in speed-ups on"
     g = r.get("gpu_speedups")
     if cpu or g is None:
@@ -150,9 +152,13 @@ def _quality(r: dict) -> list[str]:
     out += ["", f"Seconds from Start until the live diagnostics (`diagnostics.live_metrics`, run by the Trainer every "
             f"{', '.join(map(str, checks))} steps: `metrics.mode_coverage` for ring8, the shipped classifier "
             "`checkpoints/classifier-mnist5k.safetensors` and `metrics.class_histogram` for mnist5k) first pass the "
-            "test; building the run is not counted. The presets' own settings and seeds (the mnist5k preset's Adam "
-            "lr 5e-4 was chosen in session 2 because it reaches 10/10 classes in ~1,100 steps instead of ~3,800 and "
-            "ends with better samples: FD 62 vs 89).", ""]
+            "test; building the run is not counted. A `Trainer` on a thread of this process, as a run alone trains "
+            "(in a class, ring8 runs train in the class process's batched step instead: their time to quality is in "
+            "docs/CLASSROOM.md). The presets' own settings and seeds: ring8 is the class preset, 2 x 32 at batch 128 "
+            "and lr 1e-2, chosen because thirty runs of it step together in a few ms and it covered 8/8 modes in 5 of"
+            " 5 seeds by 2,500-3,250 steps (docs/BATCHED.md); the mnist5k preset's Adam lr 5e-4 was chosen in session"
+            " 2 because it reaches 10/10 classes in ~1,100 steps instead of ~3,800 and ends with better samples: FD "
+            "62 vs 89.", ""]
     return out
 
 
@@ -161,25 +167,40 @@ def _pct_range(x: dict) -> str:
     return f"{100 * (1 - x['ratio']['max']):.1f}% to {100 * (1 - x['ratio']['min']):.1f}%"
 
 
+TRAINING = {"thread": "run in a thread", "process": "run in a process", "class process": "run in the class process"}
+
+
+def _bytes(x: dict) -> str:
+    """A 200 answer's body bytes, median (min–max), and how many answers were 204 (nothing new)."""
+    if not x.get("bytes"):
+        return "—"
+    b = x["bytes"]
+    statuses = x.get("statuses", {})
+    n = sum(statuses.values())
+    empty = f"; {statuses.get('204', 0)} of {n} were 204" if n else ""
+    return f"{b['median'] / 1e3:.1f} KB ({b['min'] / 1e3:.1f}–{b['max'] / 1e3:.1f}){empty}"
+
+
 def _streaming(r: dict) -> list[str]:
     st = r.get("streaming")
-    out = ["## 4. Streaming overhead", ""]
+    out = ["## 4. Streaming overhead: one student watching the run", ""]
     if _error(st):
         return out + [f"Error: {_error(st)}", ""]
-    out += ["| preset | how | steps/s, no reader | steps/s, 1 Hz reader | overhead (min–max over pairs) | "
-            "window pairs | one poll, s | run's CPU per step, ms: no reader → reader | server CPU per poll, ms | "
-            "client CPU per poll, ms |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    out += ["| preset | how | steps/s, no reader | steps/s, reader | overhead (min–max over pairs) | "
+            "window pairs | one poll, s | bytes per 200 answer | run's CPU per step, ms: no reader → reader | "
+            "server CPU per poll, ms | client CPU per poll, ms |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for x in st:
-        cpu = _f(x["server_cpu_ms"], 0) if x.get("server_cpu_ms") else "—"
-        client = _f(x["client_cpu_ms"], 0) if x.get("client_cpu_ms") else "—"
+        cpu = _f(x["server_cpu_ms"], 1) if x.get("server_cpu_ms") else "—"
+        client = _f(x["client_cpu_ms"], 1) if x.get("client_cpu_ms") else "—"
         run = "—"
         if x.get("run_cpu_ms"):
             run = (f"{x['run_cpu_ms']['none']['median']:.2f} → {x['run_cpu_ms']['polled']['median']:.2f} "
                    f"(**{100 * x['run_cpu_overhead']:+.1f}%**)")
-        how = f"{x['how']}, run in a {x.get('training', 'thread')}"
+        how = f"{x['how']}, {TRAINING.get(x.get('training', 'thread'), x.get('training'))}"
         out.append(f"| {x['preset']} | {how} | {_f(x['none'])} | {_f(x['polled'])} | "
-                   f"**{100 * x['overhead']:.1f}%** ({_pct_range(x)}) | {x['ratio']['n']} | {_f(x['poll_s'], 2)} | "
-                   f"{run} | {cpu} | {client} |")
+                   f"**{100 * x['overhead']:.1f}%** ({_pct_range(x)}) | {x['ratio']['n']} | {_f(x['poll_s'], 3)} | "
+                   f"{_bytes(x)} | {run} | {cpu} | {client} |")
     out += ["", note("streaming")]
     for x in st:
         if x.get("why"):
@@ -258,7 +279,7 @@ def _classroom() -> list[str]:
 def _replays() -> list[str]:
     """The Replays tab's slider is measured by a script of its own (it launches the app and Chromium)."""
     return ["## 8. Replay slider latency", "",
-            note("replays"), ""]
+            note("replays"), "", note("replays_measured"), ""]
 
 
 def write_report(r: dict, path: Path, command: str) -> Path:
@@ -270,8 +291,12 @@ def write_report(r: dict, path: Path, command: str) -> Path:
              f"| device | {r['device']} |",
              f"| versions | python {v['python']}, torch {v['torch']}, gradio {v['gradio']} |",
              f"| machine | {v['machine']}; load average {r['load_start'][0]:.1f} at the start, "
-             f"{r['load_end'][0]:.1f} at the end (shared with other work: hence medians of interleaved rounds) |",
+             f"{r['load_end'][0]:.1f} at the end" + (f", {_f(r['load_during'], 1)} during the run (1-minute, every "
+                                                    "30 s)" if r.get("load_during") else "")
+             + " (shared with other work: hence medians of interleaved rounds) |",
              f"| OMP_WAIT_POLICY | {v['OMP_WAIT_POLICY']} |",
+             *(["| presets | " + "; ".join(f"`{k}`: {w}" for k, w in r["presets"].items())
+                + " (ring8 is the class preset: docs/CLASSROOM.md) |"] if r.get("presets") else []),
              f"| wall time | {r['seconds']:.0f} s |", "",
              "## Targets", "", *_targets(r), "",
              *_throughput(r), *_threads(r), *_quality(r), *_streaming(r), *_latency(r), *_gpu(r),

@@ -255,6 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--quick", action="store_true", help="short runs (a smoke test of the benchmark itself)")
     b.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     b.add_argument("--out", default="docs/BENCHMARKS.md")
+    b.add_argument("--json", help="also save the measured numbers here (benchmarks.bench_report.write_report "
+                   "rewrites the report from them)")
     b.set_defaults(fn=cmd_bench)
 
     from gan_core.theory.dirac import OBJECTIVES, UPDATES

@@ -128,7 +128,8 @@ class ClassMember(RemoteTrainer):
 
     def close(self) -> None:
         """Remove this run from the class process (which goes on with the others, or exits if none)."""
-        wire, dead = getattr(self, "_wire", None), self._dead
+        wire = getattr(self, "_wire", None)  # (none yet when the class process could not be had)
+        dead = self._dead if wire is not None else None
         self._closed = self._closed or "this run was closed"  # first: calls from other threads stop here
         if wire is not None and not dead:
             threading.Thread(target=_remove, args=(wire, self.run_id), name="class-remove", daemon=True).start()

@@ -103,6 +103,7 @@ def _results(ratio: float, ring8_s: float | None, overhead: float) -> dict:
         "streaming": [{"preset": "ring8", "how": "app", "none": one, "polled": one, "ratio": s, "overhead": overhead,
                        "poll_s": spread([0.1]), "server_cpu_ms": spread([41.0, 40.0, 47.0]),
                        "client_cpu_ms": spread([98.0, 103.0]), "training": "process",
+                       "bytes": spread([11800, 11000, 12500]), "statuses": {"200": 9, "204": 1},
                        "run_cpu_ms": {"none": spread([3.9]), "polled": spread([4.0])}, "run_cpu_overhead": 0.025}],
         "latent_latency": [{"name": "digits", "what": "g", "calls": 10, "median_ms": 2.0, "p95_ms": 3.0}],
     }
@@ -125,8 +126,16 @@ def test_report_says_which_targets_are_met(tmp_path):
     assert bad["CPU: streaming costs under 5% of throughput"] == "no"
     text = (tmp_path / "b.md").read_text()
     # the server's CPU per poll, and the client's, beside the overhead
-    assert "| 3.90 → 4.00 (**+2.5%**) | 41 (40–47) | 100 (98–103) |" in text
+    assert "| 3.90 → 4.00 (**+2.5%**) | 41.0 (40.0–47.0) | 100.5 (98.0–103.0) |" in text
     assert "| ring8 | app, run in a process |" in text
+    assert "| 11.8 KB (11.0–12.5); 1 of 10 were 204 |" in text  # bytes per answer, and the answers with nothing new
+    r = _results(1.3, 12.0, 0.02)
+    r["presets"], r["load_during"] = {"ring8": "2 x 32 MLP"}, spread([3.0, 2.0, 9.0])
+    r["streaming"][0]["training"] = "class process"
+    text = write_report(r, tmp_path / "c.md", "cmd").read_text()
+    assert "| presets | `ring8`: 2 x 32 MLP (ring8 is the class preset: docs/CLASSROOM.md) |" in text
+    assert "| ring8 | app, run in the class process |" in text
+    assert "2.0 at the end, 3.0 (2.0–9.0) during the run (1-minute, every 30 s)" in text
     assert NO_GPU in text and "not measured: classifier missing" in text
 
 
@@ -144,14 +153,22 @@ def test_streaming_windows_flip_their_order_and_wait_until_nobody_watches(monkey
             return FakeTrainer._n
 
     trainer = FakeTrainer()
-    sleeps = []
+    sleeps, answers = [], iter([200, 204] * 50)
     monkeypatch.setattr(bench.time, "sleep", sleeps.append)
-    r = bench._windows(trainer, lambda: None, Plan(stream_rounds=3, stream_window_s=0.25))
+
+    def poll():  # as the client answers: its CPU so far, the HTTP status, the body's bytes
+        status = next(answers)
+        return {"cpu_s": 0.0, "status": status, "bytes": 9000 if status == 200 else 0}
+
+    r = bench._windows(trainer, poll, Plan(stream_rounds=3, stream_window_s=0.25))
     gap, w = bench.WATCHED_S + 0.5, 0.25
     assert sleeps == [gap, w, w, gap, w, gap, w, w, w, gap]  # warm-up | none polled | polled none | none polled
     assert r["ratio"]["n"] == r["none"]["n"] == r["polled"]["n"] == 3
     assert r["server_cpu_ms"]["n"] == 3  # the other threads' CPU, from the training thread's own clock
     assert r["run_cpu_ms"]["none"]["n"] == r["run_cpu_ms"]["polled"]["n"] == 3  # and the run's own CPU per step
+    n = sum(r["statuses"].values())  # the polls of the 3 watched windows (at least one each), not the warm-up's
+    assert r["polls_per_window"]["n"] == 3 and n >= 3 and r["statuses"]["200"] >= 1
+    assert r["bytes"]["median"] == 9000 and r["bytes"]["n"] == r["statuses"].get("200", 0)
 
 
 def test_report_judges_the_slider_latency_through_the_app(tmp_path):

@@ -115,3 +115,17 @@ def test_a_nan_in_one_class_run_pauses_that_run_only(wait_for):
     for run in (bad, good):
         run.close()
     host.stop()
+
+
+def test_no_class_process_to_be_had_says_so_and_the_run_can_train_alone(monkeypatch):
+    """A zygote that does not answer (a machine too loaded to start it in time) is a WorkerError from
+    ClassMember, which live.factory answers with a run alone, never an AttributeError from its clean-up."""
+    from live.classroom import member
+    from live.zygote import NoHelperProcess
+
+    def no_zygote():
+        raise NoHelperProcess("the training helper process did not start (no answer)")
+
+    monkeypatch.setattr(member, "class_wire", no_zygote)
+    with pytest.raises(worker.WorkerError, match="no answer"):
+        ClassMember(get_preset("ring8"))
