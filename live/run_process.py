@@ -80,6 +80,9 @@ def _class_call(state: dict, run_id: str, method: str, args: tuple, kwargs: dict
         return host.add(run_id, *args, **kwargs).snapshot()
     if method == "remove":
         return host.remove(run_id)
+    if method == "start":  # -> the run's snapshot after it (the page's answer to Start needs no second call)
+        host.call(run_id, "start", args, kwargs)
+        return host.call(run_id, "snapshot", (), {})
     if method not in CALLS | {"steps_pending"}:
         raise WorkerError(f"the class process cannot answer {method!r}")
     return host.call(run_id, method, args, kwargs)

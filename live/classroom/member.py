@@ -19,6 +19,7 @@ import uuid
 from live.classroom.batched import group_key
 from live.classroom.batched.cost import too_costly
 from live.single.remote import COMMAND_TIMEOUT_S, READ_TIMEOUT_S, RemoteTrainer, Wire, WorkerError
+from live.snapshot import Snapshot
 from live.zygote import zygote
 
 CLASS_CONNECTIONS = 8  # serving threads in the class process, shared by every member
@@ -78,6 +79,7 @@ class ClassMember(RemoteTrainer):
     process shows in every member's snapshot; commands then do nothing)."""
 
     shares_a_step = True  # one of the class's batched steps: it takes none of the server's training slots
+    start_reads = True  # start() brings the snapshot after it: last_snapshot is then fresh (ui/train/handlers.on_start)
 
     def __init__(self, cfg, device=None, data=None, **run_kwargs):
         if data is not None or device not in (None, "cpu"):
@@ -109,6 +111,18 @@ class ClassMember(RemoteTrainer):
         except KeyError:  # the class process no longer has this run: it was closed (from another thread)
             self._closed = "this run was closed"
             raise WorkerError(self._closed) from None
+
+    def start(self) -> None:
+        """Start (or resume), answered with the run's snapshot after it: one call for a Start's answer."""
+        self._last_status, self._start_waiting = "running", True
+        try:
+            snap = self._call("start")
+        except (WorkerError, TimeoutError):
+            return
+        if isinstance(snap, Snapshot):
+            self._last, self._last_status = snap, snap.status
+
+    resume = start
 
     def step(self, n: int = 1, mode: str = "both", wait: bool = True, timeout: float = 120.0) -> None:
         if mode not in ("both", "d", "g") or n < 1:

@@ -127,7 +127,8 @@ def on_start(ctx: AppContext, ui: TrainUI, request: gr.Request, preset_name, *ar
     except CapacityError as e:
         gr.Warning(str(e))
         return shown(ctx, ui, run, request, f"⚠️ {e}")
-    return shown(ctx, ui, run, request)
+    # a class run's start brought its snapshot back (live/classroom/member.py): no second call in a Start burst
+    return shown(ctx, ui, run, request, snap=run.last_snapshot if getattr(run, "start_reads", False) else None)
 
 
 def on_pause(ctx: AppContext, ui: TrainUI, request: gr.Request) -> dict:
