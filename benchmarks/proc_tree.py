@@ -43,14 +43,26 @@ def tree(root: int) -> list[int]:
     return out
 
 
-def _pss_kb(pid: int) -> int:
+def _rollup_kb(pid: int, *keys: str) -> int:
+    """The sum of these smaps_rollup lines (kB) of a process; 0 once it has ended."""
+    total = 0
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
+            if line.split(":")[0] in keys:
+                total += int(line.split()[1])
     except (FileNotFoundError, ProcessLookupError, PermissionError):
         pass
-    return 0
+    return total
+
+
+def _pss_kb(pid: int) -> int:
+    return _rollup_kb(pid, "Pss")
+
+
+def _uss_kb(pid: int) -> int:
+    """Pages this process alone maps: unlike PSS, it does not move when other processes map or drop the same
+    shared libraries (torch's), so a leak in the web server shows in it and nothing else does."""
+    return _rollup_kb(pid, "Private_Clean", "Private_Dirty")
 
 
 @dataclass(frozen=True)
@@ -61,19 +73,21 @@ class Sample:
     threads: int
     processes: int
     root_pss_mb: float = 0.0  # the web server's own (a leak in serving shows here, apart from training)
+    root_uss_mb: float = 0.0  # the web server's private pages: its own memory, whatever else maps torch
 
 
 def sample(root: int) -> Sample:
-    cpu_ticks = root_ticks = threads = processes = pss = root_pss = 0
+    cpu_ticks = root_ticks = threads = processes = pss = root_pss = root_uss = 0
     for pid in tree(root):
         fields = _stat(pid)
         if fields is None:  # ended between the listing and now
             continue
         if pid == root:
             root_ticks = int(fields[11]) + int(fields[12])
-            root_pss = _pss_kb(pid)
+            root_pss, root_uss = _pss_kb(pid), _uss_kb(pid)
         processes += 1
         cpu_ticks += sum(int(fields[i]) for i in (11, 12, 13, 14))  # utime stime cutime cstime
         threads += int(fields[17])
         pss += _pss_kb(pid)
-    return Sample(cpu_ticks / CLK_TCK, root_ticks / CLK_TCK, pss / 1024, threads, processes, root_pss / 1024)
+    return Sample(cpu_ticks / CLK_TCK, root_ticks / CLK_TCK, pss / 1024, threads, processes, root_pss / 1024,
+                  root_uss / 1024)
