@@ -84,20 +84,19 @@ class LiveFeed:
     def watch_value(self, code: str) -> dict:
         """The live view's value for a student watching room `code`'s class run: a new read-only token
         (one per page: it says nothing of the run or the teacher) and the run's numbers now."""
-        token = secrets.token_urlsafe(16)
-        with self._lock:
-            self._tokens[token] = ("room", code)
-            self._keep(token)
-        _, body = self.answer(token, Have(), count=False)
-        return {"token": token, "payload": orjson.loads(body) if body else None}
+        return self._read_only_value(("room", code))
 
     def focus_value(self, code: str, member: str) -> dict:
         """The live view's value for the teacher's projector showing one member's run (the board checked the
         teacher's key): a new read-only token, and the run's numbers now. Its polls read the run's last
         snapshot, the one the student's own page fetched: the projector adds no call to the run."""
+        return self._read_only_value(("focus", code, member))
+
+    def _read_only_value(self, entry: tuple) -> dict:
+        """A new token for `entry` (a room's class run, or a member's run on the projector) and its answer now."""
         token = secrets.token_urlsafe(16)
         with self._lock:
-            self._tokens[token] = ("focus", code, member)
+            self._tokens[token] = entry
             self._keep(token)
         _, body = self.answer(token, Have(), count=False)
         return {"token": token, "payload": orjson.loads(body) if body else None}
