@@ -30,11 +30,29 @@ def fast_unload(monkeypatch):
     monkeypatch.setenv("GRADIO_HEARTBEAT_INTERVAL", "1")  # the server notices a closed page within ~1 s
 
 
-def test_three_students_runs_show_live_on_the_board(app_server, browser, wait_for, artifacts, fast_unload,
+@pytest.fixture
+def contexts(browser):
+    """browser.new_context, each closed after the test even when it fails: a failed test's pages must not go on
+    polling (and so keep the class run training) through the rest of the suite."""
+    made = []
+
+    def new(**kwargs):
+        made.append(browser.new_context(**kwargs))
+        return made[-1]
+
+    yield new
+    for ctx in made:
+        try:
+            ctx.close()
+        except Exception:  # (closed by the test already)
+            pass
+
+
+def test_three_students_runs_show_live_on_the_board(app_server, contexts, wait_for, artifacts, fast_unload,
                                                    monkeypatch):
     demo, url = app_server
     monkeypatch.setattr(demo.ctx.registry, "reconnect_s", 1.0)  # (a closed tab's run waits 1 s for a reload, not 60)
-    teacher = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    teacher = contexts(viewport={"width": 1920, "height": 1080}).new_page()
     teacher.goto(url)
     teacher.get_by_role("tab", name="Class board").click()
     teacher.locator("#board-new").click()
@@ -53,7 +71,7 @@ def test_three_students_runs_show_live_on_the_board(app_server, browser, wait_fo
 
     students = []
     for i in range(3):
-        page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        page = contexts(viewport={"width": 1280, "height": 800}).new_page()
         page.goto(f"{url}?room={code.lower()}")  # (a code typed in lower case still opens the room)
         expect(page.locator("#room-info")).to_contain_text(f"room {code}", timeout=15_000)
         assert key not in page.content()  # the teacher key never reaches a student's page
@@ -140,7 +158,7 @@ def test_three_students_runs_show_live_on_the_board(app_server, browser, wait_fo
     expect(board).to_contain_text("of 2 runs")
 
     # the teacher link opens the board on a second screen; the old `&teacher=1` only says it is not one
-    screen = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    screen = contexts(viewport={"width": 1280, "height": 800}).new_page()
     screen.goto(teacher_link)
     expect(screen.locator("#class-board canvas.board-thumb")).to_have_count(2, timeout=20_000)
     screen.goto(f"{url}?room={code}&teacher=1")
