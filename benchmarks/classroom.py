@@ -424,13 +424,17 @@ def run(args) -> tuple[dict, dict]:
 
 
 def main(argv=None) -> int:
+    from benchmarks import class_drift  # (it reads this module's percentiles: imported late, no cycle)
+
     args = parse_args(argv)
     if args.report:
         res = json.loads(args.report.read_text())
         print(markdown(res, summary(res)))
+        print(class_drift.markdown(res))
         return 0
     res, s = run(args)
     print(markdown(res, s))
+    print(class_drift.markdown(res))
     if args.json:
         args.json.write_text(json.dumps({"summary": s, **res}, indent=1, default=str))
     return 0 if s["errors"] == 0 else 1
