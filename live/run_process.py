@@ -16,6 +16,7 @@ from multiprocessing.connection import Listener
 
 from gan_core.errors import WorkerError
 from live.run import RUN_CALLS as CALLS  # the Run protocol's members: what a run process answers
+from live.snapshot import since
 
 RUN_NICENESS = 5  # run processes' niceness above the server's: the server answers first when cores are busy
 ALONE_NICENESS = 5  # a run alone yields further, to the class process: one student's costly run (over the
@@ -83,6 +84,8 @@ def _class_call(state: dict, run_id: str, method: str, args: tuple, kwargs: dict
     if method == "start":  # -> the run's snapshot after it (the page's answer to Start needs no second call)
         host.call(run_id, "start", args, kwargs)
         return host.call(run_id, "snapshot", (), {})
+    if method == "snapshot_since":  # -> the snapshot less the rows the member holds (live/snapshot.since)
+        return since(host.call(run_id, "snapshot", (), {}), *args)
     if method not in CALLS | {"steps_pending"}:
         raise WorkerError(f"the class process cannot answer {method!r}")
     return host.call(run_id, method, args, kwargs)

@@ -19,7 +19,7 @@ import uuid
 from live.classroom.batched import group_key
 from live.classroom.batched.cost import too_costly
 from live.single.remote import COMMAND_TIMEOUT_S, READ_TIMEOUT_S, RemoteTrainer, Wire, WorkerError
-from live.snapshot import Snapshot
+from live.snapshot import Snapshot, held, merged
 from live.zygote import zygote
 
 CLASS_CONNECTIONS = 8  # serving threads in the class process, shared by every member
@@ -123,6 +123,12 @@ class ClassMember(RemoteTrainer):
             self._last, self._last_status = snap, snap.status
 
     resume = start
+
+    def _fetch_snapshot(self) -> Snapshot:
+        """The snapshot, sent less the history and metric rows this member holds already: a run's ~120 KB
+        of rows crossed the wire with every poll, and cost the web server more the longer the class ran."""
+        before = self._last
+        return merged(self._call("snapshot_since", *held(before), wait_s=READ_TIMEOUT_S), before)
 
     def step(self, n: int = 1, mode: str = "both", wait: bool = True, timeout: float = 120.0) -> None:
         if mode not in ("both", "d", "g") or n < 1:

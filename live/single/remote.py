@@ -322,9 +322,13 @@ class RemoteTrainer:
         self._closed = self._closed or "this run was closed"
 
     # -- reading ---------------------------------------------------------------------------------
+    def _fetch_snapshot(self) -> Snapshot:
+        """The run's snapshot from its process (a class member asks for only what it lacks)."""
+        return self._call("snapshot", wait_s=READ_TIMEOUT_S)
+
     def snapshot(self) -> Snapshot:
         try:
-            snap = self._call("snapshot", wait_s=READ_TIMEOUT_S)
+            snap = self._fetch_snapshot()
         except (WorkerError, TimeoutError) as e:  # the last one the process sent, saying why there is no newer one
             return self._last_problem(self._why(e))
         if snap.status == BUILDING and time.monotonic() - self._born > BUILD_TIMEOUT_S:

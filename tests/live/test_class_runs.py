@@ -13,6 +13,7 @@ from live.factory import run_factory
 from live.run import LiveSettings
 from live.serving.sessions import SessionRegistry
 from live.single import remote as worker
+from live.snapshot import held
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not worker.processes_available(), reason="the class process is Linux-only")]
@@ -129,3 +130,20 @@ def test_no_class_process_to_be_had_says_so_and_the_run_can_train_alone(monkeypa
     monkeypatch.setattr(member, "class_wire", no_zygote)
     with pytest.raises(worker.WorkerError, match="no answer"):
         ClassMember(get_preset("ring8"))
+
+
+def test_a_members_snapshot_crosses_the_wire_as_new_rows_only_and_reads_whole(members, wait_for):
+    """Each poll brings only the rows the member lacks (live/snapshot.since), yet every snapshot it answers is
+    the run's whole: the same history and metrics as the class process's own."""
+    (a,) = members(1, metric_fn=live_metrics)
+    a.start()
+    assert wait_for(lambda: len(a.snapshot().history["step"]) > 20 and a.snapshot().metrics)
+    before = a.last_snapshot
+    part = a._call("snapshot_since", *held(before))
+    assert part.history_from > 0 and len(part.history["step"]) < len(before.history["step"])
+    a.pause()
+    assert wait_for(lambda: a.snapshot().status == "paused")
+    mine, theirs = a.snapshot(), a._call("snapshot")
+    assert mine.step == theirs.step
+    assert mine.history == theirs.history and mine.metrics == theirs.metrics
+    assert (mine.history_from, mine.metrics_from) == (0, 0)
