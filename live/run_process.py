@@ -61,6 +61,8 @@ def _serve(conn, state: dict) -> None:
             reply = ("error", e)
         try:
             conn.send(reply)
+        except OSError:  # the caller hung up (its read timed out on a busy machine, or the server went): done
+            return
         except Exception as e:  # an exception or value that does not pickle: say what it was
             conn.send(("error", WorkerError(f"{type(e).__name__}: {e}")))
         if name == "close":
