@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import shown_step
+from conftest import poll_until, shown_step
 
 expect = pytest.importorskip("playwright.sync_api").expect
+Axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 VARIANTS = ("ring8-collapse", "ring8-collapse+ttur")
@@ -43,6 +44,20 @@ def contexts(browser):
             ctx.close()
         except Exception:  # (closed by the test already)
             pass
+
+
+def violations(page) -> list[str]:
+    """axe-core's violations of any impact, once the page settled (an output Gradio dims while its event runs
+    fails contrast for that moment: asked again for up to 30 s)."""
+    seen = []
+
+    def clean() -> bool:
+        seen[:] = [f"{v['impact']} {v['id']}: {[n['target'] for n in v['nodes']][:3]}"
+                   for v in Axe().run(page).response["violations"]]
+        return not seen
+
+    poll_until(clean, timeout_s=30, every_s=2)
+    return seen
 
 
 def open_board(teacher, url: str) -> str:
@@ -88,6 +103,8 @@ def test_a_room_predicts_follows_and_measures_together(app_server, contexts, wai
     for page, choice in zip(students, ["A. D's weak spot", "A. D's weak spot", "B. G forgets"]):
         answer(page, choice)
     expect(live).to_contain_text("3 of 3 answered", timeout=15_000)
+    students[0].screenshot(path=str(artifacts / "room_question_student_1280.png"))
+    assert violations(students[0]) == []  # (the question, its choices and Send, on a student's page)
     assert [b.inner_text() for b in live.locator(".xp-bar b").all()] == ["2", "1", "0"]
     answer(students[2], "A. D's weak spot")  # an answer may change until the reveal: still one per student
     expect(live.locator(".xp-bar b").first).to_have_text("3", timeout=15_000)
@@ -136,6 +153,8 @@ def test_a_room_predicts_follows_and_measures_together(app_server, contexts, wai
     teacher.set_viewport_size({"width": 1280, "height": 900})
     teacher.screenshot(path=str(DOCS / "screenshot-board-experiment.png"), full_page=True)
     teacher.set_viewport_size({"width": 1920, "height": 1080})
+    assert violations(teacher) == []  # (the experiment's panel, its bars and table, on the projector)
+    students[1].screenshot(path=str(artifacts / "room_assigned_student_1280.png"))
 
     # a step sent while they train changes their settings, never their runs
     before = shown_step(students[0])
