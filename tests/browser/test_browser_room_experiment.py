@@ -8,7 +8,8 @@ two variants: three students' Train tabs switch to their variant and seed, a fou
 gets the next slot; they press Start and the board counts their runs by variant beside the committed
 5-seed table. A step sent while they train leaves their runs running. The CSV lists every run with its
 assigned variant, and the board downloads as a PNG. Screenshots of the board during the experiment, at
-1920 px (a projector) and 1280 px, go to docs/.
+1920 px (a projector) and 1280 px, go to tests/artifacts/ (docs/screenshot-board-experiment*.png are
+copies of them).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from pathlib import Path
 
 import pytest
 
@@ -25,7 +25,6 @@ from conftest import poll_until, shown_step
 expect = pytest.importorskip("playwright.sync_api").expect
 Axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 VARIANTS = ("ring8-collapse", "ring8-collapse+ttur")
 
 
@@ -149,9 +148,9 @@ def test_a_room_predicts_follows_and_measures_together(app_server, contexts, wai
     assert "0 of 5" in rows()["ring8-collapse"][5]
     expect(teacher.locator("#class-board canvas.board-thumb")).to_have_count(4, timeout=30_000)
     teacher.locator("#board-experiment").scroll_into_view_if_needed()
-    teacher.screenshot(path=str(DOCS / "screenshot-board-experiment-1920.png"), full_page=True)
+    teacher.screenshot(path=str(artifacts / "screenshot-board-experiment-1920.png"), full_page=True)
     teacher.set_viewport_size({"width": 1280, "height": 900})
-    teacher.screenshot(path=str(DOCS / "screenshot-board-experiment.png"), full_page=True)
+    teacher.screenshot(path=str(artifacts / "screenshot-board-experiment.png"), full_page=True)
     teacher.set_viewport_size({"width": 1920, "height": 1080})
     assert violations(teacher) == []  # (the experiment's panel, its bars and table, on the projector)
     students[1].screenshot(path=str(artifacts / "room_assigned_student_1280.png"))

@@ -42,6 +42,9 @@ def test_a_line_counts_for_a_preset_only_when_it_trained_that_preset_from_step_z
     assert committed.preset_of({"data": "ring8-collapse", "config": "ring8-collapse (G 20x faster than D)"}) \
         == "ring8-collapse"
     assert committed.preset_of({"data": "ring8-collapse", "config": "+ttur"}) == "ring8-collapse+ttur"
+    assert committed.preset_of({"preset": "ring8-collapse+mbstd", "data": "ring8", "config": "x"}) \
+        == "ring8-collapse+mbstd"  # (a line that names its preset: another helper's table may)
+    assert committed.preset_of({"preset": ["ring8"], "data": "ring8", "config": "x"}) is None
     for record in [{"data": "ring8-collapse", "config": "+ttur, switched on live at step 1000"},
                    {"data": "ring8-collapse", "config": "+ttur", "live": True},
                    {"data": "ring8", "config": "vanilla GAN"}, {"data": "ring8-collapse", "config": "+nothing"}]:
@@ -119,6 +122,37 @@ def test_the_channel_answers_204_while_the_room_is_unchanged():
     assert room_channel.answer(rooms, member.channel, "0") == (200, b'{"v": 1}')
     assert room_channel.answer(rooms, "A" * 22, "0")[0] == 410
     assert room_channel.ROUTE.search("/room/" + member.channel) and not room_channel.ROUTE.search("/room/../x")
+
+
+def test_the_channel_route_answers_before_gradio_and_refuses_a_loop():
+    import asyncio
+
+    rooms = RoomRegistry()
+    made = rooms.open("teacher")
+    member = rooms.join(made.code, "s0", "school")
+    passed = []
+
+    async def app(scope, receive, send):  # (Gradio, behind the route)
+        passed.append(scope["path"])
+
+    route = room_channel.RoomRoute(app, rooms)
+
+    def get(path: str, query: bytes = b"") -> list:
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "method": "GET", "path": path, "query_string": query, "client": ("1.2.3.4", 5),
+                 "headers": []}
+        asyncio.run(route(scope, None, send))
+        return sent
+
+    assert get(f"/room/{member.channel}", b"v=0")[0]["status"] == 204
+    assert get(f"/gradio_api/room/{member.channel}", b"v=")[1]["body"] == b'{"v": 0}'  # (under a path prefix)
+    assert get("/room/short") == [] and get("/config") == [] and passed == ["/room/short", "/config"]
+    statuses = [get(f"/room/{member.channel}", b"v=0")[0]["status"] for _ in range(10)]
+    assert statuses.count(429) >= 3  # (6 at once, then 2 a second: a loop is refused before the rooms are read)
 
 
 # -- through the app -------------------------------------------------------------------------------------

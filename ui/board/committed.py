@@ -8,10 +8,12 @@ by a script of the project, and a rule naming the preset a line measured. Today:
     docs/collapse_results.jsonl   scripts/collapse_experiment.py: the collapse lesson (ring8-collapse and
                                   its fixes, `+ttur` ...; docs/MODE_COLLAPSE.md)
 
-More files are one more `Source` in SOURCES. A line counts for a preset only when it measured the
-preset itself from step 0 (not a fix switched on live, not an older version of a preset). Healthy is the
-collapse lesson's bar: at least all modes but one covered, with a high-quality fraction of at least 0.6
-(7 of 8 modes on the ring). Plain data and text, no gradio.
+More files are one more `Source` in SOURCES, with their own rules where their lines differ (`name`: the
+preset a line measured; `healthy`: whether it met the bar). A line counts for a preset only when it
+measured the preset itself from step 0 (not a fix switched on live, not an older version of a preset); a
+line that names its `preset` counts for that one. Healthy, by default, is the collapse lesson's bar: every
+mode but at most one covered, with a high-quality fraction of at least 0.6 (7 of 8 modes on the ring).
+Plain data and text, no gradio.
 """
 
 from __future__ import annotations
@@ -20,20 +22,12 @@ import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from gan_core.presets import PRESETS
 
 ROOT = Path(__file__).resolve().parents[2]
 HQ_BAR = 0.6  # the lesson's high-quality fraction bar (docs/MODE_COLLAPSE.md)
-
-
-@dataclass(frozen=True)
-class Source:
-    path: str  # relative to the repository's root
-    what: str  # the page that explains it
-
-
-SOURCES = (Source("docs/collapse_results.jsonl", "docs/MODE_COLLAPSE.md"),)
 
 
 @dataclass(frozen=True)
@@ -57,6 +51,8 @@ def preset_of(record: dict) -> str | None:
     data, config = str(record.get("data", "")), str(record.get("config", ""))
     if record.get("live"):
         return None
+    if isinstance(record.get("preset"), str) and record["preset"] in PRESETS:
+        return record["preset"]
     if config == data or config.startswith(data + " ("):
         name = data
     elif config.startswith("+"):
@@ -75,6 +71,17 @@ def healthy(record: dict) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class Source:
+    path: str  # relative to the repository's root
+    what: str  # the page that explains it
+    name: Callable[[dict], str | None] = preset_of  # the preset a line measured from step 0, or None
+    healthy: Callable[[dict], bool] = healthy  # did the line's run meet the bar
+
+
+SOURCES = (Source("docs/collapse_results.jsonl", "docs/MODE_COLLAPSE.md"),)
+
+
 def read(source: Source, root: Path = ROOT) -> dict[str, Committed]:
     """{preset: its committed result} from one source (a missing file: nothing). Where a preset was measured
     at more than one length, the longest counts."""
@@ -86,9 +93,9 @@ def read(source: Source, root: Path = ROOT) -> dict[str, Committed]:
         if not line.strip():
             continue
         record = json.loads(line)
-        name = preset_of(record)
+        name = source.name(record)
         if name is not None:
-            runs.setdefault((name, int(record.get("steps", 0))), []).append(healthy(record))
+            runs.setdefault((name, int(record.get("steps", 0))), []).append(source.healthy(record))
     found: dict[str, Committed] = {}
     for (name, steps), ok in sorted(runs.items(), key=lambda item: item[0][1]):
         found[name] = Committed(name, sum(ok), len(ok), steps, source)

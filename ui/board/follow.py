@@ -170,6 +170,8 @@ def wire(ctx: AppContext, ui: FollowUI, lessons: Page, train, theory: dict) -> N
         return question_shown(ui, news) if news is not None else {}
 
     quiet = dict(show_progress="hidden")
+    # the address bar follows the lesson step, as after Next; a page with no lesson keeps its link as it is
+    follow_url = f"(lesson, step) => lesson ? ({lesson_panel.STEP_URL_JS})(lesson, step) : []"
     ui.channel.click(on_sync, None, outputs, api_name="room_sync", **quiet).then(
-        None, [panel.pick, panel.step], None, js=lesson_panel.STEP_URL_JS, **quiet)
+        None, [panel.pick, panel.step], None, js=follow_url, **quiet)
     ui.send.click(on_answer, [ui.choice, ui.number], shown, api_name="room_answer", **quiet)
