@@ -180,7 +180,7 @@ def test_a_question_a_step_and_an_assignment_through_the_app(room_of_three, post
     assert "0 of 3 answered" in texts(out)
     for s, choice in zip(students, [0, 0, 1]):
         out = post_event(url, "room_sync", [], s)  # (what the page sends when its channel says the room moved)
-        assert "Which player must be faster?" in texts(out) and "A. D" in texts(out)
+        assert "Which player must be faster" in texts(out) and "A. D" in texts(out)
         assert "Your answer: **" in texts(post_event(url, "room_answer", [choice, None], s))
     out = post_event(url, "room_answer", [7, None], students[2])  # out of range: refused, the last answer kept
     assert out[0] is None or "⚠️" in texts(out), out
@@ -206,6 +206,22 @@ def test_a_question_a_step_and_an_assignment_through_the_app(room_of_three, post
     assert [r["assigned"] for r in rows] == ["ring8-collapse", "ring8-collapse+ttur", "ring8-collapse"]
     assert rows[1]["preset"] == "ring8-collapse+ttur" and rows[1]["seed"] == "1"
     demo.ctx.registry.close(students[1])
+
+    # a number answer: the digits lesson's "which digit first?" is one from 0 to 9
+    out = post_event(url, "room_ask", [code, key, "digits", 1, "Which digit appears first?", ""], "xp-teacher")
+    assert "a number answer" in texts(out) and "(a number from 0 to 9)" in texts(out)
+    assert "from 0 to 9" in texts(post_event(url, "room_sync", [], students[0]))
+    for value in [12, -1, float("nan"), float("inf")]:  # (NaN and Infinity go as bare words, as a hostile page sends)
+        out = post_event(url, "room_answer", [None, value], students[0])
+        assert out[0] is None or "⚠️" in texts(out), (value, out)
+    assert "Your answer: **7**" in texts(post_event(url, "room_answer", [None, 7], students[0]))
+    assert demo.ctx.rooms.experiment(code).tally.numbers == (7.0,)
+
+    # the teacher's words are plain text on a student's page: no picture, no link, no tag
+    post_event(url, "room_ask", [code, key, "digits", 1, "![](//host/x.png) <img src=x> [a](javascript:x)", ""],
+               "xp-teacher")
+    shown = texts(post_event(url, "room_sync", [], students[0]))
+    assert "&lt;img src=x&gt;" in shown and "<img" not in shown and "](//host" not in shown
 
 
 def test_students_and_strangers_cannot_work_the_experiment(room_of_three, post_event):

@@ -18,6 +18,7 @@ as it is now on every sync.
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 
 import gradio as gr
@@ -27,7 +28,7 @@ from gan_core.presets import PRESETS, get_preset
 from live.serving.class_experiment import Question, Tally
 from live.serving.rooms import MemberNews
 from ui.board import room_channel
-from ui.common import AppContext, session_id
+from ui.common import AppContext, plain_markdown, session_id
 from ui.lessons import panel as lesson_panel
 from ui.lessons.catalogue import LESSONS
 from ui.lessons.url_state import PageSetup
@@ -66,12 +67,12 @@ def layout() -> FollowUI:
 def tally_text(question: Question, tally: Tally) -> str:
     """The room's answers, revealed: 'A. D: 9 · B. G: 3 ...' or the numbers' median and range."""
     if question.choices:
-        return " · ".join(f"{chr(65 + i)}. {c}: **{n}**" for i, (c, n) in enumerate(zip(question.choices,
-                                                                                       tally.counts)))
+        return " · ".join(f"{chr(65 + i)}. {plain_markdown(c)}: **{n}**"
+                          for i, (c, n) in enumerate(zip(question.choices, tally.counts)))
     if not tally.numbers:
         return "no answers"
     values = tally.numbers
-    return f"median **{values[len(values) // 2]:g}**, from {values[0]:g} to {values[-1]:g}"
+    return f"median **{statistics.median(values):g}**, from {values[0]:g} to {values[-1]:g}"
 
 
 def question_shown(ui: FollowUI, news: MemberNews) -> dict:
@@ -79,12 +80,12 @@ def question_shown(ui: FollowUI, news: MemberNews) -> dict:
     q = news.question
     if q is None:
         return {ui.question_box: gr.Column(visible=False), ui.result: ""}
-    head = f"**Your teacher asks** (question {q.serial}): {q.text}"
+    head = f"**Your teacher asks** (question {q.serial}): {plain_markdown(q.text)}"  # (typed: plain text)
     mine = news.answer
     if q.revealed:
         result = f"**The room's answers** ({news.tally.answered} answered): {tally_text(q, news.tally)}"
     elif mine is not None:
-        said = q.choices[int(mine)] if q.choices else f"{mine:g}"
+        said = plain_markdown(q.choices[int(mine)]) if q.choices else f"{mine:g}"
         result = f"Your answer: **{said}** (you may change it until your teacher reveals the room's answers)."
     else:
         result = ""
