@@ -221,7 +221,7 @@ def test_a_question_a_step_and_an_assignment_through_the_app(room_of_three, post
     post_event(url, "room_ask", [code, key, "digits", 1, "![](//host/x.png) <img src=x> [a](javascript:x)", ""],
                "xp-teacher")
     shown = texts(post_event(url, "room_sync", [], students[0]))
-    assert "&lt;img src=x&gt;" in shown and "<img" not in shown and "](//host" not in shown
+    assert "&lt;img src" in shown and "<img" not in shown and "](//host" not in shown
 
 
 def test_students_and_strangers_cannot_work_the_experiment(room_of_three, post_event):
