@@ -153,6 +153,7 @@ def test_a_room_predicts_follows_and_measures_together(app_server, contexts, wai
     teacher.screenshot(path=str(artifacts / "screenshot-board-experiment.png"), full_page=True)
     teacher.set_viewport_size({"width": 1920, "height": 1080})
     assert violations(teacher) == []  # (the experiment's panel, its bars and table, on the projector)
+    students[1].evaluate("window.scrollTo(0, 0)")
     students[1].screenshot(path=str(artifacts / "room_assigned_student_1280.png"))
 
     # a step sent while they train changes their settings, never their runs

@@ -199,6 +199,7 @@ def test_a_question_a_step_and_an_assignment_through_the_app(room_of_three, post
     assert "Assigned 3" in texts(out)
     out = post_event(url, "room_sync", [], students[1])
     assert "assigned you **ring8-collapse+ttur** with seed **1**" in texts(out)
+    assert "Run 2 · ring8-collapse+ttur" in texts(post_event(url, "board_poll", [code, key, ""], "xp-teacher"))
     # the page now sends Start with its assigned preset and seed: the board counts the run for its variant
     post_event(url, "start", ["ring8-collapse+ttur", *train_inputs(seed=1)[1:]], students[1])
     path = post_event(url, "board_export", [code, key], "xp-teacher")[0]

@@ -154,23 +154,25 @@ PICTURE_JS = """() => {
     for (const row of live.querySelectorAll('.xp-table tr')) lines.push(Array.from(row.cells, text).join('  |  '));
   }
   const W = 1600, tile = 180, gap = 16, perRow = Math.floor((W - 40 + gap) / (tile + gap));
-  const tileRows = Math.ceil(tiles.length / perRow), H = 130 + tileRows * (tile + 64) + lines.length * 26 + 40;
+  const tileRows = Math.ceil(tiles.length / perRow), H = 130 + tileRows * (tile + 72) + lines.length * 26 + 40;
   const c = document.createElement('canvas'); c.width = W; c.height = H;
   const g = c.getContext('2d');
   g.fillStyle = '#fff'; g.fillRect(0, 0, W, H); g.fillStyle = '#111';
   g.font = 'bold 30px sans-serif'; g.fillText(room || 'Class board', 20, 44);
   g.font = '22px sans-serif'; g.fillText(text(board.querySelector('.board-summary')), 20, 84);
   tiles.forEach((fig, i) => {
-    const x = 20 + (i % perRow) * (tile + gap), y = 110 + Math.floor(i / perRow) * (tile + 64);
+    const x = 20 + (i % perRow) * (tile + gap), y = 110 + Math.floor(i / perRow) * (tile + 72);
     g.fillStyle = fig.style.borderColor || '#9e9e9e'; g.fillRect(x - 5, y - 5, tile + 10, tile + 10);
     g.fillStyle = '#fff'; g.fillRect(x, y, tile, tile);
     const pic = fig.querySelector('canvas, img');
     try { if (pic) g.drawImage(pic, x, y, tile, tile); } catch (e) { /* a picture not loaded yet */ }
     g.fillStyle = '#111'; g.font = '13px sans-serif';
-    const cap = text(fig.querySelector('figcaption')).split('\\n');
-    cap.slice(0, 2).forEach((t, k) => g.fillText(t.slice(0, 32), x, y + tile + 22 + 18 * k, tile + gap - 4));
+    const words = text(fig.querySelector('figcaption')).split(/\\s+/), cap = [''];
+    for (const w of words) { if ((cap[cap.length - 1] + ' ' + w).length > 28) cap.push(w);
+      else cap[cap.length - 1] = (cap[cap.length - 1] + ' ' + w).trim(); }
+    cap.slice(0, 3).forEach((t, k) => g.fillText(t, x, y + tile + 20 + 16 * k, tile + gap - 4));
   });
-  let y = 130 + tileRows * (tile + 64);
+  let y = 130 + tileRows * (tile + 72);
   g.font = '20px sans-serif'; g.fillStyle = '#111';
   for (const line of lines) { g.fillText(line.slice(0, 150), 20, y); y += 26; }
   const a = document.createElement('a');

@@ -158,7 +158,7 @@ def wire(ctx: AppContext, ui: FollowUI, lessons: Page, train, theory: dict) -> N
         out.update(moved)
         out.update(assigned)
         if said or told:
-            out[ui.notice] = "📣 " + " ".join(t for t in (said, told) if t)
+            out[ui.notice] = " ".join(t for t in (said, told) if t)
         return out
 
     def on_answer(choice, number, request: gr.Request) -> dict:

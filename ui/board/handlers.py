@@ -54,11 +54,15 @@ def room_runs(ctx: AppContext, code: str) -> list[tuple]:
 
 
 def board_now(ctx: AppContext, thumbs: Thumbnails, code: str) -> str:
-    """The board's HTML: every member of the room, with its run's last snapshot and thumbnail."""
+    """The board's HTML: every member of the room, with its run's last snapshot and thumbnail (and, during a
+    class experiment, the variant it was assigned after its name: "Run 3 · ring8-collapse+ttur")."""
     entries = [(m, run, None if run is None else run.last_snapshot) for m, run in room_runs(ctx, code)]
     pictures = thumbs.pictures([(m.token, run, snap) for m, run, snap in entries])
-    return board_view.board_html([board_view.BoardRun(m.token, m.name, snap, pictures.get(m.token))
-                                  for m, run, snap in entries])
+    view = ctx.rooms.experiment(code)
+    slots = view.slots if view is not None else {}
+    return board_view.board_html([
+        board_view.BoardRun(m.token, m.name + (f" · {slots[m.token].variant}" if m.token in slots else ""), snap,
+                            pictures.get(m.token)) for m, run, snap in entries])
 
 
 def focus_now(ctx: AppContext, ui: BoardUI, code: str, token: str) -> dict:
