@@ -17,7 +17,9 @@ from live.factory import joins_class, run_factory
 from live.serving.sessions import SessionRegistry
 from live.single import remote
 from ui.board import banner as room_banner
+from ui.board import follow
 from ui.board import tab as board_tab
+from ui.board.room_channel import RoomRoute
 from ui.common import AppContext, session_id
 from ui.diagnostics import tab as diagnostics_tab
 from ui.latent import tab as latent_tab
@@ -65,6 +67,8 @@ def build_demo(ctx: AppContext | None = None) -> gr.Blocks:
         found = demo.load(reconnect.handler(ctx, len(back)), [reconnect.token_box()], back, js=reconnect.TOKEN_JS,
                           show_progress="hidden", api_name="reconnect")
         lesson_panel.wire(demo, lessons, tabs, train, theory, after=found)
+        # the room's class experiment on a student's page: the teacher's step, question and assignment
+        follow.wire(ctx, room["experiment"], follow.Page(lessons, tabs), train, theory)
 
         def on_unload(request: gr.Request):
             if not ctx.registry.leave(session_id(request)):  # (a browser's own run waits for a reload)
@@ -79,9 +83,10 @@ def launch_options(demo: gr.Blocks) -> dict:
     """What every launch of the app passes (here, the tests, the benchmarks). max_file_size: Gradio
     refuses a larger upload while it arrives, before anything is stored. show_error: a value Gradio
     itself refuses (text where a number goes, over the API) shows its reason, not a bare "Error". The
-    middleware answers the live view's polls before Gradio (ui/live_view/feed.py) and bounds how fast a
-    tab and an address may send events (ui/request_limits.py)."""
-    middleware = [Middleware(LiveRoute, feed=demo.ctx.feed), Middleware(EventRateLimit)]
+    middleware answers the live view's polls and the room channel's before Gradio (ui/live_view/feed.py,
+    ui/board/room_channel.py) and bounds how fast a tab and an address may send events (ui/request_limits.py)."""
+    middleware = [Middleware(LiveRoute, feed=demo.ctx.feed), Middleware(RoomRoute, rooms=demo.ctx.rooms),
+                  Middleware(EventRateLimit)]
     # footer: the API docs and "built with Gradio"; not Gradio's own Settings and Runs pages (a student has no
     # use for them, and their icons repeat their link text to a screen reader)
     return dict(css=CSS, max_file_size=checkpoint.MAX_BYTES, show_error=True, app_kwargs={"middleware": middleware},

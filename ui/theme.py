@@ -19,4 +19,6 @@ CSS = """
 .caption { margin-top: -6px; color: var(--body-text-color-subdued); }
 #board-focus .gl-frame { max-width: 900px !important; }  /* the projector's one run: readable from the back row */
 #start, #pause, #reset { white-space: nowrap; }  /* one line each: Step and the field fit one 1280x800 screen */
+#room-channel { display: none !important; }  /* the room channel's poll: a script, nothing to see */
+#room-question { border-left: 4px solid #5e3c99; padding-left: 10px; }  /* the teacher's live question */
 """

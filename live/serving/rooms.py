@@ -21,6 +21,10 @@ Everything is bounded, since any client can invent codes and sessions:
   the room is read (a page load alone holds no place for long).
 - wrong codes and wrong teacher keys are counted per client (live/serving/guesses.py): over the budget, a
   client is refused before its code is looked at.
+A room also holds its class experiment (live/serving/class_experiment.py: the teacher's live question, the
+lesson step sent to the class, the variants assigned), written only through `work`, after the teacher's
+key; a member only answers. Each member's page polls its room's experiment version with a channel token
+of its own (`channel_version`), so an unchanged room costs a dictionary lookup.
 The clock is injected so tests move time instead of sleeping.
 """
 
@@ -36,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from gan_core.errors import ClassroomError
+from live.serving.class_experiment import Experiment, Question, Slot, StepSent, Tally
 from live.serving.guesses import TOO_MANY, GuessBudget
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: a code read off a projector is typed right
@@ -97,6 +102,10 @@ class Member:
     client: str = ""  # the address it joined from (for the per-address cap)
     nickname: str = ""
     present: float = 0.0  # when the member last had a run, joined, or its page said it is there
+    # the token its page polls the room's channel with (ui/board/room_channel.py): 22 characters, 128 bits
+    channel: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    seen_step: int = 0  # the serial of the last lesson step the teacher sent that its page applied
+    seen_assignment: int = 0  # the same for the last assignment
 
     @property
     def name(self) -> str:
@@ -114,6 +123,29 @@ class Room:
     joined: int = 0  # members ever joined (numbers them)
     # the registry's key for the room's class run: random, so no client can send it as its session id
     class_session: str = field(default_factory=lambda: "class-" + secrets.token_hex(12))
+    experiment: Experiment = field(default_factory=Experiment)  # the question, step and assignment
+
+
+@dataclass(frozen=True)
+class MemberNews:
+    """What a member's page shows of its room's experiment, and what it has not applied yet."""
+    code: str
+    token: str  # the member's token (its answer is kept under it)
+    question: Question | None
+    answer: int | float | None  # the member's own answer to it
+    tally: Tally | None  # the room's answers, once revealed
+    step: StepSent | None  # the lesson step the teacher sent, when the page has not applied it yet
+    slot: Slot | None  # the member's assignment, when the page has not applied it yet
+
+
+@dataclass(frozen=True)
+class ExperimentView:
+    """The room's experiment as the board shows it (copies)."""
+    question: Question | None
+    tally: Tally
+    step: StepSent | None
+    variants: tuple[str, ...]
+    slots: dict  # member token -> Slot
 
 
 class RoomRegistry:
@@ -135,6 +167,7 @@ class RoomRegistry:
         self._lock = threading.Lock()
         self._rooms: dict[str, Room] = {}
         self._room_of: dict[str, str] = {}  # session -> code
+        self._channel_of: dict[str, str] = {}  # a member's channel token -> its session
         self._closed: dict[str, str] = {}  # code of a closed room -> the sentence its members read
 
     # -- rooms ---------------------------------------------------------------------------------
@@ -224,8 +257,9 @@ class RoomRegistry:
         return now
 
     def _close_locked(self, code: str, why: str) -> None:
-        for session in self._rooms.pop(code).members:
+        for session, member in self._rooms.pop(code).members.items():
             self._room_of.pop(session, None)
+            self._channel_of.pop(member.channel, None)
         self._closed[code] = why
         while len(self._closed) > CLOSED_KEPT:
             del self._closed[next(iter(self._closed))]
@@ -271,6 +305,8 @@ class RoomRegistry:
                 room.joined += 1
                 member = room.members[session] = Member(session, secrets.token_hex(8), room.joined, client)
                 self._room_of[session] = code
+                self._channel_of[member.channel] = session
+                room.experiment.slot_for(member.token)  # (a late joiner: the next slot of the assignment)
             member.present = room.active = now
             return Member(**vars(member))
 
@@ -302,11 +338,14 @@ class RoomRegistry:
             del self._room_of[old]
             member.session, member.present = new, self._clock()
             room.members[new], self._room_of[new] = member, code
+            self._channel_of[member.channel] = new
 
     def _leave_locked(self, session: str) -> None:
         code = self._room_of.pop(session, None)
         if code in self._rooms:
-            self._rooms[code].members.pop(session, None)
+            member = self._rooms[code].members.pop(session, None)
+            if member is not None:
+                self._channel_of.pop(member.channel, None)
 
     def room_of(self, session: str) -> str | None:
         with self._lock:
@@ -343,3 +382,67 @@ class RoomRegistry:
         with self._lock:
             room = self._rooms.get(code)
             return next((m.session for m in room.members.values() if m.token == token), None) if room else None
+
+    # -- the class experiment (live/serving/class_experiment.py) ---------------------------------------
+    def work(self, code: str, key, client: str, action: Callable[[Experiment, list[str]], object]):
+        """The teacher works the room's experiment: `action(experiment, member tokens in joining order)`,
+        under the lock, once the teacher key is checked (RoomError otherwise); returns what it returns.
+        An ExperimentError from it (a value refused) passes through with its sentence."""
+        self.teacher(code, key, client)
+        with self._lock:
+            room = self._rooms.get(code)
+            if room is None:  # (closed meanwhile by another of the teacher's screens)
+                raise RoomError(self._closed.get(code, f"room {code} has closed."))
+            return action(room.experiment, [m.token for m in sorted(room.members.values(), key=lambda m: m.number)])
+
+    def answer(self, session: str, value) -> int | float:
+        """The member's answer to the open question (replacing its last one), as stored; RoomError when the
+        session is in no room, ExperimentError when the answer does not fit the question."""
+        with self._lock:
+            code = self._room_of.get(session)
+            if code is None:
+                raise RoomError("this tab is not in a room (it may have closed after an hour without activity).")
+            room = self._rooms[code]
+            return room.experiment.answer(room.members[session].token, value)
+
+    def channel_version(self, channel: str) -> int | None:
+        """The experiment version of the room whose member polls with this channel token (None: no member
+        has it, or its room closed). The poll says the page is there, as the heartbeat does. A dictionary
+        lookup or two: every page in a room asks every few seconds."""
+        with self._lock:
+            session = self._channel_of.get(channel)
+            room = self._rooms.get(self._room_of.get(session, ""))
+            if room is None:
+                return None
+            room.members[session].present = self._clock()
+            return room.experiment.version
+
+    def news(self, session: str, applied: bool = True) -> MemberNews | None:
+        """What the member's page shows of the experiment; the step and the assignment only when the page
+        has not applied them yet (applied: they count as applied from now). None when the session is in no room."""
+        with self._lock:
+            code = self._room_of.get(session)
+            if code is None:
+                return None
+            room, member = self._rooms[code], self._rooms[code].members[session]
+            ex = room.experiment
+            step = ex.step if ex.step is not None and ex.step.serial > member.seen_step else None
+            slot = ex.slot_for(member.token)
+            slot = slot if slot is not None and slot.serial > member.seen_assignment else None
+            if applied:
+                member.seen_step = ex.step.serial if ex.step is not None else 0
+                member.seen_assignment = ex.assignment
+            revealed = ex.question is not None and ex.question.revealed
+            tally = ex.tally({m.token for m in room.members.values()}) if revealed else None
+            return MemberNews(code, member.token, ex.question, ex.answers.get(member.token), tally, step, slot)
+
+    def experiment(self, code: str) -> ExperimentView | None:
+        """The room's experiment for its board (the caller checked the teacher's key); None: no such room.
+        Answers count from the room's members now (one who left takes their answer away)."""
+        with self._lock:
+            room = self._rooms.get(code)
+            if room is None:
+                return None
+            ex = room.experiment
+            return ExperimentView(ex.question, ex.tally({m.token for m in room.members.values()}), ex.step,
+                                  ex.variants, dict(ex.slots))

@@ -17,9 +17,9 @@ def ring(step: int, covered: int, hq: float, status: str = "running") -> Snapsho
 
 def test_a_row_says_what_the_board_says_as_numbers():
     row = row_of(MemberResult("Ana", "ring8-collapse+ttur", 3, ring(6000, 8, 0.8123)))
-    assert row == {"name": "Ana", "preset": "ring8-collapse+ttur", "seed": 3, "dataset": "ring8", "steps": 6000,
-                   "status": "running", "covered": 8, "out_of": 8, "unit": "modes", "high_quality_fraction": 0.812,
-                   "pile": "covers all", "verdict": row["verdict"]}
+    assert row == {"name": "Ana", "preset": "ring8-collapse+ttur", "assigned": "", "seed": 3, "dataset": "ring8",
+                   "steps": 6000, "status": "running", "covered": 8, "out_of": 8, "unit": "modes",
+                   "high_quality_fraction": 0.812, "pile": "covers all", "verdict": row["verdict"]}
     collapsed = row_of(MemberResult("Run 2", "ring8-collapse", 4, ring(6000, 1, 0.9, "paused")))
     assert collapsed["pile"] == "collapsed" and collapsed["verdict"] and collapsed["covered"] == 1
 
@@ -41,3 +41,11 @@ def test_a_nickname_that_looks_like_a_formula_is_written_as_text():
                         MemberResult("+1", "ring8", 0, None), MemberResult("Ana, \"B\"", "ring8", 0, None)])
     names = [r["name"] for r in csv.DictReader(io.StringIO(text))]
     assert names == ["'=HYPERLINK(\"http://x\")", "'+1", "Ana, \"B\""]
+
+
+def test_the_assigned_variant_has_a_column_of_its_own():
+    rows = list(csv.DictReader(io.StringIO(results_csv([
+        MemberResult("Run 1", "ring8-collapse+ttur", 1, ring(900, 8, 0.7), assigned="ring8-collapse+ttur"),
+        MemberResult("Run 2", "ring8", 0, ring(900, 8, 0.7), assigned="ring8-collapse")]))))
+    assert [(r["preset"], r["assigned"]) for r in rows] == [("ring8-collapse+ttur", "ring8-collapse+ttur"),
+                                                           ("ring8", "ring8-collapse")]

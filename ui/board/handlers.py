@@ -19,6 +19,7 @@ from gan_core.presets import describe_preset, get_preset, preset_names
 from live.serving.rooms import RoomError, normalize_code, normalize_key
 from ui import temp_files
 from ui.board import view as board_view
+from ui.board.experiment import OPEN_FIRST, experiment_now
 from ui.board.layout import BoardUI, class_run_line
 from ui.board.links import pasted_key, room_link, teacher_link
 from ui.board.results import MemberResult, results_csv
@@ -27,7 +28,6 @@ from ui.common import AppContext, client_id, plain_markdown, sentence
 
 NEEDS_TEACHER_LINK = ("the code alone lets students join room {code}; its board needs the teacher link that New room "
                       "showed (…?room={code}&teacher=…).")
-OPEN_FIRST = "open a room first: New room, or paste your teacher link in the box."
 PASTE_TEACHER_LINK = ("paste the teacher link that New room showed (…?room=K7QF&teacher=…) to open your room's "
                       "board.")
 
@@ -54,11 +54,15 @@ def room_runs(ctx: AppContext, code: str) -> list[tuple]:
 
 
 def board_now(ctx: AppContext, thumbs: Thumbnails, code: str) -> str:
-    """The board's HTML: every member of the room, with its run's last snapshot and thumbnail."""
+    """The board's HTML: every member of the room, with its run's last snapshot and thumbnail (and, during a
+    class experiment, the variant it was assigned after its name: "Run 3 · ring8-collapse+ttur")."""
     entries = [(m, run, None if run is None else run.last_snapshot) for m, run in room_runs(ctx, code)]
     pictures = thumbs.pictures([(m.token, run, snap) for m, run, snap in entries])
-    return board_view.board_html([board_view.BoardRun(m.token, m.name, snap, pictures.get(m.token))
-                                  for m, run, snap in entries])
+    view = ctx.rooms.experiment(code)
+    slots = view.slots if view is not None else {}
+    return board_view.board_html([
+        board_view.BoardRun(m.token, m.name + (f" · {slots[m.token].variant}" if m.token in slots else ""), snap,
+                            pictures.get(m.token)) for m, run, snap in entries])
 
 
 def focus_now(ctx: AppContext, ui: BoardUI, code: str, token: str) -> dict:
@@ -91,7 +95,7 @@ def show_room(ctx: AppContext, ui: BoardUI, thumbs: Thumbnails, code: str, key_t
     return {ui.room: code, ui.key: key_text, ui.room_md: room_text(code, room_link(request, code)),
             ui.board: board_now(ctx, thumbs, code), ui.timer: gr.Timer(active=True), ui.code_box: "",
             ui.class_line: class_run_now(ctx, code), ui.teacher_panel: gr.Accordion(visible=True),
-            ui.teacher_box: teacher_link(request, code, key_text)}
+            ui.teacher_box: teacher_link(request, code, key_text), ui.xp.live: experiment_now(ctx, code)}
 
 
 def refused(ui: BoardUI, message: str) -> dict:
@@ -133,7 +137,7 @@ def on_close(ctx: AppContext, ui: BoardUI, code: str, key_text: str, request: gr
     return {ui.room: "", ui.key: "", ui.room_md: (f"Room **{code}** is closed: its students' pages say so, and their "
                                                   "runs go on without a board. Press **New room** for another."),
             ui.board: "", ui.timer: gr.Timer(active=False), ui.code_box: "", ui.class_line: class_run_line(None),
-            ui.teacher_panel: gr.Accordion(visible=False), ui.teacher_box: ""}
+            ui.teacher_panel: gr.Accordion(visible=False), ui.teacher_box: "", ui.xp.live: ""}
 
 
 def on_page_load(ctx: AppContext, ui: BoardUI, thumbs: Thumbnails, tabs: gr.Tabs, request: gr.Request) -> dict:
@@ -168,7 +172,7 @@ def on_tick(ctx: AppContext, ui: BoardUI, thumbs: Thumbnails, code: str, key_tex
     class_line = class_run_now(ctx, code) if ctx.registry.peek(session) is not None else gr.skip()
     if token:  # the projector shows one run: only it is updated
         return {**focus_now(ctx, ui, code, token), ui.class_line: class_line}
-    return {ui.board: board_now(ctx, thumbs, code), ui.class_line: class_line}
+    return {ui.board: board_now(ctx, thumbs, code), ui.class_line: class_line, ui.xp.live: experiment_now(ctx, code)}
 
 
 def on_pick(ctx: AppContext, ui: BoardUI, code: str, key_text: str, evt: gr.EventData, request: gr.Request) -> dict:
@@ -238,12 +242,16 @@ def on_class_pause(ctx: AppContext, code: str, key_text: str, request: gr.Reques
 # -- the room's results ------------------------------------------------------------------------------
 
 def room_results(ctx: AppContext, code: str) -> list[MemberResult]:
-    """Every member of the room with its run's last snapshot (no IPC), in the board's order."""
+    """Every member of the room with its run's last snapshot (no IPC) and its assigned variant, in the board's order."""
     results = []
+    view = ctx.rooms.experiment(code)
+    slots = view.slots if view is not None else {}
     for m, run in room_runs(ctx, code):
         seed = None if run is None else run.cfg.train.seed
+        slot = slots.get(m.token)
         results.append(MemberResult(m.name, ctx.registry.made_from(m.session) if run is not None else None, seed,
-                                    None if run is None else run.last_snapshot))
+                                    None if run is None else run.last_snapshot,
+                                    slot.variant if slot is not None else None))
     return results
 
 

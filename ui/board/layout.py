@@ -3,6 +3,7 @@
     [New room] [paste your teacher link ...] [Open]
     Room K7QF · students open ...
     the board: one thumbnail per run          (or one run full size, with ← Back)
+    ▾ Class experiment: send a step, ask the class, assign variants (ui/board/experiment_layout.py)
     ▸ Class run: [Preset] [Start] [Pause / resume]
     ▸ 🔒 Teacher link (private) and Close room   (only on the page that opened the room)
 
@@ -18,7 +19,9 @@ import gradio as gr
 
 from gan_core.presets import preset_names
 from live.snapshot import Snapshot
+from ui.board import experiment_layout
 from ui.board import view as board_view
+from ui.board.experiment_layout import ExperimentUI
 from ui.live_view import component as live_view
 from ui.train import view as train_view
 
@@ -64,6 +67,7 @@ class BoardUI:
     export: gr.Button  # the room's results as a CSV (ui/board/results.py)
     export_file: gr.File
     close_room: gr.Button
+    xp: ExperimentUI  # the class experiment: a step sent, a question asked, variants assigned and measured
     room: gr.State  # the room this page's board shows
     key: gr.State  # its teacher key (checked again on every call)
     picked: gr.State  # the token of the run on the projector ("" = the whole class)
@@ -73,7 +77,7 @@ class BoardUI:
     def shown(self) -> list:
         """What opening or closing a room sets (the outputs of New room, Open, Close room and the page's load)."""
         return [self.room, self.key, self.room_md, self.board, self.timer, self.code_box, self.class_line,
-                self.teacher_panel, self.teacher_box]
+                self.teacher_panel, self.teacher_box, self.xp.live]
 
 
 def _room_bar() -> dict:
@@ -138,6 +142,8 @@ def _teacher_panel() -> dict:
 def layout() -> BoardUI:
     """The tab's components, and the page's state for its board (call inside the gr.Tab)."""
     gr.Markdown(INTRO)
-    parts = {**_room_bar(), **_board_and_focus(), **_class_run(), **_teacher_panel()}
+    parts = {**_room_bar(), **_board_and_focus()}
+    parts["xp"] = experiment_layout.layout()
+    parts.update(**_class_run(), **_teacher_panel())
     return BoardUI(**parts, room=gr.State(""), key=gr.State(""), picked=gr.State(""),
                    timer=gr.Timer(BOARD_EVERY_S, active=False))

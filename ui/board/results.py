@@ -2,10 +2,12 @@
 runs' last snapshots (what the board shows, as numbers). Plain data and text, no gradio.
 
 Columns: the name on the board (nickname or "Run 3"), the preset the run was made from (the variant), the
-seed, the dataset, the steps trained, the run's status, what it covers (modes or classes, out of how many),
-the high-quality fraction where the run measures one, the pile (covers all / collapsed / learning / not
-started) and the verdict's sentence. A cell a spreadsheet would read as a formula (a nickname "=1+1") is
-written as text (OWASP's CSV injection advice: a leading quote).
+variant the class experiment assigned the member (ui/board/experiment.py; "" without one: a run made from
+its assignment has the same preset and its seed), the seed, the dataset, the steps trained, the run's
+status, what it covers (modes or classes, out of how many), the high-quality fraction where the run measures
+one, the pile (covers all / collapsed / learning / not started) and the verdict's sentence. A cell a
+spreadsheet would read as a formula (a nickname "=1+1") is written as text (OWASP's CSV injection advice: a
+leading quote).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from live.snapshot import Snapshot
 from ui.board.view import coverage, judge, latest_metrics
 
-COLUMNS = ("name", "preset", "seed", "dataset", "steps", "status", "covered", "out_of", "unit",
+COLUMNS = ("name", "preset", "assigned", "seed", "dataset", "steps", "status", "covered", "out_of", "unit",
            "high_quality_fraction", "pile", "verdict")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -28,6 +30,7 @@ class MemberResult:
     preset: str | None  # what the run was made from (the page's preset name); None without a run
     seed: int | None
     snap: Snapshot | None  # the run's last snapshot; None while the member has no run
+    assigned: str | None = None  # the variant the class experiment assigned the member; None: no assignment
 
 
 def row_of(m: MemberResult) -> dict:
@@ -36,7 +39,8 @@ def row_of(m: MemberResult) -> dict:
     pile, verdict = judge(snap)
     metrics = latest_metrics(snap)
     cov = coverage(metrics)
-    return {"name": m.name, "preset": m.preset or "", "seed": "" if m.seed is None else m.seed,
+    return {"name": m.name, "preset": m.preset or "", "assigned": m.assigned or "",
+            "seed": "" if m.seed is None else m.seed,
             "dataset": snap.dataset if snap is not None else "", "steps": snap.step if snap is not None else 0,
             "status": snap.status if snap is not None else "no run", "covered": cov[0] if cov else "",
             "out_of": cov[1] if cov else "", "unit": cov[2] if cov else "",

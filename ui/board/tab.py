@@ -21,10 +21,11 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ui.board import handlers
+from ui.board import experiment, handlers
 from ui.board.layout import BoardUI, layout
 from ui.board.thumbs import Thumbnails
 from ui.common import AppContext, bind
+from ui.dropdown_pick import picked
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def _wire_board(ctx: AppContext, board: Board) -> None:
     """The board's poll, a click on a run (full size on the projector), and Back to the whole class."""
     ui = board.ui
     ui.timer.tick(bind(handlers.on_tick, ctx, ui, board.thumbs), [ui.room, ui.key, ui.picked],
-                  [ui.room, ui.timer, ui.room_md, ui.board, ui.focus, ui.focus_line, ui.class_line],
+                  [ui.room, ui.timer, ui.room_md, ui.board, ui.focus, ui.focus_line, ui.class_line, ui.xp.live],
                   api_name="board_poll", concurrency_limit=None, show_progress="hidden")
     ui.board.click(bind(handlers.on_pick, ctx, ui), [ui.room, ui.key],
                    [ui.picked, ui.focus_panel, ui.board, ui.focus, ui.focus_line], api_name="board_pick",
@@ -67,6 +68,26 @@ def _wire_teacher(ctx: AppContext, ui: BoardUI) -> None:
     ui.export.click(bind(handlers.on_export, ctx), [ui.room, ui.key], [ui.export_file], api_name="board_export")
 
 
+def _wire_experiment(ctx: AppContext, ui: BoardUI) -> None:
+    """The class experiment: a step picked and sent, a question asked, revealed and closed, variants assigned;
+    the teacher's key checked on each (ui/board/experiment.py)."""
+    xp, page = ui.xp, [ui.room, ui.key]
+    shown = [xp.note, xp.live]
+    # (picked: a real pick only, not the `input` Gradio sends on every blur, which would undo the teacher's words)
+    step_shown = [xp.question, xp.choices, xp.variants]
+    xp.lesson.input(**picked(bind(experiment.on_lesson, xp), "xp-lesson", 4), inputs=[xp.lesson],
+                    outputs=[xp.step, *step_shown])
+    xp.step.input(**picked(bind(experiment.on_step_pick, xp), "xp-step", 3), inputs=[xp.step, xp.lesson],
+                  outputs=step_shown)
+    xp.send.click(bind(experiment.on_send, ctx, xp), [*page, xp.lesson, xp.step], shown, api_name="room_send_step")
+    xp.ask.click(bind(experiment.on_ask, ctx, xp), [*page, xp.lesson, xp.step, xp.question, xp.choices], shown,
+                 api_name="room_ask")
+    xp.reveal.click(bind(experiment.on_reveal, ctx, xp), page, shown, api_name="room_reveal")
+    xp.close.click(bind(experiment.on_close, ctx, xp), page, shown, api_name="room_close_question")
+    xp.assign.click(bind(experiment.on_assign, ctx, xp), [*page, xp.variants], shown, api_name="room_assign")
+    xp.picture.click(None, None, None, js=experiment.PICTURE_JS)
+
+
 def build(ctx: AppContext) -> Board:
     """The tab; app.py then wires the page's load to it (`wire_page_load`)."""
     with gr.Tab("Class board", id="board", elem_id="tab-board"):
@@ -75,6 +96,7 @@ def build(ctx: AppContext) -> Board:
     _wire_opening(ctx, board)
     _wire_board(ctx, board)
     _wire_teacher(ctx, ui)
+    _wire_experiment(ctx, ui)
     return board
 
 

@@ -9,6 +9,10 @@ To change a lesson, edit its steps below: `preset` is a name from gan_core/prese
 Train tab as the student has it), `overrides` are Train-tab settings by their widget key
 (ui/train/settings.py KEYS), written with `_set(pack=2, lr_d=2e-4)`; `theory` sets the theory tab's
 controls the same way (`_set(g_mean=4.0)`, keys returned by ui/theory_tab.build).
+
+A teacher can ask a step's question live, in a room (the Class board, issue #27): `choices` makes it a
+multiple-choice question, `number` a number answer within (low, high); with neither, the board asks for a
+number within its default bounds, or the teacher types choices.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ class Step:
     preset: str | None = None  # the Train tab's preset to load; None leaves the Train tab as it is
     overrides: tuple[tuple[str, object], ...] = ()  # Train-tab settings on top of the preset (needs a preset)
     theory: tuple[tuple[str, object], ...] = ()  # the theory tab's controls (keys: ui/theory_tab.build's handles)
+    choices: tuple[str, ...] = ()  # the question's answers, asked live in a room (2 to 6; () = none given)
+    number: tuple[float, float] | None = None  # or a number answer's bounds (low, high)
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,8 @@ LESSONS: dict[str, Lesson] = {
              look_at="Before Start the picture shows the **untrained G**: every purple fake sits in one blob in the "
                      "middle. Green points are the real data (8 Gaussians on a ring); the background is D's opinion "
                      "of each place. Then press **Start**.",
-             question="Before you press Start: where will the purple points go, and what pulls them there?"),
+             question="Before you press Start: where will the purple points go, and what pulls them there?",
+             choices=("onto all 8 green modes", "onto one or two modes", "they stay in the middle")),
         Step("Watch them spread", "train", preset="ring8",
              look_at="Press **Start** if it is not running. The fakes spread onto all 8 modes within a few thousand "
                      "steps, and in the **D(x) and D(G(z))** plot both lines head to 0.5.",
@@ -58,7 +65,8 @@ LESSONS: dict[str, Lesson] = {
         Step("A much faster D", "train", preset="ring8", overrides=_set(lr_d=0.1),
              look_at="This step set **D's learning rate** to 0.1, ten times G's. Learning rates apply **live**: "
                      "press **Start** (or Resume) and watch the curves and the field.",
-             question="Predict first, then look: does G still cover all 8 modes when D learns ten times faster?"),
+             question="Predict first, then look: does G still cover all 8 modes when D learns ten times faster?",
+             choices=("yes, all 8", "some of them", "no: it collapses")),
     )),
     # Written against today's ring8-collapse preset and plain overrides; a redesign of the collapse presets
     # only needs new preset names (and overrides) in these steps.
@@ -67,7 +75,9 @@ LESSONS: dict[str, Lesson] = {
              look_at="The same ring with a **vanilla GAN** whose **G learns 20x faster than D** (lr 2e-2 vs 1e-3). "
                      "Press **Start**: G's samples move as one clump that hops round the ring from mode to mode "
                      "(Metz et al. 2017, Fig. 1) instead of covering all 8. Measured: 4 of 5 seeds end on no mode.",
-             question="G always moves to where D is weakest. Why does that make it jump from one mode to the next?"),
+             question="G always moves to where D is weakest. Why does that make it jump from one mode to the next?",
+             choices=("D's weak spot moves once D learns the mode G sits on", "G forgets the modes it learnt",
+                      "the data changes during training")),
         Step("Measure it", "diagnostics",
              look_at="This tab opens on the shipped **ring8-collapse** beside **ring8**. Press **Diagnose**: modes "
                      "covered, the high-quality fraction and the verdict. Pick *this session's run* to measure yours.",
@@ -75,11 +85,13 @@ LESSONS: dict[str, Lesson] = {
         Step("Fix 1: two time-scales (D faster)", "train", preset="ring8-collapse+ttur",
              look_at="The same GAN with the learning rates the other way round: **D 1e-2, G 3e-3**. Press **Start**: "
                      "D now keeps up with G, and G spreads over the ring. Measured: all 8 modes in 5 of 5 seeds.",
-             question="Which player has to be faster for G to get a useful signal, and why?"),
+             question="Which player has to be faster for G to get a useful signal, and why?",
+             choices=("D", "G", "neither: the same rate")),
         Step("Fix 2: minibatch std-dev", "train", preset="ring8-collapse+mbstd",
              look_at="G still learns 20x faster, but **D also sees how spread out each batch is** (minibatch "
                      "std-dev): a clump gives itself away. Press **Start** and compare in the diagnostics tab.",
-             question="What can D see in a whole batch that it cannot see in one sample?"),
+             question="What can D see in a whole batch that it cannot see in one sample?",
+             choices=("how spread out the samples are", "each sample more sharply", "nothing more")),
         Step("Fix 3: unrolled D", "train", preset="ring8-collapse+unrolled",
              look_at="**Unrolled GAN**: G answers the D it would face **5 D updates from now**, so it cannot just "
                      "chase D's current weak spot. Press **Reset**, then **Start**: the hopping stops (5 of 5 seeds, "
@@ -108,7 +120,8 @@ LESSONS: dict[str, Lesson] = {
         Step("When D wins, G's loss saturates", "theory", theory=_set(d_fake=0.01),
              look_at="Section 2: **D(G(z)) = 0.01**, D confidently rejecting G's sample, as early in training. "
                      "Compare the gradient each G loss sends back, then move the slider towards 1.",
-             question="Which G loss would you use at the start of training, and why?"),
+             question="Which G loss would you use at the start of training, and why?",
+             choices=("the minimax loss log(1 - D(G(z)))", "the non-saturating loss -log D(G(z))")),
         Step("Gradient steps circle", "theory", theory=_set(objective="gan", lr=0.2, steps=500),
              look_at="Section 3, the Dirac-GAN: G is one point θ, D a line ψx. **Simultaneous** steps (purple) "
                      "spiral out; **alternating** ones (orange) circle. Change the step size h.",
@@ -126,11 +139,13 @@ LESSONS: dict[str, Lesson] = {
         Step("MNIST", "train", preset="mnist5k",
              look_at="5,000 real 28x28 MNIST digits with the DCGAN recipe scaled down for a CPU. Press **Start**: "
                      "every digit class appears within about 1,200 steps.",
-             question="Which digits appear first, and what might make them easier for G?"),
+             question="Which digits appear first, and what might make them easier for G?",
+             number=(0, 9)),
         Step("Walk the latent space", "latent",
              look_at="Pick the shipped **mnist5k** generator (or your own run). Move a principal-direction slider, "
                      "then interpolate two seeds with lerp and slerp side by side.",
-             question="Which path stays on real-looking digits all the way, lerp or slerp, and why?"),
+             question="Which path stays on real-looking digits all the way, lerp or slerp, and why?",
+             choices=("lerp", "slerp", "both the same")),
         Step("One z, every class", "latent",
              look_at="Pick the conditional **mnist5k-cgan**: the same z under every class label.",
              question="What does the class label control, and what is left for z to control?"),

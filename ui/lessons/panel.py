@@ -100,38 +100,51 @@ def notes_text(notes) -> str:
     return "⚠️ **From the link, not used:**\n" + "\n".join(f"- {note}" for note in notes)
 
 
+def setup_outputs(tabs: gr.Tabs, train, theory: dict) -> list:
+    """What a page setup sets: the tab, the Train tab's widgets (`train`: ui.train.tab.TrainHandles), the
+    theory tab's controls (`theory`: key -> component, from ui.theory.tab.build)."""
+    return [tabs, train.preset, *train.settings, train.preset_info, train.live, *theory.values()]
+
+
+def setup_values(train, theory: dict, setup: PageSetup, request, theory_values: dict | None = None) -> list:
+    """Values for setup_outputs: the tab, the Train tab's widgets, the theory controls (skips where unchanged).
+    A run the tab has keeps going: a new preset changes the widgets only (train.preview skips)."""
+    tab = gr.Tabs(selected=setup.tab) if setup.tab else gr.skip()
+    theory_now = [(theory_values or {}).get(k, gr.skip()) for k in theory]
+    if setup.values is None:
+        return [tab] + [gr.skip()] * (3 + len(train.settings)) + theory_now
+    cfg = config_from_values(setup.values, setup.preset)
+    return [tab, setup.preset, *[setup.values[k] for k in KEYS], describe_preset(setup.preset),
+            train.preview(cfg, request), *theory_now]
+
+
+def step_outputs(lesson: str, step: int, train, theory: dict, request) -> list:
+    """[step index, card, note] + setup_values for a lesson step (the step bounded to the lesson's)."""
+    step = min(max(step, 0), len(LESSONS[lesson].steps) - 1)
+    s = LESSONS[lesson].steps[step]
+    setup = PageSetup(s.tab, lesson, step, s.preset or "", step_values(s))
+    return [step, card_text(lesson, step), ""] + setup_values(train, theory, setup, request, dict(s.theory))
+
+
 def wire(demo: gr.Blocks, panel: Panel, tabs: gr.Tabs, train, theory: dict, after=None) -> None:
     """Connect the panel to the tabs, the Train tab (`train`: ui.train.tab.TrainHandles) and the theory
     tab's controls (`theory`: key -> component, from ui.theory.tab.build). after: a page-load event the
     link's setup must follow (the reload that finds the browser's run: a preview must not hide that run)."""
-    theory_keys = list(theory)
-    train_outputs = [train.preset, *train.settings, train.preset_info, train.live]
-    setup_outputs = [tabs, *train_outputs, *[theory[k] for k in theory_keys]]
+    setup_out = setup_outputs(tabs, train, theory)
 
     def apply(setup: PageSetup, request, theory_values: dict | None = None) -> list:
-        """Values for setup_outputs: the tab, the Train tab's widgets, the theory controls (skips where unchanged)."""
-        tab = gr.Tabs(selected=setup.tab) if setup.tab else gr.skip()
-        theory_now = [(theory_values or {}).get(k, gr.skip()) for k in theory_keys]
-        if setup.values is None:
-            return [tab] + [gr.skip()] * len(train_outputs) + theory_now
-        cfg = config_from_values(setup.values, setup.preset)
-        return [tab, setup.preset, *[setup.values[k] for k in KEYS], describe_preset(setup.preset),
-                train.preview(cfg, request),
-                *theory_now]
+        return setup_values(train, theory, setup, request, theory_values)
 
     def go_to(lesson: str, step: int, request: gr.Request) -> list:
         if lesson not in LESSONS:
-            return [0, INTRO, ""] + [gr.skip()] * len(setup_outputs)
-        step = min(max(step, 0), len(LESSONS[lesson].steps) - 1)
-        s = LESSONS[lesson].steps[step]
-        setup = PageSetup(s.tab, lesson, step, s.preset or "", step_values(s))
-        return [step, card_text(lesson, step), ""] + apply(setup, request, dict(s.theory))
+            return [0, INTRO, ""] + [gr.skip()] * len(setup_out)
+        return step_outputs(lesson, step, train, theory, request)
 
     def on_load(request: gr.Request) -> list:
         """The page's link: a lesson step and/or Train-tab settings; bad values become a note."""
         asked = parse_query(query_items(getattr(request, "query_params", None)))
         if asked.empty:
-            return [gr.skip()] * (5 + len(setup_outputs))
+            return [gr.skip()] * (5 + len(setup_out))
         setup = page_setup(asked)
         opened = gr.Accordion(open=True) if setup.lesson or setup.notes else gr.skip()
         step = LESSONS[setup.lesson].steps[setup.step] if setup.lesson else None
@@ -151,7 +164,7 @@ def wire(demo: gr.Blocks, panel: Panel, tabs: gr.Tabs, train, theory: dict, afte
     def on_next(lesson, step, request: gr.Request) -> list:
         return go_to(lesson, step_index(step) + 1, request)
 
-    nav = [panel.step, panel.card, panel.note] + setup_outputs
+    nav = [panel.step, panel.card, panel.note] + setup_out
     quiet = dict(show_progress="hidden")
     # (picked: a real pick only, not the `input` Gradio sends on every blur, which went back to step 1)
     for event in (panel.pick.input(**picked(on_pick, "lesson-pick", len(nav)), inputs=[panel.pick], outputs=nav,
@@ -160,7 +173,7 @@ def wire(demo: gr.Blocks, panel: Panel, tabs: gr.Tabs, train, theory: dict, afte
                   panel.next.click(on_next, [panel.pick, panel.step], nav, **quiet)):
         event.then(None, [panel.pick, panel.step], None, js=STEP_URL_JS, **quiet)
     on_page_load = after.then if after is not None else demo.load
-    on_page_load(on_load, None, [panel.box, panel.pick, panel.step, panel.card, panel.note] + setup_outputs,
+    on_page_load(on_load, None, [panel.box, panel.pick, panel.step, panel.card, panel.note] + setup_out,
                  **quiet)
     panel.share.click(on_share, [panel.pick, panel.step, train.preset, *train.settings], [panel.link, panel.note],
                       api_name="share", **quiet).then(None, [panel.link], [panel.link], js=SHARE_JS, **quiet)
