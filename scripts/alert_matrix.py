@@ -52,6 +52,24 @@ KINDS = {"collapse": "Mode collapse", "d-wins": "D loss has been near 0", "grad-
          "grad-g": "G's gradient norm", "saturation": "D(G(z)) is near 0"}
 _UNCLIPPED_WGAN = {"loss": {"objective": "wgan", "clip_value": 1e6}, "model": {"pack": 1}}
 
+# The phenomena presets (gan_core.presets.PHENOMENA), each over its first steps (the 5-seed measures of
+# the whole runs are docs/PHENOMENA.md's): preset -> (steps, alerts expected, why).
+PHENOMENA_ROWS: dict[str, tuple[int, frozenset, str]] = {
+    "saturation": (1000, frozenset({"d-wins", "saturation", "collapse"}),
+                   "D rejects every fake (minimax): D's loss near 0, D(G(z)) near 0, G stuck off the ring"),
+    "saturation+nonsat": (1000, frozenset({"grad-g", "collapse"}),
+                          "the cure keeps G's gradient large (tens) while G gathers on a few modes"),
+    "wgan-clip": (500, frozenset(), "a tiny, flat critic: nothing an alert watches"),
+    "wgan-clip+gp": (500, frozenset(), "healthy WGAN-GP"),
+    "oscillation": (1000, frozenset(), "swinging, not broken: G spread between the modes"),
+    "oscillation+r1": (1000, frozenset(), "settled"),
+    "d-overpowers": (600, frozenset({"grad-g", "collapse"}),
+                     "D wins (non-saturating loss: D's loss stays above 0.05), G's gradient large, G in a clump"),
+    "d-overpowers+noise": (600, frozenset(), "the noise keeps D unsure: G spreads"),
+    "memorise": (300, frozenset(), "too early to tell copies from digits"),
+    "memorise+full-set": (300, frozenset(), "healthy digits"),
+}
+
 # What each row should raise, in one place: case -> (preset, overrides, steps, expected kinds, why).
 # Steps: bounded to fit ~15 CPU-minutes (the 2-core VM this was measured on was shared): the preset's
 # enough to pass the start, where a run that has not spread out yet could be taken
@@ -70,6 +88,8 @@ CASES: dict[str, tuple[str, dict, int, frozenset, str]] = {
     "digits": ("digits", {}, 600, frozenset(), "healthy: recognisable digits"),
     "mnist5k": ("mnist5k", {}, 500, frozenset(), "healthy: every digit within ~1,200 steps"),
     "mnist5k-cgan": ("mnist5k-cgan", {}, 500, frozenset(), "healthy: every digit, as asked"),
+    # what else goes wrong (docs/PHENOMENA.md): each phenomenon and its cure, over their first steps
+    **{name: (name, {}, steps, expected, why) for name, (steps, expected, why) in PHENOMENA_ROWS.items()},
     # broken on purpose (not presets): each alarm must go off
     "broken: ring8, WGAN without clipping": (
         "ring8", {**_UNCLIPPED_WGAN, "train": {"lr_g": 1e-2, "lr_d": 1e-2, "d_steps": 5}}, 1000,
