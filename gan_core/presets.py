@@ -105,7 +105,7 @@ PHENOMENA: dict[str, tuple[str, dict, str, str, dict]] = {
               "dies down and the game settles.", {"loss": {"r1_gamma": 1.0}}),
     "d-overpowers": (
         "D takes 10 steps at 5x G's learning rate: D wins outright (D(x) near 1, D(G(z)) near 0) and G's "
-        "samples gather in one clump instead of on the ring.",
+        "samples mostly gather in a clump or two instead of spreading over the ring.",
         {**_RING, "train": {**_RING["train"], "lr_g": 2e-3, "lr_d": 1e-2, "d_steps": 10, "steps": 600}},
         "noise", "instance noise (std 0.5, fading over 3,000 steps) on what D sees: real and fake overlap, "
                  "D cannot be certain, and G keeps a useful signal.",
