@@ -23,6 +23,7 @@ OFFLINE_IMAGE_DATASETS = ("digits", "mnist5k")
 DOWNLOAD_DATASETS = ("mnist", "fashion_mnist", "cifar10")
 IMAGE_SIZES = (8, 28, 32, 64)
 MAX_POINTS = 200_000  # 2D sets: real points pre-drawn per run (200k x 2 floats = 1.6 MB)
+MIN_IMAGES = 8  # data.n_images: the smallest training set (one batch of the diagnostics' real samples needs a few)
 MAX_SEED = 2**31 - 1  # seeds any torch generator and numpy accept, on every platform
 
 OBJECTIVES = ("minimax", "nonsaturating", "lsgan", "hinge", "wgan", "wgan-gp")
@@ -71,7 +72,7 @@ class DataConfig:
     channels: int = 0  # for name="folder": 1 (grey) or 3 (colour); 0 = 1
     n_points: int = 20_000  # 2D sets: how many real points to pre-draw (the "training set")
     points: tuple[tuple[float, float], ...] = ()  # for name="points": the student's own points [N, 2]
-
+    n_images: int = 0  # image sets: train on only the first n images (a tiny set G can memorise); 0 = all
 
     def __post_init__(self) -> None:
         _check_types(self, "data")
@@ -88,6 +89,9 @@ class DataConfig:
                "data.points (your own 2D points) go with data.name='points' only, and it needs them: "
                "draw on the canvas or upload a CSV / .npy file." if self.name == OWN_POINTS
                else f"data.points are only for data.name='points'; got {len(self.points)} for {self.name!r}.")
+        _check(self.n_images == 0 or (self.name not in POINT_DATASETS + (OWN_POINTS,) and self.n_images >= MIN_IMAGES),
+               f"data.n_images (a smaller training set) is for image sets only and at least {MIN_IMAGES}, or 0 for "
+               f"the whole set; got {self.n_images} for {self.name!r}." if self.n_images else "")
         object.__setattr__(self, "points", _own_points(self.points))  # lists from JSON -> tuple of pairs
 
 

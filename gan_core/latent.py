@@ -114,6 +114,16 @@ def sample_latent(n: int, nz: int, noise: str = "gaussian", seed: int | None = N
     return sample_z(n, nz, noise, gen).to(device)
 
 
+def truncate(z: torch.Tensor, psi: float) -> torch.Tensor:
+    """The truncation trick, in its simplest form: z scaled by psi (0 < psi <= 1) towards the mean of
+    p_z, 0. Samples from near the middle of the noise are G's most typical ones: precision rises and
+    recall (variety) falls as psi shrinks (BigGAN resamples |z| over a threshold instead; StyleGAN
+    scales towards the mean of w). psi = 1 is plain sampling."""
+    if not 0 < psi <= 1:
+        raise ValueError(f"truncation psi must be in (0, 1]; got {psi}")
+    return z * psi
+
+
 @dataclass(frozen=True)
 class Directions:
     directions: torch.Tensor          # [K, nz] orthonormal rows, most important first

@@ -75,6 +75,49 @@ COLLAPSE_NO_HELP: dict[str, tuple[str, dict]] = {
                  {"train": {"ema": 0.99}}),
 }
 
+# -- what else goes wrong (issue #27; measured in docs/PHENOMENA.md by scripts/phenomena_experiment.py) -----
+# Each phenomenon is a preset `<phenomenon>` that shows it and `<phenomenon>+<cure>` that is the same config
+# but for the cure; both show it (or its absence) in at least 4 of 5 seeds by the measure of the doc's table.
+# The 2D ones use the class's ring network (2 x 32, batch 128, no EMA: the picture is G itself).
+_RING = {"data": {"name": "ring8"}, "model": {**_MLP, "hidden": 32, "depth": 2}, "train": {"batch_size": 128}}
+# phenomenon -> (what it shows, its config, cure, what the cure does, the cure's overrides)
+PHENOMENA: dict[str, tuple[str, dict, str, str, dict]] = {
+    "saturation": (
+        "The original minimax G loss with D taking 5 steps to G's 1: D soon rejects every fake (D(G(z)) -> 0), "
+        "where log(1 - D(G(z))) is flat, so G's gradient dies and its samples freeze off the ring.",
+        {**_RING, "loss": {"objective": "minimax"},
+         "train": {**_RING["train"], "lr_g": 1e-2, "lr_d": 1e-2, "d_steps": 5, "steps": 1500}},
+        "nonsat", "the non-saturating G loss -log D(G(z)): steep exactly where D rejects G, so G keeps moving.",
+        {"loss": {"objective": "nonsaturating"}}),
+    "wgan-clip": (
+        "WGAN with weight clipping (every critic weight in [-0.01, 0.01]): the critic can only be a tiny, "
+        "nearly flat function (Gulrajani et al. 2017, Fig. 1): look at its heat map's scale.",
+        {"data": {"name": "ring8"}, "model": {**_MLP, "hidden": 64, "depth": 2}, "loss": {"objective": "wgan"},
+         "train": {"batch_size": 128, "lr_g": 1e-3, "lr_d": 1e-3, "betas_g": (0.5, 0.9), "betas_d": (0.5, 0.9),
+                   "d_steps": 5, "steps": 500}},
+        "gp", "the gradient penalty instead of clipping (WGAN-GP): the critic's slope is held near 1, so it can "
+              "take the shape of the data.", {"loss": {"objective": "wgan-gp"}}),
+    "oscillation": (
+        "A plain GAN trained with simultaneous gradient steps (SGD): D and G chase each other and never settle: "
+        "D(x) keeps swinging in the D(x) and D(G(z)) plot.",
+        {**_RING, "train": {**_RING["train"], "optimizer": "sgd", "lr_g": 5e-2, "lr_d": 5e-2, "steps": 2000}},
+        "r1", "R1, a zero-centred gradient penalty on D at real points (Mescheder et al. 2018): the swinging "
+              "dies down and the game settles.", {"loss": {"r1_gamma": 1.0}}),
+    "d-overpowers": (
+        "D takes 10 steps at 5x G's learning rate: D wins outright (D(x) near 1, D(G(z)) near 0) and G's "
+        "samples mostly gather in a clump or two instead of spreading over the ring.",
+        {**_RING, "train": {**_RING["train"], "lr_g": 2e-3, "lr_d": 1e-2, "d_steps": 10, "steps": 600}},
+        "noise", "instance noise (std 0.5, fading over 3,000 steps) on what D sees: real and fake overlap, "
+                 "D cannot be certain, and G keeps a useful signal.",
+        {"loss": {"instance_noise": 0.5, "instance_noise_steps": 3000}}),
+    "memorise": (
+        "The digits DCGAN trained on only 8 images: G learns to copy them (the diagnostics tab's nearest "
+        "training images are near-copies).",
+        {"data": {"name": "digits", "n_images": 8}, "model": {**_DCGAN, "nz": 32, "ngf": 32, "ndf": 32},
+         "train": {"batch_size": 64, "steps": 3000}},
+        "full-set", "all 1,797 digits: nothing to copy, so G draws new digits.", {"data": {"n_images": 0}}),
+}
+
 
 def _merged(base: dict, extra: dict) -> dict:
     out = {k: dict(v) for k, v in base.items()}
@@ -82,6 +125,12 @@ def _merged(base: dict, extra: dict) -> dict:
         out.setdefault(section, {}).update(values)
     return out
 
+
+
+def _phenomenon_pair(name: str) -> tuple[tuple[str, tuple[str, dict]], ...]:
+    """The presets `name` and `name+<cure>` of a PHENOMENA entry, as (preset name, (description, config))."""
+    shows, config, cure, what, overrides = PHENOMENA[name]
+    return (name, (shows, config)), (f"{name}+{cure}", (f"Cured: {what}", _merged(config, overrides)))
 
 
 # name -> (one-line description, nested overrides of the RunConfig defaults)
@@ -131,6 +180,8 @@ PRESETS: dict[str, tuple[str, dict]] = {
                      {"data": {"name": "mnist5k"},
                       "model": {**_DCGAN, "nz": 64, "ngf": 32, "ndf": 32, "conditional": True},
                       "train": {"batch_size": 64, "lr_g": 5e-4, "lr_d": 5e-4, "steps": 3000}}),
+    # what else goes wrong: each phenomenon, then its cure
+    **{name: preset for phenomenon in PHENOMENA for name, preset in _phenomenon_pair(phenomenon)},
 }
 
 

@@ -22,17 +22,16 @@ does), and the measured non-fixes of gan_core.presets.COLLAPSE_NO_HELP.
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 import torch  # noqa: E402
+from seed_runs import load_rows, mean_sd, merged, run_all  # noqa: E402
 
 from gan_core.evaluation.diagnostics import diagnose  # noqa: E402
 from gan_core.frozen import from_gan  # noqa: E402
@@ -76,21 +75,13 @@ WGAN_GP = {"loss": {"objective": "wgan-gp", "gp_weight": 10.0},  # Gulrajani 201
            "train": {"d_steps": 5, "lr_g": 1e-4, "lr_d": 1e-4, "betas_g": (0.5, 0.9), "betas_d": (0.5, 0.9)}}
 
 
-def _with(base: dict, extra: dict) -> dict:
-    """Merge two nested override dicts (section by section)."""
-    out = {k: dict(v) for k, v in base.items()}
-    for section, values in extra.items():
-        out.setdefault(section, {}).update(values)
-    return out
-
-
 def _mixture_configs(preset: str) -> dict[str, tuple[str, dict]]:
     return {
         "vanilla GAN": (preset, VANILLA_2D),
-        "WGAN-GP": (preset, _with(VANILLA_2D, WGAN_GP)),
-        "PacGAN (pack 2)": (preset, _with(VANILLA_2D, {"model": {"pack": 2}})),
-        "minibatch std-dev": (preset, _with(VANILLA_2D, {"model": {"minibatch_std": True}})),
-        "unrolled D (5 steps)": (preset, _with(VANILLA_2D, {"train": {"unrolled_steps": 5}})),
+        "WGAN-GP": (preset, merged(VANILLA_2D, WGAN_GP)),
+        "PacGAN (pack 2)": (preset, merged(VANILLA_2D, {"model": {"pack": 2}})),
+        "minibatch std-dev": (preset, merged(VANILLA_2D, {"model": {"minibatch_std": True}})),
+        "unrolled D (5 steps)": (preset, merged(VANILLA_2D, {"train": {"unrolled_steps": 5}})),
     }
 
 
@@ -104,14 +95,14 @@ CONFIGS: dict[str, dict[str, tuple]] = {  # name -> (preset, overrides[, (step, 
     "ring8": _mixture_configs("ring8"),
     # the comparison as it was run (batch 256, Adam lr 1e-3 for both; the preset has moved on), then the shipped
     # preset itself for its own steps (`--configs "the grid25 preset" --steps grid25=N`)
-    "grid25": {**{name: (p, _with(GRID25_AS_RUN, o)) for name, (p, o) in _mixture_configs("grid25").items()},
+    "grid25": {**{name: (p, merged(GRID25_AS_RUN, o)) for name, (p, o) in _mixture_configs("grid25").items()},
                "the grid25 preset": ("grid25", {})},
     "digits": {
         "vanilla GAN": ("digits", VANILLA_DIGITS),
-        "non-saturating loss": ("digits", _with(VANILLA_DIGITS, {"loss": {"objective": "nonsaturating"}})),
-        "PacGAN (pack 2)": ("digits", _with(VANILLA_DIGITS, {"model": {"pack": 2}})),
-        "minibatch std-dev": ("digits", _with(VANILLA_DIGITS, {"model": {"minibatch_std": True}})),
-        "spectral norm + hinge": ("digits", _with(VANILLA_DIGITS, {"model": {"spectral_norm": True},
+        "non-saturating loss": ("digits", merged(VANILLA_DIGITS, {"loss": {"objective": "nonsaturating"}})),
+        "PacGAN (pack 2)": ("digits", merged(VANILLA_DIGITS, {"model": {"pack": 2}})),
+        "minibatch std-dev": ("digits", merged(VANILLA_DIGITS, {"model": {"minibatch_std": True}})),
+        "spectral norm + hinge": ("digits", merged(VANILLA_DIGITS, {"model": {"spectral_norm": True},
                                                                    "loss": {"objective": "hinge"}})),
     },
 }
@@ -139,7 +130,7 @@ def _run_job(job: tuple) -> dict:
 def run_one(data: str, name: str, seed: int, steps: int) -> dict:
     """Train one configuration for `steps` G steps from `seed`, then diagnose it."""
     preset, overrides, *live = CONFIGS[data][name]
-    cfg = get_preset(preset, **_with(overrides, {"train": {"seed": seed, "steps": steps, "device": "cpu"}}))
+    cfg = get_preset(preset, **merged(overrides, {"train": {"seed": seed, "steps": steps, "device": "cpu"}}))
     t0 = time.perf_counter()
     gan = build_gan(cfg, "cpu")
     diverged = False
@@ -173,14 +164,6 @@ def run_one(data: str, name: str, seed: int, steps: int) -> dict:
 
 # ---------------------------------------------------------------------------------------- tables
 
-def _mean_sd(values: list[float], fmt: str) -> str:
-    values = [v for v in values if v is not None]
-    if not values:
-        return "-"
-    sd = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{format(statistics.mean(values), fmt)} ± {format(sd, fmt)}"
-
-
 def table(rows: list[dict], data: str) -> list[str]:
     mine = [r for r in rows if r["data"] == data]
     if not mine:
@@ -210,26 +193,32 @@ def table(rows: list[dict], data: str) -> list[str]:
             collapsed += f" ({len(runs) - len(ok)} diverged)"
         if data == "digits":
             per_seed = ", ".join(str(r.get("classes_covered", "NaN")) for r in runs)
-            lines.append(f"| {name} | {_mean_sd([r['classes_covered'] for r in ok], '.1f')} "
-                         f"| {_mean_sd([r['class_kl'] for r in ok], '.2f')} "
-                         f"| {_mean_sd([r['mean_confidence'] for r in ok], '.2f')} "
-                         f"| {_mean_sd([r['recall'] for r in ok], '.2f')} "
-                         f"| {_mean_sd([r['frechet_distance'] for r in ok], '.1f')} | {collapsed} | {per_seed} |")
+            lines.append(f"| {name} | {mean_sd([r['classes_covered'] for r in ok], '.1f')} "
+                         f"| {mean_sd([r['class_kl'] for r in ok], '.2f')} "
+                         f"| {mean_sd([r['mean_confidence'] for r in ok], '.2f')} "
+                         f"| {mean_sd([r['recall'] for r in ok], '.2f')} "
+                         f"| {mean_sd([r['frechet_distance'] for r in ok], '.1f')} | {collapsed} | {per_seed} |")
         elif data == "ring8-collapse":
             healthy = sum(r["modes_covered"] >= 7 and r["high_quality_fraction"] >= 0.6 for r in ok)
             few = sum(r["modes_covered"] <= 3 for r in ok)
             per_seed = ", ".join(f"{r['modes_covered']} / {r['high_quality_fraction']:.2f}" for r in ok)
             lines.append(f"| {name} | **{healthy} of {len(runs)}** | {few} of {len(runs)} "
-                         f"| {_mean_sd([r['modes_covered'] for r in ok], '.1f')} / 8 "
-                         f"| {_mean_sd([r['high_quality_fraction'] for r in ok], '.2f')} | {collapsed} | {per_seed} |")
+                         f"| {mean_sd([r['modes_covered'] for r in ok], '.1f')} / 8 "
+                         f"| {mean_sd([r['high_quality_fraction'] for r in ok], '.2f')} | {collapsed} | {per_seed} |")
         else:
             per_seed = ", ".join(str(r.get("modes_covered", "NaN")) for r in runs)
             n_modes = ok[0]["n_modes"] if ok else "?"
-            lines.append(f"| {name} | {_mean_sd([r['modes_covered'] for r in ok], '.1f')} / {n_modes} "
-                         f"| {_mean_sd([r['high_quality_fraction'] for r in ok], '.2f')} "
-                         f"| {_mean_sd([r['kl_to_uniform'] for r in ok], '.2f')} | {collapsed} | {per_seed} |")
+            lines.append(f"| {name} | {mean_sd([r['modes_covered'] for r in ok], '.1f')} / {n_modes} "
+                         f"| {mean_sd([r['high_quality_fraction'] for r in ok], '.2f')} "
+                         f"| {mean_sd([r['kl_to_uniform'] for r in ok], '.2f')} | {collapsed} | {per_seed} |")
     seconds = sum(r["train_seconds"] for r in mine)
     return lines + ["", f"Training time for these {len(mine)} runs: {seconds / 60:.1f} CPU-minutes (1 thread).", ""]
+
+
+def _shown(row: dict) -> str:
+    shown = {k: row.get(k) for k in ("modes_covered", "high_quality_fraction", "classes_covered", "class_kl", "level",
+                                      "train_seconds")}
+    return f"{row['data']:7s} {row['config']:22s} seed {row['seed']}: {shown}"
 
 
 def main() -> int:
@@ -258,21 +247,13 @@ def main() -> int:
     if args.configs is None:
         args.configs = [name for runs in CONFIGS.values() for name in runs if name not in OPTIONAL]
     path = Path(args.results)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+    rows = load_rows(path)
     done = {(r["data"], r["config"], r["seed"], r["steps"]) for r in rows}
     todo = [(data, name, seed, steps[data]) for data in args.data
             for seed in args.seeds  # seed-major: a stopped run still has every configuration on a few seeds
             for name in CONFIGS[data] if name in args.configs and (data, name, seed, steps[data]) not in done]
     todo.sort(key=lambda job: _costly(*job[:2]))  # the cheap runs first (a stable sort keeps seed-major)
-    with ProcessPoolExecutor(args.jobs) as pool:  # one thread each; rows are written as runs finish
-        for row in pool.map(_run_job, todo):
-            rows.append(row)
-            with path.open("a") as f:
-                f.write(json.dumps(row) + "\n")
-            shown = {k: row.get(k) for k in ("modes_covered", "high_quality_fraction", "classes_covered",
-                                              "class_kl", "level", "train_seconds")}
-            print(f"{row['data']:7s} {row['config']:22s} seed {row['seed']}: {shown}", flush=True)
+    rows += run_all(todo, _run_job, path, args.jobs, _shown)  # one thread each; rows are written as runs finish
     wanted = [r for r in rows if r["data"] in args.data and r["seed"] in args.seeds
               and r["steps"] == steps[r["data"]] and r["config"] in args.configs]
     lines = [line for data in args.data for line in table(wanted, data)]

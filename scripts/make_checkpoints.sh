@@ -14,5 +14,7 @@ $PY -m gan_core train --preset ring8 --seed 3 --device cpu --out $OUT
 $PY -m gan_core train --preset ring8-collapse --seed 0 --device cpu --out $OUT
 $PY -m gan_core train --preset grid25 --seed 0 --device cpu --out $OUT
 $PY -m gan_core train --preset digits --seed 0 --device cpu --out $OUT
+# the memorisation lesson's diagnostics step (docs/PHENOMENA.md): the digits DCGAN on 8 images, copying them
+$PY -m gan_core train --preset memorise --seed 0 --device cpu --out $OUT
 $PY -m gan_core train --preset mnist5k --seed 0 --device cpu --out $OUT
 $PY -m gan_core train --preset mnist5k-cgan --seed 0 --device cpu --out $OUT

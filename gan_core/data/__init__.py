@@ -18,6 +18,7 @@ from gan_core.data.folder import load_image_folder
 from gan_core.data.images import load_image_set, resize_images
 from gan_core.data.own_points import OWN_POINTS_STD, sample_own_points
 from gan_core.data.points import make_points, mixture_centers
+from gan_core.errors import DatasetError
 
 
 @dataclass
@@ -61,8 +62,17 @@ def load_dataset(cfg: DataConfig, device: torch.device | str = "cpu", seed: int 
         return Dataset(name, x.to(device), centers=None if centers is None else centers.to(device), std=std)
     if name == "folder":  # a student's images: no labels
         x, skipped = load_image_folder(cfg.path, size=cfg.image_size or 32, channels=cfg.channels or 1)
-        return Dataset(name, x.to(device), skipped=skipped)
+        return Dataset(name, _first(x, cfg.n_images, name).to(device), skipped=skipped)
     x, y, names = load_image_set(name)
+    x, y = _first(x, cfg.n_images, name), _first(y, cfg.n_images, name)
     if cfg.image_size:
         x = resize_images(x, cfg.image_size)
     return Dataset(name, x.to(device), y.to(device), num_classes=len(names), class_names=names)
+
+
+def _first(rows: torch.Tensor, n: int, name: str) -> torch.Tensor:
+    """The first n rows (all for n = 0): data.n_images, a tiny training set G can memorise. The first
+    ones, not a random draw, so every seed trains on the same set (digits and MNIST cycle through the classes)."""
+    if n > len(rows):
+        raise DatasetError(f"data.n_images is {n:,} but {name} has only {len(rows):,} images.")
+    return rows[:n] if n else rows

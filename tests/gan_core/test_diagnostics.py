@@ -151,3 +151,27 @@ def test_clump_spread_is_the_rms_spread_over_the_smallest_mode_gap():
     centers = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 4.0]])  # smallest gap 2
     fake = torch.tensor([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]])  # RMS distance to mean sqrt(2)
     assert clump_spread(fake, centers) == pytest.approx(2 ** 0.5 / 2)
+
+
+def test_truncation_scales_the_noise_g_samples_from():
+    """OneModeG puts z's first two coordinates at 0.25 std round a mode: z * 0.5 halves the samples' spread."""
+    cfg = get_preset("ring8-collapse")
+    data = build_gan(cfg, "cpu").data
+    src = Source(name="one-mode", cfg=cfg, G=OneModeG(data.centers[3], data.std), D=None, num_classes=0)
+    plain, truncated = run_diagnosis(src, n=400, seed=0), run_diagnosis(src, n=400, seed=0, truncation=0.5)
+    centre = data.centers[3]
+    assert torch.allclose(truncated.fake - centre, 0.5 * (plain.fake - centre), atol=1e-6)
+    assert truncated.report["truncation"] == 0.5 and "truncation" not in plain.report
+    with pytest.raises(ValueError, match="psi"):
+        run_diagnosis(src, n=400, seed=0, truncation=0.0)
+
+
+def test_a_tiny_training_set_is_diagnosed_without_ndb_and_copies_are_caught():
+    cfg = get_preset("memorise")
+    data = load_dataset(cfg.data, "cpu")
+    assert len(data) == cfg.data.n_images == 8
+    src = Source(name="copier", cfg=cfg, G=CopyingG(data.x), D=None, num_classes=0)
+    r = _json(diagnose(src, n=200, seed=0))
+    assert "ndb" not in r  # 8 real images are too few to fit NDB's 20 bins
+    assert r["nearest_training"]["median_distance"] == 0.0
+    assert r["verdicts"]["memorisation"]["level"] == "warning"

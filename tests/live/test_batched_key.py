@@ -25,7 +25,7 @@ def every_field() -> set[str]:
 # another valid value of each field, on top of BASE (ring8: MLP 2 x 32, pack 2, batch 128, nonsaturating)
 OTHER = {
     "data.name": ("spiral",), "data.n_points": (3000,), "data.points": None, "data.path": ("/nowhere",),
-    "data.image_size": (28,), "data.channels": (3,),
+    "data.image_size": (28,), "data.channels": (3,), "data.n_images": (16,),
     "model.arch": ("dcgan",), "model.nz": (8,), "model.noise": ("uniform",), "model.hidden": (64,),
     "model.depth": (3,), "model.activation": ("tanh",), "model.ngf": (16,), "model.ndf": (16,),
     "model.init": ("xavier",), "model.conditional": (True,), "model.spectral_norm": (True,),

@@ -154,6 +154,85 @@ LESSONS: dict[str, Lesson] = {
                      "closest pairs of samples.",
              question="A G that draws perfect 1s only: which of these numbers would catch it?"),
     )),
+    # What else goes wrong (issue #27): one lesson per phenomenon, so a teacher can link each one. Each shows
+    # the phenomenon's preset, then its cure's (gan_core/presets.py PHENOMENA); the numbers are docs/PHENOMENA.md's.
+    "saturation": Lesson("When D wins, the minimax loss stalls G", (
+        Step("G's gradient dies", "train", preset="saturation",
+             look_at="The ring with the **original minimax G loss**, log(1 − D(G(z))), and D taking 5 steps to G's "
+                     "1. Press **Start** and watch the **Gradient norms** plot: D soon rejects every fake "
+                     "(**D(G(z))** near 0), and **G's gradient norm** falls to 0 while G's purple samples freeze "
+                     "off the ring. Measured: in 4 of 5 seeds G's gradient norm ended under 0.0001 with D(G(z)) at "
+                     "0 and no mode covered (in the fifth G was still moving at step 1,500).",
+             question="D(G(z)) is near 0. Why does log(1 − D(G(z))) give G almost no gradient there?"),
+        Step("The non-saturating loss", "train", preset="saturation+nonsat",
+             look_at="The same run with G minimising **−log D(G(z))** instead, the only change. Press **Start**: "
+                     "G's gradient norm stays large and its samples keep moving. Measured: G's gradient norm ended "
+                     "at 30-73 in 5 of 5 seeds, and G reached 4-8 of the 8 modes. "
+                     "The Theory tab's section 2 draws both losses' slopes.",
+             question="Both losses have the same fixed point. Why does the second one still move G when D wins?"),
+    )),
+    "clipping": Lesson("WGAN: weight clipping or a gradient penalty", (
+        Step("A clipped critic", "train", preset="wgan-clip",
+             look_at="**WGAN with weight clipping**: after each critic step every weight is clipped to ±0.01. Press "
+                     "**Start** and look at the **field**: the critic's heat map is one smooth slope, and its colour "
+                     "bar spans only a few thousandths (Gulrajani et al. 2017, Fig. 1: a clipped critic learns an "
+                     "overly simple function). Measured: over the whole field the clipped critic's values spanned "
+                     "0.001-0.008 in 5 of 5 seeds, and a tilted plane explained 91-98% of its map.",
+             question="With every weight in ±0.01, how large can the critic's output and its slope possibly be?"),
+        Step("The gradient penalty", "train", preset="wgan-clip+gp",
+             look_at="The same critic with a **gradient penalty** instead of clipping (WGAN-GP), the only change. "
+                     "Press **Start**: the heat map takes the shape of the ring and the colour bar spans whole "
+                     "units. Measured: the critic spanned 2.4-6.2 in 5 of 5 seeds.",
+             question="What does penalising (‖∇D‖ − 1)² let the critic do that clipping did not?"),
+    )),
+    "oscillation": Lesson("Gradient play circles; R1 settles it", (
+        Step("A GAN that never settles", "train", preset="oscillation",
+             look_at="A plain GAN trained with **simultaneous SGD** steps. Press **Start** and watch the **D(x) and "
+                     "D(G(z))** plot: D(x) keeps swinging up and down long after G reached the ring, and G's samples "
+                     "keep moving. Measured: over the last third of 2,000 steps D(x) still swung with a std-dev of "
+                     "0.04-0.07 in 4 of 5 seeds (0.02 in the fifth), and G's samples moved 0.12-0.32 per 100 steps.",
+             question="The Theory tab's Dirac-GAN circles its equilibrium. What is circling here?"),
+        Step("R1 damps it", "train", preset="oscillation+r1",
+             look_at="The same run with **R1** (γ = 1): a penalty on D's slope at real points, the only change. "
+                     "Press **Start**: D(x) settles at 0.5 and stays there. Measured: D(x)'s std-dev fell to "
+                     "0.003-0.006 in 5 of 5 seeds and G's samples moved only 0.05-0.07 per 100 steps (G touches 7-8 "
+                     "modes but is still spread between them at step 2,000: R1 converges, slowly). R1 also "
+                     "switches on live (*Fixes you can switch on live*): try it on the swinging run.",
+             question="Why does a D with no slope at the real data stop pushing G back and forth?"),
+    )),
+    "d-wins": Lesson("A discriminator that overpowers G", (
+        Step("D wins outright", "train", preset="d-overpowers",
+             look_at="D takes **10 steps** per G step at **5x** G's learning rate. Press **Start**: in the **D(x) "
+                     "and D(G(z))** plot D(x) sits near 1 and D(G(z)) near 0: D is certain, and G's samples mostly "
+                     "gather in a clump. Measured: D(x) − D(G(z)) ended at 0.71-0.81 in 4 of 5 seeds (0.54 in the "
+                     "fifth), with G's samples on only 1-3 modes in 4 of 5.",
+             question="If D is always right, what does G learn from it?"),
+        Step("Instance noise", "train", preset="d-overpowers+noise",
+             look_at="The same run with **instance noise**: D sees every point, real or fake, through Gaussian "
+                     "noise (std 0.5, fading), the only change. Press **Start**: the two curves stay close and G's "
+                     "samples spread round the ring. Measured: the gap ended at 0.02-0.03 in 5 of 5 seeds "
+                     "(0.04-0.10 for D on clean points), with G's samples touching 5-7 modes, not yet sharp at step "
+                     "600.",
+             question="Why does blurring what D sees help the weaker player?"),
+    )),
+    "memorisation": Lesson("Memorising a tiny training set", (
+        Step("Eight digits", "train", preset="memorise",
+             look_at="The digits DCGAN trained on only **8 images** (one each of 0-7). Press **Start** and let it "
+                     "train a few "
+                     "thousand steps: the samples become sharp, and always the same few digits.",
+             question="What is the best G can do when D has seen only 8 images?"),
+        Step("Nearest training images", "diagnostics",
+             look_at="Pick the shipped **memorise** checkpoint (or *this session's run* once it has trained) and "
+                     "press **Diagnose**. Under **Nearest training images** each sample stands beside the training "
+                     "image closest to it: near-copies, and the verdict says G may be copying. Measured: G's "
+                     "samples sat at 0.26-0.31 of the distance between two of the 8 training images, in 5 of 5 "
+                     "seeds.",
+             question="A G with perfect precision and copies of its training set: is it a good generative model?"),
+        Step("The whole set", "train", preset="memorise+full-set",
+             look_at="The same GAN on all 1,797 digits, the only change. Press **Start**, then diagnose it as "
+                     "before: its samples are new digits. Measured: 1.27-1.34 of it, in 5 of 5 seeds.",
+             question="How would you show a sceptic that your GAN is not just copying its training set?"),
+    )),
 }
 
 

@@ -63,6 +63,7 @@ IGNORED = {  # fields that mean nothing to a batched run of 2D points, and why
     "data.path": "a folder of images: images are not batched",
     "data.image_size": "images are not batched",
     "data.channels": "images are not batched",
+    "data.n_images": "a smaller image set: images are not batched",
     "model.ngf": "the DCGAN's width: only MLPs are batched",
     "model.ndf": "the DCGAN's width: only MLPs are batched",
     "loss.gp_weight": "WGAN-GP's weight: its objective is not batched",
