@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +35,7 @@ from seed_runs import load_rows, run_all  # noqa: E402
 
 from gan_core.evaluation import phenomena as measures  # noqa: E402
 from gan_core.evaluation.diagnostics import diagnose  # noqa: E402
+from gan_core.evaluation.phenomena import CLAIMS, passes  # noqa: E402,F401  (the claims live beside their measures)
 from gan_core.frozen import from_gan  # noqa: E402
 from gan_core.gan import build_gan  # noqa: E402
 from gan_core.pictures.field import compute_field  # noqa: E402
@@ -53,33 +53,6 @@ DRIFT_GAP = 100  # steps between the two snapshots of G's fixed-noise samples
 EVAL_N = 2000  # samples for diagnose
 TRUNCATION_PSI = 0.5  # the truncated sampling measured on each run of the image presets
 MARK_BEGIN, MARK_END = "<!-- phenomena table: begin -->", "<!-- phenomena table: end -->"
-
-
-@dataclass(frozen=True)
-class Claim:
-    measure: str  # a key of the result rows
-    words: str  # what the measure is, for the table
-    phenomenon: tuple[str, float]  # ("<" or ">", threshold): the phenomenon's preset shows it
-    cure: tuple[str, float]  # the same for the cure's preset
-
-
-# Decided from the mechanism (and a one-seed pilot where noted in docs/PHENOMENA.md), before the 5-seed runs.
-CLAIMS: dict[str, Claim] = {
-    "saturation": Claim("grad_norm_g_end", "G's gradient norm, mean of the last 10% of steps",
-                        ("<", 0.01), (">", 1.0)),
-    "wgan-clip": Claim("d_range", "the critic's value range (max - min) on the field's 30x30 grid",
-                       ("<", 0.1), (">", 1.0)),
-    "oscillation": Claim("d_real_swing", "std-dev of D(x) over the last third of the run (readings every 10 steps)",
-                         (">", 0.03), ("<", 0.01)),
-    "d-overpowers": Claim("d_gap_end", "D(x) - D(G(z)), mean of the last 10% of steps", (">", 0.6), ("<", 0.4)),
-    "memorise": Claim("memorisation_ratio", "G's samples' median distance to the nearest training image over real "
-                      "images' to the nearest other one", ("<", 0.5), (">", 0.5)),
-}
-
-
-def passes(value: float | None, test: tuple[str, float]) -> bool:
-    op, threshold = test
-    return value is not None and (value < threshold if op == "<" else value > threshold)
 
 
 def preset_pair(phenomenon: str) -> tuple[str, str]:

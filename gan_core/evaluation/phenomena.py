@@ -13,6 +13,8 @@ in float64.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from gan_core.evaluation.knn import as_numpy
@@ -70,3 +72,32 @@ def memorisation_ratio(nearest_training: dict) -> float:
     Under diagnostics.MEMORISATION_RATIO (0.5) G's samples are closer to the training set than the
     data is to itself: copies."""
     return nearest_training["median_distance"] / nearest_training["real_median_distance"]
+
+
+# -- the claims (docs/PHENOMENA.md; scripts/phenomena_experiment.py measures them, the class board quotes them) --
+
+@dataclass(frozen=True)
+class Claim:
+    measure: str  # a key of the result rows
+    words: str  # what the measure is, for the table
+    phenomenon: tuple[str, float]  # ("<" or ">", threshold): the phenomenon's preset shows it
+    cure: tuple[str, float]  # the same for the cure's preset
+
+
+# Decided from the mechanism (and a one-seed pilot where noted in docs/PHENOMENA.md), before the 5-seed runs.
+CLAIMS: dict[str, Claim] = {
+    "saturation": Claim("grad_norm_g_end", "G's gradient norm, mean of the last 10% of steps",
+                        ("<", 0.01), (">", 1.0)),
+    "wgan-clip": Claim("d_range", "the critic's value range (max - min) on the field's 30x30 grid",
+                       ("<", 0.1), (">", 1.0)),
+    "oscillation": Claim("d_real_swing", "std-dev of D(x) over the last third of the run (readings every 10 steps)",
+                         (">", 0.03), ("<", 0.01)),
+    "d-overpowers": Claim("d_gap_end", "D(x) - D(G(z)), mean of the last 10% of steps", (">", 0.6), ("<", 0.4)),
+    "memorise": Claim("memorisation_ratio", "G's samples' median distance to the nearest training image over real "
+                      "images' to the nearest other one", ("<", 0.5), (">", 0.5)),
+}
+
+
+def passes(value: float | None, test: tuple[str, float]) -> bool:
+    op, threshold = test
+    return value is not None and (value < threshold if op == "<" else value > threshold)

@@ -58,6 +58,27 @@ def test_a_line_counts_for_a_preset_only_when_it_trained_that_preset_from_step_z
     assert committed.read(committed.Source("missing.jsonl", "x"), root=tmp_path) == {}
 
 
+def test_the_phenomena_presets_quote_their_own_claims_from_the_committed_results():
+    """docs/phenomena_results.jsonl: each phenomenon and cure counted by its claim's measure, as
+    docs/PHENOMENA.md states it (>= 4 of 5 seeds each), and the board's sentence names the measure."""
+    from gan_core.evaluation.phenomena import CLAIMS
+    from gan_core.presets import PHENOMENA
+
+    for phenomenon in PHENOMENA:
+        cure = f"{phenomenon}+{PHENOMENA[phenomenon][2]}"
+        shows, cured = committed.committed(phenomenon), committed.committed(cure)
+        assert shows.seeds == cured.seeds == 5 and shows.healthy >= 4 and cured.healthy >= 4, phenomenon
+        assert shows.text.startswith("shows it (") and cured.text.startswith("cured (")
+        assert "docs/PHENOMENA.md" in shows.text
+    claim = CLAIMS["saturation"]
+    line = {"preset": "saturation", "steps": 10, claim.measure: 0.5}
+    assert not committed.meets_its_claim(line)  # G still has a gradient: the phenomenon did not show
+    assert committed.meets_its_claim({**line, claim.measure: 0.001})
+    assert committed.meets_its_claim({**line, "preset": "saturation+nonsat", claim.measure: 5.0})
+    assert not committed.meets_its_claim({**line, claim.measure: "0.001"})  # (a value that is not a number)
+    assert not committed.meets_its_claim({**line, "preset": "ring8"})
+
+
 # -- the panel -----------------------------------------------------------------------------------------
 
 def test_a_run_counts_for_its_variant_only_when_made_from_its_assignment():

@@ -7,6 +7,10 @@ by a script of the project, and a rule naming the preset a line measured. Today:
 
     docs/collapse_results.jsonl   scripts/collapse_experiment.py: the collapse lesson (ring8-collapse and
                                   its fixes, `+ttur` ...; docs/MODE_COLLAPSE.md)
+    docs/phenomena_results.jsonl  scripts/phenomena_experiment.py: what else goes wrong (saturation, ... and
+                                  each `+<cure>`; docs/PHENOMENA.md). A line counts when its preset meets its
+                                  own claim (gan_core.evaluation.phenomena.CLAIMS): "shows it" for the
+                                  phenomenon, "cured" for its cure.
 
 More files are one more `Source` in SOURCES, with their own rules where their lines differ (`name`: the
 preset a line measured; `healthy`: whether it met the bar). A line counts for a preset only when it
@@ -24,7 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from gan_core.presets import PRESETS
+from gan_core.evaluation.phenomena import CLAIMS, passes
+from gan_core.presets import PHENOMENA, PRESETS
 
 ROOT = Path(__file__).resolve().parents[2]
 HQ_BAR = 0.6  # the lesson's high-quality fraction bar (docs/MODE_COLLAPSE.md)
@@ -41,7 +46,8 @@ class Committed:
     @property
     def text(self) -> str:
         """'healthy in 5 of 5 seeds (6,000 steps; docs/MODE_COLLAPSE.md)'."""
-        return f"healthy in {self.healthy} of {self.seeds} seeds ({self.steps:,} steps; {self.source.what})"
+        return (f"{self.source.verb(self.preset)} in {self.healthy} of {self.seeds} seeds "
+                f"({self.steps:,} steps; {self.source.what})")
 
 
 def preset_of(record: dict) -> str | None:
@@ -77,9 +83,37 @@ class Source:
     what: str  # the page that explains it
     name: Callable[[dict], str | None] = preset_of  # the preset a line measured from step 0, or None
     healthy: Callable[[dict], bool] = healthy  # did the line's run meet the bar
+    verb: Callable[[str], str] = lambda preset: "healthy"  # what meeting the bar means, for a preset
 
 
-SOURCES = (Source("docs/collapse_results.jsonl", "docs/MODE_COLLAPSE.md"),)
+def _claim(preset: str):
+    """(the phenomenon's claim, whether `preset` is its cure) for a phenomena preset, else (None, False)."""
+    phenomenon, _, cure = preset.partition("+")
+    return (CLAIMS.get(phenomenon) if phenomenon in PHENOMENA else None), bool(cure)
+
+
+def meets_its_claim(record: dict) -> bool:
+    """A phenomena line: its preset showed the phenomenon (or, for the cure, was cured) by the claim's measure."""
+    claim, cured = _claim(str(record.get("preset", "")))
+    if claim is None:
+        return False
+    value = record.get(claim.measure)
+    return isinstance(value, (int, float)) and passes(float(value), claim.cure if cured else claim.phenomenon)
+
+
+def claim_verb(preset: str) -> str:
+    claim, cured = _claim(preset)
+    if claim is None:
+        return "healthy"
+    op, bar = claim.cure if cured else claim.phenomenon
+    measure = claim.words.split(",")[0].split(" (")[0].split(" over ")[0]  # "G's gradient norm, mean of ..." -> its name
+    if len(measure) > 40:  # (a long one by its key: "memorisation ratio")
+        measure = claim.measure.replace("_", " ")
+    return f"{'cured' if cured else 'shows it'} ({measure} {op} {bar:g})"
+
+
+SOURCES = (Source("docs/collapse_results.jsonl", "docs/MODE_COLLAPSE.md"),
+           Source("docs/phenomena_results.jsonl", "docs/PHENOMENA.md", healthy=meets_its_claim, verb=claim_verb))
 
 
 def read(source: Source, root: Path = ROOT) -> dict[str, Committed]:
