@@ -106,7 +106,7 @@ def claim_verb(preset: str) -> str:
     if claim is None:
         return "healthy"
     op, bar = claim.cure if cured else claim.phenomenon
-    measure = claim.words.split(",")[0].split(" (")[0].split(" over ")[0]  # "G's gradient norm, mean of ..." -> its name
+    measure = claim.words.split(",")[0].split(" (")[0].split(" over ")[0]  # "G's gradient norm, mean ...": its name
     if len(measure) > 40:  # (a long one by its key: "memorisation ratio")
         measure = claim.measure.replace("_", " ")
     return f"{'cured' if cured else 'shows it'} ({measure} {op} {bar:g})"
