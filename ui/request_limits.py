@@ -117,6 +117,15 @@ def _session_of(body: bytes) -> str:
     return value[:64] if isinstance(value, str) else ""
 
 
+async def send_poll_answer(send, status: int, body: bytes) -> None:
+    """A poll's answer (the live view's and the room channel's routes): JSON, or 204 with no body; never cached."""
+    headers = [(b"cache-control", b"no-store")]
+    if status != 204:
+        headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if status == 204 else body})
+
+
 async def _refuse(send) -> None:
     await send({"type": "http.response.start", "status": 429,
                 "headers": [(b"content-type", b"application/json"), (b"retry-after", b"2")]})

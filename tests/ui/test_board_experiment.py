@@ -147,6 +147,7 @@ def test_the_channel_answers_204_while_the_room_is_unchanged():
 
 def test_the_channel_route_answers_before_gradio_and_refuses_a_loop():
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     rooms = RoomRegistry()
     made = rooms.open("teacher")
@@ -167,7 +168,8 @@ def test_the_channel_route_answers_before_gradio_and_refuses_a_loop():
 
         scope = {"type": "http", "method": "GET", "path": path, "query_string": query, "client": ("1.2.3.4", 5),
                  "headers": []}
-        asyncio.run(route(scope, None, send))
+        with ThreadPoolExecutor(1) as pool:  # (its own thread: a browser test's loop may be running in this one)
+            pool.submit(asyncio.run, route(scope, None, send)).result()
         return sent
 
     assert get(f"/room/{member.channel}", b"v=0")[0]["status"] == 204

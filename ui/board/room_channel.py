@@ -20,7 +20,7 @@ import re
 
 import gradio as gr
 
-from ui.request_limits import ADDRESS_BURST, ADDRESS_RATE, Buckets, _address, _refuse
+from ui.request_limits import ADDRESS_BURST, ADDRESS_RATE, Buckets, _address, _refuse, send_poll_answer
 
 POLL_MS = 2000  # a page asks every 2 s: a teacher's step reaches the room within ~2 s
 POLL_RATE, POLL_BURST = 2.0, 6.0  # polls a second one token may make
@@ -55,11 +55,7 @@ class RoomRoute:
             return await _refuse(send)
         have = scope.get("query_string", b"")[:32].decode("latin-1").partition("v=")[2].partition("&")[0]
         status, body = answer(self.rooms, token, have)  # (a lookup: no thread needed)
-        headers = [(b"cache-control", b"no-store")]
-        if status != 204:
-            headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if status == 204 else body})
+        await send_poll_answer(send, status, body)
 
 
 # The page's side: the channel component's value is {"token": ...} (set by the room's join); its script polls

@@ -36,7 +36,7 @@ import orjson
 from live.snapshot import Snapshot
 from ui.live_view import payload
 from ui.live_view.payload import Have
-from ui.request_limits import ADDRESS_BURST, ADDRESS_RATE, Buckets, _address, _refuse
+from ui.request_limits import ADDRESS_BURST, ADDRESS_RATE, Buckets, _address, _refuse, send_poll_answer
 
 MAX_TOKENS = 4096  # runs' tokens kept (a lecture hall's runs, and every Reset of the hour)
 POLL_RATE, POLL_BURST = 4.0, 12.0  # polls a second one token may make (a page polls once a second)
@@ -238,11 +238,7 @@ class LiveRoute:
             return await _refuse(send)
         query = dict(_query(scope.get("query_string", b"")))
         status, body = await anyio.to_thread.run_sync(self.feed.answer, token, Have.from_query(query))
-        headers = [(b"cache-control", b"no-store")]
-        if status != 204:
-            headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if status == 204 else body})
+        await send_poll_answer(send, status, body)
 
 
 def _query(raw: bytes):
